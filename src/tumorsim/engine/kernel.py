@@ -1,0 +1,645 @@
+"""The numba kernel: one virtual patient's cells over time, vectorised over patients.
+
+State of a patient: ``n[site, clone, activity]`` cells (MODEL.md section 1), the myeloid
+niche ``M[site]``, and the internal metal doses. Each step, per site with cells:
+
+1. environment: antioxidant capacity A (M3), ROS index R (M1), CXCL1/2 signal X and the
+   myeloid niche M (M2);
+2. proliferating cells: linear birth-death with Gompertz birth rate (2.1) and the
+   chemotherapy hazard (2.6). Below ``n_switch`` cells the step is *exact* for constant
+   rates (Kendall 1948: survivors are binomial, each surviving lineage geometric), so the
+   step length does not bias extinction; above it the expected value is used;
+3. dormant cells awaken or die (2.3);
+4. PR loss and regain between ER+/PR+ and ER+/PR- (2.4);
+5. dissemination to the other sites by tropism, clone motility and myeloid colonisation,
+   arriving cells entering dormancy with probability q_s (2.2, 2.3);
+6. detection of local and distant relapse, interpolated log-linearly inside the step.
+
+Before diagnosis the primary follows its deterministic Gompertz path from
+``natural_history_start_cells`` to its size at diagnosis, with its clone mix fixed at the
+diagnosed one, and seeds the other sites stochastically (2.9).
+
+Random numbers come from the patient's own stream (``PURPOSE_DYNAMICS``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from tumorsim.engine.plan import (
+    DRIVER_CHEMO_HAZARD,
+    DRIVER_CHEMO_ON,
+    DRIVER_CHEMO_RHO,
+    DRIVER_CXCR2,
+    DRIVER_DRP1,
+    DRIVER_NRF2,
+    DRIVER_QUENCHER,
+    DRIVER_TREATED,
+    EXPOSURE_LINEAR,
+    EXPOSURE_NONE,
+    N_DRIVERS,
+)
+from tumorsim.engine.random import (
+    PURPOSE_DYNAMICS,
+    binomial,
+    negative_binomial,
+    poisson,
+    stream_key,
+    uniform,
+)
+from tumorsim.model.parameters import PARAMETER_INDEX as _P
+
+# parameter indices (compile-time constants)
+_GMAX = _P["max_growth_rate_per_day"]
+_D0 = _P["baseline_turnover_per_day"]
+_NSTART = _P["natural_history_start_cells"]
+_GAMMA = _P["dissemination_size_exponent"]
+_W0 = _P["awakening_rate_per_day"]
+_DELTA0 = _P["dormant_death_rate_per_day"]
+_ATAM = _P["tamoxifen_dormancy_hold"]
+_AINH = _P["inhibitor_awakening_block"]
+_AAO = _P["antioxidant_dormant_protection"]
+_TAUM = _P["metal_internal_dose_time_constant_days"]
+_KAS = _P["ros_per_arsenic_ug_per_l"]
+_KPB = _P["ros_per_lead_ug_per_dl"]
+_KCHEMO = _P["ros_per_chemotherapy"]
+_KAO = _P["ros_antioxidant_reduction"]
+_KQ = _P["ros_quencher_reduction"]
+_H0 = _P["pr_loss_baseline_per_day"]
+_HMAX = _P["pr_loss_max_per_day"]
+_R50 = _P["pr_loss_ros_half_max"]
+_HILL = _P["pr_loss_hill_power"]
+_R0 = _P["pr_regain_baseline_per_day"]
+_RQ = _P["pr_regain_quencher_per_day"]
+_NREF = _P["cxcl_reference_cells"]
+_BETAX = _P["cxcl_size_exponent"]
+_TNF = _P["cxcl_chemo_induction"]
+_KM = _P["myeloid_recruitment_per_day"]
+_X50 = _P["myeloid_half_max_signal"]
+_DM = _P["myeloid_decay_per_day"]
+_SMAX = _P["myeloid_chemo_protection"]
+_CM = _P["myeloid_colonisation_boost"]
+_AMAX = _P["antioxidant_chemo_protection"]
+_RRES = _P["residual_fraction_after_surgery"]
+_TAMRAMP = _P["tamoxifen_ramp_days"]
+_GREF = _P["chemo_reference_growth_per_day"]
+_KAPPAD = _P["dormant_chemo_factor"]
+_OS_ERPOS = _P["survival_after_relapse_er_pos_months"]
+_OS_ERNEG = _P["survival_after_relapse_er_neg_months"]
+_NSWITCH = _P["stochastic_threshold_cells"]
+_DT_UNTREATED = _P["untreated_step_days"]
+_DT_TREATED = _P["treated_step_days"]
+
+# site table columns
+SITE_CARRYING_CAPACITY = 0
+SITE_TROPISM = 1
+SITE_DORMANCY_ENTRY = 2
+SITE_DETECTION = 3
+SITE_FISSION = 4
+N_SITE_COLUMNS = 5
+
+# clone table columns
+CLONE_MOTILITY = 0
+CLONE_GROWTH = 1
+CLONE_CXCL = 2
+CLONE_TAMOXIFEN_EFFECT = 3
+CLONE_ER_POSITIVE = 4
+N_CLONE_COLUMNS = 5
+
+# mechanism switches
+SWITCH_METAL_ROS_PR = 0
+SWITCH_CHEMO_CXCL_MYELOID = 1
+SWITCH_STIFFNESS_DRP1_NRF2 = 2
+SWITCH_DISSEMINATION = 3
+SWITCH_SECONDARY_SEEDING = 4
+SWITCH_DORMANCY = 5
+SWITCH_DEATH_AFTER_RELAPSE = 6
+N_SWITCHES = 7
+
+# environment record columns (trajectories)
+ENV_MYELOID = 0
+ENV_ANTIOXIDANT = 1
+ENV_ROS = 2
+ENV_CXCL = 3
+N_ENV = 4
+
+N_SITES = 5
+N_CLONES = 3
+DAYS_PER_MONTH = 365.25 / 12.0
+
+
+@nb.njit(inline="always")
+def _stochastic_round(state: np.ndarray, x: float) -> float:
+    fl = math.floor(x)
+    return fl + 1.0 if uniform(state) < x - fl else fl
+
+
+@nb.njit
+def _birth_death(state, n, b, d, dt, exact):
+    """Cells after ``dt`` of a linear birth-death process with rates ``b``, ``d`` per day."""
+    if n <= 0.0:
+        return 0.0
+    if not exact:
+        return n * math.exp((b - d) * dt)
+    if b <= 0.0:
+        return binomial(state, n, math.exp(-d * dt))
+    r = b - d
+    if abs(r * dt) < 1e-9:
+        alpha = b * dt / (1.0 + b * dt)
+        beta = alpha
+    else:
+        e = math.exp(r * dt)
+        denom = b * e - d
+        alpha = d * (e - 1.0) / denom
+        beta = b * (e - 1.0) / denom
+    survivors = binomial(state, n, 1.0 - alpha)
+    if survivors <= 0.0:
+        return 0.0
+    return survivors + negative_binomial(state, survivors, 1.0 - beta)
+
+
+@nb.njit
+def _leave(state, n, prob, exact, n_switch):
+    """How many of ``n`` cells leave a compartment when each leaves with ``prob``.
+
+    In the stochastic mode a small compartment loses a binomial number of cells, and a
+    large one loses its expected number, drawn as Poisson when that flow is itself small
+    so that every small compartment it feeds holds whole cells.
+    """
+    if n <= 0.0 or prob <= 0.0:
+        return 0.0
+    if not exact:
+        return n * prob
+    if n < n_switch:
+        return binomial(state, n, prob)
+    x = n * prob
+    if x < n_switch:
+        return min(poisson(state, x), n)
+    return x
+
+
+@nb.njit
+def _primary_path(tau, n0, g, gmax, k):
+    """Deterministic primary size ``tau`` days after it had ``n0`` cells (capped Gompertz)."""
+    n_cap = k * math.exp(-gmax / g)
+    if n0 < n_cap:
+        t1 = math.log(n_cap / n0) / gmax
+        if tau <= t1:
+            return n0 * math.exp(gmax * tau)
+        tau -= t1
+        n0 = n_cap
+    return k * math.exp(math.log(n0 / k) * math.exp(-g * tau))
+
+
+@nb.njit
+def _time_to_size(n0, n1, g, gmax, k):
+    """Days the capped Gompertz primary needs to grow from ``n0`` to ``n1`` cells."""
+    n_cap = k * math.exp(-gmax / g)
+    t = 0.0
+    if n0 < n_cap:
+        if n1 <= n_cap:
+            return math.log(n1 / n0) / gmax
+        t = math.log(n_cap / n0) / gmax
+        n0 = n_cap
+    return t + math.log(math.log(k / n0) / math.log(k / n1)) / g
+
+
+@nb.njit
+def _exposure(t, kind, times, levels, count, removal_day):
+    if kind == EXPOSURE_NONE or t >= removal_day:
+        return 0.0
+    if kind == EXPOSURE_LINEAR:
+        if t <= times[0]:
+            return levels[0]
+        for j in range(1, count):
+            if t < times[j]:
+                w = (t - times[j - 1]) / (times[j] - times[j - 1])
+                return levels[j - 1] + w * (levels[j] - levels[j - 1])
+        return levels[count - 1]
+    level = 0.0
+    for j in range(count):
+        if times[j] <= t:
+            level = levels[j]
+        else:
+            break
+    return level
+
+
+@nb.njit
+def _tamoxifen_level(t, start, end, adherence, ramp):
+    if t < start:
+        return 0.0
+    if ramp <= 0.0:
+        return adherence if t < end else 0.0
+    if t < end:
+        return adherence * (1.0 - math.exp(-(t - start) / ramp))
+    at_end = adherence * (1.0 - math.exp(-(end - start) / ramp))
+    return at_end * math.exp(-(t - end) / ramp)
+
+
+@nb.njit
+def _categorical(state, weights, total):
+    u = uniform(state) * total
+    acc = 0.0
+    last = 0
+    for j in range(weights.shape[0]):
+        if weights[j] > 0.0:
+            last = j
+            acc += weights[j]
+            if u < acc:
+                return j
+    return last
+
+
+@nb.njit
+def _simulate_one(
+    i, pid, seed, plan, gp, mu, cxcl_mult, n_dx, clone0,
+    params, site_table, clone_table, switches, horizon, deterministic,
+    bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
+    traj_slot, record_every, traj_cells, traj_env, traj_time,
+    ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
+    natural_history_days, arrived,
+):
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = stream_key(np.uint64(seed), np.uint64(pid), np.uint64(PURPOSE_DYNAMICS))
+    exact = not deterministic
+    n_switch = params[_NSWITCH]
+    gmax = params[_GMAX]
+    d0 = params[_D0]
+    m1 = switches[SWITCH_METAL_ROS_PR] != 0
+    m2 = switches[SWITCH_CHEMO_CXCL_MYELOID] != 0
+    m3 = switches[SWITCH_STIFFNESS_DRP1_NRF2] != 0
+    spread = switches[SWITCH_DISSEMINATION] != 0
+    secondary = switches[SWITCH_SECONDARY_SEEDING] != 0
+    dormancy = switches[SWITCH_DORMANCY] != 0
+    mortal = switches[SWITCH_DEATH_AFTER_RELAPSE] != 0
+
+    n = np.zeros((N_SITES, N_CLONES, 2))
+    arrivals = np.zeros((N_SITES, N_CLONES, 2))
+    myeloid = np.zeros(N_SITES)
+    antiox = np.zeros(N_SITES)
+    ros = np.ones(N_SITES)
+    cxcl = np.zeros(N_SITES)
+    size_before = np.zeros(N_SITES)
+    dest_w = np.zeros(N_SITES)
+    clone_w = np.zeros(N_CLONES)
+    metal = np.zeros(2)
+    ros_cached = np.full(N_SITES, -1.0)
+    loss_cached = np.zeros(N_SITES)
+    log_size = np.zeros(N_SITES)
+    r50n = params[_R50] ** params[_HILL]
+    log_nref = math.log(params[_NREF])
+    no_drivers = np.zeros(N_DRIVERS)
+
+    log_capacity = np.empty(N_SITES)
+    for s in range(N_SITES):
+        log_capacity[s] = math.log(site_table[s, SITE_CARRYING_CAPACITY])
+
+    # --- natural history before diagnosis (2.9) -----------------------------------------
+    k_primary = site_table[0, SITE_CARRYING_CAPACITY]
+    mean_growth = 0.0
+    for c in range(N_CLONES):
+        mean_growth += clone0[c] * clone_table[c, CLONE_GROWTH]
+    g_primary = gp * mean_growth
+    n_start = min(params[_NSTART], 0.5 * n_dx)
+    t_pre = _time_to_size(n_start, n_dx, g_primary, gmax, k_primary)
+    natural_history_days[i] = t_pre
+    t = -t_pre
+    for m in range(2):
+        metal[m] = _exposure(t, e_kind[plan, m], e_times[plan, m], e_levels[plan, m],
+                             e_count[plan, m], e_removal[plan])
+
+    width = bnd.shape[1]
+    jb = -1
+    pre = True
+    dead_at = np.inf
+    record_k = 0
+    total_arrived = 0.0
+
+    while True:
+        if pre and t >= 0.0:
+            # --- diagnosis and surgery ---------------------------------------------------
+            pre = False
+            t = 0.0
+            for c in range(N_CLONES):
+                x = n_dx * clone0[c]
+                n[0, c, 0] = poisson(state, x) if (exact and x < n_switch) else x
+            for s in range(N_SITES):
+                tot = 0.0
+                for c in range(N_CLONES):
+                    tot += n[s, c, 0] + n[s, c, 1]
+                dx_cells[i, s] = tot
+            if surgery[plan] != 0:
+                for c in range(N_CLONES):
+                    x = n[0, c, 0] * params[_RRES]
+                    n[0, c, 0] = poisson(state, x) if (exact and x < n_switch) else x
+            for s in range(1, N_SITES):
+                if dx_cells[i, s] >= site_table[s, SITE_DETECTION]:
+                    _record_event(i, s, 0.0, n, myeloid, antiox, ev_time, ev_clone,
+                                  ev_myeloid, ev_antiox)
+                    if mortal and not math.isfinite(dead_at):
+                        dead_at = _draw_death(state, 0.0, n, s, params, clone_table, exact)
+            if traj_slot >= 0:
+                record_k = _record(traj_slot, record_k, 0.0, 0.0, record_every, n, myeloid,
+                                   antiox, ros, cxcl, traj_cells, traj_env, traj_time)
+            continue
+        if not pre and (t >= horizon or t >= dead_at):
+            break
+
+        # --- drivers on this interval of the plan -----------------------------------------
+        while jb + 1 < width and bnd[plan, jb + 1] <= t:
+            jb += 1
+        drivers = drv[plan, jb] if jb >= 0 else no_drivers
+        next_boundary = bnd[plan, jb + 1] if jb + 1 < width else np.inf
+        treated = drivers[DRIVER_TREATED] > 0.0 and not pre
+        step = params[_DT_TREATED] if treated else params[_DT_UNTREATED]
+        t_end = min(t + step, next_boundary)
+        if pre:
+            t_end = min(t_end, 0.0)
+        else:
+            t_end = min(t_end, horizon, dead_at)
+        dt = t_end - t
+        if dt <= 1e-12:
+            t = t_end
+            if pre:
+                t = 0.0
+            continue
+        mid = t + 0.5 * dt
+
+        chemo_hazard = 0.0 if pre else drivers[DRIVER_CHEMO_HAZARD]
+        chemo_rho = drivers[DRIVER_CHEMO_RHO]
+        chemo_on = 0.0 if pre else drivers[DRIVER_CHEMO_ON]
+        i_cxcr2 = drivers[DRIVER_CXCR2] if m2 else 0.0
+        i_drp1 = drivers[DRIVER_DRP1] if m3 else 0.0
+        i_nrf2 = drivers[DRIVER_NRF2] if m3 else 0.0
+        quencher = drivers[DRIVER_QUENCHER] if m1 else 0.0
+        tam_level = _tamoxifen_level(mid, tam[plan, 0], tam[plan, 1], tam[plan, 2],
+                                     params[_TAMRAMP])
+
+        # internal metal dose (exact for the mid-step exposure)
+        decay = math.exp(-dt / params[_TAUM])
+        for m in range(2):
+            e = _exposure(mid, e_kind[plan, m], e_times[plan, m], e_levels[plan, m],
+                          e_count[plan, m], e_removal[plan])
+            metal[m] = e + (metal[m] - e) * decay
+
+        # prescribed primary before diagnosis
+        if pre:
+            n_prim = _primary_path(mid + t_pre, n_start, g_primary, gmax, k_primary)
+            for c in range(N_CLONES):
+                n[0, c, 0] = n_prim * clone0[c]
+
+        for s in range(N_SITES):
+            tot = 0.0
+            for c in range(N_CLONES):
+                tot += n[s, c, 0] + n[s, c, 1]
+            size_before[s] = tot
+            log_size[s] = math.log(tot) if tot > 0.0 else -np.inf
+
+        # --- environment ---------------------------------------------------------------------
+        for s in range(N_SITES):
+            if size_before[s] <= 0.0:
+                cxcl[s] = 0.0
+                if myeloid[s] > 0.0:
+                    myeloid[s] *= math.exp(-params[_DM] * dt)
+                continue
+            if m3:
+                antiox[s] = site_table[s, SITE_FISSION] * (1.0 - i_drp1) * (1.0 - i_nrf2)
+            if m1:
+                r = (1.0 + params[_KAS] * metal[0] + params[_KPB] * metal[1]
+                     + params[_KCHEMO] * chemo_on - params[_KAO] * antiox[s]
+                     - params[_KQ] * quencher)
+                ros[s] = max(r, 0.0)
+            if m2:
+                secretion = 0.0
+                for c in range(N_CLONES):
+                    secretion += clone_table[c, CLONE_CXCL] * (n[s, c, 0] + n[s, c, 1])
+                secretion /= size_before[s]
+                x = (cxcl_mult * secretion
+                     * math.exp(params[_BETAX] * (log_size[s] - log_nref))
+                     * (1.0 + params[_TNF] * chemo_on))
+                cxcl[s] = x
+                # myeloid niche: exact for inputs constant over the step
+                target = params[_KM] * x / (params[_X50] + x) * (1.0 - i_cxcr2) / params[_DM]
+                myeloid[s] = target + (myeloid[s] - target) * math.exp(-params[_DM] * dt)
+
+        # --- cells ---------------------------------------------------------------------------
+        for s in range(N_SITES):
+            if size_before[s] <= 0.0 or (pre and s == 0):
+                continue
+            k_site = site_table[s, SITE_CARRYING_CAPACITY]
+            g_eff = 0.0
+            if size_before[s] < k_site:
+                g_eff = min(gmax, gp * (log_capacity[s] - log_size[s]))
+            protect_m = 1.0 - params[_SMAX] * myeloid[s] if m2 else 1.0
+            protect_a = 1.0 - params[_AMAX] * antiox[s] * chemo_rho if m3 else 1.0
+            # proliferating: birth-death
+            for c in range(N_CLONES):
+                p_cells = n[s, c, 0]
+                if p_cells <= 0.0:
+                    continue
+                g_c = g_eff * clone_table[c, CLONE_GROWTH]
+                e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
+                b = g_c * (1.0 - e_tam) + d0
+                kill = chemo_hazard * (g_c / params[_GREF]) * protect_m * protect_a
+                small = exact and p_cells < n_switch
+                new = _birth_death(state, p_cells, b, d0 + kill, dt, small)
+                if exact and not small and new < n_switch:
+                    new = _stochastic_round(state, new)
+                n[s, c, 0] = new
+            # dormant: awaken or die
+            for c in range(N_CLONES):
+                d_cells = n[s, c, 1]
+                if d_cells <= 0.0:
+                    continue
+                e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
+                wake = (params[_W0] * (1.0 - params[_ATAM] * e_tam)
+                        * (1.0 - params[_AINH] * i_drp1 * i_nrf2))
+                die = (params[_DELTA0] * (1.0 - params[_AAO] * antiox[s])
+                       + chemo_hazard * params[_KAPPAD] * protect_a)
+                total = wake + die
+                if total <= 0.0:
+                    continue
+                gone = _leave(state, d_cells, 1.0 - math.exp(-total * dt), exact, n_switch)
+                woke = _leave(state, gone, wake / total, exact, n_switch)
+                n[s, c, 1] = d_cells - gone
+                n[s, c, 0] += woke
+            # PR loss and regain (2.4)
+            if m1:
+                if ros[s] != ros_cached[s]:
+                    # the Hill term is recomputed only when the ROS index changes
+                    rn = ros[s] ** params[_HILL]
+                    loss_cached[s] = params[_H0] + params[_HMAX] * rn / (r50n + rn)
+                    ros_cached[s] = ros[s]
+                loss = loss_cached[s]
+                regain = params[_R0] + params[_RQ] * quencher
+            else:
+                loss = params[_H0]
+                regain = params[_R0]
+            p_loss = 1.0 - math.exp(-loss * dt)
+            p_regain = 1.0 - math.exp(-regain * dt)
+            for a in range(2):
+                pos = n[s, 0, a]
+                neg = n[s, 1, a]
+                to_neg = _leave(state, pos, p_loss, exact, n_switch)
+                to_pos = _leave(state, neg, p_regain, exact, n_switch)
+                n[s, 0, a] = pos - to_neg + to_pos
+                n[s, 1, a] = neg - to_pos + to_neg
+
+        # --- dissemination (2.2) -----------------------------------------------------------------
+        if spread:
+            for src in range(N_SITES):
+                if src > 0 and not secondary:
+                    continue
+                n_p = 0.0
+                motile = 0.0
+                for c in range(N_CLONES):
+                    clone_w[c] = n[src, c, 0] * clone_table[c, CLONE_MOTILITY]
+                    n_p += n[src, c, 0]
+                    motile += clone_w[c]
+                if n_p < 1.0 or motile <= 0.0:
+                    continue
+                dest_total = 0.0
+                for d in range(1, N_SITES):
+                    w = 0.0
+                    if d != src:
+                        w = site_table[d, SITE_TROPISM]
+                        if m2:
+                            w *= 1.0 + params[_CM] * myeloid[d]
+                    dest_w[d] = w
+                    dest_total += w
+                dest_w[0] = 0.0
+                if dest_total <= 0.0:
+                    continue
+                boost = 1.0 + params[_CM] * myeloid[src] if m2 else 1.0
+                rate = (mu * math.exp(params[_GAMMA] * math.log(n_p)) * (motile / n_p) * boost
+                        * dest_total * dt)
+                if exact:
+                    count = poisson(state, rate)
+                    total_arrived += count
+                    for _ in range(int(count)):
+                        c = _categorical(state, clone_w, motile)
+                        d = _categorical(state, dest_w, dest_total)
+                        q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                        if uniform(state) < q:
+                            arrivals[d, c, 1] += 1.0
+                        else:
+                            arrivals[d, c, 0] += 1.0
+                else:
+                    total_arrived += rate
+                    for c in range(N_CLONES):
+                        for d in range(1, N_SITES):
+                            x = rate * clone_w[c] / motile * dest_w[d] / dest_total
+                            q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                            arrivals[d, c, 1] += x * q
+                            arrivals[d, c, 0] += x * (1.0 - q)
+            for s in range(1, N_SITES):
+                for c in range(N_CLONES):
+                    for a in range(2):
+                        if arrivals[s, c, a] > 0.0:
+                            n[s, c, a] += arrivals[s, c, a]
+                            arrivals[s, c, a] = 0.0
+
+        t = t_end
+
+        # --- detection (2.8) -----------------------------------------------------------------
+        if not pre:
+            first_s = 0 if surgery[plan] != 0 else 1
+            for s in range(first_s, N_SITES):
+                if not math.isnan(ev_time[i, s]):
+                    continue
+                tot = 0.0
+                for c in range(N_CLONES):
+                    tot += n[s, c, 0] + n[s, c, 1]
+                det = site_table[s, SITE_DETECTION]
+                if tot >= det:
+                    when = t
+                    before = size_before[s]
+                    if before > 0.0 and tot > before and before < det:
+                        when = t - dt + dt * math.log(det / before) / math.log(tot / before)
+                    _record_event(i, s, when, n, myeloid, antiox, ev_time, ev_clone,
+                                  ev_myeloid, ev_antiox)
+                    if s > 0 and mortal and not math.isfinite(dead_at):
+                        dead_at = _draw_death(state, when, n, s, params, clone_table, exact)
+            if traj_slot >= 0:
+                record_k = _record(traj_slot, record_k, t, t, record_every, n, myeloid, antiox,
+                                   ros, cxcl, traj_cells, traj_env, traj_time)
+
+    if math.isfinite(dead_at) and dead_at <= horizon:
+        death_time[i] = dead_at
+    for s in range(N_SITES):
+        tot = 0.0
+        for c in range(N_CLONES):
+            tot += n[s, c, 0] + n[s, c, 1]
+        end_cells[i, s] = tot
+    arrived[i] = total_arrived
+
+
+@nb.njit
+def _record_event(i, s, when, n, myeloid, antiox, ev_time, ev_clone, ev_myeloid, ev_antiox):
+    ev_time[i, s] = when
+    tot = 0.0
+    for c in range(N_CLONES):
+        tot += n[s, c, 0] + n[s, c, 1]
+    for c in range(N_CLONES):
+        ev_clone[i, s, c] = (n[s, c, 0] + n[s, c, 1]) / tot if tot > 0.0 else 0.0
+    ev_myeloid[i, s] = myeloid[s]
+    ev_antiox[i, s] = antiox[s]
+
+
+@nb.njit
+def _draw_death(state, when, n, s, params, clone_table, exact):
+    er_pos = 0.0
+    tot = 0.0
+    for c in range(N_CLONES):
+        x = n[s, c, 0] + n[s, c, 1]
+        tot += x
+        er_pos += x * clone_table[c, CLONE_ER_POSITIVE]
+    median_months = params[_OS_ERPOS] if er_pos >= 0.5 * tot else params[_OS_ERNEG]
+    median_days = median_months * DAYS_PER_MONTH
+    if not exact:
+        return when + median_days
+    return when + median_days * (-math.log(uniform(state))) / math.log(2.0)
+
+
+@nb.njit
+def _record(slot, k, t, stamp, every, n, myeloid, antiox, ros, cxcl, traj_cells, traj_env,
+            traj_time):
+    n_records = traj_time.shape[1]
+    while k < n_records and t >= k * every - 1e-9:
+        traj_time[slot, k] = stamp
+        for s in range(N_SITES):
+            for c in range(N_CLONES):
+                for a in range(2):
+                    traj_cells[slot, k, s, c, a] = n[s, c, a]
+            traj_env[slot, k, s, ENV_MYELOID] = myeloid[s]
+            traj_env[slot, k, s, ENV_ANTIOXIDANT] = antiox[s]
+            traj_env[slot, k, s, ENV_ROS] = ros[s]
+            traj_env[slot, k, s, ENV_CXCL] = cxcl[s]
+        k += 1
+    return k
+
+
+@nb.njit(parallel=True, cache=True)
+def simulate_patients(
+    patient_ids, seed, plan_of_patient, gompertz_rate, dissemination_coef, cxcl_multiplier,
+    diagnosis_cells, clone_fractions, params, site_table, clone_table, switches, horizon_days,
+    deterministic, bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
+    traj_slot, record_every, traj_cells, traj_env, traj_time,
+    ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
+    natural_history_days, arrived,
+):
+    """Simulate every patient of a chunk; outputs are written in place (see ``run``)."""
+    for i in nb.prange(patient_ids.shape[0]):
+        _simulate_one(
+            i, patient_ids[i], seed, plan_of_patient[i], gompertz_rate[i],
+            dissemination_coef[i], cxcl_multiplier[i], diagnosis_cells[i], clone_fractions[i],
+            params, site_table, clone_table, switches, horizon_days, deterministic,
+            bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
+            traj_slot[i], record_every, traj_cells, traj_env, traj_time,
+            ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
+            natural_history_days, arrived,
+        )

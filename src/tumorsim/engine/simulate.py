@@ -1,0 +1,287 @@
+"""The entry point: ``simulate(scenario, cohort, *, seed)`` -> :class:`SimulationResult`.
+
+The scenario says what is simulated, the cohort who, the seed which random world; the
+engine runs the patients in chunks (each patient on her own random streams, so chunk size
+and thread count do not change the numbers) and returns one row per patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pandas as pd
+
+from tumorsim.cohort.parameters import patient_parameters
+from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
+from tumorsim.engine import kernel as K
+from tumorsim.engine.plan import compile_plans
+from tumorsim.model.anatomy import CLONES, METASTATIC_SITES, SITES
+from tumorsim.model.parameters import PARAMETER_SPECS
+from tumorsim.model.scenario import Scenario
+from tumorsim.model.sites import fission_level
+from tumorsim.results import SimulationResult
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(patients_done, patients_total)`` after each chunk."""
+
+_MECHANISM_SWITCH_FIELDS = (
+    "metal_ros_pr",
+    "chemo_cxcl_myeloid",
+    "stiffness_drp1_nrf2",
+    "dissemination",
+    "secondary_seeding",
+    "dormancy",
+    "death_after_relapse",
+)
+
+
+@dataclass(frozen=True)
+class ModelArrays:
+    """Scenario-wide arrays the kernel reads (parameters, sites, clones, switches)."""
+
+    params: np.ndarray
+    site_table: np.ndarray
+    clone_table: np.ndarray
+    switches: np.ndarray
+
+
+def model_arrays(scenario: Scenario) -> ModelArrays:
+    """Pack a scenario's resolved parameter values into kernel arrays."""
+    params = np.array([scenario.parameter(p.name) for p in PARAMETER_SPECS])
+    site_table = np.zeros((len(SITES), K.N_SITE_COLUMNS))
+    e50 = scenario.parameter("fission_half_max_stiffness_kpa")
+    hill = scenario.parameter("fission_hill_power")
+    for s, site in enumerate(SITES):
+        stiffness = scenario.site_value(site, "stiffness_kpa")
+        site_table[s, K.SITE_CARRYING_CAPACITY] = scenario.site_value(
+            site, "carrying_capacity_cells")
+        site_table[s, K.SITE_TROPISM] = 0.0 if s == 0 else scenario.site_value(
+            site, "tropism_weight")
+        site_table[s, K.SITE_DORMANCY_ENTRY] = scenario.site_value(
+            site, "dormancy_entry_probability")
+        site_table[s, K.SITE_DETECTION] = scenario.site_value(site, "detection_cells")
+        site_table[s, K.SITE_FISSION] = fission_level(stiffness, e50, hill)
+    tropism_total = site_table[1:, K.SITE_TROPISM].sum()
+    site_table[1:, K.SITE_TROPISM] /= tropism_total
+    clone_table = np.zeros((len(CLONES), K.N_CLONE_COLUMNS))
+    tamoxifen = (scenario.parameter("tamoxifen_effect_pr_pos"),
+                 scenario.parameter("tamoxifen_effect_pr_neg"), 0.0)
+    for c, clone in enumerate(CLONES):
+        clone_table[c, K.CLONE_MOTILITY] = scenario.clone_value(clone, "motility_multiplier")
+        clone_table[c, K.CLONE_GROWTH] = scenario.clone_value(clone, "growth_multiplier")
+        clone_table[c, K.CLONE_CXCL] = scenario.clone_value(clone, "cxcl_secretion")
+        clone_table[c, K.CLONE_TAMOXIFEN_EFFECT] = tamoxifen[c]
+        clone_table[c, K.CLONE_ER_POSITIVE] = 0.0 if clone == "ERneg" else 1.0
+    switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS],
+                        dtype=np.int64)
+    return ModelArrays(params, site_table, clone_table, switches)
+
+
+def simulate(
+    scenario: Scenario,
+    cohort: Cohort | None = None,
+    *,
+    seed: int | None = None,
+    patients: int | None = None,
+    chunk_size: int = 20_000,
+    n_threads: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> SimulationResult:
+    """Simulate a virtual cohort under the scenario's treatment plan.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What is simulated.
+    cohort : Cohort, optional
+        Who is simulated; by default ``patients`` women sampled from
+        ``scenario.population`` with ``seed``.
+    seed : int, optional
+        Master seed; defaults to ``scenario.cohort.seed``.
+    patients : int, optional
+        Cohort size when no cohort is given; defaults to ``scenario.cohort.patients``.
+    chunk_size : int, default 20000
+        Patients per kernel call (memory versus overhead; results do not depend on it).
+    n_threads : int, optional
+        Numba threads; default: numba's current setting. Results do not depend on it.
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk.
+
+    Returns
+    -------
+    SimulationResult
+        One row per patient with event times (days from diagnosis), sites, clone mix at the
+        events, and trajectories for ``scenario.cohort.trajectory_patients`` patients.
+    """
+    seed = scenario.cohort.seed if seed is None else int(seed)
+    if cohort is None:
+        n = scenario.cohort.patients if patients is None else int(patients)
+        cohort = Cohort.sample(scenario.population, n, seed)
+    plan_of_patient = np.zeros(len(cohort), dtype=np.int64)
+    return run_plans([scenario], plan_of_patient, cohort, seed=seed, chunk_size=chunk_size,
+                     n_threads=n_threads, progress=progress, arm_names=[scenario.name])
+
+
+def run_plans(
+    plans: Sequence[Scenario],
+    plan_of_patient: np.ndarray,
+    cohort: Cohort,
+    *,
+    seed: int,
+    chunk_size: int = 20_000,
+    n_threads: int | None = None,
+    progress: ProgressCallback | None = None,
+    arm_names: Sequence[str] | None = None,
+) -> SimulationResult:
+    """Simulate a cohort in which patient ``k`` follows plan ``plan_of_patient[k]``.
+
+    All plans share the biology of ``plans[0]`` (parameters, sites, clones, mechanisms,
+    numerics); each contributes its own treatment plan and exposures. This is what trial
+    arms with common random numbers are built on.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    base = plans[0]
+    arrays = model_arrays(base)
+    compiled = compile_plans(list(plans))
+    pp = patient_parameters(base, cohort, seed)
+    n = len(cohort)
+    horizon = base.cohort.horizon_years * 365.25
+    deterministic = base.numerics.mode == "deterministic"
+    every = base.cohort.record_every_days
+    n_records = int(np.floor(horizon / every + 1e-9)) + 1
+
+    k_traj = min(base.cohort.trajectory_patients, n)
+    traj_slot = np.full(n, -1, dtype=np.int64)
+    if k_traj:
+        chosen = np.sort(np.random.default_rng(seed).choice(n, size=k_traj, replace=False))
+        traj_slot[chosen] = np.arange(k_traj)
+    traj_cells = np.zeros((k_traj, n_records, len(SITES), len(CLONES), 2))
+    traj_env = np.zeros((k_traj, n_records, len(SITES), K.N_ENV))
+    traj_time = np.full((k_traj, n_records), np.nan)
+
+    ev_time = np.full((n, len(SITES)), np.nan)
+    ev_clone = np.full((n, len(SITES), len(CLONES)), np.nan)
+    ev_myeloid = np.full((n, len(SITES)), np.nan)
+    ev_antiox = np.full((n, len(SITES)), np.nan)
+    death = np.full(n, np.nan)
+    dx_cells = np.zeros((n, len(SITES)))
+    end_cells = np.zeros((n, len(SITES)))
+    natural_history = np.zeros(n)
+    arrived = np.zeros(n)
+    ids = cohort.patient_ids
+
+    previous_threads = numba.get_num_threads()
+    if n_threads is not None:
+        numba.set_num_threads(int(n_threads))
+    try:
+        for start in range(0, n, chunk_size):
+            sl = slice(start, min(start + chunk_size, n))
+            K.simulate_patients(
+                ids[sl], np.uint64(seed), plan_of_patient[sl], pp.gompertz_rate_per_day[sl],
+                pp.dissemination_coefficient[sl], pp.cxcl_multiplier[sl],
+                pp.diagnosis_cells[sl], pp.clone_fractions[sl], arrays.params,
+                arrays.site_table, arrays.clone_table, arrays.switches, horizon,
+                deterministic, compiled.boundaries, compiled.drivers, compiled.surgery,
+                compiled.tamoxifen, compiled.exposure_kind, compiled.exposure_times,
+                compiled.exposure_levels, compiled.exposure_count,
+                compiled.exposure_removal_day, traj_slot[sl], every, traj_cells, traj_env,
+                traj_time, ev_time[sl], ev_clone[sl], ev_myeloid[sl], ev_antiox[sl],
+                death[sl], dx_cells[sl], end_cells[sl], natural_history[sl], arrived[sl],
+            )
+            if progress is not None:
+                progress(sl.stop, n)
+    finally:
+        numba.set_num_threads(previous_threads)
+
+    arms = list(arm_names) if arm_names is not None else [p.name for p in plans]
+    table = _patient_table(cohort, np.asarray(arms)[plan_of_patient], horizon, ev_time,
+                           ev_clone, ev_myeloid, ev_antiox, death, dx_cells, end_cells,
+                           natural_history, arrived)
+    trajectories = None
+    environment = None
+    if k_traj:
+        trajectories, environment = _trajectory_tables(ids[traj_slot >= 0], traj_cells,
+                                                       traj_env, traj_time)
+    return SimulationResult(patients=table, trajectories=trajectories,
+                            site_environment=environment, scenario=base, seed=seed)
+
+
+def _patient_table(cohort, arms, horizon, ev_time, ev_clone, ev_myeloid, ev_antiox, death,
+                   dx_cells, end_cells, natural_history, arrived) -> pd.DataFrame:
+    cols: dict[str, object] = {"patient_id": cohort.patient_ids, "arm": arms}
+    for c in COVARIATE_COLUMNS:
+        cols[c] = cohort.covariates[c].to_numpy()
+    cols["natural_history_days"] = natural_history
+    cols["disseminated_cells"] = arrived
+    for s, site in enumerate(SITES):
+        cols[f"cells_at_diagnosis_{site}"] = dx_cells[:, s]
+    # events
+    cols["local_relapse_days"] = ev_time[:, 0]
+    for s, site in enumerate(METASTATIC_SITES, start=1):
+        cols[f"distant_{site}_days"] = ev_time[:, s]
+    with np.errstate(all="ignore"):
+        distant_first = np.fmin.reduce(ev_time[:, 1:], axis=1)
+        first = np.fmin(ev_time[:, 0], distant_first)
+    has_first = ~np.isnan(first)
+    first_site_idx = np.where(has_first, np.nanargmin(np.where(np.isnan(ev_time), np.inf,
+                                                               ev_time), axis=1), -1)
+    cols["first_event_days"] = first
+    cols["first_event_site"] = pd.Categorical.from_codes(first_site_idx,
+                                                         categories=list(SITES))
+    rows = np.arange(len(first_site_idx))
+    safe = np.maximum(first_site_idx, 0)
+    for c, clone in enumerate(CLONES):
+        cols[f"first_event_fraction_{clone}"] = np.where(has_first,
+                                                         ev_clone[rows, safe, c], np.nan)
+    cols["first_event_myeloid_niche"] = np.where(has_first, ev_myeloid[rows, safe], np.nan)
+    cols["first_event_antioxidant_capacity"] = np.where(has_first, ev_antiox[rows, safe],
+                                                        np.nan)
+    for s, site in enumerate(SITES):
+        for c, clone in enumerate(CLONES):
+            cols[f"{site}_event_fraction_{clone}"] = ev_clone[:, s, c]
+    cols["death_days"] = death
+    # lifelines-ready endpoints: time and event flag, censored at the horizon
+    censor = np.where(np.isnan(death), horizon, death)
+    for name, when in (("rfs", first), ("dmfs", distant_first), ("os", death)):
+        event = ~np.isnan(when)
+        cols[f"{name}_event"] = event
+        cols[f"{name}_days"] = np.where(event, when, censor if name != "os" else horizon)
+    for s, site in enumerate(SITES):
+        cols[f"cells_at_end_{site}"] = end_cells[:, s]
+    return pd.DataFrame(cols)
+
+
+def _trajectory_tables(ids, cells, env, times) -> tuple[pd.DataFrame, pd.DataFrame]:
+    k, r = times.shape
+    ns, nc = len(SITES), len(CLONES)
+    valid = ~np.isnan(times)
+    pid = np.broadcast_to(ids[:, None], (k, r))[valid]
+    t = times[valid]
+    c = cells[valid]  # (m, site, clone, activity)
+    m = t.size
+    traj = pd.DataFrame({
+        "patient_id": np.repeat(pid, ns * nc * 2),
+        "time_days": np.repeat(t, ns * nc * 2),
+        "site": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(ns), nc * 2), m),
+                                          categories=list(SITES)),
+        "clone": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(nc), 2), m * ns),
+                                           categories=list(CLONES)),
+        "activity": pd.Categorical.from_codes(np.tile(np.arange(2), m * ns * nc),
+                                              categories=["proliferating", "dormant"]),
+        "cells": c.reshape(-1),
+    })
+    e = env[valid]  # (m, site, N_ENV)
+    environment = pd.DataFrame({
+        "patient_id": np.repeat(pid, ns),
+        "time_days": np.repeat(t, ns),
+        "site": pd.Categorical.from_codes(np.tile(np.arange(ns), m), categories=list(SITES)),
+        "myeloid_niche": e[:, :, K.ENV_MYELOID].reshape(-1),
+        "antioxidant_capacity": e[:, :, K.ENV_ANTIOXIDANT].reshape(-1),
+        "ros_index": e[:, :, K.ENV_ROS].reshape(-1),
+        "cxcl_signal": e[:, :, K.ENV_CXCL].reshape(-1),
+    })
+    return traj, environment

@@ -1,0 +1,250 @@
+"""Scalar model parameters with unit, allowed range, default, source and reason.
+
+Every number the engine uses is declared here once (MODEL.md section 4). Source tags:
+``V`` the number is in the cited paper's abstract or an official page; ``S`` quoted by a
+secondary source; ``D`` derived by arithmetic from V/S numbers; ``C`` a modelling choice
+to calibrate. A scenario may override any value inside its allowed range.
+
+Per-site and per-clone attributes live in :mod:`tumorsim.model.sites` and
+:mod:`tumorsim.model.clones`; chemotherapy drugs in :mod:`tumorsim.model.treatments`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """Metadata of one scalar parameter.
+
+    Attributes
+    ----------
+    name : str
+        Identifier, with the unit in the name where it has one (``_per_day``, ``_kpa``).
+    default : float
+        Value used when the scenario does not override it.
+    unit : str
+        Physical unit, ``"1"`` for dimensionless numbers.
+    low, high : float
+        Inclusive allowed range.
+    source_tag : str
+        One of ``V``, ``S``, ``D``, ``C`` (see module docstring).
+    source : str
+        Citation, or the reason for a modelling choice.
+    symbol : str
+        Symbol used in MODEL.md.
+    group : str
+        Which process the parameter belongs to (``growth``, ``metal_ros_pr``...).
+    """
+
+    name: str
+    default: float
+    unit: str
+    low: float
+    high: float
+    source_tag: str
+    source: str
+    symbol: str
+    group: str
+
+    def check(self, value: float) -> str | None:
+        """Return ``None`` if ``value`` is allowed, else a sentence saying what is allowed."""
+        unit = "" if self.unit == "1" else f" {self.unit}"
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return f"must be a number in [{self.low:g}, {self.high:g}]{unit}"
+        if math.isnan(value) or value < self.low or value > self.high:
+            return f"must be in [{self.low:g}, {self.high:g}]{unit}"
+        return None
+
+
+def _p(
+    name: str,
+    default: float,
+    unit: str,
+    low: float,
+    high: float,
+    tag: str,
+    source: str,
+    symbol: str,
+    group: str,
+) -> ParameterSpec:
+    spec = ParameterSpec(name, default, unit, low, high, tag, source, symbol, group)
+    if not low <= default <= high:
+        raise AssertionError(f"default of {name} outside its range")
+    return spec
+
+
+_LN2 = math.log(2.0)
+
+PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
+    # --- growth (MODEL.md 2.1, 2.9) ---------------------------------------------------------
+    _p("primary_doubling_time_days", 157.0, "day", 20.0, 1000.0, "V",
+       "Peer 1993 Cancer: median 157 d (121-204) at age 50-70", "DT", "growth"),
+    _p("primary_doubling_time_under_50_days", 80.0, "day", 20.0, 1000.0, "V",
+       "Peer 1993 Cancer: median 80 d (44-147) under age 50", "DT_<50", "growth"),
+    _p("growth_rate_lognormal_sigma", 0.5, "1", 0.0, 2.0, "C",
+       "spread of patient growth rates; Peer 1993 ranges span about 0.5 on the log scale",
+       "sigma_g", "growth"),
+    _p("grade_1_growth_multiplier", 0.7, "1", 0.1, 3.0, "C",
+       "low grade grows slower than the age-median doubling time", "g_grade1", "growth"),
+    _p("grade_3_growth_multiplier", 1.4, "1", 0.1, 3.0, "C",
+       "high grade grows faster than the age-median doubling time", "g_grade3", "growth"),
+    _p("max_growth_rate_per_day", 0.035, "1/day", 0.001, 0.5, "C",
+       "cap on small-colony Gompertz rate: about a 20-day doubling, the fastest plausible",
+       "g_max", "growth"),
+    _p("baseline_turnover_per_day", 0.01, "1/day", 0.0, 0.5, "C",
+       "cell turnover that makes small colonies go extinct by chance", "d0", "growth"),
+    _p("cells_per_cubic_mm", 1e5, "cells/mm^3", 1e4, 1e6, "D",
+       "Del Monte 2009: ~1e8 cells per cm^3 of epithelial tumour", "rho_cells", "growth"),
+    _p("natural_history_start_cells", 1e4, "cells", 1.0, 1e7, "C",
+       "primary size at which the simulated natural history starts", "N_start", "growth"),
+    _p("pr_fmol_half_max", 10.0, "fmol/mg", 0.1, 1000.0, "C",
+       "PR fmol at which half the ER+ cells are PR+; 10 fmol is GBSG2's PR+ cut-off",
+       "PR50", "growth"),
+    _p("er_negative_cell_fraction_in_er_positive", 0.002, "1", 0.0, 0.5, "C",
+       "minor ER- subclone in ER+ tumours (intratumour heterogeneity)", "f_ERneg",
+       "growth"),
+    # --- dissemination (2.2) ------------------------------------------------------------------
+    _p("dissemination_coefficient", 2e-8, "cells^(1-gamma)/day", 0.0, 1e-3, "C",
+       "scaled so a 2 cm primary seeds a handful of surviving cells (Michaelson 2005: ~1 spread "
+       "event per 1e8 cells; Coumans 2013: 1 metastasis per 6e7 disseminated cells)",
+       "mu0", "dissemination"),
+    _p("dissemination_size_exponent", 2.0 / 3.0, "1", 0.0, 1.0, "S",
+       "Iwata 2000 colonisation exponent alpha = 2/3 (cells on the tumour surface)",
+       "gamma", "dissemination"),
+    _p("dissemination_nodes_exponent", 1.0, "1", 0.0, 3.0, "C",
+       "more positive nodes, more dissemination: mu_p = mu0 (1 + nodes)^beta_n", "beta_n",
+       "dissemination"),
+    _p("dissemination_lognormal_sigma", 1.0, "1", 0.0, 3.0, "C",
+       "between-patient spread of dissemination", "sigma_mu", "dissemination"),
+    # --- dormancy and awakening (2.3) -----------------------------------------------------------
+    _p("awakening_rate_per_day", _LN2 / (13.0 * 365.25), "1/day", 0.0, 0.1, "C",
+       "dormancy escape half-life >= 12 years for pre-resection seeds (Willis 2010); 13 y used",
+       "w0", "dormancy"),
+    _p("dormant_death_rate_per_day", _LN2 / (8.0 * 365.25), "1/day", 0.0, 0.1, "C",
+       "most dormant cells never relapse (Willis 2010: <= ~6 dangerous micrometastases)",
+       "delta0", "dormancy"),
+    _p("tamoxifen_dormancy_hold", 0.8, "1", 0.0, 1.0, "C",
+       "endocrine therapy holds ER+ cells dormant (EBCTCG 2011 carry-over benefit)",
+       "a_tam", "dormancy"),
+    _p("inhibitor_awakening_block", 0.7, "1", 0.0, 1.0, "C",
+       "DRP1 + NRF2 inhibition prevented DTC awakening (seed 002; Romani 2022)",
+       "a_inh", "dormancy"),
+    _p("antioxidant_dormant_protection", 0.8, "1", 0.0, 1.0, "C",
+       "antioxidant capacity lowers dormant-cell death (seed 002; Romani 2022)", "a_AO",
+       "dormancy"),
+    # --- mechanism 1: metals -> ROS -> PR loss (2.4) ---------------------------------------------
+    _p("metal_internal_dose_time_constant_days", 90.0, "day", 1.0, 3650.0, "C",
+       "internal dose follows exposure over months", "tau_m", "metal_ros_pr"),
+    _p("ros_per_arsenic_ug_per_l", 0.15, "1/(ug/L)", 0.0, 10.0, "C",
+       "arsenite raises ROS in MCF-7 at 0.5-5 uM (Ruiz-Ramos 2009); 10 ug/L = 0.133 uM",
+       "k_As", "metal_ros_pr"),
+    _p("ros_per_lead_ug_per_dl", 0.1, "1/(ug/dL)", 0.0, 10.0, "C",
+       "lead raises ROS (seed 000); US mean blood lead 0.82 ug/dL (NHANES)", "k_Pb",
+       "metal_ros_pr"),
+    _p("ros_per_chemotherapy", 0.5, "1", 0.0, 10.0, "C",
+       "cytotoxic chemotherapy raises cellular ROS", "k_chemo", "metal_ros_pr"),
+    _p("ros_antioxidant_reduction", 0.5, "1", 0.0, 10.0, "C",
+       "NRF2 antioxidant programme lowers ROS (seed 002)", "k_AO", "metal_ros_pr"),
+    _p("ros_quencher_reduction", 1.5, "1", 0.0, 10.0, "C",
+       "quenching ROS reverses PR suppression (seed 000 grant abstract)", "k_Q",
+       "metal_ros_pr"),
+    _p("pr_loss_baseline_per_day", 3e-5, "1/day", 0.0, 0.1, "C",
+       "spontaneous PR loss; with PR- motility makes 49.4 % PR+ -> PR- metastases reachable "
+       "(Schrijver 2018)", "h0", "metal_ros_pr"),
+    _p("pr_loss_max_per_day", 0.01, "1/day", 0.0, 1.0, "C",
+       "PR suppression needed > 6 months of chronic low-level arsenic (Mathison 2020)",
+       "h_max", "metal_ros_pr"),
+    _p("pr_loss_ros_half_max", 2.0, "1", 0.1, 20.0, "C",
+       "ROS index giving half-maximal PR loss", "R50", "metal_ros_pr"),
+    _p("pr_loss_hill_power", 4.0, "1", 0.5, 10.0, "C",
+       "steep ROS dependence: baseline ROS loses PR slowly", "n", "metal_ros_pr"),
+    _p("pr_regain_baseline_per_day", 2e-4, "1/day", 0.0, 0.1, "C",
+       "1 month of washout did not fully reverse PR loss (Mathison 2020)", "r0",
+       "metal_ros_pr"),
+    _p("pr_regain_quencher_per_day", 0.02, "1/day", 0.0, 1.0, "C",
+       "ROS quenching reverses PR suppression substantially (seed 000)", "r_Q",
+       "metal_ros_pr"),
+    # --- mechanism 2: chemo -> CXCL1/2 -> myeloid -> S100A8/9 (2.5) ------------------------------
+    _p("cxcl_reference_cells", 1e9, "cells", 1.0, 1e13, "C",
+       "site size at which the CXCL1/2 signal equals the clone's secretion", "N_ref",
+       "chemo_cxcl_myeloid"),
+    _p("cxcl_size_exponent", 0.5, "1", 0.0, 2.0, "C",
+       "CXCL1/2 signal grows with site size", "beta_X", "chemo_cxcl_myeloid"),
+    _p("cxcl_chemo_induction", 3.0, "1", 0.0, 50.0, "C",
+       "chemotherapy raises CXCL1/2 via TNF-alpha (Acharyya 2012, qualitative)", "tau_TNF",
+       "chemo_cxcl_myeloid"),
+    _p("cxcl_high_prevalence", 0.2, "1", 0.0, 1.0, "C",
+       "share of patients with the CXCL1/2-high trait (4q21 amplification)", "p_CXCLhigh",
+       "chemo_cxcl_myeloid"),
+    _p("cxcl_high_multiplier", 3.0, "1", 1.0, 100.0, "C",
+       "CXCL1/2-high tumours secrete more (Acharyya 2012)", "x_high", "chemo_cxcl_myeloid"),
+    _p("myeloid_recruitment_per_day", 0.1, "1/day", 0.0, 10.0, "C",
+       "CD11b+Gr1+ myeloid recruitment by CXCL1/2 via CXCR2", "k_M", "chemo_cxcl_myeloid"),
+    _p("myeloid_half_max_signal", 1.0, "1", 1e-6, 1e3, "C",
+       "CXCL1/2 signal giving half-maximal recruitment", "X50", "chemo_cxcl_myeloid"),
+    _p("myeloid_decay_per_day", 0.1, "1/day", 1e-4, 10.0, "C",
+       "myeloid niche turnover (must be >= recruitment so M stays in 0..1)", "d_M",
+       "chemo_cxcl_myeloid"),
+    _p("myeloid_chemo_protection", 0.6, "1", 0.0, 1.0, "C",
+       "S100A8/9 from myeloid cells keeps cancer cells alive under chemotherapy "
+       "(Acharyya 2012)", "s_max", "chemo_cxcl_myeloid"),
+    _p("myeloid_colonisation_boost", 1.0, "1", 0.0, 20.0, "C",
+       "myeloid niche helps arriving cells survive and lung metastasis (Acharyya 2012)",
+       "c_M", "chemo_cxcl_myeloid"),
+    _p("chemo_signal_window_days", 7.0, "day", 1.0, 60.0, "C",
+       "C_on(t) = 1 while a chemotherapy dose was given within this window", "w_chemo",
+       "chemo_cxcl_myeloid"),
+    # --- mechanism 3: stiffness -> DRP1 -> NRF2 -> antioxidant (2.7) ------------------------------
+    _p("fission_half_max_stiffness_kpa", 3.0, "kPa", 0.01, 100.0, "C",
+       "between lung (1.4 kPa) and stiff tumour stroma; soft ECM drives DRP1 fission "
+       "(Romani 2022)", "E50", "stiffness_drp1_nrf2"),
+    _p("fission_hill_power", 2.0, "1", 0.5, 10.0, "C",
+       "steepness of the stiffness response", "n_E", "stiffness_drp1_nrf2"),
+    _p("antioxidant_chemo_protection", 0.8, "1", 0.0, 1.0, "C",
+       "NRF2 antioxidant programme resists ROS-dependent chemotherapy (Romani 2022)", "a_max",
+       "stiffness_drp1_nrf2"),
+    # --- treatments (2.6) ----------------------------------------------------------------------
+    _p("residual_fraction_after_surgery", 3e-10, "1", 0.0, 1.0, "C",
+       "cells left in the breast after surgery: the local recurrence source; a 2 cm "
+       "tumour leaves a viable cell in about 1 woman in 10", "r_res",
+       "treatment"),
+    _p("tamoxifen_effect_pr_pos", 0.9, "1", 0.0, 1.0, "C",
+       "fraction of ER+/PR+ growth blocked; tuned towards recurrence RR 0.43-0.53 "
+       "(EBCTCG 2011; Nordenskjold 2016)", "e_PRpos", "treatment"),
+    _p("tamoxifen_effect_pr_neg", 0.5, "1", 0.0, 1.0, "C",
+       "smaller in ER+/PR- cells; PR- recurrence RR 0.53-0.87 is contested "
+       "(EBCTCG 2011 vs Stockholm trial)", "e_PRneg", "treatment"),
+    _p("tamoxifen_ramp_days", 28.0, "day", 0.0, 365.0, "C",
+       "tamoxifen reaches steady state over weeks (half-life 5-7 days)", "tau_tam",
+       "treatment"),
+    _p("chemo_kill_days", 3.0, "day", 1.0, 14.0, "C",
+       "days after each dose during which the kill hazard acts", "d_kill", "treatment"),
+    _p("chemo_reference_growth_per_day", _LN2 / 157.0, "1/day", 1e-4, 1.0, "D",
+       "Norton-Simon scaling: kill hazard x g_eff / g_ref, g_ref = ln2 / 157 d (Peer 1993)",
+       "g_ref", "treatment"),
+    _p("dormant_chemo_factor", 0.05, "1", 0.0, 1.0, "C",
+       "dormant cells are largely spared by chemotherapy", "kappa_D", "treatment"),
+    # --- detection and death (2.8) -------------------------------------------------------------
+    _p("survival_after_relapse_er_pos_months", 77.5, "month", 1.0, 600.0, "V",
+       "median 76-79 months after distant relapse, ER+/HER2- (Savci-Heijink 2015)", "OS_ER+",
+       "death"),
+    _p("survival_after_relapse_er_neg_months", 27.0, "month", 1.0, 600.0, "V",
+       "median 27 months after distant relapse, ER-/HER2- (Savci-Heijink 2015)", "OS_ER-",
+       "death"),
+    # --- numerics (3) --------------------------------------------------------------------------
+    _p("stochastic_threshold_cells", 1e4, "cells", 10.0, 1e8, "C",
+       "compartments below n_switch move by integer draws", "n_switch", "numerics"),
+    _p("untreated_step_days", 7.0, "day", 1.0, 30.0, "C",
+       "time step while no treatment acts (checked against the 1-day step by a test)",
+       "dt_untreated", "numerics"),
+    _p("treated_step_days", 1.0, "day", 0.25, 7.0, "C",
+       "time step while a treatment acts", "dt_treated", "numerics"),
+)
+
+PARAMETERS: Final[Mapping[str, ParameterSpec]] = {p.name: p for p in PARAMETER_SPECS}
+PARAMETER_INDEX: Final[Mapping[str, int]] = {p.name: i for i, p in enumerate(PARAMETER_SPECS)}

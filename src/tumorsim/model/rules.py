@@ -1,0 +1,879 @@
+"""Mechanisms as readable rules: one sentence per active process of a scenario.
+
+In the spirit of PhysiCell's cell rules (Johnson et al., Cell 2025), every process the
+engine simulates is stated as a sentence a biologist can read, print and check, e.g.::
+
+    In ER+/PR+ cells, ROS increases the transition to ER+/PR− from h0 = 3e-05/day towards
+    h_max = 0.01/day with half-max R50 = 2 and Hill power n = 4 — source: ... (C)
+
+The sentences are generated from the scenario's resolved values
+(:meth:`~tumorsim.model.scenario.Scenario.parameter`, ``site_value``, ``clone_value``,
+the treatment plan and the exposures), so changing a parameter in a scenario changes
+the printed rule. Nothing here simulates; the equations are those of MODEL.md
+sections 2.1-2.8.
+
+Numbers are printed with three significant digits (``f"{x:.3g}"``); day counts of 100 or
+more are printed as whole days.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from tumorsim.model.anatomy import CLONES, METASTATIC_SITES, SITES
+from tumorsim.model.clones import CLONE_SOURCES
+from tumorsim.model.parameters import PARAMETERS
+from tumorsim.model.scenario import ExposureCourse, InhibitorSpec, Scenario
+from tumorsim.model.sites import SITE_SOURCES, fission_level
+from tumorsim.model.treatments import DRUGS, REGIMENS, RegimenPhase, phase_hazard
+
+__all__ = ["MECHANISMS", "Rule", "format_rules", "rules_for"]
+
+
+MECHANISMS: Final[dict[str, str]] = {
+    "growth": "Growth (MODEL.md 2.1, 2.9)",
+    "dissemination": "Dissemination (MODEL.md 2.2)",
+    "dormancy": "Dormancy and awakening (MODEL.md 2.3)",
+    "M1": "M1: heavy metals → ROS → PR loss (seed 000; MODEL.md 2.4)",
+    "M2": "M2: chemotherapy → CXCL1/2 → myeloid cells → S100A8/9 (seed 001; MODEL.md 2.5)",
+    "M3": "M3: soft tissue → DRP1 fission → NRF2 → antioxidant (seed 002; MODEL.md 2.7)",
+    "treatment": "Treatments (MODEL.md 2.6)",
+    "detection": "Detection and events (MODEL.md 2.8)",
+}
+"""Mechanism ids in printing order, with their headings."""
+
+_CLONE_LABEL: Final[dict[str, str]] = {
+    "ERpos_PRpos": "ER+/PR+",
+    "ERpos_PRneg": "ER+/PR−",
+    "ERneg": "ER−",
+}
+
+_TAG_ORDER: Final[str] = "VSDC"
+
+_UNIT_TEXT: Final[dict[str, str]] = {
+    "1": "",
+    "1/day": "/day",
+    "day": " days",
+    "month": " months",
+    "cells": " cells",
+    "kPa": " kPa",
+    "cells/mm^3": " cells/mm³",
+    "fmol/mg": " fmol/mg",
+    "1/(ug/L)": " per µg/L",
+    "1/(ug/dL)": " per µg/dL",
+    "cells^(1-gamma)/day": " cells^(1−γ)/day",
+}
+
+_YEAR_DAYS: Final[float] = 365.25
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One process of the model stated as a sentence.
+
+    Attributes
+    ----------
+    mechanism : str
+        Mechanism id, a key of :data:`MECHANISMS`: ``"growth"``, ``"dissemination"``,
+        ``"dormancy"``, ``"M1"``, ``"M2"``, ``"M3"``, ``"treatment"`` or ``"detection"``.
+    process : str
+        Short name of the process, e.g. ``"PR loss"``.
+    sentence : str
+        The rule in words, with the scenario's resolved values.
+    parameters : tuple of str
+        What the sentence uses: names of scalar parameters
+        (:data:`tumorsim.model.parameters.PARAMETERS`) and dotted paths of per-site,
+        per-clone, per-drug, exposure and treatment settings, e.g.
+        ``"sites.lung.stiffness_kpa"``, ``"clones.ERneg.motility_multiplier"``,
+        ``"drugs.cisplatin.ros_dependence"``, ``"exposures.arsenic"``,
+        ``"treatment.tamoxifen.adherence"``.
+    source : str
+        Citation, followed in brackets by the source tags (V, S, D, C) of the default
+        values used and by the names of any the scenario overrides.
+    """
+
+    mechanism: str
+    process: str
+    sentence: str
+    parameters: tuple[str, ...]
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.process}: {self.sentence} — source: {self.source}"
+
+
+# --- formatting helpers -------------------------------------------------------------------
+
+
+def _g(x: float) -> str:
+    """Three significant digits."""
+    return f"{x:.3g}"
+
+
+def _day(x: float) -> str:
+    """A day on the scenario's time axis (day 0 = diagnosis)."""
+    return f"{x:.0f}" if abs(x) >= 100 else _g(x)
+
+
+def _days(x: float) -> str:
+    """A duration in days, with years added for long ones."""
+    if x >= 2 * _YEAR_DAYS:
+        return f"{x:.0f} days ({_g(x / _YEAR_DAYS)} years)"
+    return f"{_day(x)} days"
+
+
+def _q(scenario: Scenario, name: str) -> str:
+    """``symbol = value unit`` of a scalar parameter."""
+    spec = PARAMETERS[name]
+    unit = _UNIT_TEXT.get(spec.unit, f" {spec.unit}")
+    return f"{spec.symbol} = {_g(scenario.parameter(name))}{unit}"
+
+
+def _join(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _tag_and_override(scenario: Scenario, name: str) -> tuple[str | None, bool]:
+    """Source tag of a name's default value and whether the scenario overrides it."""
+    if name in PARAMETERS:
+        return PARAMETERS[name].source_tag, name in scenario.parameters
+    parts = name.split(".")
+    if parts[0] == "sites" and len(parts) == 3:
+        spec = scenario.sites.get(parts[1])  # type: ignore[call-overload]
+        overridden = spec is not None and getattr(spec, parts[2]) is not None
+        return SITE_SOURCES[parts[1]][parts[2]][0], overridden
+    if parts[0] == "clones" and len(parts) == 3:
+        spec = scenario.clones.get(parts[1])  # type: ignore[call-overload]
+        overridden = spec is not None and getattr(spec, parts[2]) is not None
+        return CLONE_SOURCES[parts[1]][parts[2]][0], overridden
+    if parts[0] == "drugs" and len(parts) == 3:
+        return DRUGS[parts[1]].source.split(";")[0].strip(), False
+    # treatment.* and exposures.* are the scenario's own inputs, not defaults
+    return None, False
+
+
+def _rule(
+    scenario: Scenario,
+    mechanism: str,
+    process: str,
+    sentence: str,
+    parameters: Iterable[str],
+    citation: str,
+) -> Rule:
+    names = tuple(dict.fromkeys(parameters))
+    tags: set[str] = set()
+    overridden: list[str] = []
+    for name in names:
+        tag, over = _tag_and_override(scenario, name)
+        if tag:
+            tags.add(tag)
+        if over:
+            overridden.append(name)
+    notes = []
+    if tags:
+        notes.append(", ".join(t for t in _TAG_ORDER if t in tags))
+    if overridden:
+        notes.append("scenario sets " + ", ".join(overridden))
+    source = f"{citation} ({'; '.join(notes)})" if notes else citation
+    return Rule(mechanism, process, sentence, names, source)
+
+
+def _off(scenario: Scenario, mechanism: str, switch: str, what: str, consequence: str) -> Rule:
+    return _rule(
+        scenario,
+        mechanism,
+        f"{switch} off",
+        f"{what} is switched off in this scenario (mechanisms.{switch} = false): "
+        f"{consequence}.",
+        (),
+        f"scenario switch mechanisms.{switch}",
+    )
+
+
+def _fission(scenario: Scenario, site: str) -> float:
+    """F_s without inhibitor: E50^n / (E50^n + E_s^n) (MODEL.md 2.7)."""
+    return fission_level(scenario.site_value(site, "stiffness_kpa"),
+                         scenario.parameter("fission_half_max_stiffness_kpa"),
+                         scenario.parameter("fission_hill_power"))
+
+
+def _inhibitor_text(spec: InhibitorSpec, symbol: str) -> str:
+    return (f"from day {_day(spec.start_day)} for {_days(spec.duration_days)} at "
+            f"{symbol} = {_g(spec.inhibition)}")
+
+
+def _phases(scenario: Scenario) -> list[RegimenPhase]:
+    """The plan's chemotherapy phases with its cycle and interval overrides applied."""
+    chemo = scenario.treatment.chemotherapy
+    if chemo is None:
+        return []
+    return [
+        RegimenPhase(p.drugs, chemo.cycles or p.cycles, chemo.interval_days or p.interval_days)
+        for p in REGIMENS[chemo.regimen].phases
+    ]
+
+
+def _metal_peak_ros(scenario: Scenario) -> float | None:
+    """ROS index at the peak level of the scenario's exposures once dose has caught up."""
+    ex = scenario.exposures
+    terms = []
+    for course, k in ((ex.arsenic, "ros_per_arsenic_ug_per_l"),
+                      (ex.lead, "ros_per_lead_ug_per_dl")):
+        if course is not None:
+            terms.append(scenario.parameter(k) * _peak(course))
+    if not terms:
+        return None
+    return 1.0 + sum(terms)
+
+
+def _peak(course: ExposureCourse) -> float:
+    return course.level if course.level is not None else max(course.levels)
+
+
+def _course_text(course: ExposureCourse, unit: str) -> str:
+    if course.kind == "constant":
+        assert course.level is not None
+        return f"{_g(course.level)} {unit} at all times"
+    points = list(zip(course.times_days, course.levels, strict=True))
+    if course.kind == "steps":
+        parts = [f"0 {unit} before day {_day(points[0][0])}"]
+        parts += [f"{_g(v)} {unit} from day {_day(t)}" for t, v in points]
+        return _join(parts)
+    through = _join([f"{_g(v)} {unit} on day {_day(t)}" for t, v in points])
+    return f"changes linearly through {through}, and stays constant outside that span"
+
+
+# --- rules per mechanism --------------------------------------------------------------------
+
+
+def _growth(s: Scenario) -> list[Rule]:
+    plateaus = [f"{site} {_g(s.site_value(site, 'carrying_capacity_cells'))}" for site in SITES]
+    multipliers = [f"{_CLONE_LABEL[c]} × {_g(s.clone_value(c, 'growth_multiplier'))}"
+                   for c in CLONES]
+    return [
+        _rule(
+            s, "growth", "Gompertz growth",
+            "At every site, proliferating cells grow at g_eff = min(g_max, g_p · ln(K_s / N_s)), "
+            f"N_s counting all cells at the site, with the cap {_q(s, 'max_growth_rate_per_day')} "
+            f"and plateaus K_s of {_join(plateaus)} cells.",
+            ["max_growth_rate_per_day", *(f"sites.{x}.carrying_capacity_cells" for x in SITES)],
+            "Norton 1988 (Gompertz plateau); cap for small colonies",
+        ),
+        _rule(
+            s, "growth", "baseline turnover",
+            "Proliferating cells are born at b = g_eff · (1 − E_tam) + d0 and die at "
+            f"d = d0 + chemotherapy hazard, with {_q(s, 'baseline_turnover_per_day')}; a single "
+            "founding cell makes a lasting colony with probability about 1 − d/b.",
+            ["baseline_turnover_per_day"],
+            "metastatic inefficiency (Coumans 2013)",
+        ),
+        _rule(
+            s, "growth", "clone growth",
+            "Relative to the patient's Gompertz rate g_p, cells grow "
+            f"{_join(multipliers)}.",
+            [f"clones.{c}.growth_multiplier" for c in CLONES],
+            "seed 000 (ER+/PR− more aggressive)",
+        ),
+        _rule(
+            s, "growth", "doubling time at diagnosis",
+            "The patient's rate g_p is lognormal "
+            f"({_q(s, 'growth_rate_lognormal_sigma')}) around ln 2 / DT, with the primary "
+            f"doubling time DT = {_g(s.parameter('primary_doubling_time_days'))} days at age "
+            f"50 and over and {_q(s, 'primary_doubling_time_under_50_days')} under 50, "
+            f"multiplied by {_q(s, 'grade_1_growth_multiplier')} for grade 1 and "
+            f"{_q(s, 'grade_3_growth_multiplier')} for grade 3.",
+            ["primary_doubling_time_days", "primary_doubling_time_under_50_days",
+             "growth_rate_lognormal_sigma", "grade_1_growth_multiplier",
+             "grade_3_growth_multiplier"],
+            "Peer 1993 Cancer",
+        ),
+        _rule(
+            s, "growth", "clone mix at diagnosis",
+            "At diagnosis, an ER+ primary holds a share "
+            f"{_q(s, 'er_negative_cell_fraction_in_er_positive')} of ER− cells; of the rest, "
+            "a share PR / (PR + PR50) is ER+/PR+ and the remainder ER+/PR−, PR being the "
+            f"tumour's progesterone receptor level and {_q(s, 'pr_fmol_half_max')}; an ER− "
+            "primary is all ER−.",
+            ["er_negative_cell_fraction_in_er_positive", "pr_fmol_half_max"],
+            "intratumour heterogeneity; GBSG2 PR+ cut-off 10 fmol/mg",
+        ),
+        _rule(
+            s, "growth", "natural history",
+            f"Before diagnosis, the primary grows from {_q(s, 'natural_history_start_cells')} "
+            "towards the Gompertz plateau "
+            f"K_breast = {_g(s.site_value('breast', 'carrying_capacity_cells'))} cells "
+            "until it holds "
+            f"N_dx = rho_cells · (π/6) · d³ cells (d the diameter at diagnosis, mm) with "
+            f"{_q(s, 'cells_per_cubic_mm')}; it disseminates all the while.",
+            ["natural_history_start_cells", "sites.breast.carrying_capacity_cells",
+             "cells_per_cubic_mm"],
+            "Norton 1988; Del Monte 2009",
+        ),
+    ]
+
+
+def _dissemination(s: Scenario) -> list[Rule]:
+    if not s.mechanisms.dissemination:
+        return [_off(s, "dissemination", "dissemination", "Dissemination",
+                     "no cell leaves any site")]
+    m2 = s.mechanisms.chemo_cxcl_myeloid
+    boost = (f" × (1 + c_M · M_s), {_q(s, 'myeloid_colonisation_boost')} boosting it by the "
+             "myeloid niche M_s of the source site (M2)") if m2 else ""
+    weights = {site: s.site_value(site, "tropism_weight") for site in METASTATIC_SITES}
+    total = sum(weights.values())
+    shares = [f"{site} {_g(w)} ({_g(100 * w / total)} %)" for site, w in weights.items()]
+    motility = [f"{_CLONE_LABEL[c]} × {_g(s.clone_value(c, 'motility_multiplier'))}"
+                for c in CLONES]
+    rules = [
+        _rule(
+            s, "dissemination", "dissemination rate",
+            "From each site with proliferating cells, μ_p · N_P^γ · m_c cells leave per day"
+            f"{boost}, with μ_p = μ0 · (1 + positive nodes)^β_n · exp(σ_μ · z), "
+            f"{_q(s, 'dissemination_coefficient')}, {_q(s, 'dissemination_size_exponent')}, "
+            f"{_q(s, 'dissemination_nodes_exponent')} and "
+            f"{_q(s, 'dissemination_lognormal_sigma')}.",
+            ["dissemination_coefficient", "dissemination_size_exponent",
+             "dissemination_nodes_exponent", "dissemination_lognormal_sigma",
+             *(["myeloid_colonisation_boost"] if m2 else [])],
+            "Michaelson 2005; Coumans 2013; Iwata 2000 (exponent)",
+        ),
+        _rule(
+            s, "dissemination", "tropism",
+            "Each disseminated cell goes to a metastatic site in proportion to its tropism "
+            f"weight: {_join(shares)}.",
+            [f"sites.{site}.tropism_weight" for site in METASTATIC_SITES],
+            "relapse sites of luminal A cancer (PMC5040895)",
+        ),
+        _rule(
+            s, "dissemination", "clone motility",
+            f"Relative to ER+/PR+ cells, clones disseminate {_join(motility)} "
+            "(PR loss promotes metastasis).",
+            [f"clones.{c}.motility_multiplier" for c in CLONES],
+            "seed 000",
+        ),
+    ]
+    if s.mechanisms.secondary_seeding:
+        seeding = ("Metastases with proliferating cells disseminate too (secondary seeding), "
+                   "by the same rule as the primary, to the other metastatic sites.")
+    else:
+        seeding = ("Secondary seeding is switched off: only the primary disseminates "
+                   "(mechanisms.secondary_seeding = false).")
+    rules.append(_rule(s, "dissemination", "secondary seeding", seeding, (),
+                       "MODEL.md 2.2, modelling choice"))
+    return rules
+
+
+def _dormancy(s: Scenario) -> list[Rule]:
+    if not s.mechanisms.dormancy:
+        return [_off(s, "dormancy", "dormancy", "Dormancy", "every arriving cell proliferates")]
+    entry = [f"{site} {_g(s.site_value(site, 'dormancy_entry_probability'))}"
+             for site in METASTATIC_SITES]
+    w0 = s.parameter("awakening_rate_per_day")
+    delta0 = s.parameter("dormant_death_rate_per_day")
+    m3 = s.mechanisms.stiffness_drp1_nrf2
+
+    def half_life(rate: float) -> str:
+        return f"half-life {_g(math.log(2) / rate / _YEAR_DAYS)} years" if rate > 0 else "never"
+
+    if m3:
+        death = (f"δ_D = δ0 · (1 − a_AO · A_s), {_q(s, 'dormant_death_rate_per_day')} "
+                 f"({half_life(delta0)}) and {_q(s, 'antioxidant_dormant_protection')}, so "
+                 "the antioxidant capacity A_s of soft sites (M3) keeps them alive")
+        death_params = ["dormant_death_rate_per_day", "antioxidant_dormant_protection"]
+    else:
+        death = (f"{_q(s, 'dormant_death_rate_per_day')} ({half_life(delta0)}); with M3 "
+                 "off, A_s = 0 and antioxidant protection does not act")
+        death_params = ["dormant_death_rate_per_day"]
+    return [
+        _rule(
+            s, "dormancy", "dormancy entry",
+            f"An arriving cell enters dormancy with probability q_s: {_join(entry)}; dormant "
+            "cells do not divide.",
+            [f"sites.{site}.dormancy_entry_probability" for site in METASTATIC_SITES],
+            "Willis 2010",
+        ),
+        _rule(
+            s, "dormancy", "awakening",
+            f"Dormant cells awaken at {_q(s, 'awakening_rate_per_day')} ({half_life(w0)}).",
+            ["awakening_rate_per_day"],
+            "Willis 2010 (dormancy escape half-life >= 12 years)",
+        ),
+        _rule(
+            s, "dormancy", "tamoxifen holds dormancy",
+            "In ER+ dormant cells, tamoxifen lowers awakening by the factor "
+            f"(1 − a_tam · E_tam) with {_q(s, 'tamoxifen_dormancy_hold')}.",
+            ["tamoxifen_dormancy_hold"],
+            "EBCTCG 2011 (carry-over benefit after tamoxifen stops)",
+        ),
+        _rule(
+            s, "dormancy", "DRP1 + NRF2 inhibition blocks awakening",
+            "While DRP1 and NRF2 inhibitors act together, awakening is lowered by the factor "
+            "(1 − a_inh · I_DRP1NRF2), I_DRP1NRF2 = I_DRP1 · I_NRF2, with "
+            f"{_q(s, 'inhibitor_awakening_block')}"
+            + ("." if m3 else "; the inhibitors act through M3, which is off here."),
+            ["inhibitor_awakening_block"],
+            "seed 002; Romani 2022",
+        ),
+        _rule(
+            s, "dormancy", "dormant death",
+            f"Dormant cells die at {death}.",
+            death_params,
+            "Willis 2010; seed 002; Romani 2022",
+        ),
+    ]
+
+
+def _m1(s: Scenario) -> list[Rule]:
+    ex = s.exposures
+    if not s.mechanisms.metal_ros_pr:
+        ignored = "; the scenario's metal exposures have no effect" if (
+            ex.arsenic is not None or ex.lead is not None) else ""
+        return [_off(s, "M1", "metal_ros_pr", "M1 (metals → ROS → PR loss)",
+                     f"cells neither lose nor regain PR{ignored}")]
+    m3 = s.mechanisms.stiffness_drp1_nrf2
+    rules = [
+        _rule(
+            s, "M1", "internal dose",
+            "Each metal's internal dose m follows its exposure E(t) as dm/dt = (E − m) / tau_m "
+            f"with {_q(s, 'metal_internal_dose_time_constant_days')}.",
+            ["metal_internal_dose_time_constant_days"],
+            "seed 000 (effects build over months: Mathison 2020)",
+        ),
+        _rule(
+            s, "M1", "ROS index",
+            "At every site, the ROS index is R = 1 + k_As · m_As + k_Pb · m_Pb + "
+            "k_chemo · C_on − k_AO · A_s − k_Q · Q (at least 0), with "
+            f"{_q(s, 'ros_per_arsenic_ug_per_l')}, {_q(s, 'ros_per_lead_ug_per_dl')}, "
+            f"{_q(s, 'ros_per_chemotherapy')} (C_on = 1 for "
+            f"{_q(s, 'chemo_signal_window_days')} after each chemotherapy dose), "
+            f"{_q(s, 'ros_antioxidant_reduction')}"
+            f"{'' if m3 else ' (A_s = 0 while M3 is off)'} and "
+            f"{_q(s, 'ros_quencher_reduction')} for a ROS quencher Q.",
+            ["ros_per_arsenic_ug_per_l", "ros_per_lead_ug_per_dl", "ros_per_chemotherapy",
+             "chemo_signal_window_days", "ros_antioxidant_reduction", "ros_quencher_reduction"],
+            "Ruiz-Ramos 2009 (arsenite raises ROS); seed 000; seed 002",
+        ),
+    ]
+    h0 = s.parameter("pr_loss_baseline_per_day")
+    h_max = s.parameter("pr_loss_max_per_day")
+    r50 = s.parameter("pr_loss_ros_half_max")
+    n = s.parameter("pr_loss_hill_power")
+
+    def hazard(r: float) -> float:
+        return h0 + h_max * r**n / (r50**n + r**n)
+
+    at = f"at baseline R = 1 the hazard is {_g(hazard(1.0))}/day"
+    peak = _metal_peak_ros(s)
+    if peak is not None:
+        at += (f", at this scenario's peak metal exposure (R = {_g(peak)} once the dose has "
+               f"caught up) {_g(hazard(peak))}/day")
+    rules.append(_rule(
+        s, "M1", "PR loss",
+        "In ER+/PR+ cells, ROS increases the transition to ER+/PR− from "
+        f"{_q(s, 'pr_loss_baseline_per_day')} towards {_q(s, 'pr_loss_max_per_day')} with "
+        f"half-max {_q(s, 'pr_loss_ros_half_max')} and Hill power "
+        f"{_q(s, 'pr_loss_hill_power')} (h = h0 + h_max · R^n / (R50^n + R^n)); {at}.",
+        ["pr_loss_baseline_per_day", "pr_loss_max_per_day", "pr_loss_ros_half_max",
+         "pr_loss_hill_power"],
+        "Mathison 2020 (PR suppression after > 6 months of arsenic); Schrijver 2018",
+    ))
+    rules.append(_rule(
+        s, "M1", "PR regain",
+        "In ER+/PR− cells, the transition back to ER+/PR+ runs at r0 + r_Q · Q with "
+        f"{_q(s, 'pr_regain_baseline_per_day')} and {_q(s, 'pr_regain_quencher_per_day')}, "
+        "so a ROS quencher Q reverses PR loss.",
+        ["pr_regain_baseline_per_day", "pr_regain_quencher_per_day"],
+        "Mathison 2020 (washout of 1 month did not restore PR); seed 000 grant abstract",
+    ))
+    for name, course, unit, label, k, scale in (
+        ("arsenic", ex.arsenic, "µg/L", "Arsenic in drinking water", "ros_per_arsenic_ug_per_l",
+         "EPA drinking-water limit 10 µg/L"),
+        ("lead", ex.lead, "µg/dL", "Blood lead", "ros_per_lead_ug_per_dl",
+         "US geometric mean 0.82 µg/dL (NHANES)"),
+    ):
+        if course is None:
+            continue
+        rise = s.parameter(k) * _peak(course)
+        rules.append(_rule(
+            s, "M1", f"{name} exposure",
+            f"{label} is {_course_text(course, unit)}; at its peak it adds up to "
+            f"{PARAMETERS[k].symbol} × E = {_g(rise)} to the ROS index.",
+            [f"exposures.{name}", k],
+            f"scenario exposure; scale: {scale}",
+        ))
+    removal = s.treatment.exposure_removal
+    if removal is not None:
+        rules.append(_rule(
+            s, "M1", "exposure removal",
+            f"From day {_day(removal.day)}, all metal exposures drop to zero (chelation or a "
+            "new water source); the internal dose then decays with tau_m = "
+            f"{_g(s.parameter('metal_internal_dose_time_constant_days'))} days.",
+            ["treatment.exposure_removal.day", "metal_internal_dose_time_constant_days"],
+            "seed 000",
+        ))
+    return rules
+
+
+def _m2(s: Scenario) -> list[Rule]:
+    if not s.mechanisms.chemo_cxcl_myeloid:
+        return [_off(s, "M2", "chemo_cxcl_myeloid",
+                     "M2 (chemotherapy → CXCL1/2 → myeloid cells → S100A8/9)",
+                     "there is no myeloid niche, protection or colonisation boost")]
+    secretion = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'cxcl_secretion'))}" for c in CLONES]
+    cxcr2 = s.treatment.cxcr2_inhibitor
+    in_plan = (f"in this plan {_inhibitor_text(cxcr2, 'I_CXCR2')}" if cxcr2 is not None
+               else "none in this plan")
+    return [
+        _rule(
+            s, "M2", "CXCL1/2 signal",
+            "At each site with cancer cells, the CXCL1/2 signal is "
+            "X_s = χ_c · (N_s / N_ref)^β_X · (1 + tau_TNF · C_on), with "
+            f"{_q(s, 'cxcl_reference_cells')}, {_q(s, 'cxcl_size_exponent')}, "
+            f"{_q(s, 'cxcl_chemo_induction')}, C_on = 1 for "
+            f"{_q(s, 'chemo_signal_window_days')} after each chemotherapy dose, and secretion "
+            f"χ_c of {_join(secretion)}.",
+            ["cxcl_reference_cells", "cxcl_size_exponent", "cxcl_chemo_induction",
+             "chemo_signal_window_days", *(f"clones.{c}.cxcl_secretion" for c in CLONES)],
+            "Acharyya 2012 Cell 150:165 (TNF-α from chemotherapy induces CXCL1/2)",
+        ),
+        _rule(
+            s, "M2", "CXCL1/2-high trait",
+            f"A share {_q(s, 'cxcl_high_prevalence')} of patients carries the CXCL1/2-high "
+            f"trait (4q21 amplification), multiplying χ_c by {_q(s, 'cxcl_high_multiplier')}.",
+            ["cxcl_high_prevalence", "cxcl_high_multiplier"],
+            "Acharyya 2012",
+        ),
+        _rule(
+            s, "M2", "myeloid recruitment",
+            "CXCL1/2 recruits CD11b+Gr1+ myeloid cells into the niche M_s (0..1) at "
+            "k_M · X_s / (X50 + X_s) · (1 − I_CXCR2) per day, with "
+            f"{_q(s, 'myeloid_recruitment_per_day')} and {_q(s, 'myeloid_half_max_signal')}.",
+            ["myeloid_recruitment_per_day", "myeloid_half_max_signal"],
+            "Acharyya 2012",
+        ),
+        _rule(
+            s, "M2", "myeloid decay",
+            f"The myeloid niche decays at d_M · M_s with {_q(s, 'myeloid_decay_per_day')}.",
+            ["myeloid_decay_per_day"],
+            "myeloid turnover",
+        ),
+        _rule(
+            s, "M2", "S100A8/9 protection",
+            "In proliferating cells, myeloid S100A8/9 lowers the chemotherapy kill hazard by "
+            f"the factor (1 − s_max · M_s) with {_q(s, 'myeloid_chemo_protection')}.",
+            ["myeloid_chemo_protection"],
+            "Acharyya 2012",
+        ),
+        _rule(
+            s, "M2", "colonisation",
+            "At each metastatic site, arriving cells survive × (1 + c_M · M_s) with "
+            f"{_q(s, 'myeloid_colonisation_boost')}.",
+            ["myeloid_colonisation_boost"],
+            "Acharyya 2012 (myeloid cells support lung metastasis)",
+        ),
+        _rule(
+            s, "M2", "CXCR2 blockade",
+            "A CXCR2 inhibitor multiplies myeloid recruitment by (1 − I_CXCR2), I_CXCR2 being "
+            f"its inhibition while it is given ({in_plan}).",
+            ["treatment.cxcr2_inhibitor"] if cxcr2 is not None else [],
+            "Acharyya 2012 (CXCR2 blockade with chemotherapy shrinks tumours and lung "
+            "metastasis)",
+        ),
+    ]
+
+
+def _m3(s: Scenario) -> list[Rule]:
+    if not s.mechanisms.stiffness_drp1_nrf2:
+        return [_off(s, "M3", "stiffness_drp1_nrf2",
+                     "M3 (soft tissue → DRP1 → NRF2 → antioxidant)",
+                     "the antioxidant capacity A_s is 0 at every site")]
+    per_site = [
+        f"{site} ({_g(s.site_value(site, 'stiffness_kpa'))} kPa): fission "
+        f"{_g(_fission(s, site))}"
+        for site in SITES
+    ]
+    rules = [
+        _rule(
+            s, "M3", "DRP1 fission",
+            "In soft tissue, cells raise DRP1-driven mitochondrial fission "
+            "F_s = E50^n / (E50^n + E_s^n) · (1 − I_DRP1) with "
+            f"{_q(s, 'fission_half_max_stiffness_kpa')} and {_q(s, 'fission_hill_power')}; "
+            f"without inhibitor: {_join(per_site)}.",
+            ["fission_half_max_stiffness_kpa", "fission_hill_power",
+             *(f"sites.{site}.stiffness_kpa" for site in SITES)],
+            "Romani 2022 Nat Cell Biol (soft ECM → F-actin → DRP1/MIEF fission)",
+        ),
+        _rule(
+            s, "M3", "NRF2 antioxidant",
+            "Fission's mitochondrial ROS activates NRF2, giving the antioxidant capacity "
+            "A_s = F_s · (1 − I_NRF2) (equal to the fission above without inhibitor), which "
+            "lowers dormant-cell death, the ROS index and ROS-dependent chemotherapy kill.",
+            [],
+            "Romani 2022 (NRF2 → cystine uptake and glutathione)",
+        ),
+    ]
+    rho = sorted(DRUGS.values(), key=lambda d: -d.ros_dependence)
+    drugs = [f"{d.name} {_g(d.ros_dependence)}" for d in rho]
+    a_max = s.parameter("antioxidant_chemo_protection")
+    sentence = (
+        "Antioxidant capacity blunts ROS-dependent drugs: their kill hazard is multiplied by "
+        f"(1 − a_max · A_s · ρ_drug) with {_q(s, 'antioxidant_chemo_protection')} and ROS "
+        f"dependence ρ of {_join(drugs)}"
+    )
+    phases = _phases(s)
+    if phases:
+        kept = []
+        for phase in phases:
+            _, phase_rho = phase_hazard(phase)
+            keep = {site: 1 - a_max * _fission(s, site) * phase_rho for site in METASTATIC_SITES}
+            low = min(keep, key=keep.__getitem__)
+            high = max(keep, key=keep.__getitem__)
+            kept.append(f"{' + '.join(phase.drugs)} (ρ = {_g(phase_rho)}) keeps "
+                        f"{_g(keep[low])} of its kill in {low} and {_g(keep[high])} in {high}")
+        sentence += f"; in this plan, without inhibitors, {_join(kept)}"
+    rules.append(_rule(
+        s, "M3", "chemotherapy blunted",
+        sentence + ".",
+        ["antioxidant_chemo_protection", *(f"drugs.{d.name}.ros_dependence" for d in rho)],
+        "Romani 2022 (resistance to ROS-dependent chemotherapy such as cisplatin)",
+    ))
+    return rules
+
+
+def _treatments(s: Scenario) -> list[Rule]:
+    plan = s.treatment
+    rules: list[Rule] = []
+    if plan.surgery:
+        rules.append(_rule(
+            s, "treatment", "surgery",
+            "At day 0, surgery removes the primary, leaving a fraction "
+            f"{_q(s, 'residual_fraction_after_surgery')} of its cells in the breast (the "
+            "source of local recurrence).",
+            ["residual_fraction_after_surgery"],
+            "modelling choice",
+        ))
+    else:
+        rules.append(_rule(
+            s, "treatment", "no surgery",
+            "There is no surgery: the primary stays and keeps disseminating.",
+            ["treatment.surgery"],
+            "scenario treatment plan",
+        ))
+    tam = plan.tamoxifen
+    if tam is not None:
+        e_pos = s.parameter("tamoxifen_effect_pr_pos")
+        e_neg = s.parameter("tamoxifen_effect_pr_neg")
+        rules.append(_rule(
+            s, "treatment", "tamoxifen effect",
+            "Tamoxifen blocks a fraction E_tam of the growth of ER+ cells: "
+            f"{_q(s, 'tamoxifen_effect_pr_pos')} in ER+/PR+ and "
+            f"{_q(s, 'tamoxifen_effect_pr_neg')} in ER+/PR− cells, none in ER− cells; at "
+            f"adherence {_g(tam.adherence)} that is {_g(e_pos * tam.adherence)} and "
+            f"{_g(e_neg * tam.adherence)}.",
+            ["tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg", "treatment.tamoxifen.adherence"],
+            "EBCTCG 2011 (recurrence RR 0.53); Nordenskjöld 2016 (0.43 PR+, 0.87 PR−)",
+        ))
+        rules.append(_rule(
+            s, "treatment", "tamoxifen schedule",
+            f"Tamoxifen is taken from day {_day(tam.start_day)} for "
+            f"{_days(tam.duration_days)} at adherence {_g(tam.adherence)}; its effect "
+            "approaches full strength as 1 − exp(−t / tau_tam) with "
+            f"{_q(s, 'tamoxifen_ramp_days')} and fades the same way after it stops.",
+            ["treatment.tamoxifen.start_day", "treatment.tamoxifen.duration_days",
+             "treatment.tamoxifen.adherence", "tamoxifen_ramp_days"],
+            "scenario treatment plan; tamoxifen pharmacokinetics",
+        ))
+    chemo = plan.chemotherapy
+    if chemo is not None:
+        phases = _phases(s)
+        described = [f"{p.cycles} cycles of {' + '.join(p.drugs)} every "
+                     f"{_g(p.interval_days)} days" for p in phases]
+        rules.append(_rule(
+            s, "treatment", "chemotherapy regimen",
+            f"Chemotherapy {chemo.regimen} starts on day {_day(chemo.start_day)}: "
+            f"{', then '.join(described)} ({sum(p.cycles for p in phases)} doses).",
+            ["treatment.chemotherapy.regimen", "treatment.chemotherapy.start_day",
+             *(["treatment.chemotherapy.cycles"] if chemo.cycles else []),
+             *(["treatment.chemotherapy.interval_days"] if chemo.interval_days else [])],
+            "scenario treatment plan; EBCTCG 2012"
+            + ("; CALGB 9741 (dose-dense)" if chemo.regimen.startswith("dd") else ""),
+        ))
+        kill_days = s.parameter("chemo_kill_days")
+        seen: set[tuple[str, ...]] = set()
+        for phase in phases:
+            if phase.drugs in seen:
+                continue
+            seen.add(phase.drugs)
+            hazard, rho = phase_hazard(phase)
+            rules.append(_rule(
+                s, "treatment", f"kill by {' + '.join(phase.drugs)}",
+                f"Each dose of {' + '.join(phase.drugs)} gives proliferating cells a kill "
+                f"hazard of {_g(hazard)}/day for {_q(s, 'chemo_kill_days')} (a surviving "
+                f"fraction of {_g(math.exp(-hazard * kill_days))} per dose at the reference "
+                f"growth rate), with ROS dependence ρ = {_g(rho)}.",
+                ["chemo_kill_days",
+                 *(f"drugs.{d}.kill_hazard_per_day" for d in phase.drugs),
+                 *(f"drugs.{d}.ros_dependence" for d in phase.drugs)],
+                "to calibrate against EBCTCG 2012 mortality ratios",
+            ))
+        g_ref = s.parameter("chemo_reference_growth_per_day")
+        g_max = s.parameter("max_growth_rate_per_day")
+        top = [f"{_g(g_max * s.clone_value(c, 'growth_multiplier') / g_ref)} in "
+               f"{_CLONE_LABEL[c]}" for c in CLONES]
+        rules.append(_rule(
+            s, "treatment", "Norton-Simon scaling",
+            "The kill hazard on proliferating cells is scaled by their growth rate, "
+            "g_eff × clone growth multiplier / g_ref (Norton-Simon), with "
+            f"{_q(s, 'chemo_reference_growth_per_day')} (a "
+            f"{_g(math.log(2) / g_ref)}-day doubling): small colonies growing at "
+            f"{_q(s, 'max_growth_rate_per_day')} are hit up to × {_join(top)}, a colony at "
+            "its plateau not at all.",
+            ["chemo_reference_growth_per_day", "max_growth_rate_per_day",
+             *(f"clones.{c}.growth_multiplier" for c in CLONES)],
+            "Norton-Simon hypothesis; Peer 1993 (reference doubling time)",
+        ))
+        if s.mechanisms.dormancy:
+            rules.append(_rule(
+                s, "treatment", "dormant cells spared",
+                "Dormant cells receive the unscaled chemotherapy hazard × "
+                f"{_q(s, 'dormant_chemo_factor')}.",
+                ["dormant_chemo_factor"],
+                "dormant cells lack the targets of chemotherapy (seed 002)",
+            ))
+    for key, label, symbol, effect, mech, citation in (
+        ("cxcr2_inhibitor", "A CXCR2 inhibitor", "I_CXCR2", "blocks myeloid recruitment",
+         "chemo_cxcl_myeloid", "seed 001; Acharyya 2012"),
+        ("drp1_inhibitor", "A DRP1 inhibitor (mdivi-1)", "I_DRP1",
+         "lowers mitochondrial fission F_s", "stiffness_drp1_nrf2", "seed 002; Romani 2022"),
+        ("nrf2_inhibitor", "An NRF2 inhibitor (ML385)", "I_NRF2",
+         "lowers antioxidant capacity A_s", "stiffness_drp1_nrf2", "seed 002; Romani 2022"),
+        ("ros_quencher", "A ROS quencher", "Q",
+         "lowers ROS by k_Q · Q and restores PR at r_Q · Q", "metal_ros_pr",
+         "seed 000 grant abstract"),
+    ):
+        spec: InhibitorSpec | None = getattr(plan, key)
+        if spec is None:
+            continue
+        inert = "" if getattr(s.mechanisms, mech) else (
+            f"; it has no effect here because mechanisms.{mech} is off")
+        rules.append(_rule(
+            s, "treatment", key.replace("_", " "),
+            f"{label} is given {_inhibitor_text(spec, symbol)}; it {effect}{inert}.",
+            [f"treatment.{key}.start_day", f"treatment.{key}.duration_days",
+             f"treatment.{key}.inhibition"],
+            citation,
+        ))
+    if plan.drp1_inhibitor is not None and plan.nrf2_inhibitor is not None:
+        block = (s.parameter("inhibitor_awakening_block") * plan.drp1_inhibitor.inhibition
+                 * plan.nrf2_inhibitor.inhibition)
+        rules.append(_rule(
+            s, "treatment", "DRP1 + NRF2 together",
+            "While DRP1 and NRF2 inhibitors overlap, they also block awakening of dormant "
+            f"cells by a_inh · I_DRP1 · I_NRF2 = {_g(block)}"
+            + ("." if s.mechanisms.dormancy and s.mechanisms.stiffness_drp1_nrf2
+               else "; this has no effect here because mechanisms.dormancy or "
+               "mechanisms.stiffness_drp1_nrf2 is off."),
+            ["inhibitor_awakening_block", "treatment.drp1_inhibitor.inhibition",
+             "treatment.nrf2_inhibitor.inhibition"],
+            "seed 002; Romani 2022 (DRP1 + NRF2 inhibition prevented DTC awakening)",
+        ))
+    return rules
+
+
+def _detection(s: Scenario) -> list[Rule]:
+    sizes = [f"{site} {_g(s.site_value(site, 'detection_cells'))}" for site in SITES]
+    rules = [
+        _rule(
+            s, "detection", "detection",
+            "A relapse is detected when a site holds its detection size: "
+            f"{_join(sizes)} cells (breast: local recurrence); the recurrence-free survival "
+            "event is the first of them.",
+            [f"sites.{site}.detection_cells" for site in SITES],
+            "Del Monte 2009 (~1e8 cells per cm³); GBSG2 endpoint",
+        ),
+    ]
+    if s.mechanisms.death_after_relapse:
+        rules.append(_rule(
+            s, "detection", "death after relapse",
+            "After distant relapse, time to death is drawn with median "
+            f"{_q(s, 'survival_after_relapse_er_pos_months')} for ER+ and "
+            f"{_q(s, 'survival_after_relapse_er_neg_months')} for ER− disease.",
+            ["survival_after_relapse_er_pos_months", "survival_after_relapse_er_neg_months"],
+            "Savci-Heijink 2015",
+        ))
+    else:
+        rules.append(_off(s, "detection", "death_after_relapse", "Death after relapse",
+                          "overall survival is not simulated"))
+    return rules
+
+
+# --- public API -----------------------------------------------------------------------------
+
+
+def rules_for(scenario: Scenario) -> list[Rule]:
+    """The model's processes for one scenario, each as a readable sentence.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario; its resolved parameter, site and clone values, mechanism switches,
+        exposures and treatment plan fill the sentences.
+
+    Returns
+    -------
+    list of Rule
+        In the order of :data:`MECHANISMS`. A mechanism switched off in
+        ``scenario.mechanisms`` contributes one sentence saying so; treatments appear only
+        when the plan contains them, exposures only when the scenario sets them.
+
+    Examples
+    --------
+    >>> from tumorsim.model.scenario import Scenario
+    >>> rules = rules_for(Scenario(parameters={"pr_loss_max_per_day": 0.05}))
+    >>> next(r for r in rules if r.process == "PR loss").sentence.count("h_max = 0.05/day")
+    1
+    """
+    return [
+        *_growth(scenario),
+        *_dissemination(scenario),
+        *_dormancy(scenario),
+        *_m1(scenario),
+        *_m2(scenario),
+        *_m3(scenario),
+        *_treatments(scenario),
+        *_detection(scenario),
+    ]
+
+
+def format_rules(rules: Sequence[Rule]) -> str:
+    """Plain text of rules, grouped by mechanism, one line per rule ending with its source.
+
+    Parameters
+    ----------
+    rules : sequence of Rule
+        Typically ``rules_for(scenario)``.
+
+    Returns
+    -------
+    str
+        For each mechanism (in the order of :data:`MECHANISMS`, unknown ids last), a
+        heading line and then ``"  - process: sentence — source: citation"`` lines;
+        groups are separated by a blank line. Ends with a newline unless ``rules`` is
+        empty.
+    """
+    order = {m: i for i, m in enumerate(MECHANISMS)}
+    groups: dict[str, list[Rule]] = {}
+    for rule in rules:
+        groups.setdefault(rule.mechanism, []).append(rule)
+    blocks = []
+    for mechanism in sorted(groups, key=lambda m: order.get(m, len(order))):
+        lines = [MECHANISMS.get(mechanism, mechanism)]
+        lines += [f"  - {rule}" for rule in groups[mechanism]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else ""

@@ -1,0 +1,95 @@
+"""Organ sites: stiffness, carrying capacity, tropism, dormancy entry and detection size.
+
+Defaults and their sources follow MODEL.md sections 2.7, 2.8 and 4. Stiffness values are
+compared within one measurement method only (indentation for lung, elastography for liver).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from tumorsim.model.anatomy import SITES
+
+
+@dataclass(frozen=True)
+class SiteAttribute:
+    """Metadata of one per-site attribute (unit and allowed range)."""
+
+    name: str
+    unit: str
+    low: float
+    high: float
+    low_exclusive: bool
+    description: str
+
+
+SITE_ATTRIBUTES: Final[tuple[SiteAttribute, ...]] = (
+    SiteAttribute("stiffness_kpa", "kPa", 0.0, 1e3, True, "tissue stiffness E_s"),
+    SiteAttribute("carrying_capacity_cells", "cells", 1.0, 1e14, False,
+                  "Gompertz plateau K_s"),
+    SiteAttribute("tropism_weight", "1", 0.0, 1e3, False,
+                  "relative share of disseminated cells arriving here (ignored for breast)"),
+    SiteAttribute("dormancy_entry_probability", "1", 0.0, 1.0, False,
+                  "probability q_s that an arriving cell enters dormancy"),
+    SiteAttribute("detection_cells", "cells", 1.0, 1e13, False,
+                  "cells at which a relapse at this site is detected"),
+)
+
+# value, source tag, source, for each site and attribute
+_DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
+    "breast": {
+        "stiffness_kpa": (10.0, "C", "malignant stroma 3-6x fibroglandular, up to 13x "
+                          "high-grade (V); ~10 kPa used"),
+        "carrying_capacity_cells": (3.1e12, "S", "Norton 1988 Gompertz plateau"),
+        "tropism_weight": (0.0, "C", "the primary receives no disseminated cells"),
+        "dormancy_entry_probability": (0.0, "C", "residual primary cells proliferate"),
+        "detection_cells": (1e8, "C", "local recurrence found at ~1 cm^3 (Del Monte 2009: "
+                            "1e8 cells/cm^3)"),
+    },
+    "bone": {
+        "stiffness_kpa": (10.0, "C", "bone marrow 0.25-24.7 kPa (V); ~10 used"),
+        "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
+        "tropism_weight": (0.66, "D", "bone 66 % of luminal A relapses (PMC5040895)"),
+        "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+    },
+    "lung": {
+        "stiffness_kpa": (1.4, "V", "lung 1.4 kPa by indentation (3.3 by rheology)"),
+        "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
+        "tropism_weight": (0.30, "D", "lung 30 % of luminal A relapses (PMC5040895)"),
+        "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+    },
+    "liver": {
+        "stiffness_kpa": (4.1, "V", "liver 4.1 kPa (2.3-5.9) by elastography"),
+        "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
+        "tropism_weight": (0.25, "D", "liver 25 % of luminal A relapses (PMC5040895)"),
+        "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+    },
+    "brain": {
+        "stiffness_kpa": (1.0, "C", "brain ~1 kPa (uncertain)"),
+        "carrying_capacity_cells": (1e11, "C", "smaller space in the skull"),
+        "tropism_weight": (0.10, "D", "brain 10 % of luminal A relapses (PMC5040895)"),
+        "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+    },
+}
+
+SITE_DEFAULTS: Final[dict[str, dict[str, float]]] = {
+    site: {attr: v[0] for attr, v in attrs.items()} for site, attrs in _DEFAULTS.items()
+}
+SITE_SOURCES: Final[dict[str, dict[str, tuple[str, str]]]] = {
+    site: {attr: (v[1], v[2]) for attr, v in attrs.items()} for site, attrs in _DEFAULTS.items()
+}
+
+assert tuple(_DEFAULTS) == SITES
+
+
+def fission_level(stiffness_kpa: float, half_max_kpa: float, hill_power: float) -> float:
+    """DRP1 fission without inhibitor, ``E50^n / (E50^n + E_s^n)`` (MODEL.md 2.7).
+
+    Soft tissue gives values near 1, stiff tissue near 0.
+    """
+    return half_max_kpa**hill_power / (half_max_kpa**hill_power + stiffness_kpa**hill_power)
