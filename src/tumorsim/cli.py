@@ -3,9 +3,11 @@
 Adding a command
 ----------------
 Write a function decorated with ``@app.command()``; take a scenario path with the
-``ScenarioArg`` / ``OptionalScenarioArg`` annotations and load it with
-:func:`_load_scenario`. Import heavy modules (engine, analysis) inside the command so that
-``tumorsim --help`` and ``validate-scenario`` stay fast. Raise
+``ScenarioArg`` / ``OptionalScenarioArg`` (model defaults when omitted) /
+``DefaultScenarioArg`` (the built-in default scenario when omitted) annotations and load
+it with :func:`_load_scenario`. Import heavy modules (engine, analysis, pandas, pyarrow)
+inside the command so that ``tumorsim --help``, ``params`` and ``validate-scenario`` stay
+fast (they must not import numba). Raise
 :class:`tumorsim.errors.TumorsimError` (or a subclass) for bad input: the group class
 below catches it for every command, prints ``error: <one line>`` to stderr and exits
 with status 2, without a traceback.
@@ -14,16 +16,23 @@ with status 2, without a traceback.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from tumorsim.errors import TumorsimError
+from tumorsim.errors import ScenarioError, TumorsimError
 from tumorsim.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from rich.progress import Task
+    from rich.text import Text
+
+    from tumorsim.results import SimulationResult
 
 __all__ = ["ERROR_EXIT_CODE", "app", "main"]
 
@@ -70,16 +79,29 @@ OptionalScenarioArg = Annotated[
     typer.Argument(
         help="Scenario TOML file; model defaults if omitted.",
         show_default=False,
-        metavar="[SCENARIO]",
+        metavar="SCENARIO",
+    ),
+]
+
+DefaultScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Scenario TOML file; the built-in default scenario (ER+, surgery + 5 years "
+        "tamoxifen) if omitted.",
+        show_default=False,
+        metavar="SCENARIO",
     ),
 ]
 
 
-def _load_scenario(path: Path | None) -> Scenario:
-    """The scenario in ``path``, or the model defaults for ``None``."""
-    from tumorsim.io.scenario_file import load_scenario
+def _load_scenario(path: Path | None, *, builtin_default: bool = False) -> Scenario:
+    """The scenario in ``path``; for ``None`` the built-in default scenario if
+    ``builtin_default``, else the model defaults."""
+    from tumorsim.io.scenario_file import load_default_scenario, load_scenario
 
-    return Scenario.model_validate({}) if path is None else load_scenario(path)
+    if path is not None:
+        return load_scenario(path)
+    return load_default_scenario() if builtin_default else Scenario.model_validate({})
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -107,6 +129,197 @@ def params(scenario: OptionalScenarioArg = None) -> None:
     console.print(_parameter_table(loaded, title))
     console.print(_site_table(loaded))
     console.print(_clone_table(loaded))
+
+
+@app.command("rules")
+def rules(scenario: DefaultScenarioArg = None) -> None:
+    """Print the model's mechanisms as sentences, with the scenario's values and sources."""
+    from tumorsim.model.rules import format_rules, rules_for
+
+    typer.echo(format_rules(rules_for(_load_scenario(scenario, builtin_default=True))), nl=False)
+
+
+@app.command("simulate")
+def simulate(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Results directory to write (Parquet); previous results there are replaced.",
+            show_default=False,
+        ),
+    ],
+    scenario: DefaultScenarioArg = None,
+    patients: Annotated[
+        int | None,
+        typer.Option(help="Virtual patients (default: the scenario's cohort.patients).",
+                     show_default=False),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Master seed (default: the scenario's cohort.seed).",
+                     show_default=False),
+    ] = None,
+    trajectories: Annotated[
+        int | None,
+        typer.Option(help="Patients whose trajectories are recorded "
+                     "(default: the scenario's cohort.trajectory_patients).",
+                     show_default=False),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="CPU threads (default: all). Results do not depend on it.",
+                     show_default=False),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(help="Patients per engine call (default: min(20000, max(1000, N/20))). "
+                     "Results do not depend on it.", show_default=False),
+    ] = None,
+) -> None:
+    """Simulate a virtual cohort and write the results to a directory of Parquet files.
+
+    Options override the scenario's cohort values; the scenario written with the
+    results records the values used, so a run can be repeated from its output.
+    """
+    from tumorsim.io.results_file import check_results_dir
+
+    loaded = _with_cohort_options(
+        _load_scenario(scenario, builtin_default=True),
+        patients=patients, seed=seed, trajectory_patients=trajectories,
+    )
+    _check_at_least("--threads", threads, 1)
+    _check_at_least("--chunk-size", chunk_size, 1)
+    check_results_dir(out)  # fail before a long simulation, not after it
+
+    import numba
+
+    from tumorsim.engine.simulate import simulate as run_simulation
+    from tumorsim.io.results_file import save_results
+
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    if threads is not None and threads > max_threads:
+        raise TumorsimError(
+            f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
+            "set NUMBA_NUM_THREADS to allow more)"
+        )
+    n = loaded.cohort.patients
+    chunk = chunk_size if chunk_size is not None else min(20_000, max(1_000, n // 20))
+    err_console = Console(stderr=True)
+    with _simulation_progress(err_console) as progress:
+        task = progress.add_task(f"simulating {loaded.name}", total=n)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        started = time.perf_counter()
+        result = run_simulation(loaded, chunk_size=chunk, n_threads=threads, progress=advance)
+        wall_s = time.perf_counter() - started
+    written = save_results(result, out)
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=160)
+    _print_summary(console, result, wall_s, written)
+
+
+# --- simulate helpers ----------------------------------------------------------------------------
+
+_OPTION_OF_COHORT_FIELD = {
+    "patients": "--patients",
+    "seed": "--seed",
+    "trajectory_patients": "--trajectories",
+}
+
+
+def _check_at_least(option: str, value: int | None, low: int) -> None:
+    if value is not None and value < low:
+        raise TumorsimError(f"{option} = {value}: must be >= {low}")
+
+
+def _with_cohort_options(scenario: Scenario, **options: int | None) -> Scenario:
+    """The scenario with command-line overrides of ``[cohort]`` values, checked by the model."""
+    from pydantic import ValidationError
+
+    changes = {k: v for k, v in options.items() if v is not None}
+    if not changes:
+        return scenario
+    try:
+        return scenario.with_changes(cohort=changes)
+    except ValidationError as exc:
+        error = ScenarioError.from_validation_error(exc)
+        name = (error.field or "").removeprefix("cohort.")
+        option = _OPTION_OF_COHORT_FIELD.get(name)
+        if option is None:  # pragma: no cover - only cohort values change here
+            raise error from None
+        raise TumorsimError(f"{option} = {error.value!r}: {error.allowed}") from None
+
+
+def _simulation_progress(console: Console) -> Any:
+    """A rich progress bar: patients done / total, patients per second, elapsed, remaining."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Column
+
+    class PatientsPerSecond(ProgressColumn):
+        def __init__(self) -> None:
+            super().__init__(table_column=Column(no_wrap=True))
+
+        def render(self, task: Task) -> Text:
+            from rich.text import Text
+
+            speed = task.finished_speed or task.speed
+            shown = "-" if speed is None else f"{speed:,.0f}"
+            return Text(f"{shown} patients/s", style="progress.data.speed")
+
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(bar_width=None),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        PatientsPerSecond(),
+        TimeElapsedColumn(),
+        TextColumn("eta", table_column=Column(no_wrap=True)),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _print_summary(console: Console, result: SimulationResult, wall_s: float,
+                   written: Path) -> None:
+    """Patients, speed, event fractions, median first-event time, first sites, files."""
+    patients = result.patients
+    n = len(patients)
+    table = Table(title=f"simulated: {result.scenario.name} (seed {result.seed})",
+                  title_justify="left", show_header=False)
+    table.add_column("what", style="cyan", no_wrap=True)
+    table.add_column("value")
+    horizon = result.scenario.cohort.horizon_years
+    table.add_row("patients", f"{n:,}")
+    table.add_row("wall time", f"{wall_s:.2f} s ({n / max(wall_s, 1e-9):,.0f} patients/s)")
+    for label, column in (("any relapse", "rfs_event"), ("distant relapse", "dmfs_event"),
+                          ("death", "os_event")):
+        events = int(patients[column].sum())
+        table.add_row(f"{label} by {horizon:g} years",
+                      f"{events / n:.1%} ({events:,} patients)" if n else "-")
+    first = patients["first_event_days"].dropna()
+    table.add_row("median first-event time",
+                  f"{first.median():.0f} days ({first.median() / 365.25:.2f} years), "
+                  f"among {len(first):,} with an event" if len(first) else "no events")
+    sites = patients["first_event_site"].value_counts(sort=False, dropna=True)
+    table.add_row("first-event site", ", ".join(f"{site} {count:,}"
+                                               for site, count in sites.items()) or "-")
+    files = sorted(p.name for p in written.iterdir())
+    table.add_row("written", f"{written}/ ({', '.join(files)})")
+    console.print(table)
 
 
 # --- tables -------------------------------------------------------------------------------------

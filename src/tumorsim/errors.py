@@ -19,7 +19,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ScenarioError", "TumorsimError"]
+__all__ = ["ResultsError", "ScenarioError", "TumorsimError"]
 
 _UNSET: Final[Any] = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
 _MAX_VALUE_REPR: Final[int] = 80
@@ -156,6 +156,39 @@ class ScenarioError(TumorsimError):
         path = error.pop("path", _key_path(loc))
         source = _origin(path, origins) if origins else None
         return cls(source if source is not None else file, _format_field(path), **error)
+
+
+class ResultsError(TumorsimError):
+    """A results directory or file cannot be written or read back.
+
+    The message is one line naming the path, what is wrong and what is expected::
+
+        runs/a/patients.parquet: no tumorsim metadata in the Parquet schema; expected: a
+        file written by tumorsim.save_results (tumorsim simulate --out)
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The directory or file concerned.
+    problem : str
+        What is wrong (``"file not found"``, ``"not a Parquet file"``).
+    expected : str, optional
+        What was expected instead; printed after ``"expected: "``.
+
+    Attributes
+    ----------
+    path, problem, expected : as above
+    """
+
+    def __init__(self, path: str | Path, problem: str, expected: str = "") -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.expected = expected
+        text = f"{self.path}: {problem}" + (f"; expected: {expected}" if expected else "")
+        super().__init__(" ".join(text.splitlines()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problem, self.expected))
 
 
 def _rebuild_scenario_error(

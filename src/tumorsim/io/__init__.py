@@ -1,5 +1,6 @@
 """Reading and writing tumorsim's files: scenario TOML files, JSON interchange, results."""
 
+from tumorsim.io.results_file import load_results, save_results
 from tumorsim.io.scenario_file import (
     load_default_scenario,
     load_scenario,
@@ -9,7 +10,9 @@ from tumorsim.io.scenario_file import (
 
 __all__ = [
     "load_default_scenario",
+    "load_results",
     "load_scenario",
+    "save_results",
     "scenario_from_json",
     "scenario_to_json",
 ]

@@ -1,0 +1,343 @@
+"""Results directories: a :class:`~tumorsim.results.SimulationResult` as Parquet files.
+
+A results directory holds up to three Parquet files, one per table of the result::
+
+    runs/er_tamoxifen/
+        patients.parquet           one row per patient (always present)
+        trajectories.parquet       sampled trajectories (when recorded)
+        site_environment.parquet   sampled site environments (when recorded)
+
+Every file carries in its Parquet schema metadata what is needed to read it on its own:
+the scenario as JSON (:func:`~tumorsim.io.scenario_file.scenario_to_json`), the master
+seed, the tumorsim version that simulated it and the results format version (keys
+``tumorsim.scenario``, ``tumorsim.seed``, ``tumorsim.version``,
+``tumorsim.format_version``, plus ``tumorsim.table`` naming the table). Any Parquet
+reader sees them, e.g. ``pyarrow.parquet.read_schema(path).metadata``.
+
+Writing is atomic: the files are written into a hidden staging directory next to the
+target and renamed into place at the end, so a reader never sees a half-written
+directory, and a failed write leaves the previous results (if any) untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from tumorsim.errors import ResultsError, ScenarioError
+
+if TYPE_CHECKING:  # pandas and pyarrow are imported on use: keeps the CLI quick to start
+    import pandas as pd
+
+    from tumorsim.results import SimulationResult
+
+__all__ = [
+    "PATIENTS_FILE",
+    "RESULTS_FILES",
+    "RESULTS_FORMAT_VERSION",
+    "SITE_ENVIRONMENT_FILE",
+    "TRAJECTORIES_FILE",
+    "check_results_dir",
+    "load_results",
+    "save_results",
+]
+
+RESULTS_FORMAT_VERSION: Final[int] = 1
+"""Version of the layout of results files; bumped when a reader must change."""
+
+PATIENTS_FILE: Final[str] = "patients.parquet"
+TRAJECTORIES_FILE: Final[str] = "trajectories.parquet"
+SITE_ENVIRONMENT_FILE: Final[str] = "site_environment.parquet"
+
+RESULTS_FILES: Final[dict[str, str]] = {
+    "patients": PATIENTS_FILE,
+    "trajectories": TRAJECTORIES_FILE,
+    "site_environment": SITE_ENVIRONMENT_FILE,
+}
+"""Table name (attribute of ``SimulationResult``) -> file name in a results directory."""
+
+_KEY_FORMAT: Final[bytes] = b"tumorsim.format_version"
+_KEY_VERSION: Final[bytes] = b"tumorsim.version"
+_KEY_SEED: Final[bytes] = b"tumorsim.seed"
+_KEY_SCENARIO: Final[bytes] = b"tumorsim.scenario"
+_KEY_TABLE: Final[bytes] = b"tumorsim.table"
+_SHARED_KEYS: Final[tuple[bytes, ...]] = (_KEY_FORMAT, _KEY_VERSION, _KEY_SEED, _KEY_SCENARIO)
+
+_EXPECTED_DIR: Final[str] = (
+    "a results directory written by tumorsim.save_results (tumorsim simulate --out)"
+)
+_EXPECTED_FILE: Final[str] = (
+    "a Parquet file written by tumorsim.save_results (tumorsim simulate --out)"
+)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def save_results(result: SimulationResult, out_dir: str | os.PathLike[str]) -> Path:
+    """Write a simulation result to a directory of Parquet files, atomically.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        What :func:`tumorsim.simulate` returned. ``patients`` is always written;
+        ``trajectories`` and ``site_environment`` when they are not ``None``.
+    out_dir : str or os.PathLike
+        The results directory. Missing parent directories are created. If it exists it
+        must be empty or hold only results files (a previous run), which are replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        ``out_dir`` is a file or a directory holding other files (nothing is written),
+        or writing failed (disk full, permissions); then neither a partial directory nor
+        a staging directory remains, and previous results in ``out_dir`` are untouched.
+
+    Notes
+    -----
+    The files go into a hidden sibling directory ``.<name>.partial-<random>`` that is
+    renamed to ``out_dir`` when complete; previous results are moved aside first and
+    deleted only after the rename succeeded.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tumorsim.io.scenario_file import scenario_to_json
+
+    out = Path(out_dir)
+    if out.is_symlink() or out.name in ("", ".."):
+        # Replace the directory a link points to, not the link; "." and ".." have no name.
+        out = out.resolve()
+    check_results_dir(out)
+    shared = {
+        _KEY_FORMAT: str(RESULTS_FORMAT_VERSION).encode(),
+        _KEY_VERSION: str(result.version).encode(),
+        _KEY_SEED: str(int(result.seed)).encode(),
+        _KEY_SCENARIO: scenario_to_json(result.scenario, indent=None).encode(),
+    }
+    tables = {
+        name: frame
+        for name in RESULTS_FILES
+        if (frame := getattr(result, name)) is not None
+    }
+    staging = _make_staging_dir(out)
+    try:
+        for name, frame in tables.items():
+            table = pa.Table.from_pandas(frame)
+            metadata = {**(table.schema.metadata or {}), **shared, _KEY_TABLE: name.encode()}
+            pq.write_table(
+                table.replace_schema_metadata(metadata),
+                staging / RESULTS_FILES[name],
+                compression="zstd",
+            )
+        _swap_into_place(staging, out)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise ResultsError(
+                out, f"cannot write results: {reason}", "a writable directory with free space"
+            ) from exc
+        if isinstance(exc, pa.ArrowException):
+            raise ResultsError(
+                out, f"cannot write results: {exc}", "tables of a SimulationResult"
+            ) from exc
+        raise
+    return out
+
+
+def check_results_dir(out_dir: str | os.PathLike[str]) -> None:
+    """Check that :func:`save_results` may write to ``out_dir``, before a long simulation.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The intended results directory.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        ``out_dir`` exists and is not a directory, cannot be listed, or holds files other
+        than results files (which :func:`save_results` refuses to delete).
+    """
+    out = Path(out_dir)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ResultsError(out, "exists and is not a directory", "a new or results directory")
+    try:
+        names = sorted(entry.name for entry in out.iterdir())
+    except OSError as exc:
+        raise ResultsError(out, f"cannot list directory: {exc.strerror or exc}") from exc
+    known = set(RESULTS_FILES.values())
+    others = [n for n in names if n not in known]
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        raise ResultsError(
+            out,
+            f"exists and holds files that are not tumorsim results ({shown}); not replacing it",
+            "a new path, an empty directory or a previous results directory",
+        )
+
+
+def _make_staging_dir(out: Path) -> Path:
+    """A new hidden directory next to ``out`` (same file system, so renames are atomic)."""
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = parent / f".{out.name}.partial-{uuid.uuid4().hex[:12]}"
+        staging.mkdir()  # honours the umask, unlike tempfile.mkdtemp's 0o700
+    except OSError as exc:
+        raise ResultsError(
+            parent, f"cannot create directory: {exc.strerror or exc}", "a writable location"
+        ) from exc
+    return staging
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Rename ``staging`` to ``out``; previous results are removed only once that worked."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    check_results_dir(out)  # it may have changed while the files were written
+    backup = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+    os.replace(out, backup)
+    try:
+        os.replace(staging, out)
+    except BaseException:
+        os.replace(backup, out)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def load_results(out_dir: str | os.PathLike[str]) -> SimulationResult:
+    """Read a results directory written by :func:`save_results`.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The results directory.
+
+    Returns
+    -------
+    SimulationResult
+        Equal to the saved one: the same tables (categorical columns stay categorical,
+        with the same categories), scenario, seed and version.
+        ``trajectories`` / ``site_environment`` are ``None`` when their files are absent.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        The directory or ``patients.parquet`` is missing; a file is not Parquet, lacks the
+        tumorsim metadata, was written by a newer results format, holds another table than
+        its name says, or comes from a different simulation than ``patients.parquet``; or
+        the embedded scenario is not valid for this version of tumorsim. The message names
+        the file and what was expected.
+    """
+    from tumorsim.io.scenario_file import scenario_from_json
+    from tumorsim.results import SimulationResult
+
+    directory = Path(out_dir)
+    if not directory.exists():
+        raise ResultsError(directory, "no such directory", _EXPECTED_DIR)
+    if not directory.is_dir():
+        raise ResultsError(directory, "not a directory", _EXPECTED_DIR)
+    patients_path = directory / PATIENTS_FILE
+    if not patients_path.is_file():
+        raise ResultsError(
+            patients_path,
+            "file not found",
+            f"{PATIENTS_FILE} in {_EXPECTED_DIR}",
+        )
+    patients, metadata = _read_table(patients_path, "patients")
+    optional: dict[str, pd.DataFrame | None] = {}
+    for name in ("trajectories", "site_environment"):
+        path = directory / RESULTS_FILES[name]
+        if not path.exists():
+            optional[name] = None
+            continue
+        frame, other = _read_table(path, name)
+        if any(other.get(k) != metadata.get(k) for k in _SHARED_KEYS):
+            raise ResultsError(
+                path,
+                f"comes from a different simulation than {PATIENTS_FILE} "
+                "(scenario, seed or version differ)",
+                "all files of one results directory written together by save_results",
+            )
+        optional[name] = frame
+    try:
+        scenario = scenario_from_json(metadata[_KEY_SCENARIO])
+    except ScenarioError as exc:
+        raise ResultsError(
+            patients_path,
+            f"the embedded scenario is not valid for this tumorsim: {exc}",
+            "a results file written by a compatible tumorsim version",
+        ) from exc
+    return SimulationResult(
+        patients=patients,
+        trajectories=optional["trajectories"],
+        site_environment=optional["site_environment"],
+        scenario=scenario,
+        seed=int(metadata[_KEY_SEED]),
+        version=metadata[_KEY_VERSION].decode(),
+    )
+
+
+def _read_table(path: Path, name: str) -> tuple[pd.DataFrame, Mapping[bytes, bytes]]:
+    """One results file as a DataFrame and its (checked) schema metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowException) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ResultsError(
+            path, f"not a readable Parquet file ({first_line})", _EXPECTED_FILE
+        ) from None
+    missing = [k.decode() for k in (*_SHARED_KEYS, _KEY_TABLE) if k not in metadata]
+    if missing:
+        raise ResultsError(
+            path,
+            f"no tumorsim metadata in the Parquet schema (missing {', '.join(missing)})",
+            _EXPECTED_FILE,
+        )
+    try:
+        file_format = int(metadata[_KEY_FORMAT])
+        int(metadata[_KEY_SEED])
+    except ValueError:
+        raise ResultsError(
+            path, "malformed tumorsim metadata (format version or seed)", _EXPECTED_FILE
+        ) from None
+    if file_format > RESULTS_FORMAT_VERSION:
+        raise ResultsError(
+            path,
+            f"written in results format {file_format} by tumorsim "
+            f"{metadata[_KEY_VERSION].decode()}; this tumorsim reads up to format "
+            f"{RESULTS_FORMAT_VERSION}",
+            "a newer tumorsim to read it",
+        )
+    table_name = metadata[_KEY_TABLE].decode()
+    if table_name != name:
+        raise ResultsError(
+            path,
+            f"holds the {table_name!r} table, not {name!r}",
+            f"{name} in {RESULTS_FILES[name]}",
+        )
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        raise ResultsError(path, f"cannot read Parquet data: {exc}", _EXPECTED_FILE) from exc
+    return frame, metadata
