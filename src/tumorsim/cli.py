@@ -153,29 +153,35 @@ def simulate(
     scenario: DefaultScenarioArg = None,
     patients: Annotated[
         int | None,
-        typer.Option(help="Virtual patients (default: the scenario's cohort.patients).",
-                     show_default=False),
+        typer.Option(
+            help="Virtual patients (default: the scenario's cohort.patients).", show_default=False
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(help="Master seed (default: the scenario's cohort.seed).",
-                     show_default=False),
+        typer.Option(help="Master seed (default: the scenario's cohort.seed).", show_default=False),
     ] = None,
     trajectories: Annotated[
         int | None,
-        typer.Option(help="Patients whose trajectories are recorded "
-                     "(default: the scenario's cohort.trajectory_patients).",
-                     show_default=False),
+        typer.Option(
+            help="Patients whose trajectories are recorded "
+            "(default: the scenario's cohort.trajectory_patients).",
+            show_default=False,
+        ),
     ] = None,
     threads: Annotated[
         int | None,
-        typer.Option(help="CPU threads (default: all). Results do not depend on it.",
-                     show_default=False),
+        typer.Option(
+            help="CPU threads (default: all). Results do not depend on it.", show_default=False
+        ),
     ] = None,
     chunk_size: Annotated[
         int | None,
-        typer.Option(help="Patients per engine call (default: min(20000, max(1000, N/20))). "
-                     "Results do not depend on it.", show_default=False),
+        typer.Option(
+            help="Patients per engine call (default: min(20000, max(1000, N/20))). "
+            "Results do not depend on it.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Simulate a virtual cohort and write the results to a directory of Parquet files.
@@ -183,11 +189,15 @@ def simulate(
     Options override the scenario's cohort values; the scenario written with the
     results records the values used, so a run can be repeated from its output.
     """
+    from rich.markup import escape
+
     from tumorsim.io.results_file import check_results_dir
 
     loaded = _with_cohort_options(
         _load_scenario(scenario, builtin_default=True),
-        patients=patients, seed=seed, trajectory_patients=trajectories,
+        patients=patients,
+        seed=seed,
+        trajectory_patients=trajectories,
     )
     _check_at_least("--threads", threads, 1)
     _check_at_least("--chunk-size", chunk_size, 1)
@@ -198,7 +208,7 @@ def simulate(
     from tumorsim.engine.simulate import simulate as run_simulation
     from tumorsim.io.results_file import save_results
 
-    max_threads = numba.config.NUMBA_NUM_THREADS
+    max_threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     if threads is not None and threads > max_threads:
         raise TumorsimError(
             f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
@@ -208,7 +218,7 @@ def simulate(
     chunk = chunk_size if chunk_size is not None else min(20_000, max(1_000, n // 20))
     err_console = Console(stderr=True)
     with _simulation_progress(err_console) as progress:
-        task = progress.add_task(f"simulating {loaded.name}", total=n)
+        task = progress.add_task(f"simulating {escape(loaded.name)}", total=n)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -276,8 +286,10 @@ def _simulation_progress(console: Console) -> Any:
         def render(self, task: Task) -> Text:
             from rich.text import Text
 
-            speed = task.finished_speed or task.speed
-            shown = "-" if speed is None else f"{speed:,.0f}"
+            # The mean rate: rich's windowed speed needs two updates, and a small run
+            # may finish in one chunk.
+            elapsed = task.elapsed
+            shown = f"{task.completed / elapsed:,.0f}" if elapsed and task.completed else "-"
             return Text(f"{shown} patients/s", style="progress.data.speed")
 
     return Progress(
@@ -293,32 +305,47 @@ def _simulation_progress(console: Console) -> Any:
     )
 
 
-def _print_summary(console: Console, result: SimulationResult, wall_s: float,
-                   written: Path) -> None:
+def _print_summary(
+    console: Console, result: SimulationResult, wall_s: float, written: Path
+) -> None:
     """Patients, speed, event fractions, median first-event time, first sites, files."""
+    from rich.markup import escape
+
     patients = result.patients
     n = len(patients)
-    table = Table(title=f"simulated: {result.scenario.name} (seed {result.seed})",
-                  title_justify="left", show_header=False)
+    table = Table(
+        title=f"simulated: {escape(result.scenario.name)} (seed {result.seed})",
+        title_justify="left",
+        show_header=False,
+    )
     table.add_column("what", style="cyan", no_wrap=True)
     table.add_column("value")
     horizon = result.scenario.cohort.horizon_years
     table.add_row("patients", f"{n:,}")
     table.add_row("wall time", f"{wall_s:.2f} s ({n / max(wall_s, 1e-9):,.0f} patients/s)")
-    for label, column in (("any relapse", "rfs_event"), ("distant relapse", "dmfs_event"),
-                          ("death", "os_event")):
+    for label, column in (
+        ("any relapse", "rfs_event"),
+        ("distant relapse", "dmfs_event"),
+        ("death", "os_event"),
+    ):
         events = int(patients[column].sum())
-        table.add_row(f"{label} by {horizon:g} years",
-                      f"{events / n:.1%} ({events:,} patients)" if n else "-")
+        table.add_row(
+            f"{label} by {horizon:g} years", f"{events / n:.1%} ({events:,} patients)" if n else "-"
+        )
     first = patients["first_event_days"].dropna()
-    table.add_row("median first-event time",
-                  f"{first.median():.0f} days ({first.median() / 365.25:.2f} years), "
-                  f"among {len(first):,} with an event" if len(first) else "no events")
+    table.add_row(
+        "median first-event time",
+        f"{first.median():.0f} days ({first.median() / 365.25:.2f} years), "
+        f"among {len(first):,} with an event"
+        if len(first)
+        else "no events",
+    )
     sites = patients["first_event_site"].value_counts(sort=False, dropna=True)
-    table.add_row("first-event site", ", ".join(f"{site} {count:,}"
-                                               for site, count in sites.items()) or "-")
+    table.add_row(
+        "first-event site", ", ".join(f"{site} {count:,}" for site, count in sites.items()) or "-"
+    )
     files = sorted(p.name for p in written.iterdir())
-    table.add_row("written", f"{written}/ ({', '.join(files)})")
+    table.add_row("written", escape(f"{written}/ ({', '.join(files)})"))
     console.print(table)
 
 

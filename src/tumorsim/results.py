@@ -39,7 +39,8 @@ class SimulationResult:
         clone mix and myeloid / antioxidant state at the first event, endpoints.
     trajectories : pandas.DataFrame or None
         Long table ``patient_id, time_days, site, clone, activity, cells`` for the sampled
-        patients.
+        patients, on the grid ``0, record_every_days, ...``; each row holds the state at
+        the end of the first engine step reaching that time (at most one step later).
     site_environment : pandas.DataFrame or None
         Long table ``patient_id, time_days, site, myeloid_niche, antioxidant_capacity,
         ros_index, cxcl_signal`` for the sampled patients.

@@ -343,7 +343,7 @@ def _simulate_one(
                     if mortal and not math.isfinite(dead_at):
                         dead_at = _draw_death(state, 0.0, n, s, params, clone_table, exact)
             if traj_slot >= 0:
-                record_k = _record(traj_slot, record_k, 0.0, 0.0, record_every, n, myeloid,
+                record_k = _record(traj_slot, record_k, 0.0, record_every, n, myeloid,
                                    antiox, ros, cxcl, traj_cells, traj_env, traj_time)
             continue
         if not pre and (t >= horizon or t >= dead_at):
@@ -565,7 +565,7 @@ def _simulate_one(
                     if s > 0 and mortal and not math.isfinite(dead_at):
                         dead_at = _draw_death(state, when, n, s, params, clone_table, exact)
             if traj_slot >= 0:
-                record_k = _record(traj_slot, record_k, t, t, record_every, n, myeloid, antiox,
+                record_k = _record(traj_slot, record_k, t, record_every, n, myeloid, antiox,
                                    ros, cxcl, traj_cells, traj_env, traj_time)
 
     if math.isfinite(dead_at) and dead_at <= horizon:
@@ -606,11 +606,11 @@ def _draw_death(state, when, n, s, params, clone_table, exact):
 
 
 @nb.njit
-def _record(slot, k, t, stamp, every, n, myeloid, antiox, ros, cxcl, traj_cells, traj_env,
+def _record(slot, k, t, every, n, myeloid, antiox, ros, cxcl, traj_cells, traj_env,
             traj_time):
     n_records = traj_time.shape[1]
     while k < n_records and t >= k * every - 1e-9:
-        traj_time[slot, k] = stamp
+        traj_time[slot, k] = k * every
         for s in range(N_SITES):
             for c in range(N_CLONES):
                 for a in range(2):

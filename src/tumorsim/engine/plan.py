@@ -28,6 +28,13 @@ DRIVER_TREATED = 7
 N_DRIVERS = 8
 
 INHIBITOR_FIELDS = ("cxcr2_inhibitor", "drp1_inhibitor", "nrf2_inhibitor", "ros_quencher")
+INHIBITOR_MECHANISM = {
+    "cxcr2_inhibitor": "chemo_cxcl_myeloid",
+    "drp1_inhibitor": "stiffness_drp1_nrf2",
+    "nrf2_inhibitor": "stiffness_drp1_nrf2",
+    "ros_quencher": "metal_ros_pr",
+}
+"""The mechanism each targeted drug acts through; with it switched off the drug is inert."""
 
 EXPOSURE_NONE = 0
 EXPOSURE_STEPS = 1
@@ -119,7 +126,8 @@ def compile_plans(scenarios: list[Scenario]) -> CompiledPlans:
         inhib = []
         for name in INHIBITOR_FIELDS:
             spec = getattr(s.treatment, name)
-            if spec is None:
+            if spec is None or not getattr(s.mechanisms, INHIBITOR_MECHANISM[name]):
+                # an inert drug adds no boundary, so it cannot shift the time steps
                 inhib.append((np.inf, np.inf, 0.0))
             else:
                 inhib.append((spec.start_day, spec.start_day + spec.duration_days,

@@ -124,11 +124,7 @@ def save_results(result: SimulationResult, out_dir: str | os.PathLike[str]) -> P
         _KEY_SEED: str(int(result.seed)).encode(),
         _KEY_SCENARIO: scenario_to_json(result.scenario, indent=None).encode(),
     }
-    tables = {
-        name: frame
-        for name in RESULTS_FILES
-        if (frame := getattr(result, name)) is not None
-    }
+    tables = {name: frame for name in RESULTS_FILES if (frame := getattr(result, name)) is not None}
     staging = _make_staging_dir(out)
     try:
         for name, frame in tables.items():

@@ -185,7 +185,7 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "CXCL1/2-high tumours secrete more (Acharyya 2012)", "x_high", "chemo_cxcl_myeloid"),
     _p("myeloid_recruitment_per_day", 0.1, "1/day", 0.0, 10.0, "C",
        "CD11b+Gr1+ myeloid recruitment by CXCL1/2 via CXCR2", "k_M", "chemo_cxcl_myeloid"),
-    _p("myeloid_half_max_signal", 1.0, "1", 1e-6, 1e3, "C",
+    _p("myeloid_half_max_signal", 3.0, "1", 1e-6, 1e3, "C",
        "CXCL1/2 signal giving half-maximal recruitment", "X50", "chemo_cxcl_myeloid"),
     _p("myeloid_decay_per_day", 0.1, "1/day", 1e-4, 10.0, "C",
        "myeloid niche turnover (must be >= recruitment so M stays in 0..1)", "d_M",

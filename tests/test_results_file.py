@@ -1,0 +1,221 @@
+"""Results directories: Parquet files that load back into the same SimulationResult."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tumorsim import Scenario, SimulationResult, simulate
+from tumorsim.errors import ResultsError, TumorsimError
+from tumorsim.io import load_results, save_results, scenario_from_json
+from tumorsim.io.results_file import RESULTS_FORMAT_VERSION
+
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def result() -> SimulationResult:
+    scenario = Scenario(cohort={"patients": 200, "trajectory_patients": 3, "horizon_years": 5})
+    return simulate(scenario, seed=SEED)
+
+
+def assert_same_result(loaded: SimulationResult, saved: SimulationResult) -> None:
+    pd.testing.assert_frame_equal(loaded.patients, saved.patients)
+    for name in ("trajectories", "site_environment"):
+        got, want = getattr(loaded, name), getattr(saved, name)
+        if want is None:
+            assert got is None
+        else:
+            pd.testing.assert_frame_equal(got, want)
+    assert loaded.scenario == saved.scenario
+    assert loaded.seed == saved.seed
+    assert loaded.version == saved.version
+
+
+def entries(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_round_trip(result: SimulationResult, tmp_path: Path) -> None:
+    out = save_results(result, tmp_path / "run")
+    assert out == tmp_path / "run"
+    assert entries(out) == ["patients.parquet", "site_environment.parquet", "trajectories.parquet"]
+    loaded = load_results(out)
+    assert_same_result(loaded, result)
+    assert isinstance(loaded.patients["first_event_site"].dtype, pd.CategoricalDtype)
+    assert len(loaded.patients) == 200
+    assert loaded.trajectories is not None
+    assert loaded.trajectories["patient_id"].nunique() == 3
+
+
+def test_every_file_carries_scenario_seed_and_versions(
+    result: SimulationResult, tmp_path: Path
+) -> None:
+    out = save_results(result, tmp_path / "run")
+    for file in sorted(out.iterdir()):
+        meta = pq.read_schema(file).metadata
+        assert meta[b"tumorsim.format_version"] == str(RESULTS_FORMAT_VERSION).encode()
+        assert meta[b"tumorsim.version"] == result.version.encode()
+        assert int(meta[b"tumorsim.seed"]) == SEED
+        assert meta[b"tumorsim.table"].decode() + ".parquet" == file.name
+        assert json.loads(meta[b"tumorsim.scenario"])["cohort"]["patients"] == 200
+        assert scenario_from_json(meta[b"tumorsim.scenario"]) == result.scenario
+
+
+def test_result_without_trajectories(result: SimulationResult, tmp_path: Path) -> None:
+    bare = dataclasses.replace(result, trajectories=None, site_environment=None)
+    out = save_results(bare, tmp_path / "run")
+    assert entries(out) == ["patients.parquet"]
+    assert_same_result(load_results(out), bare)
+
+
+def test_previous_results_are_replaced(result: SimulationResult, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    save_results(result, out)
+    second = dataclasses.replace(
+        result,
+        patients=result.patients.head(50),
+        trajectories=None,
+        site_environment=None,
+        seed=SEED + 1,
+    )
+    save_results(second, out)
+    assert_same_result(load_results(out), second)
+    # Old trajectory files do not survive, and no staging or backup folders remain.
+    assert entries(out) == ["patients.parquet"]
+    assert entries(tmp_path) == ["run"]
+
+
+def test_missing_parents_are_created(result: SimulationResult, tmp_path: Path) -> None:
+    out = save_results(result, tmp_path / "a" / "b" / "run")
+    assert_same_result(load_results(out), result)
+
+
+def test_a_directory_with_other_files_is_not_replaced(
+    result: SimulationResult, tmp_path: Path
+) -> None:
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "thesis.txt").write_text("precious")
+    with pytest.raises(ResultsError, match=r"notes: exists and holds files .*thesis\.txt"):
+        save_results(result, out)
+    assert entries(out) == ["thesis.txt"]
+    assert (out / "thesis.txt").read_text() == "precious"
+    assert entries(tmp_path) == ["notes"]
+
+
+def test_a_file_is_not_replaced(result: SimulationResult, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.write_text("x")
+    with pytest.raises(ResultsError, match="exists and is not a directory"):
+        save_results(result, out)
+    assert out.read_text() == "x"
+
+
+def fail_on_second_write(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Make the second Parquet write fail after the first file was written."""
+    written: list[Path] = []
+    real_write = pq.write_table
+
+    def write_then_fail(table, where, *args, **kwargs):
+        if written:
+            raise OSError(28, "No space left on device")
+        real_write(table, where, *args, **kwargs)
+        written.append(Path(where))
+
+    monkeypatch.setattr(pq, "write_table", write_then_fail)
+    return written
+
+
+def test_failed_write_leaves_nothing_behind(
+    result: SimulationResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = fail_on_second_write(monkeypatch)
+    with pytest.raises(ResultsError) as info:
+        save_results(result, tmp_path / "run")
+    assert written, "the first file should have been written before the failure"
+    message = str(info.value)
+    assert "\n" not in message
+    assert "run: cannot write results: No space left on device" in message
+    assert isinstance(info.value.__cause__, OSError)
+    assert entries(tmp_path) == []
+
+
+def test_failed_write_keeps_previous_results(
+    result: SimulationResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = save_results(result, tmp_path / "run")
+    fail_on_second_write(monkeypatch)
+    other = dataclasses.replace(result, seed=SEED + 1)
+    with pytest.raises(ResultsError):
+        save_results(other, out)
+    assert entries(tmp_path) == ["run"]
+    assert_same_result(load_results(out), result)
+
+
+# --- reading what is not a results directory ----------------------------------------------------
+
+
+def test_load_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ResultsError, match=r"nowhere: no such directory; expected: a results"):
+        load_results(tmp_path / "nowhere")
+
+
+def test_load_directory_without_patients_table(tmp_path: Path) -> None:
+    with pytest.raises(
+        ResultsError, match=r"patients\.parquet: file not found; expected: patients\.parquet in"
+    ):
+        load_results(tmp_path)
+
+
+def test_load_parquet_without_tumorsim_metadata(tmp_path: Path) -> None:
+    pd.DataFrame({"x": [1, 2]}).to_parquet(tmp_path / "patients.parquet")
+    with pytest.raises(ResultsError) as info:
+        load_results(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'patients.parquet'}: no tumorsim metadata")
+    assert "tumorsim.scenario" in message
+    assert "expected: a Parquet file written by tumorsim.save_results" in message
+
+
+def test_load_file_that_is_not_parquet(tmp_path: Path) -> None:
+    (tmp_path / "patients.parquet").write_text("patient_id,age\n1,50\n")
+    with pytest.raises(ResultsError, match=r"patients\.parquet: not a readable Parquet file"):
+        load_results(tmp_path)
+
+
+def test_load_rejects_files_of_different_runs(result: SimulationResult, tmp_path: Path) -> None:
+    first = save_results(result, tmp_path / "first")
+    second = save_results(dataclasses.replace(result, seed=SEED + 1), tmp_path / "second")
+    (first / "trajectories.parquet").unlink()
+    (second / "trajectories.parquet").rename(first / "trajectories.parquet")
+    with pytest.raises(ResultsError, match=r"trajectories\.parquet: comes from a different"):
+        load_results(first)
+
+
+def test_load_rejects_a_newer_format(result: SimulationResult, tmp_path: Path) -> None:
+    out = save_results(
+        dataclasses.replace(result, trajectories=None, site_environment=None), tmp_path / "run"
+    )
+    table = pq.read_table(out / "patients.parquet")
+    meta = {**table.schema.metadata, b"tumorsim.format_version": b"99"}
+    pq.write_table(table.replace_schema_metadata(meta), out / "patients.parquet")
+    with pytest.raises(ResultsError, match="written in results format 99"):
+        load_results(out)
+
+
+def test_results_error_is_a_tumorsim_error_and_pickles() -> None:
+    error = ResultsError("runs/a/patients.parquet", "file not found", "a results file")
+    assert isinstance(error, TumorsimError)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (
+        str(copy)
+        == str(error)
+        == ("runs/a/patients.parquet: file not found; expected: a results file")
+    )
