@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/tumorsim simulate --out results/default
+	$(BIN)/tumorsim simulate --patients 20000 --out results/default
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_simulate.py --patients 100000 --years 20 --seed 1 --out docs/performance.md
 
 clean:
 	rm -rf $(VENV) results

@@ -213,8 +213,8 @@ def run_plans(
 def _patient_table(cohort, arms, horizon, ev_time, ev_clone, ev_myeloid, ev_antiox, death,
                    dx_cells, end_cells, natural_history, arrived) -> pd.DataFrame:
     cols: dict[str, object] = {"patient_id": cohort.patient_ids, "arm": arms}
-    for c in COVARIATE_COLUMNS:
-        cols[c] = cohort.covariates[c].to_numpy()
+    for covariate in COVARIATE_COLUMNS:
+        cols[covariate] = cohort.covariates[covariate].to_numpy()
     cols["natural_history_days"] = natural_history
     cols["disseminated_cells"] = arrived
     for s, site in enumerate(SITES):

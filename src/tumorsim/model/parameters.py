@@ -109,7 +109,7 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "minor ER- subclone in ER+ tumours (intratumour heterogeneity)", "f_ERneg",
        "growth"),
     # --- dissemination (2.2) ------------------------------------------------------------------
-    _p("dissemination_coefficient", 2e-8, "cells^(1-gamma)/day", 0.0, 1e-3, "C",
+    _p("dissemination_coefficient", 2e-9, "cells^(1-gamma)/day", 0.0, 1e-3, "C",
        "scaled so a 2 cm primary seeds a handful of surviving cells (Michaelson 2005: ~1 spread "
        "event per 1e8 cells; Coumans 2013: 1 metastasis per 6e7 disseminated cells)",
        "mu0", "dissemination"),
@@ -159,9 +159,9 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("pr_loss_max_per_day", 0.01, "1/day", 0.0, 1.0, "C",
        "PR suppression needed > 6 months of chronic low-level arsenic (Mathison 2020)",
        "h_max", "metal_ros_pr"),
-    _p("pr_loss_ros_half_max", 2.0, "1", 0.1, 20.0, "C",
+    _p("pr_loss_ros_half_max", 2.5, "1", 0.1, 20.0, "C",
        "ROS index giving half-maximal PR loss", "R50", "metal_ros_pr"),
-    _p("pr_loss_hill_power", 4.0, "1", 0.5, 10.0, "C",
+    _p("pr_loss_hill_power", 6.0, "1", 0.5, 10.0, "C",
        "steep ROS dependence: baseline ROS loses PR slowly", "n", "metal_ros_pr"),
     _p("pr_regain_baseline_per_day", 2e-4, "1/day", 0.0, 0.1, "C",
        "1 month of washout did not fully reverse PR loss (Mathison 2020)", "r0",
@@ -170,10 +170,10 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "ROS quenching reverses PR suppression substantially (seed 000)", "r_Q",
        "metal_ros_pr"),
     # --- mechanism 2: chemo -> CXCL1/2 -> myeloid -> S100A8/9 (2.5) ------------------------------
-    _p("cxcl_reference_cells", 1e9, "cells", 1.0, 1e13, "C",
+    _p("cxcl_reference_cells", 1e7, "cells", 1.0, 1e13, "C",
        "site size at which the CXCL1/2 signal equals the clone's secretion", "N_ref",
        "chemo_cxcl_myeloid"),
-    _p("cxcl_size_exponent", 0.5, "1", 0.0, 2.0, "C",
+    _p("cxcl_size_exponent", 0.25, "1", 0.0, 2.0, "C",
        "CXCL1/2 signal grows with site size", "beta_X", "chemo_cxcl_myeloid"),
     _p("cxcl_chemo_induction", 3.0, "1", 0.0, 50.0, "C",
        "chemotherapy raises CXCL1/2 via TNF-alpha (Acharyya 2012, qualitative)", "tau_TNF",
