@@ -348,6 +348,15 @@ def _simulate_one(
             continue
         if not pre and (t >= horizon or t >= dead_at):
             break
+        if not pre and traj_slot < 0:
+            # no cell left anywhere: nothing can happen any more (no draw would be made),
+            # so stop early; trajectory patients keep stepping to record their environment
+            alive = 0.0
+            for s in range(N_SITES):
+                for c in range(N_CLONES):
+                    alive += n[s, c, 0] + n[s, c, 1]
+            if alive <= 0.0:
+                break
 
         # --- drivers on this interval of the plan -----------------------------------------
         while jb + 1 < width and bnd[plan, jb + 1] <= t:
