@@ -177,3 +177,18 @@ def test_deterministic_mode_makes_no_draws():
     # expected values: fractional cells appear in the metastatic sites
     frac = a[[f"cells_at_diagnosis_{x}" for x in SITES[1:]]].to_numpy()
     assert np.any((frac > 0) & (frac < 1))
+
+
+@pytest.mark.parametrize("name", [
+    "er_positive_tamoxifen", "er_positive_tamoxifen_arsenic", "act_chemotherapy",
+    "act_chemotherapy_cxcr2", "cisplatin", "cisplatin_drp1_nrf2",
+])
+def test_every_example_simulates(name):
+    from pathlib import Path
+
+    from tumorsim.io import load_scenario
+
+    path = Path(__file__).parent.parent / "examples" / f"{name}.toml"
+    result = simulate(load_scenario(path), patients=200, seed=1)
+    assert len(result.patients) == 200
+    assert result.patients["rfs_days"].notna().all()

@@ -398,42 +398,41 @@ def _site_table(scenario: Scenario) -> Table:
     from tumorsim.model.anatomy import SITES
     from tumorsim.model.sites import SITE_ATTRIBUTES, SITE_SOURCES
 
-    table = _new_table("Site attributes", "site.attribute")
-    for i, site in enumerate(SITES):
-        if i:
-            table.add_section()
-        spec = scenario.sites.get(site)  # type: ignore[call-overload]
-        for attr in SITE_ATTRIBUTES:
-            tag, source = SITE_SOURCES[site][attr.name]
-            overridden = spec is not None and getattr(spec, attr.name) is not None
-            table.add_row(
-                f"{site}.{attr.name}",
-                _value_text(scenario.site_value(site, attr.name), overridden),
-                attr.unit,
-                _range_text(attr.low, attr.high, attr.low_exclusive),
-                tag,
-                source,
-            )
-    return table
+    return _attribute_table("Site attributes", "site.attribute", SITES, SITE_ATTRIBUTES,
+                            SITE_SOURCES, scenario.sites, scenario.site_value)
 
 
 def _clone_table(scenario: Scenario) -> Table:
     from tumorsim.model.anatomy import CLONES
     from tumorsim.model.clones import CLONE_ATTRIBUTES, CLONE_SOURCES
 
-    table = _new_table("Clone attributes", "clone.attribute")
-    for i, clone in enumerate(CLONES):
+    return _attribute_table("Clone attributes", "clone.attribute", CLONES, CLONE_ATTRIBUTES,
+                            CLONE_SOURCES, scenario.clones, scenario.clone_value)
+
+
+def _attribute_table(
+    title: str,
+    header: str,
+    names: tuple[str, ...],
+    attributes: tuple[Any, ...],
+    sources: dict[str, dict[str, tuple[str, str]]],
+    overrides: Any,
+    value: Any,
+) -> Table:
+    """One row per (site or clone, attribute): value, unit, range, source tag, source."""
+    table = _new_table(title, header)
+    for i, name in enumerate(names):
         if i:
             table.add_section()
-        spec = scenario.clones.get(clone)  # type: ignore[call-overload]
-        for attr in CLONE_ATTRIBUTES:
-            tag, source = CLONE_SOURCES[clone][attr.name]
+        spec = overrides.get(name)
+        for attr in attributes:
+            tag, source = sources[name][attr.name]
             overridden = spec is not None and getattr(spec, attr.name) is not None
             table.add_row(
-                f"{clone}.{attr.name}",
-                _value_text(scenario.clone_value(clone, attr.name), overridden),
+                f"{name}.{attr.name}",
+                _value_text(value(name, attr.name), overridden),
                 attr.unit,
-                _range_text(attr.low, attr.high),
+                _range_text(attr.low, attr.high, getattr(attr, "low_exclusive", False)),
                 tag,
                 source,
             )

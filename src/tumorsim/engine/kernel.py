@@ -410,11 +410,6 @@ def _simulate_one(
 
         # --- environment ---------------------------------------------------------------------
         for s in range(N_SITES):
-            if size_before[s] <= 0.0:
-                cxcl[s] = 0.0
-                if myeloid[s] > 0.0:
-                    myeloid[s] *= math.exp(-params[_DM] * dt)
-                continue
             if m3:
                 antiox[s] = site_table[s, SITE_FISSION] * (1.0 - i_drp1) * (1.0 - i_nrf2)
             if m1:
@@ -422,6 +417,11 @@ def _simulate_one(
                      + params[_KCHEMO] * chemo_on - params[_KAO] * antiox[s]
                      - params[_KQ] * quencher)
                 ros[s] = max(r, 0.0)
+            if size_before[s] <= 0.0:
+                cxcl[s] = 0.0
+                if myeloid[s] > 0.0:
+                    myeloid[s] *= math.exp(-params[_DM] * dt)
+                continue
             if m2:
                 secretion = 0.0
                 for c in range(N_CLONES):
