@@ -17,7 +17,13 @@ from tumorsim.io.scenario_file import (
 from tumorsim.model.scenario import Scenario
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-EXAMPLE_FILES = sorted(EXAMPLES.glob("*.toml"))
+# Column maps (``*_columns.toml``, for ``tumorsim twin --columns``) are not scenarios;
+# trial files (``trial_*.toml``: a scenario with [arms.*] tables) are checked in test_trial.py.
+EXAMPLE_FILES = sorted(
+    p
+    for p in EXAMPLES.glob("*.toml")
+    if not p.name.endswith("_columns.toml") and not p.name.startswith("trial_")
+)
 EXPECTED_EXAMPLES = {
     "er_positive_tamoxifen.toml",
     "er_positive_tamoxifen_arsenic.toml",

@@ -437,3 +437,433 @@ def _attribute_table(
                 source,
             )
     return table
+
+
+# --- twin: stochastic twins of real patients (GBSG2 or a data file) ------------------------------
+# Self-contained block: the command and its helpers. Library code: tumorsim.cohort.data,
+# tumorsim.cohort.twins, tumorsim.io.twin_file.
+
+_GBSG2_NAME = "gbsg2"
+
+
+@app.command("twin")
+def twin(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory to write (patients.parquet, twins.parquet); a previous twin run "
+            "there is replaced.",
+            show_default=False,
+        ),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Argument(
+            help="CSV or Parquet file, one row per patient; 'gbsg2' for the GBSG2 trial "
+            "bundled with lifelines.",
+            show_default=False,
+            metavar="DATA",
+        ),
+    ] = None,
+    gbsg2: Annotated[
+        bool,
+        typer.Option("--gbsg2", help="Use the GBSG2 trial bundled with lifelines (686 women)."),
+    ] = False,
+    columns: Annotated[
+        Path | None,
+        typer.Option(
+            "--columns",
+            help="Column map TOML (see examples/gbsg2_columns.toml); default: GBSG2's columns "
+            "or tumorsim's own names, recognised automatically.",
+            show_default=False,
+        ),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario TOML for the biology and horizon; model defaults if omitted. "
+            "Treatment follows the data: tamoxifen 2 years where hormone therapy is "
+            "recorded, CMF for all (or where a chemotherapy column says 1).",
+            show_default=False,
+        ),
+    ] = None,
+    twins: Annotated[int, typer.Option("--twins", help="Stochastic twins per patient.")] = 10,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Master seed (default: the scenario's cohort.seed).", show_default=False),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="CPU threads (default: all). Results do not depend on it.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Simulate stochastic twins of real patients under their recorded treatment.
+
+    Each patient gets K twins with her covariates; the per-patient table gives the
+    fraction of her twins relapsing by 1, 3, 5 and 10 years and a risk score (predicted
+    5-year relapse probability); the twins' table is censored at her own follow-up.
+    """
+    from rich.markup import escape
+
+    from tumorsim.io.results_file import check_results_dir
+    from tumorsim.io.twin_file import TWIN_FILES
+
+    builtin = gbsg2 or (data is not None and data.lower() == _GBSG2_NAME
+                        and not Path(data).exists())
+    if gbsg2 and data is not None:
+        raise TumorsimError(f"DATA = {data!r} and --gbsg2: give one of them, not both")
+    if data is None and not gbsg2:
+        raise TumorsimError("missing DATA: give a CSV or Parquet file, or --gbsg2")
+    _check_at_least("--twins", twins, 1)
+    _check_at_least("--threads", threads, 1)
+    loaded = _with_cohort_options(_load_scenario(scenario), seed=seed)
+    check_results_dir(out, known=TWIN_FILES.values())  # fail before the simulation
+
+    cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
+
+    import numba
+
+    from tumorsim.cohort.twins import run_twin
+    from tumorsim.io.twin_file import save_twin_result
+
+    max_threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    if threads is not None and threads > max_threads:
+        raise TumorsimError(
+            f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
+            "set NUMBA_NUM_THREADS to allow more)"
+        )
+    total = len(cohort) * twins
+    chunk = min(20_000, max(1_000, total // 20))
+    err_console = Console(stderr=True)
+    with _simulation_progress(err_console) as progress:
+        task = progress.add_task(f"twins of {escape(Path(source).name)}", total=total)
+
+        def advance(done: int, all_twins: int) -> None:
+            progress.update(task, completed=done, total=all_twins)
+
+        started = time.perf_counter()
+        result = run_twin(loaded, cohort, twins=twins, seed=loaded.cohort.seed,
+                          chunk_size=chunk, n_threads=threads, progress=advance)
+        wall_s = time.perf_counter() - started
+    written = save_twin_result(
+        result, out, metadata={"tumorsim.data": source, "tumorsim.column_map": map_name}
+    )
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=160)
+    _print_twin_summary(console, result, source, wall_s, written)
+
+
+def _twin_cohort(data: str | None, columns: Path | None) -> tuple[Any, str, str]:
+    """The cohort of real patients, a name for its source, and the column map's name."""
+    from tumorsim.cohort.data import (
+        cohort_from_dataframe,
+        guess_column_map,
+        load_column_map,
+        read_patient_table,
+    )
+
+    if data is None:
+        from lifelines.datasets import load_gbsg2
+
+        frame, source = load_gbsg2(), "GBSG2"
+    else:
+        frame, source = read_patient_table(data), data
+    column_map = (load_column_map(columns) if columns is not None
+                  else guess_column_map(frame, source))
+    return cohort_from_dataframe(frame, column_map, source=source), source, column_map.name
+
+
+def _print_twin_summary(
+    console: Console, result: Any, source: str, wall_s: float, written: Path
+) -> None:
+    """Patients, twins, speed, plans, predicted and observed relapse, files."""
+    from rich.markup import escape
+
+    patients = result.patients
+    n = len(patients)
+    k = result.twins_per_patient
+    table = Table(
+        title=f"twins: {escape(source)} under {escape(result.scenario.name)} (seed {result.seed})",
+        title_justify="left",
+        show_header=False,
+    )
+    table.add_column("what", style="cyan", no_wrap=True)
+    table.add_column("value")
+    table.add_row("patients", f"{n:,} x {k} twins = {n * k:,} simulated")
+    table.add_row("wall time", f"{wall_s:.2f} s ({n * k / max(wall_s, 1e-9):,.0f} twins/s)")
+    plans = patients["arm"].value_counts(sort=False)
+    table.add_row("treatment", "; ".join(f"{escape(str(a))}: {c:,}" for a, c in plans.items()))
+    for years in (1, 3, 5, 10):
+        column = f"twins_relapsed_fraction_{years}y"
+        mean = patients[column].mean()
+        shown = f"{mean:.1%}" if n and mean == mean else "-"
+        table.add_row(f"simulated relapse by {years} y", f"{shown} (mean over patients)")
+    if "twins_relapsed_by_follow_up_fraction" in patients and "relapse_event" in patients:
+        expected = patients["twins_relapsed_by_follow_up_fraction"].sum()
+        observed = int(patients["relapse_event"].sum())
+        table.add_row("relapses within follow-up",
+                      f"observed {observed:,}, twins predict {expected:,.1f}")
+    files = sorted(p.name for p in written.iterdir())
+    table.add_row("written", escape(f"{written}/ ({', '.join(files)})"))
+    console.print(table)
+
+
+# --- trial: every virtual patient under every arm of a trial file --------------------------------
+# Self-contained block: the command and its helpers. Library code: tumorsim.trial.
+
+
+TrialArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Trial file: a scenario TOML with one arms.<name> table per arm.",
+        show_default=False,
+        metavar="SCENARIO",
+    ),
+]
+
+
+@app.command("trial")
+def trial(
+    scenario: TrialArg,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory to write: patients.parquet (one row per patient and arm) and "
+            "hazard_ratios.csv, survival.csv, rmst.csv, site_relapse.csv; a previous trial "
+            "there is replaced.",
+            show_default=False,
+        ),
+    ],
+    patients: Annotated[
+        int | None,
+        typer.Option(
+            help="Virtual patients per arm (default: the scenario's cohort.patients).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Master seed (default: the scenario's cohort.seed).", show_default=False),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="CPU threads (default: all). Results do not depend on it.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Run an in-silico trial: every virtual patient under every arm of a trial file.
+
+    SCENARIO is a scenario file with one arms.<name> table per arm (see
+    examples/trial_cxcr2.toml). Every arm gets the same patients with the same random
+    streams, so arms differ only by their treatment. Prints each arm's hazard ratio
+    against the first arm, per endpoint.
+    """
+    from rich.markup import escape
+
+    from tumorsim.trial import check_trial_dir, load_trial
+
+    loaded = load_trial(scenario)
+    loaded = loaded.with_scenario(
+        _with_cohort_options(loaded.scenario, patients=patients, seed=seed)
+    )
+    _check_at_least("--threads", threads, 1)
+    check_trial_dir(out)  # fail before a long simulation, not after it
+
+    import numba
+
+    from tumorsim.trial import run_trial, save_trial_results
+
+    max_threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    if threads is not None and threads > max_threads:
+        raise TumorsimError(
+            f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
+            "set NUMBA_NUM_THREADS to allow more)"
+        )
+    n = loaded.scenario.cohort.patients
+    chunk = min(20_000, max(1_000, n // 20))
+    err_console = Console(stderr=True)
+    with _simulation_progress(err_console) as progress:
+        task = progress.add_task(
+            f"trial {escape(loaded.name)}: {len(loaded.arms)} arms", total=n * len(loaded.arms)
+        )
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        started = time.perf_counter()
+        result = run_trial(loaded, chunk_size=chunk, n_threads=threads, progress=advance)
+        wall_s = time.perf_counter() - started
+    summaries = result.summary_tables()
+    written = save_trial_results(result, out, summaries)
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=160)
+    _print_trial_summary(console, result, summaries["hazard_ratios"], wall_s, written)
+
+
+def _print_trial_summary(
+    console: Console, result: Any, hazard_ratios: Any, wall_s: float, written: Path
+) -> None:
+    """Hazard ratio with CI of each arm against the reference, per endpoint; files."""
+    from rich.markup import escape
+
+    arms = result.arms
+    n = len(result.patients) // max(len(arms), 1)
+    table = Table(
+        title=f"trial: {escape(result.trial.name)} (seed {result.seed}, {n:,} patients x "
+        f"{len(arms)} arms, reference: {escape(arms[0])})",
+        title_justify="left",
+        caption="Cox HR vs the reference arm; 95 % CI robust to the pairing of each patient "
+        "across arms",
+        caption_justify="left",
+    )
+    table.add_column("endpoint", style="cyan", no_wrap=True)
+    table.add_column("arm", no_wrap=True)
+    table.add_column("HR", justify="right", no_wrap=True)
+    table.add_column("95 % CI", justify="right", no_wrap=True)
+    table.add_column("p", justify="right", no_wrap=True)
+    table.add_column("events (arm / reference)", justify="right", no_wrap=True)
+    endpoint = None
+    for row in hazard_ratios.itertuples(index=False):
+        if endpoint is not None and row.endpoint != endpoint:
+            table.add_section()
+        endpoint = row.endpoint
+        has_hr = row.hr == row.hr  # NaN when neither arm has an event
+        table.add_row(
+            row.endpoint,
+            escape(str(row.arm)),
+            f"{row.hr:.3f}" if has_hr else "-",
+            f"{row.ci_lower:.3f}-{row.ci_upper:.3f}" if has_hr else "-",
+            f"{row.p:.3g}" if row.p == row.p else "-",
+            f"{row.events:,} / {row.events_reference:,}",
+        )
+    if len(arms) > 1:
+        console.print(table)
+    else:
+        console.print(f"trial: {escape(result.trial.name)}: one arm, no hazard ratios")
+    files = ", ".join(sorted(p.name for p in written.iterdir()))
+    console.print(f"wall time {wall_s:.2f} s; written: {escape(f'{written}/ ({files})')}")
+
+
+# --- calibrate ----------------------------------------------------------------------------
+
+
+@app.command("calibrate")
+def calibrate(
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Parameter file (TOML) to write; a JSON record of "
+                     "the fit is written beside it.", show_default=False),
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Scenario TOML whose biology is the starting point; "
+                     "model defaults if omitted.", show_default=False),
+    ] = None,
+    twins: Annotated[int, typer.Option("--twins", help="Twins per training patient.")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed of the split and every simulation.")] = 2026,
+    max_evaluations: Annotated[
+        int, typer.Option("--max-evaluations", help="Budget of objective evaluations.")
+    ] = 70,
+    train_fraction: Annotated[
+        float, typer.Option("--train-fraction", help="Share of GBSG2 used for training.")
+    ] = 2 / 3,
+    held_out_twins: Annotated[
+        int, typer.Option("--held-out-twins", help="Twins per held-out patient.")
+    ] = 20,
+) -> None:
+    """Fit the calibrated parameters to GBSG2's training split; report the held-out fit.
+
+    Nelder-Mead with common random numbers (see tumorsim.analysis.calibration): the same
+    command with the same seed writes the same parameters.
+    """
+    import json
+    import sys
+
+    from tumorsim import __version__
+    from tumorsim.analysis.calibration import calibrate as fit
+    from tumorsim.analysis.calibration import held_out_fit, write_parameter_file
+    from tumorsim.cohort.data import load_gbsg2
+
+    _check_at_least("--twins", twins, 1)
+    _check_at_least("--max-evaluations", max_evaluations, 1)
+    _check_at_least("--held-out-twins", held_out_twins, 1)
+    if not 0.1 <= train_fraction <= 0.9:
+        raise TumorsimError(f"--train-fraction = {train_fraction}: must be in [0.1, 0.9]")
+    base = _load_scenario(scenario)
+    base = base.with_changes(cohort={"horizon_years": max(base.cohort.horizon_years, 10.0)})
+    cohort = load_gbsg2()
+    err_console = Console(stderr=True)
+    started = time.perf_counter()
+    with _simulation_progress(err_console) as progress:
+        task = progress.add_task("calibrating", total=max_evaluations)
+
+        def step(k: int, value: float, _: dict[str, float]) -> None:
+            progress.update(task, completed=min(k, max_evaluations),
+                            description=f"calibrating (objective {value:.3g})")
+
+        result = fit(base, cohort, seed=seed, twins=twins, max_evaluations=max_evaluations,
+                     train_fraction=train_fraction, on_evaluation=step)
+    calibrated = base.with_changes(parameters=result.parameters)
+    held = held_out_fit(calibrated, cohort, seed=seed, twins=held_out_twins,
+                        train_fraction=train_fraction)
+    wall_s = time.perf_counter() - started
+    command = "tumorsim " + " ".join(sys.argv[1:]) if sys.argv[1:] else "tumorsim calibrate"
+    path = write_parameter_file(result, out, command=command, version=__version__)
+    record = {
+        "command": command,
+        "version": __version__,
+        "seed": seed,
+        "twins": twins,
+        "train_fraction": train_fraction,
+        "parameters": result.parameters,
+        "start": result.start,
+        "objective": result.objective,
+        "evaluations": result.evaluations.to_dict(orient="records"),
+        "held_out": {
+            "rfs": held.rfs.to_dict(orient="records"),
+            "hazard_ratios": held.hazard_ratios.to_dict(orient="records"),
+            "c_index_twin": held.c_index_twin,
+            "c_index_cox": held.c_index_cox,
+            "k1_passed": held.passed,
+        },
+        "wall_seconds": wall_s,
+    }
+    path.with_suffix(".json").write_text(json.dumps(record, indent=2, default=float) + "\n")
+    console = Console()
+    table = Table(title="Calibrated parameters (training split)")
+    for column in ("parameter", "start", "fitted"):
+        table.add_column(column)
+    for name, value in result.parameters.items():
+        table.add_row(name, f"{result.start[name]:.4g}", f"{value:.4g}")
+    console.print(table)
+    rfs = Table(title="K1 on held-out patients: RFS (observed 95 % CI vs simulated)")
+    for column in ("group", "years", "observed", "95 % CI", "simulated", "inside"):
+        rfs.add_column(column)
+    for row in held.rfs.itertuples():
+        rfs.add_row(str(row.group), f"{row.years:g}", f"{row.survival_observed:.3f}",
+                    f"{row.observed_ci_lower:.3f}-{row.observed_ci_upper:.3f}",
+                    f"{row.survival_simulated:.3f}", "yes" if row.inside else "NO")
+    console.print(rfs)
+    hr = Table(title="K1 on held-out patients: horTh hazard ratio")
+    for column in ("PR", "observed", "95 % CI", "simulated", "inside"):
+        hr.add_column(column)
+    for row in held.hazard_ratios.itertuples():
+        hr.add_row(str(row.pr), f"{row.hr_observed:.3f}",
+                   f"{row.ci_lower_observed:.3f}-{row.ci_upper_observed:.3f}",
+                   f"{row.hr_simulated:.3f}", "yes" if row.inside else "NO")
+    console.print(hr)
+    console.print(f"c-index on held-out patients: twin risk score {held.c_index_twin:.3f}, "
+                  f"Cox on training covariates {held.c_index_cox:.3f}")
+    console.print(f"K1 {'passed' if held.passed else 'NOT passed'}; objective "
+                  f"{result.objective:.4g} after {len(result.evaluations)} evaluations; "
+                  f"{wall_s:.0f} s; wrote {path} and {path.with_suffix('.json')}")

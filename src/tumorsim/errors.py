@@ -11,6 +11,7 @@ The command line prints that line after ``error:`` and exits with status 2.
 
 from __future__ import annotations
 
+import os
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ResultsError", "ScenarioError", "TumorsimError"]
+__all__ = ["AnalysisError", "CohortError", "ResultsError", "ScenarioError", "TumorsimError"]
 
 _UNSET: Final[Any] = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
 _MAX_VALUE_REPR: Final[int] = 80
@@ -189,6 +190,134 @@ class ResultsError(TumorsimError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.problem, self.expected))
+
+
+class AnalysisError(TumorsimError):
+    """An analysis was asked of a table that cannot answer it.
+
+    The message is one line saying what is wrong and what was expected::
+
+        column 'rfs_dayz' not in the table; expected: one of patient_id, arm, rfs_days, ...
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong (``"column 'rfs_dayz' not in the table"``, ``"no rows"``).
+    expected : str, optional
+        What was expected instead; printed after ``"expected: "``.
+
+    Attributes
+    ----------
+    problem, expected : as above
+    """
+
+    def __init__(self, problem: str, expected: str = "") -> None:
+        self.problem = problem
+        self.expected = expected
+        text = problem + (f"; expected: {expected}" if expected else "")
+        super().__init__(" ".join(text.split()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problem, self.expected))
+
+
+class CohortError(TumorsimError):
+    """A table of patients (a data file or DataFrame) cannot be turned into a cohort.
+
+    The message is one line naming the source, the data row (1-based, the header not
+    counted) with the patient's own id when the data has one, the column and the
+    covariate it gives, the value, what is wrong and what is allowed::
+
+        data.csv: row 12 (pid = 1043), column 'tsize' (tumour_size_mm) = 250: out of
+        range; allowed: 0.1 to 200 mm
+        data.csv: column 'tsize' (tumour_size_mm): not found; columns present: age, ...
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or None
+        The file, or a name for an in-memory table; ``None`` to leave it out.
+    problem : str
+        What is wrong (``"out of range"``, ``"missing value"``, ``"not found"``).
+    allowed : str, optional
+        What is allowed; printed after ``"<label>: "``.
+    row : int or None, optional
+        1-based data row.
+    patient : str or None, optional
+        The patient's own id as ``"column = value"``, shown after the row.
+    column : str or None, optional
+        The column in the source.
+    covariate : str or None, optional
+        The tumorsim covariate the column gives, shown when it differs from ``column``.
+    value : object, optional
+        The value found (shown with ``repr``).
+    label : str, optional
+        Word before ``allowed``; default ``"allowed"``.
+
+    Attributes
+    ----------
+    source, problem, allowed, row, patient, column, covariate, value : as above
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str] | None,
+        problem: str,
+        allowed: str = "",
+        *,
+        row: int | None = None,
+        patient: str | None = None,
+        column: str | None = None,
+        covariate: str | None = None,
+        value: Any = _UNSET,
+        label: str = "allowed",
+    ) -> None:
+        self.source = source
+        self.problem = problem
+        self.allowed = allowed
+        self.row = row
+        self.patient = patient
+        self.column = column
+        self.covariate = covariate
+        self.value = None if value is _UNSET else value
+        self.label = label
+        self._has_value = value is not _UNSET
+        where: list[str] = []
+        if row is not None:
+            where.append(f"row {row}" + (f" ({patient})" if patient else ""))
+        if column is not None:
+            text = f"column {column!r}"
+            if covariate and covariate != column:
+                text += f" ({covariate})"
+            if self._has_value:
+                text += f" = {_short_repr(value)}"
+            where.append(text)
+        head = [str(source)] if source is not None else []
+        if where:
+            head.append(", ".join(where))
+        tail = problem + (f"; {label}: {allowed}" if allowed else "")
+        super().__init__(" ".join(": ".join([*head, tail]).split("\n")))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_cohort_error, (self.source, self.problem, self.allowed, self.row,
+                                        self.patient, self.column, self.covariate,
+                                        self.value, self._has_value, self.label))
+
+
+def _rebuild_cohort_error(
+    source: str | os.PathLike[str] | None,
+    problem: str,
+    allowed: str,
+    row: int | None,
+    patient: str | None,
+    column: str | None,
+    covariate: str | None,
+    value: Any,
+    has_value: bool,
+    label: str,
+) -> CohortError:
+    shown = value if has_value else _UNSET
+    return CohortError(source, problem, allowed, row=row, patient=patient, column=column,
+                       covariate=covariate, value=shown, label=label)
 
 
 def _rebuild_scenario_error(

@@ -54,6 +54,7 @@ from tumorsim.model.parameters import PARAMETER_INDEX as _P
 
 # parameter indices (compile-time constants)
 _GMAX = _P["max_growth_rate_per_day"]
+_MET_GROWTH = _P["metastasis_growth_multiplier"]
 _D0 = _P["baseline_turnover_per_day"]
 _NSTART = _P["natural_history_start_cells"]
 _GAMMA = _P["dissemination_size_exponent"]
@@ -442,7 +443,8 @@ def _simulate_one(
             k_site = site_table[s, SITE_CARRYING_CAPACITY]
             g_eff = 0.0
             if size_before[s] < k_site:
-                g_eff = min(gmax, gp * (log_capacity[s] - log_size[s]))
+                g_site = gp if s == 0 else gp * params[_MET_GROWTH]
+                g_eff = min(gmax, g_site * (log_capacity[s] - log_size[s]))
             protect_m = 1.0 - params[_SMAX] * myeloid[s] if m2 else 1.0
             protect_a = 1.0 - params[_AMAX] * antiox[s] * chemo_rho if m3 else 1.0
             # proliferating: birth-death

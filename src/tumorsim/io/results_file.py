@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -33,6 +33,7 @@ from tumorsim.errors import ResultsError, ScenarioError
 if TYPE_CHECKING:  # pandas and pyarrow are imported on use: keeps the CLI quick to start
     import pandas as pd
 
+    from tumorsim.model.scenario import Scenario
     from tumorsim.results import SimulationResult
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "check_results_dir",
     "load_results",
     "save_results",
+    "save_tables",
 ]
 
 RESULTS_FORMAT_VERSION: Final[int] = 1
@@ -108,34 +110,105 @@ def save_results(result: SimulationResult, out_dir: str | os.PathLike[str]) -> P
     renamed to ``out_dir`` when complete; previous results are moved aside first and
     deleted only after the rename succeeded.
     """
+    tables = {
+        RESULTS_FILES[name]: (name, frame)
+        for name in RESULTS_FILES
+        if (frame := getattr(result, name)) is not None
+    }
+    return save_tables(
+        out_dir,
+        tables,
+        scenario=result.scenario,
+        seed=result.seed,
+        version=result.version,
+        replaceable=RESULTS_FILES.values(),
+        expected="tables of a SimulationResult",
+    )
+
+
+def save_tables(
+    out_dir: str | os.PathLike[str],
+    tables: Mapping[str, tuple[str, pd.DataFrame]],
+    *,
+    scenario: Scenario,
+    seed: int,
+    version: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    replaceable: Collection[str] = (),
+    expected: str = "tables that Parquet can store",
+) -> Path:
+    """Write tables as Parquet files of one directory, atomically, with their provenance.
+
+    The generic writer behind :func:`save_results` (and ``tumorsim twin``): every file
+    carries the scenario, seed, tumorsim version and results format version in its schema
+    metadata (module docstring), plus ``tumorsim.table`` and ``metadata``.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The directory. Missing parents are created. If it exists it must be empty or hold
+        only files named in ``tables`` or ``replaceable`` (a previous run), which are
+        replaced as a whole.
+    tables : mapping of str to (str, pandas.DataFrame)
+        File name -> (table name stored as ``tumorsim.table``, the table).
+    scenario : Scenario
+        Stored as JSON under ``tumorsim.scenario``.
+    seed : int
+        Master seed, under ``tumorsim.seed``.
+    version : str, optional
+        tumorsim version; default: the installed one.
+    metadata : mapping of str to str, optional
+        Further schema metadata for every file (keys should start with ``tumorsim.``).
+    replaceable : collection of str, optional
+        Further file names a previous run may have left in ``out_dir``.
+    expected : str, optional
+        What the tables should be, for the error raised when Arrow cannot store one.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        As :func:`save_results`.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from tumorsim.io.scenario_file import scenario_to_json
+    from tumorsim.results import package_version
 
     out = Path(out_dir)
     if out.is_symlink() or out.name in ("", ".."):
         # Replace the directory a link points to, not the link; "." and ".." have no name.
         out = out.resolve()
-    check_results_dir(out)
+    known = {*tables, *replaceable}
+    check_results_dir(out, known=known)
     shared = {
         _KEY_FORMAT: str(RESULTS_FORMAT_VERSION).encode(),
-        _KEY_VERSION: str(result.version).encode(),
-        _KEY_SEED: str(int(result.seed)).encode(),
-        _KEY_SCENARIO: scenario_to_json(result.scenario, indent=None).encode(),
+        _KEY_VERSION: str(version if version is not None else package_version()).encode(),
+        _KEY_SEED: str(int(seed)).encode(),
+        _KEY_SCENARIO: scenario_to_json(scenario, indent=None).encode(),
     }
-    tables = {name: frame for name in RESULTS_FILES if (frame := getattr(result, name)) is not None}
+    extra = {k.encode(): v.encode() for k, v in (metadata or {}).items()}
     staging = _make_staging_dir(out)
     try:
-        for name, frame in tables.items():
+        for file_name, (table_name, frame) in tables.items():
             table = pa.Table.from_pandas(frame)
-            metadata = {**(table.schema.metadata or {}), **shared, _KEY_TABLE: name.encode()}
+            schema_metadata = {
+                **(table.schema.metadata or {}),
+                **extra,
+                **shared,
+                _KEY_TABLE: table_name.encode(),
+            }
             pq.write_table(
-                table.replace_schema_metadata(metadata),
-                staging / RESULTS_FILES[name],
+                table.replace_schema_metadata(schema_metadata),
+                staging / file_name,
                 compression="zstd",
             )
-        _swap_into_place(staging, out)
+        _swap_into_place(staging, out, known)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
@@ -144,20 +217,23 @@ def save_results(result: SimulationResult, out_dir: str | os.PathLike[str]) -> P
                 out, f"cannot write results: {reason}", "a writable directory with free space"
             ) from exc
         if isinstance(exc, pa.ArrowException):
-            raise ResultsError(
-                out, f"cannot write results: {exc}", "tables of a SimulationResult"
-            ) from exc
+            raise ResultsError(out, f"cannot write results: {exc}", expected) from exc
         raise
     return out
 
 
-def check_results_dir(out_dir: str | os.PathLike[str]) -> None:
+def check_results_dir(
+    out_dir: str | os.PathLike[str], *, known: Collection[str] | None = None
+) -> None:
     """Check that :func:`save_results` may write to ``out_dir``, before a long simulation.
 
     Parameters
     ----------
     out_dir : str or os.PathLike
         The intended results directory.
+    known : collection of str, optional
+        File names that may be replaced; default the files of :data:`RESULTS_FILES`
+        (:func:`save_tables` passes its own).
 
     Raises
     ------
@@ -174,7 +250,7 @@ def check_results_dir(out_dir: str | os.PathLike[str]) -> None:
         names = sorted(entry.name for entry in out.iterdir())
     except OSError as exc:
         raise ResultsError(out, f"cannot list directory: {exc.strerror or exc}") from exc
-    known = set(RESULTS_FILES.values())
+    known = set(RESULTS_FILES.values()) if known is None else set(known)
     others = [n for n in names if n not in known]
     if others:
         shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
@@ -199,12 +275,12 @@ def _make_staging_dir(out: Path) -> Path:
     return staging
 
 
-def _swap_into_place(staging: Path, out: Path) -> None:
+def _swap_into_place(staging: Path, out: Path, known: Collection[str] | None = None) -> None:
     """Rename ``staging`` to ``out``; previous results are removed only once that worked."""
     if not out.exists():
         os.replace(staging, out)
         return
-    check_results_dir(out)  # it may have changed while the files were written
+    check_results_dir(out, known=known)  # it may have changed while the files were written
     backup = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
     os.replace(out, backup)
     try:

@@ -93,6 +93,9 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "low grade grows slower than the age-median doubling time", "g_grade1", "growth"),
     _p("grade_3_growth_multiplier", 1.4, "1", 0.1, 3.0, "C",
        "high grade grows faster than the age-median doubling time", "g_grade3", "growth"),
+    _p("metastasis_growth_multiplier", 1.0, "1", 0.1, 10.0, "C",
+       "metastases grow on their own Gompertz curve at this multiple of the patient's rate; "
+       "Peer 1993 doubling times come from screen-detected primaries", "m_met", "growth"),
     _p("max_growth_rate_per_day", 0.035, "1/day", 0.001, 0.5, "C",
        "cap on small-colony Gompertz rate: about a 20-day doubling, the fastest plausible",
        "g_max", "growth"),

@@ -261,8 +261,10 @@ def _growth(s: Scenario) -> list[Rule]:
             s, "growth", "Gompertz growth",
             "At every site, proliferating cells grow at g_eff = min(g_max, g_p · ln(K_s / N_s)), "
             f"N_s counting all cells at the site, with the cap {_q(s, 'max_growth_rate_per_day')} "
-            f"and plateaus K_s of {_join(plateaus)} cells.",
-            ["max_growth_rate_per_day", *(f"sites.{x}.carrying_capacity_cells" for x in SITES)],
+            f"and plateaus K_s of {_join(plateaus)} cells; in metastases g_p is multiplied "
+            f"by {_q(s, 'metastasis_growth_multiplier')}.",
+            ["max_growth_rate_per_day", "metastasis_growth_multiplier",
+             *(f"sites.{x}.carrying_capacity_cells" for x in SITES)],
             "Norton 1988 (Gompertz plateau); cap for small colonies",
         ),
         _rule(

@@ -1,0 +1,427 @@
+"""Calibration of the model's C parameters to GBSG2 (MODEL.md section 5, target K1).
+
+What is fitted, and why
+-----------------------
+=====================================  ==============================================
+parameter                              what in GBSG2 pins it
+=====================================  ==============================================
+``metastasis_growth_multiplier``       *when* relapses happen: half of GBSG2's RFS
+                                       events fall within 5 years
+``dissemination_coefficient``          *how many* patients relapse (RFS at 5 years)
+``tamoxifen_effect_pr_pos``            the horTh hazard ratio in PR+ women (0.655)
+``tamoxifen_effect_pr_neg``            the horTh hazard ratio in PR- women (0.824)
+``residual_fraction_after_surgery``    local recurrences, a share of the early events
+=====================================  ==============================================
+
+The other C parameters either act only through a mechanism GBSG2 does not exercise
+(metals, CXCR2 inhibition, DRP1/NRF2 inhibition) or are not identifiable from RFS alone
+given the five above; they keep their stated defaults.
+
+How
+---
+GBSG2 is split in two halves stratified by horTh x PR (PR+ = at least 10 fmol/mg) with a
+seeded permutation. On the training half, every patient gets K twins treated as recorded
+(CMF for all, 2 years of tamoxifen if horTh) and censored at her own follow-up. The
+objective compares, per horTh x PR group, the twins' Kaplan-Meier RFS at 1, 3 and 5 years
+with the observed one, each difference divided by the observed standard error, plus the
+log hazard ratio of horTh in PR+ and in PR- women (Cox model on the twins) against the
+observed one, divided by its standard error. It is minimised with SciPy's Nelder-Mead in
+log (positive parameters) or logit (fractions) coordinates, starting from the registry
+defaults, with common random numbers: every evaluation uses the same seed, so the
+objective is a deterministic function of the parameters and a rerun with the same seed
+gives the same parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from tumorsim.cohort.population import Cohort
+from tumorsim.model.parameters import PARAMETERS
+from tumorsim.model.scenario import Scenario
+
+RFS_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0)
+"""Times (years) at which RFS is compared (MODEL.md target K1)."""
+
+PR_POSITIVE_FMOL: Final[float] = 10.0
+DAYS_PER_YEAR: Final[float] = 365.25
+
+
+@dataclass(frozen=True)
+class CalibratedParameter:
+    """A parameter the calibration fits: its name, coordinate scale and the reason."""
+
+    name: str
+    scale: str  # "log" or "logit"
+    reason: str
+
+
+CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
+    CalibratedParameter("metastasis_growth_multiplier", "log",
+                        "when relapses happen: half of GBSG2's RFS events fall within 5 years"),
+    CalibratedParameter("dissemination_coefficient", "log",
+                        "how many patients relapse (RFS at 5 years)"),
+    CalibratedParameter("tamoxifen_effect_pr_pos", "logit",
+                        "the horTh hazard ratio in PR+ women"),
+    CalibratedParameter("tamoxifen_effect_pr_neg", "logit",
+                        "the horTh hazard ratio in PR- women"),
+    CalibratedParameter("residual_fraction_after_surgery", "log",
+                        "local recurrences, a share of the early RFS events"),
+)
+
+
+def group_labels(cohort: Cohort) -> pd.Series:
+    """``"horTh yes, PR+"``-style labels of the horTh x PR groups, one per patient."""
+    cov = cohort.covariates
+    horth = np.where(cov["hormone_therapy"].to_numpy() == 1, "horTh yes", "horTh no")
+    pr = np.where(cov["pr_fmol"].to_numpy() >= PR_POSITIVE_FMOL, "PR+", "PR-")
+    return pd.Series([f"{h}, {p}" for h, p in zip(horth, pr, strict=True)], index=cov.index)
+
+
+def split_gbsg2(cohort: Cohort, *, seed: int, train_fraction: float = 0.5
+                ) -> tuple[Cohort, Cohort]:
+    """Split a cohort into training and held-out parts, stratified by horTh x PR.
+
+    Within each stratum the rows are permuted with ``numpy.random.default_rng(seed)`` and
+    the first ``round(train_fraction * n)`` go to training. Both parts keep input order.
+    """
+    labels = group_labels(cohort)
+    rng = np.random.default_rng(seed)
+    train_rows: list[int] = []
+    for label in sorted(labels.unique()):
+        rows = np.flatnonzero(labels.to_numpy() == label)
+        chosen = rng.permutation(rows)[: int(round(train_fraction * rows.size))]
+        train_rows.extend(chosen.tolist())
+    train = np.zeros(len(cohort), dtype=bool)
+    train[train_rows] = True
+    cov = cohort.covariates
+    return (Cohort(cov[train].reset_index(drop=True)),
+            Cohort(cov[~train].reset_index(drop=True)))
+
+
+@dataclass(frozen=True)
+class FitStatistics:
+    """RFS per horTh x PR group at :data:`RFS_YEARS` and the horTh hazard ratio by PR.
+
+    Attributes
+    ----------
+    rfs : pandas.DataFrame
+        Columns ``group``, ``years``, ``survival``, ``ci_lower``, ``ci_upper``, ``se``.
+    hazard_ratios : pandas.DataFrame
+        Columns ``pr`` ("PR+", "PR-"), ``hr``, ``ci_lower``, ``ci_upper``, ``se_log_hr``.
+    """
+
+    rfs: pd.DataFrame
+    hazard_ratios: pd.DataFrame
+
+
+def fit_statistics(table: pd.DataFrame, *, duration: str, event: str) -> FitStatistics:
+    """RFS by group and horTh hazard ratios by PR from a table of patients or twins.
+
+    ``table`` needs ``hormone_therapy``, ``pr_fmol``, ``duration`` (days) and ``event``.
+    """
+    from tumorsim.analysis.survival import cox_hazard_ratios, kaplan_meier
+
+    df = pd.DataFrame({
+        "T": table[duration].to_numpy(float),
+        "E": table[event].to_numpy().astype(bool),
+        "hormone_therapy": table["hormone_therapy"].to_numpy().astype(int),
+        "pr_positive": table["pr_fmol"].to_numpy() >= PR_POSITIVE_FMOL,
+    })
+    df["group"] = [f"horTh {'yes' if h else 'no'}, PR{'+' if p else '-'}"
+                   for h, p in zip(df["hormone_therapy"], df["pr_positive"], strict=True)]
+    km = kaplan_meier(df, "T", "E", by="group",
+                      times=[y * DAYS_PER_YEAR for y in RFS_YEARS])
+    km = km.assign(years=km["time"] / DAYS_PER_YEAR)
+    # Greenwood-type standard error recovered from the 95 % interval width
+    km["se"] = (km["ci_upper"] - km["ci_lower"]) / (2 * 1.959964)
+    rows = []
+    for label, positive in (("PR+", True), ("PR-", False)):
+        sub = df[df["pr_positive"] == positive][["T", "E", "hormone_therapy"]]
+        hr = cox_hazard_ratios(sub, "T", "E", ["hormone_therapy"])
+        row = hr.iloc[0]
+        se = (math.log(row["ci_upper"]) - math.log(row["ci_lower"])) / (2 * 1.959964)
+        rows.append({"pr": label, "hr": float(row["hr"]), "ci_lower": float(row["ci_lower"]),
+                     "ci_upper": float(row["ci_upper"]), "se_log_hr": se})
+    return FitStatistics(
+        rfs=km[["group", "years", "survival", "ci_lower", "ci_upper", "se"]].reset_index(
+            drop=True),
+        hazard_ratios=pd.DataFrame(rows),
+    )
+
+
+def observed_statistics(cohort: Cohort) -> FitStatistics:
+    """:func:`fit_statistics` of the real patients (``follow_up_days``, ``relapse_event``)."""
+    return fit_statistics(cohort.covariates, duration="follow_up_days", event="relapse_event")
+
+
+def simulated_statistics(scenario: Scenario, cohort: Cohort, *, twins: int, seed: int,
+                         progress: Callable[[int, int], None] | None = None) -> FitStatistics:
+    """:func:`fit_statistics` of K twins per patient, censored at their follow-up."""
+    from tumorsim.cohort.twins import run_twin
+
+    result = run_twin(scenario, cohort, twins=twins, seed=seed, progress=progress)
+    twins_table = result.twins.assign(hormone_therapy=cohort.covariates["hormone_therapy"]
+                                      .to_numpy()[result.twins["source_row"].to_numpy()])
+    return fit_statistics(twins_table, duration="rfs_days", event="rfs_event")
+
+
+def objective(simulated: FitStatistics, observed: FitStatistics) -> float:
+    """Sum of squared standardised differences (see the module docstring)."""
+    merged = observed.rfs.merge(simulated.rfs, on=["group", "years"], suffixes=("_obs", "_sim"))
+    se = np.maximum(merged["se_obs"].to_numpy(), 0.01)
+    value = float(np.sum(((merged["survival_sim"] - merged["survival_obs"]) / se) ** 2))
+    hr = observed.hazard_ratios.merge(simulated.hazard_ratios, on="pr", suffixes=("_obs", "_sim"))
+    value += float(np.sum(((np.log(hr["hr_sim"]) - np.log(hr["hr_obs"]))
+                           / hr["se_log_hr_obs"]) ** 2))
+    return value
+
+
+def _to_coordinates(values: Sequence[float]) -> np.ndarray:
+    out = []
+    for spec, v in zip(CALIBRATED_PARAMETERS, values, strict=True):
+        out.append(math.log(v) if spec.scale == "log" else math.log(v / (1.0 - v)))
+    return np.array(out)
+
+
+def _from_coordinates(x: np.ndarray) -> dict[str, float]:
+    out = {}
+    for spec, xi in zip(CALIBRATED_PARAMETERS, x, strict=True):
+        value = math.exp(xi) if spec.scale == "log" else 1.0 / (1.0 + math.exp(-xi))
+        registry = PARAMETERS[spec.name]
+        out[spec.name] = float(min(max(value, registry.low), registry.high))
+    return out
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """The fitted parameters and how the fit went.
+
+    Attributes
+    ----------
+    parameters : dict
+        Fitted value of each of :data:`CALIBRATED_PARAMETERS`.
+    objective : float
+        Objective at the fitted values (training split).
+    evaluations : pandas.DataFrame
+        Every evaluation: its parameters and objective, in order.
+    seed, twins, train_fraction : int, int, float
+    training_patients, held_out_patients : int
+    """
+
+    parameters: dict[str, float]
+    objective: float
+    evaluations: pd.DataFrame
+    seed: int
+    twins: int
+    train_fraction: float
+    training_patients: int
+    held_out_patients: int
+    start: dict[str, float] = field(default_factory=dict)
+
+
+def calibrate(
+    base_scenario: Scenario,
+    cohort: Cohort,
+    *,
+    seed: int,
+    twins: int = 8,
+    max_evaluations: int = 60,
+    train_fraction: float = 0.5,
+    on_evaluation: Callable[[int, float, dict[str, float]], None] | None = None,
+) -> CalibrationResult:
+    """Fit :data:`CALIBRATED_PARAMETERS` to the training split of a GBSG2-like cohort.
+
+    Parameters
+    ----------
+    base_scenario : Scenario
+        Biology to start from; the fitted parameters override its values. The starting
+        point is the registry default of each fitted parameter, so the result does not
+        depend on a previous calibration.
+    cohort : Cohort
+        Real patients with ``hormone_therapy``, ``follow_up_days``, ``relapse_event``.
+    seed : int
+        Seeds the split and every simulation (common random numbers).
+    twins : int, default 8
+        Twins per training patient.
+    max_evaluations : int, default 60
+        Budget of objective evaluations (simulations of the training twins).
+    train_fraction : float, default 0.5
+    on_evaluation : callable, optional
+        Called as ``on_evaluation(k, objective, parameters)`` after each evaluation.
+
+    Returns
+    -------
+    CalibrationResult
+    """
+    from scipy.optimize import minimize
+
+    train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
+    observed = observed_statistics(train)
+    start = {p.name: PARAMETERS[p.name].default for p in CALIBRATED_PARAMETERS}
+    records: list[dict[str, float]] = []
+    cache: dict[tuple[float, ...], float] = {}
+
+    def f(x: np.ndarray) -> float:
+        key = tuple(np.round(x, 12))
+        if key in cache:
+            return cache[key]
+        params = _from_coordinates(x)
+        scenario = base_scenario.with_changes(parameters=params)
+        value = objective(simulated_statistics(scenario, train, twins=twins, seed=seed),
+                          observed)
+        cache[key] = value
+        records.append({**params, "objective": value})
+        if on_evaluation is not None:
+            on_evaluation(len(records), value, params)
+        return value
+
+    x0 = _to_coordinates([start[p.name] for p in CALIBRATED_PARAMETERS])
+    # a simplex of half a unit in every coordinate (x1.65 for log-scaled parameters)
+    simplex = np.vstack([x0] + [x0 + 0.5 * np.eye(x0.size)[i] for i in range(x0.size)])
+    result = minimize(f, x0, method="Nelder-Mead",
+                      options={"maxfev": max_evaluations, "initial_simplex": simplex,
+                               "xatol": 0.02, "fatol": 0.01})
+    best = min(records, key=lambda r: r["objective"])
+    parameters = {p.name: best[p.name] for p in CALIBRATED_PARAMETERS}
+    del result
+    return CalibrationResult(
+        parameters=parameters,
+        objective=best["objective"],
+        evaluations=pd.DataFrame(records),
+        seed=seed,
+        twins=twins,
+        train_fraction=train_fraction,
+        training_patients=len(train),
+        held_out_patients=len(held_out),
+        start=start,
+    )
+
+
+def write_parameter_file(result: CalibrationResult, path: str | Path, *, command: str,
+                         version: str) -> Path:
+    """Write the fitted parameters as a scenario fragment other scenarios can ``extends``.
+
+    The file records the command that produced it, the seed and the objective in its
+    comments; it is written atomically.
+    """
+    import datetime
+    import os
+    import tempfile
+
+    path = Path(path)
+    lines = [
+        "# Parameters calibrated to the GBSG2 training split (tumorsim.analysis.calibration).",
+        f"# Produced by: {command}",
+        f"# tumorsim {version}; seed {result.seed}; {result.twins} twins per patient; "
+        f"{result.training_patients} training / {result.held_out_patients} held-out patients;",
+        f"# {len(result.evaluations)} evaluations; objective {result.objective:.4g}; "
+        f"{datetime.date.today().isoformat()}.",
+        "# Rerunning the command with the same seed reproduces these values.",
+        "",
+        'name = "calibrated"',
+        'description = "GBSG2-calibrated parameters (see the header for the command)"',
+        "",
+        "[parameters]",
+    ]
+    for spec in CALIBRATED_PARAMETERS:
+        lines.append(f"{spec.name} = {result.parameters[spec.name]!r}   # {spec.reason}")
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)  # never write a file we could not read back
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@dataclass(frozen=True)
+class HeldOutFit:
+    """Target K1 on held-out patients, and the risk score's c-index against Cox.
+
+    Attributes
+    ----------
+    rfs : pandas.DataFrame
+        Per group and year: observed survival with its 95 % CI, simulated survival, and
+        ``inside`` (simulated within the observed CI).
+    hazard_ratios : pandas.DataFrame
+        Per PR group: observed HR with CI, simulated HR with CI, ``inside``.
+    c_index_twin : float
+        Harrell's c-index of the twins' ``risk_score`` (predicted 5-year relapse
+        probability) on held-out patients.
+    c_index_cox : float
+        The same for a Cox model with the same covariates fitted on the training split.
+    passed : bool
+        Every RFS point and both hazard ratios inside the observed CIs.
+    """
+
+    rfs: pd.DataFrame
+    hazard_ratios: pd.DataFrame
+    c_index_twin: float
+    c_index_cox: float
+    passed: bool
+
+
+COX_COVARIATES: Final[tuple[str, ...]] = (
+    "age_years", "postmenopausal", "tumour_size_mm", "grade", "positive_nodes", "er_fmol",
+    "pr_fmol", "hormone_therapy",
+)
+"""Covariates of the Cox comparator (the same the twin uses)."""
+
+
+def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
+                 train_fraction: float = 0.5,
+                 progress: Callable[[int, int], None] | None = None) -> HeldOutFit:
+    """Check target K1 on the held-out split and compare c-indices with a Cox model."""
+    from lifelines import CoxPHFitter
+
+    from tumorsim.analysis.survival import concordance
+    from tumorsim.cohort.twins import run_twin
+
+    train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
+    observed = observed_statistics(held_out)
+    result = run_twin(scenario, held_out, twins=twins, seed=seed, progress=progress)
+    twins_table = result.twins.assign(hormone_therapy=held_out.covariates["hormone_therapy"]
+                                      .to_numpy()[result.twins["source_row"].to_numpy()])
+    simulated = fit_statistics(twins_table, duration="rfs_days", event="rfs_event")
+
+    rfs = observed.rfs.merge(simulated.rfs[["group", "years", "survival"]],
+                             on=["group", "years"], suffixes=("_observed", "_simulated"))
+    rfs = rfs.rename(columns={"ci_lower": "observed_ci_lower", "ci_upper": "observed_ci_upper"})
+    rfs = rfs.drop(columns="se")
+    rfs["inside"] = ((rfs["survival_simulated"] >= rfs["observed_ci_lower"])
+                     & (rfs["survival_simulated"] <= rfs["observed_ci_upper"]))
+    hr = observed.hazard_ratios.merge(simulated.hazard_ratios, on="pr",
+                                      suffixes=("_observed", "_simulated"))
+    hr = hr.drop(columns=["se_log_hr_observed", "se_log_hr_simulated"])
+    hr["inside"] = ((hr["hr_simulated"] >= hr["ci_lower_observed"])
+                    & (hr["hr_simulated"] <= hr["ci_upper_observed"]))
+
+    patients = result.patients
+    scored = pd.DataFrame({"T": held_out.covariates["follow_up_days"].to_numpy(float),
+                           "E": held_out.covariates["relapse_event"].to_numpy().astype(bool),
+                           "risk": patients["risk_score"].to_numpy(float)})
+    c_twin = concordance(scored, "T", "E", "risk")
+    columns = list(COX_COVARIATES)
+    fit_table = train.covariates[columns].assign(
+        T=train.covariates["follow_up_days"].to_numpy(float),
+        E=train.covariates["relapse_event"].to_numpy().astype(bool))
+    cox = CoxPHFitter().fit(fit_table, "T", "E")
+    scored["cox"] = np.asarray(cox.predict_partial_hazard(held_out.covariates[columns]))
+    c_cox = concordance(scored, "T", "E", "cox")
+    passed = bool(rfs["inside"].all() and hr["inside"].all())
+    return HeldOutFit(rfs=rfs, hazard_ratios=hr, c_index_twin=c_twin, c_index_cox=c_cox,
+                      passed=passed)

@@ -1,0 +1,610 @@
+"""Figures for the report: Kaplan-Meier comparisons, what-if curves and forest plots.
+
+Every function returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas: no
+display, no pyplot state, safe in scripts, tests and worker processes. Turn a figure
+into an ``<img>`` source with :func:`figure_to_png_data_uri`::
+
+    from tumorsim.report.figures import km_comparison_figure, figure_to_png_data_uri
+    fig = km_comparison_figure(gbsg2, simulated, group_column="group")
+    uri = figure_to_png_data_uri(fig)      # "data:image/png;base64,..."
+
+Durations are in days (as in tumorsim's tables and GBSG2's ``rfs`` column); the time
+axis is drawn in ``time_unit``. Survival curves are Kaplan-Meier estimates from
+:func:`tumorsim.analysis.survival.kaplan_meier` with their pointwise 95 % confidence
+band (lifelines' exponential Greenwood interval), drawn as a shaded region.
+
+Bad input (a missing column, a non-binary event column, an unknown group or source)
+raises :class:`tumorsim.errors.AnalysisError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import sys
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+from tumorsim.analysis.survival import kaplan_meier
+from tumorsim.errors import AnalysisError
+
+__all__ = [
+    "ARM_COLORS",
+    "OBSERVED_COLOR",
+    "SIMULATED_COLOR",
+    "TimeUnit",
+    "figure_to_png_data_uri",
+    "hazard_ratio_figure",
+    "km_comparison_figure",
+    "survival_curves_figure",
+]
+
+TimeUnit = Literal["days", "weeks", "months", "years"]
+"""Unit of a figure's time axis (durations in the data are always days)."""
+
+_DAYS_PER_UNIT: Final[dict[str, float]] = {
+    "days": 1.0,
+    "weeks": 7.0,
+    "months": 365.25 / 12.0,
+    "years": 365.25,
+}
+
+OBSERVED_COLOR: Final[str] = "#222222"
+"""Colour of observed (real-patient) curves and markers: near-black."""
+
+SIMULATED_COLOR: Final[str] = "#D55E00"
+"""Colour of simulated curves and markers: Okabe-Ito vermillion."""
+
+ARM_COLORS: Final[tuple[str, ...]] = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+)
+"""Colours of trial arms, in order (Okabe-Ito palette, readable with colour blindness)."""
+
+_ENDPOINT_NAMES: Final[dict[str, str]] = {
+    "rfs": "Recurrence-free survival",
+    "dmfs": "Distant-metastasis-free survival",
+    "os": "Overall survival",
+}
+
+_BAND_ALPHA: Final[float] = 0.18
+_SOURCES: Final[tuple[str, str]] = ("observed", "simulated")
+_HR_TICKS: Final[tuple[float, ...]] = (
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0
+)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _new_figure(width_in: float, height_in: float) -> Figure:
+    """A figure on its own Agg canvas (no pyplot, no display)."""
+    fig = Figure(figsize=(width_in, height_in), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _days_per(time_unit: str) -> float:
+    try:
+        return _DAYS_PER_UNIT[time_unit]
+    except KeyError:
+        raise AnalysisError(
+            f"time_unit = {time_unit!r} is not a known unit", ", ".join(_DAYS_PER_UNIT)
+        ) from None
+
+
+def _endpoint_ylabel(duration_column: str) -> str:
+    """``"Recurrence-free survival probability"`` for ``rfs_days``; generic otherwise."""
+    prefix = duration_column.split("_", 1)[0].lower()
+    return f"{_ENDPOINT_NAMES.get(prefix, 'Survival')} probability"
+
+
+def _require(df: pd.DataFrame, what: str, *columns: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise AnalysisError(f"{what} is a {type(df).__name__}", "a pandas DataFrame")
+    for column in columns:
+        if column not in df.columns:
+            shown = ", ".join(str(c) for c in list(df.columns)[:12])
+            raise AnalysisError(f"column {column!r} not in the {what} table", f"one of {shown}")
+
+
+def _curve_label(name: str, rows: pd.DataFrame, event_column: str) -> str:
+    n = len(rows)
+    events = int(rows[event_column].astype(bool).sum())
+    return f"{name} (n = {n:,}, {events:,} events)"
+
+
+def _draw_curve(
+    ax: Axes,
+    curve: pd.DataFrame,
+    *,
+    days_per_unit: float,
+    color: str,
+    linestyle: str,
+) -> tuple[Patch, Line2D]:
+    """Draw one Kaplan-Meier step curve and its band; return the legend handle parts."""
+    t = curve["time"].to_numpy(dtype=float) / days_per_unit
+    s = curve["survival"].to_numpy(dtype=float)
+    lower = curve["ci_lower"].to_numpy(dtype=float)
+    upper = curve["ci_upper"].to_numpy(dtype=float)
+    ax.fill_between(t, lower, upper, step="post", color=color, alpha=_BAND_ALPHA, linewidth=0)
+    (line,) = ax.step(t, s, where="post", color=color, linestyle=linestyle, linewidth=1.8)
+    # The legend shows the band and the line overlaid, through a proxy patch.
+    patch = Patch(facecolor=color, alpha=_BAND_ALPHA, edgecolor="none")
+    return patch, line
+
+
+def _style_survival_axes(
+    ax: Axes, *, max_time: float, time_unit: str, ylabel: str | None, xlabel: bool
+) -> None:
+    ax.set_xlim(0.0, max_time)
+    ax.set_ylim(0.0, 1.02)
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    if xlabel:
+        ax.set_xlabel(f"Time since diagnosis ({time_unit})")
+    if ylabel:
+        ax.set_ylabel(ylabel)
+
+
+def _legend(ax: Axes, handles: Sequence[tuple[Patch, Line2D]], labels: Sequence[str]) -> None:
+    if handles:
+        ax.legend(
+            list(handles),
+            list(labels),
+            handler_map={tuple: HandlerTuple(ndivide=1)},
+            loc="lower left",
+            fontsize="small",
+            framealpha=0.9,
+        )
+
+
+def _max_duration(df: pd.DataFrame, duration_column: str) -> float:
+    values = df[duration_column].to_numpy(dtype=float)
+    return float(np.nanmax(values)) if values.size else 0.0
+
+
+# --- observed vs simulated -----------------------------------------------------------------------
+
+
+def km_comparison_figure(
+    observed: pd.DataFrame,
+    simulated: pd.DataFrame,
+    *,
+    group_column: str,
+    duration_column: str = "rfs_days",
+    event_column: str = "rfs_event",
+    group_order: Sequence[Hashable] | None = None,
+    group_labels: Mapping[Hashable, str] | None = None,
+    time_unit: TimeUnit = "years",
+    max_time: float | None = None,
+    title: str | None = None,
+    observed_label: str = "Observed",
+    simulated_label: str = "Simulated",
+    ncols: int = 2,
+) -> Figure:
+    """Observed and simulated Kaplan-Meier curves side by side, one panel per group.
+
+    Each panel shows the observed curve (near-black, solid) and the simulated curve
+    (vermillion, dashed), each with its shaded pointwise 95 % confidence band; the
+    legend gives the number of patients and events behind each curve.
+
+    Parameters
+    ----------
+    observed : pandas.DataFrame
+        Real patients (e.g. GBSG2), one row per patient.
+    simulated : pandas.DataFrame
+        Virtual patients, one row per patient, with the same three columns.
+    group_column : str
+        Column whose values define the panels (e.g. a hormone-therapy × PR status
+        label). Its values must be equal in both tables for the same group.
+    duration_column : str, default "rfs_days"
+        Time to event or censoring, in days.
+    event_column : str, default "rfs_event"
+        Event flag (true / 1 = event observed, false / 0 = censored).
+    group_order : sequence, optional
+        Groups to draw, in panel order (left to right, top to bottom). Default: the
+        observed groups in sorted order, then groups found only in ``simulated``.
+    group_labels : mapping, optional
+        Panel titles per group; default ``str(group)``.
+    time_unit : {"years", "months", "weeks", "days"}, default "years"
+        Unit of the time axis.
+    max_time : float, optional
+        Right end of the time axis, in ``time_unit``. Default: the longest observed
+        follow-up, since the simulation beyond it has nothing to be compared with.
+    title : str, optional
+        Figure title.
+    observed_label, simulated_label : str
+        Legend names of the two sources (e.g. ``"Observed (GBSG2)"``).
+    ncols : int, default 2
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per group (``len(group_order)`` axes); each has the observed and the
+        simulated curve as its first two lines, when that source has patients in the
+        group.
+
+    Raises
+    ------
+    tumorsim.errors.AnalysisError
+        If a column is missing or invalid, or a group in ``group_order`` has no patients
+        in either table.
+    """
+    _require(observed, "observed", group_column, duration_column, event_column)
+    _require(simulated, "simulated", group_column, duration_column, event_column)
+    days_per_unit = _days_per(time_unit)
+    if ncols < 1:
+        raise AnalysisError(f"ncols = {ncols!r}", "a positive number of panels per row")
+    curves = {
+        "observed": kaplan_meier(observed, duration_column, event_column, by=group_column),
+        "simulated": kaplan_meier(simulated, duration_column, event_column, by=group_column),
+    }
+    tables = {"observed": observed, "simulated": simulated}
+    if group_order is None:
+        found_observed = sorted(pd.unique(observed[group_column].dropna()).tolist(), key=str)
+        found_simulated = sorted(pd.unique(simulated[group_column].dropna()).tolist(), key=str)
+        groups: list[Hashable] = list(dict.fromkeys([*found_observed, *found_simulated]))
+    else:
+        groups = list(group_order)
+    if not groups:
+        raise AnalysisError(f"column {group_column!r} has no groups", "at least one group")
+    for group in groups:
+        if not any((tables[s][group_column] == group).any() for s in _SOURCES):
+            raise AnalysisError(
+                f"group {group!r} of column {group_column!r} has no patients in either table",
+                "groups present in the observed or simulated table",
+            )
+    if max_time is None:
+        max_time = _max_duration(observed, duration_column) / days_per_unit
+    if not (math.isfinite(max_time) and max_time > 0):
+        raise AnalysisError(f"max_time = {max_time!r}", f"a positive time in {time_unit}")
+
+    ncols = min(ncols, len(groups))
+    nrows = math.ceil(len(groups) / ncols)
+    fig = _new_figure(5.6 * ncols, 4.2 * nrows + (0.4 if title else 0.0))
+    grid = fig.add_gridspec(nrows, ncols)
+    ylabel = _endpoint_ylabel(duration_column)
+    styles = {
+        "observed": (OBSERVED_COLOR, "-", observed_label),
+        "simulated": (SIMULATED_COLOR, "--", simulated_label),
+    }
+    for i, group in enumerate(groups):
+        row, col = divmod(i, ncols)
+        ax = fig.add_subplot(grid[row, col])
+        handles: list[tuple[Patch, Line2D]] = []
+        labels: list[str] = []
+        missing: list[str] = []
+        for source in _SOURCES:
+            color, linestyle, name = styles[source]
+            table = tables[source]
+            rows = table[table[group_column] == group]
+            if rows.empty:
+                missing.append(name.lower())
+                continue
+            curve = curves[source][curves[source]["group"] == group]
+            handles.append(
+                _draw_curve(
+                    ax, curve, days_per_unit=days_per_unit, color=color, linestyle=linestyle
+                )
+            )
+            labels.append(_curve_label(name, rows, event_column))
+        if missing:
+            ax.text(
+                0.98,
+                0.98,
+                f"no {' or '.join(missing)} patients",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize="small",
+                color="#555555",
+            )
+        below_is_empty = (row + 1) * ncols + col >= len(groups)
+        _style_survival_axes(
+            ax,
+            max_time=max_time,
+            time_unit=time_unit,
+            ylabel=ylabel if col == 0 else None,
+            xlabel=below_is_empty,
+        )
+        panel = group_labels.get(group, str(group)) if group_labels else str(group)
+        ax.set_title(panel, fontsize="medium")
+        _legend(ax, handles, labels)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# --- arms of a what-if comparison ----------------------------------------------------------------
+
+
+def survival_curves_figure(
+    df: pd.DataFrame,
+    *,
+    arm_column: str = "arm",
+    duration_column: str,
+    event_column: str,
+    title: str,
+    arm_order: Sequence[Hashable] | None = None,
+    arm_labels: Mapping[Hashable, str] | None = None,
+    time_unit: TimeUnit = "years",
+    max_time: float | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """Kaplan-Meier curves of every arm on one axes, each with its 95 % band.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient and arm.
+    arm_column : str, default "arm"
+        Column naming each row's arm.
+    duration_column : str
+        Time to event or censoring, in days (e.g. ``"dmfs_days"``).
+    event_column : str
+        Event flag (true / 1 = event observed, false / 0 = censored).
+    title : str
+        Axes title (the question the comparison asks).
+    arm_order : sequence, optional
+        Arms to draw, in legend order; default: sorted arm values. Colours follow
+        :data:`ARM_COLORS` in this order.
+    arm_labels : mapping, optional
+        Legend names per arm; default ``str(arm)``.
+    time_unit : {"years", "months", "weeks", "days"}, default "years"
+        Unit of the time axis.
+    max_time : float, optional
+        Right end of the time axis, in ``time_unit``; default the longest duration.
+    ylabel : str, optional
+        Y-axis label; default from the endpoint (``"Overall survival probability"`` for
+        ``os_days``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes with one line per arm (in ``arm_order``).
+
+    Raises
+    ------
+    tumorsim.errors.AnalysisError
+        If a column is missing or invalid, or an arm in ``arm_order`` has no rows.
+    """
+    _require(df, "patients", arm_column, duration_column, event_column)
+    days_per_unit = _days_per(time_unit)
+    curves = kaplan_meier(df, duration_column, event_column, by=arm_column)
+    if arm_order is None:
+        arms: list[Hashable] = sorted(pd.unique(df[arm_column].dropna()).tolist(), key=str)
+    else:
+        arms = list(arm_order)
+    for arm in arms:
+        if not (df[arm_column] == arm).any():
+            present = ", ".join(str(a) for a in pd.unique(df[arm_column].dropna()))
+            raise AnalysisError(f"arm {arm!r} has no rows in column {arm_column!r}", present)
+    if not arms:
+        raise AnalysisError(f"column {arm_column!r} has no arms", "at least one arm")
+    if max_time is None:
+        max_time = _max_duration(df, duration_column) / days_per_unit
+    if not (math.isfinite(max_time) and max_time > 0):
+        raise AnalysisError(f"max_time = {max_time!r}", f"a positive time in {time_unit}")
+
+    fig = _new_figure(7.5, 5.0)
+    ax = fig.add_subplot()
+    handles: list[tuple[Patch, Line2D]] = []
+    labels: list[str] = []
+    for i, arm in enumerate(arms):
+        color = ARM_COLORS[i % len(ARM_COLORS)]
+        rows = df[df[arm_column] == arm]
+        curve = curves[curves["group"] == arm]
+        handles.append(_draw_curve(ax, curve, days_per_unit=days_per_unit, color=color,
+                                   linestyle="-"))
+        name = arm_labels.get(arm, str(arm)) if arm_labels else str(arm)
+        labels.append(_curve_label(name, rows, event_column))
+    _style_survival_axes(
+        ax,
+        max_time=max_time,
+        time_unit=time_unit,
+        ylabel=ylabel or _endpoint_ylabel(duration_column),
+        xlabel=True,
+    )
+    ax.set_title(title, fontsize="medium")
+    _legend(ax, handles, labels)
+    return fig
+
+
+# --- forest plot ---------------------------------------------------------------------------------
+
+
+def _format_hr(hr: float, lower: float, upper: float) -> str:
+    if math.isfinite(lower) and math.isfinite(upper):
+        return f"{hr:.2f} ({lower:.2f}\u2013{upper:.2f})"
+    return f"{hr:.2f}"
+
+
+def hazard_ratio_figure(
+    table: pd.DataFrame,
+    *,
+    title: str | None = None,
+    xlabel: str = "Hazard ratio (95 % CI, log scale)",
+) -> Figure:
+    """Forest plot of hazard ratios, observed and simulated side by side per comparison.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per comparison and source, with columns ``label`` (the comparison, e.g.
+        ``"tamoxifen vs none, PR+"``), ``hr`` (> 0), ``ci_lower`` and ``ci_upper`` (the
+        95 % interval; NaN to draw the point alone) and ``source`` (``"observed"`` or
+        ``"simulated"``). Comparisons are drawn top to bottom in order of first
+        appearance; within one, observed above simulated.
+    title : str, optional
+        Axes title.
+    xlabel : str, default "Hazard ratio (95 % CI, log scale)"
+        X-axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; y tick labels are the comparisons, x is logarithmic with a dashed
+        reference line at HR = 1, and each estimate is written out at the right. The
+        legend (observed, simulated) is the figure's, below the axes.
+
+    Raises
+    ------
+    tumorsim.errors.AnalysisError
+        If a column is missing, a ratio or bound is not positive, an interval does not
+        contain its estimate, a source is unknown or a (label, source) pair repeats.
+    """
+    _require(table, "hazard-ratio", "label", "hr", "ci_lower", "ci_upper", "source")
+    if table.empty:
+        raise AnalysisError("the hazard-ratio table has no rows", "one row per comparison")
+    data = table[["label", "hr", "ci_lower", "ci_upper", "source"]].copy()
+    data["label"] = data["label"].astype(str)
+    unknown = sorted(set(data["source"].astype(str)) - set(_SOURCES))
+    if unknown:
+        raise AnalysisError(f"column 'source' has {unknown}", "'observed' or 'simulated'")
+    data["source"] = data["source"].astype(str)
+    if data.duplicated(["label", "source"]).any():
+        dup = data.loc[data.duplicated(["label", "source"]), ["label", "source"]].iloc[0]
+        raise AnalysisError(
+            f"label {dup['label']!r} has more than one {dup['source']} row",
+            "one row per label and source",
+        )
+    try:
+        hr = data["hr"].to_numpy(dtype=float)
+        lower = data["ci_lower"].to_numpy(dtype=float)
+        upper = data["ci_upper"].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise AnalysisError("hr, ci_lower or ci_upper is not numeric", "numbers") from None
+    if not np.all(np.isfinite(hr) & (hr > 0)):
+        raise AnalysisError("column 'hr' has values that are not positive", "hazard ratios > 0")
+    has_ci = np.isfinite(lower) & np.isfinite(upper)
+    bad_ci = has_ci & ((lower <= 0) | (lower > hr * (1 + 1e-9)) | (upper < hr * (1 - 1e-9)))
+    if bad_ci.any():
+        i = int(np.flatnonzero(bad_ci)[0])
+        raise AnalysisError(
+            f"label {data['label'].iloc[i]!r} ({data['source'].iloc[i]}): interval "
+            f"[{lower[i]:g}, {upper[i]:g}] does not contain hr = {hr[i]:g}",
+            "0 < ci_lower <= hr <= ci_upper",
+        )
+
+    comparisons = list(dict.fromkeys(data["label"]))
+    fig = _new_figure(8.0, 1.3 + 0.6 * len(comparisons) + (0.3 if title else 0.0))
+    ax = fig.add_subplot()
+    styles: dict[str, dict[str, Any]] = {
+        "observed": {"color": OBSERVED_COLOR, "marker": "s", "label": "Observed"},
+        "simulated": {"color": SIMULATED_COLOR, "marker": "o", "label": "Simulated"},
+    }
+    offsets = {"observed": 0.16, "simulated": -0.16}
+    both = {
+        label: set(data.loc[data["label"] == label, "source"]) == set(_SOURCES)
+        for label in comparisons
+    }
+    drawn: set[str] = set()
+    for source in _SOURCES:
+        mask = (data["source"] == source).to_numpy()
+        if not mask.any():
+            continue
+        ys = np.array(
+            [
+                -comparisons.index(label) + (offsets[source] if both[label] else 0.0)
+                for label in data.loc[mask, "label"]
+            ]
+        )
+        h, lo, hi = hr[mask], lower[mask], upper[mask]
+        xerr = np.vstack([np.where(np.isfinite(lo), h - lo, 0.0),
+                          np.where(np.isfinite(hi), hi - h, 0.0)])
+        style = styles[source]
+        ax.errorbar(
+            h,
+            ys,
+            xerr=xerr,
+            fmt=style["marker"],
+            color=style["color"],
+            ecolor=style["color"],
+            elinewidth=1.6,
+            capsize=3,
+            markersize=6,
+            label=style["label"],
+        )
+        drawn.add(source)
+        for x, y, a, b in zip(h, ys, lo, hi, strict=True):
+            ax.annotate(
+                _format_hr(float(x), float(a), float(b)),
+                xy=(1.0, y),
+                xycoords=("axes fraction", "data"),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="small",
+                color=style["color"],
+            )
+    ax.axvline(1.0, color="#777777", linestyle="--", linewidth=1.0, zorder=0)
+    ax.set_xscale("log")
+    finite = np.concatenate([hr, lower[has_ci], upper[has_ci]])
+    left, right = float(finite.min()), float(finite.max())
+    left, right = min(left, 1.0) / 1.25, max(right, 1.0) * 1.25
+    ax.set_xlim(left, right)
+    ticks = [t for t in _HR_TICKS if left <= t <= right]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_yticks([-i for i in range(len(comparisons))], comparisons)
+    ax.set_ylim(-len(comparisons) + 0.5, 0.5)
+    ax.set_xlabel(xlabel)
+    ax.grid(True, axis="x", which="both", color="#eeeeee", linewidth=0.6)
+    ax.set_axisbelow(True)
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig
+
+
+# --- embedding -----------------------------------------------------------------------------------
+
+
+def figure_to_png_data_uri(fig: Figure, *, dpi: int = 110) -> str:
+    """Render a figure as a base64 PNG ``data:`` URI and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Any figure, from this module or from pyplot.
+    dpi : int, default 110
+        Resolution; the PNG is ``figsize × dpi`` pixels (cropped to its content).
+
+    Returns
+    -------
+    str
+        ``"data:image/png;base64,..."``, ready for an ``<img src>``.
+
+    Notes
+    -----
+    Closing removes a pyplot-managed figure from pyplot's registry so that reports with
+    many figures do not leak memory; figures from this module are not registered there
+    and are freed when no longer referenced.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"data:image/png;base64,{encoded}"
