@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/tumorsim simulate --patients 20000 --out results/default
+	$(BIN)/tumorsim demo --out results/demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

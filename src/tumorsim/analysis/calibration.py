@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from tumorsim.cohort.population import Cohort
+from tumorsim.errors import AnalysisError
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import Scenario
 
@@ -52,6 +53,7 @@ RFS_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0)
 """Times (years) at which RFS is compared (MODEL.md target K1)."""
 
 PR_POSITIVE_FMOL: Final[float] = 10.0
+MISSING_STATISTIC_PENALTY: Final[float] = 100.0
 DAYS_PER_YEAR: Final[float] = 365.25
 
 
@@ -146,8 +148,16 @@ def fit_statistics(table: pd.DataFrame, *, duration: str, event: str) -> FitStat
     rows = []
     for label, positive in (("PR+", True), ("PR-", False)):
         sub = df[df["pr_positive"] == positive][["T", "E", "hormone_therapy"]]
-        hr = cox_hazard_ratios(sub, "T", "E", ["hormone_therapy"])
-        row = hr.iloc[0]
+        try:
+            row = cox_hazard_ratios(sub, "T", "E", ["hormone_therapy"]).iloc[0]
+            separated = not (0 < row["ci_lower"] <= row["ci_upper"] < math.inf)
+        except AnalysisError:
+            separated = True
+        if separated:
+            # e.g. no event in one arm of a small simulated cohort: no usable hazard ratio
+            rows.append({"pr": label, "hr": math.nan, "ci_lower": math.nan,
+                         "ci_upper": math.nan, "se_log_hr": math.nan})
+            continue
         se = (math.log(row["ci_upper"]) - math.log(row["ci_lower"])) / (2 * 1.959964)
         rows.append({"pr": label, "hr": float(row["hr"]), "ci_lower": float(row["ci_lower"]),
                      "ci_upper": float(row["ci_upper"]), "se_log_hr": se})
@@ -178,11 +188,13 @@ def objective(simulated: FitStatistics, observed: FitStatistics) -> float:
     """Sum of squared standardised differences (see the module docstring)."""
     merged = observed.rfs.merge(simulated.rfs, on=["group", "years"], suffixes=("_obs", "_sim"))
     se = np.maximum(merged["se_obs"].to_numpy(), 0.01)
-    value = float(np.sum(((merged["survival_sim"] - merged["survival_obs"]) / se) ** 2))
+    terms = ((merged["survival_sim"] - merged["survival_obs"]) / se) ** 2
     hr = observed.hazard_ratios.merge(simulated.hazard_ratios, on="pr", suffixes=("_obs", "_sim"))
-    value += float(np.sum(((np.log(hr["hr_sim"]) - np.log(hr["hr_obs"]))
-                           / hr["se_log_hr_obs"]) ** 2))
-    return value
+    hr_terms = ((np.log(hr["hr_sim"]) - np.log(hr["hr_obs"])) / hr["se_log_hr_obs"]) ** 2
+    # a statistic the simulation cannot produce (no events, no hazard ratio) costs as much
+    # as a difference of 10 standard errors
+    all_terms = np.concatenate([terms.to_numpy(float), hr_terms.to_numpy(float)])
+    return float(np.sum(np.where(np.isnan(all_terms), MISSING_STATISTIC_PENALTY, all_terms)))
 
 
 def _to_coordinates(values: Sequence[float]) -> np.ndarray:

@@ -1,0 +1,83 @@
+"""Calibration machinery: stratified split, objective, reproducibility, parameter file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tumorsim import Scenario
+from tumorsim.analysis.calibration import (
+    CALIBRATED_PARAMETERS,
+    calibrate,
+    group_labels,
+    objective,
+    observed_statistics,
+    split_gbsg2,
+    write_parameter_file,
+)
+from tumorsim.cohort.data import load_gbsg2
+from tumorsim.cohort.population import Cohort
+from tumorsim.io.scenario_file import load_scenario
+
+GBSG2 = load_gbsg2()
+
+
+def test_split_is_stratified_disjoint_and_reproducible():
+    train, held_out = split_gbsg2(GBSG2, seed=3, train_fraction=2 / 3)
+    assert len(train) + len(held_out) == len(GBSG2)
+    assert not set(train.covariates["patient_id"]) & set(held_out.covariates["patient_id"])
+    full = group_labels(GBSG2).value_counts()
+    part = group_labels(train).value_counts()
+    for group, n in full.items():
+        assert abs(part[group] - round(2 / 3 * n)) <= 1
+    again, _ = split_gbsg2(GBSG2, seed=3, train_fraction=2 / 3)
+    pd.testing.assert_frame_equal(train.covariates, again.covariates)
+    other, _ = split_gbsg2(GBSG2, seed=4, train_fraction=2 / 3)
+    assert not other.covariates["patient_id"].equals(train.covariates["patient_id"])
+
+
+def test_objective_is_zero_against_itself_and_grows_with_distance():
+    observed = observed_statistics(GBSG2)
+    assert objective(observed, observed) == 0.0
+    shifted_rfs = observed.rfs.assign(survival=observed.rfs["survival"] - 0.05)
+    shifted = type(observed)(rfs=shifted_rfs, hazard_ratios=observed.hazard_ratios)
+    further = type(observed)(rfs=observed.rfs.assign(survival=observed.rfs["survival"] - 0.1),
+                             hazard_ratios=observed.hazard_ratios)
+    assert 0 < objective(shifted, observed) < objective(further, observed)
+
+
+def _small_gbsg2() -> Cohort:
+    return Cohort(GBSG2.covariates.iloc[:400].reset_index(drop=True))
+
+
+def test_calibration_rerun_with_the_same_seed_gives_the_same_parameters():
+    base = Scenario(cohort={"horizon_years": 6})
+    a = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7)
+    b = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7)
+    assert a.parameters == b.parameters
+    pd.testing.assert_frame_equal(a.evaluations, b.evaluations)
+    assert len(a.evaluations) >= 6
+    # the search moved away from the start and kept the best point it saw
+    assert a.objective == a.evaluations["objective"].min()
+    assert a.objective <= a.evaluations["objective"].iloc[0]
+
+
+def test_parameter_file_loads_as_a_scenario(tmp_path):
+    base = Scenario(cohort={"horizon_years": 6})
+    result = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=2)
+    path = write_parameter_file(result, tmp_path / "calibrated.toml", command="test", version="x")
+    scenario = load_scenario(path)
+    for spec in CALIBRATED_PARAMETERS:
+        assert np.isclose(scenario.parameter(spec.name), result.parameters[spec.name])
+    assert "Produced by: test" in path.read_text()
+
+
+def test_default_scenario_uses_the_packaged_calibration():
+    from tumorsim.demo import calibrated_scenario
+    from tumorsim.io.scenario_file import load_default_scenario
+
+    default = load_default_scenario()
+    calibrated = calibrated_scenario()
+    for spec in CALIBRATED_PARAMETERS:
+        assert default.parameter(spec.name) == calibrated.parameter(spec.name)
+        assert spec.name in calibrated.parameters
