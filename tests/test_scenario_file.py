@@ -106,10 +106,7 @@ def test_default_scenario() -> None:
     assert tamoxifen.adherence == 0.9
     assert tamoxifen.duration_days == pytest.approx(5 * 365.25)
     assert scenario.treatment.chemotherapy is None
-    # the only parameter overrides are the packaged calibration (calibrated_parameters.toml)
-    from tumorsim.analysis.calibration import CALIBRATED_PARAMETERS
-
-    assert set(scenario.parameters) == {p.name for p in CALIBRATED_PARAMETERS}
+    assert scenario.parameters == {}
 
 
 def test_extends_child_overrides_parent_and_inherits_the_rest(tmp_path: Path) -> None:

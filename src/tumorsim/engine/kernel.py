@@ -129,6 +129,8 @@ N_ENV = 4
 
 N_SITES = 5
 N_CLONES = 3
+_CELL_BY_CELL_ARRIVALS = 8.0
+"""Expected arrivals per step up to which cells are drawn and placed one by one."""
 DAYS_PER_MONTH = 365.25 / 12.0
 
 
@@ -529,16 +531,37 @@ def _simulate_one(
                 rate = (mu * math.exp(params[_GAMMA] * math.log(n_p)) * (motile / n_p) * boost
                         * dest_total * dt)
                 if exact:
-                    count = poisson(state, rate)
-                    total_arrived += count
-                    for _ in range(int(count)):
-                        c = _categorical(state, clone_w, motile)
-                        d = _categorical(state, dest_w, dest_total)
-                        q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
-                        if uniform(state) < q:
-                            arrivals[d, c, 1] += 1.0
-                        else:
-                            arrivals[d, c, 0] += 1.0
+                    if rate <= _CELL_BY_CELL_ARRIVALS:
+                        count = poisson(state, rate)
+                        total_arrived += count
+                        for _ in range(int(count)):
+                            c = _categorical(state, clone_w, motile)
+                            d = _categorical(state, dest_w, dest_total)
+                            q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                            if uniform(state) < q:
+                                arrivals[d, c, 1] += 1.0
+                            else:
+                                arrivals[d, c, 0] += 1.0
+                    else:
+                        # many arrivals (large metastases seeding): by Poisson thinning the
+                        # counts per clone, destination and activity are independent
+                        # Poissons; a destination compartment at or above n_switch gets
+                        # its expected count, as every large compartment does
+                        for c in range(N_CLONES):
+                            if clone_w[c] <= 0.0:
+                                continue
+                            for d in range(1, N_SITES):
+                                if dest_w[d] <= 0.0:
+                                    continue
+                                x = rate * clone_w[c] / motile * dest_w[d] / dest_total
+                                q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                                for a in range(2):
+                                    lam = x * (q if a == 1 else 1.0 - q)
+                                    if lam <= 0.0:
+                                        continue
+                                    k = lam if n[d, c, a] >= n_switch else poisson(state, lam)
+                                    arrivals[d, c, a] += k
+                                    total_arrived += k
                 else:
                     total_arrived += rate
                     for c in range(N_CLONES):
