@@ -192,3 +192,22 @@ def test_every_example_simulates(name):
     result = simulate(load_scenario(path), patients=200, seed=1)
     assert len(result.patients) == 200
     assert result.patients["rfs_days"].notna().all()
+
+
+def test_conditioning_on_no_metastasis_at_diagnosis_redraws_natural_histories():
+    """An adjuvant population has no detectable distant disease at diagnosis."""
+    heavy = DEFAULT.with_changes(parameters={"dissemination_coefficient": 5e-8,
+                                             "metastasis_growth_multiplier": 3.0},
+                                 cohort={"horizon_years": 2})
+    free = heavy.with_changes(cohort={"metastasis_free_at_diagnosis": True})
+    a = simulate(heavy, patients=2000, seed=4).patients
+    b = simulate(free, patients=2000, seed=4).patients
+    assert (a["dmfs_days"] == 0).mean() > 0.02  # the unconditioned cohort has some
+    assert (a["natural_history_redraws"] == 0).all()
+    kept = b["natural_history_redraws"] < 100
+    assert (b.loc[kept, "dmfs_days"] > 0).all()
+    assert (b["natural_history_redraws"] > 0).any()
+    # patients never at risk of it are untouched (same stream, no redraw)
+    untouched = b["natural_history_redraws"] == 0
+    pd.testing.assert_frame_equal(a[untouched].drop(columns="arm"),
+                                  b[untouched].drop(columns="arm"))

@@ -11,17 +11,22 @@ parameter                              what in GBSG2 pins it
 ``tamoxifen_effect_pr_pos``            the horTh hazard ratio in PR+ women (0.655)
 ``tamoxifen_effect_pr_neg``            the horTh hazard ratio in PR- women (0.824)
 ``residual_fraction_after_surgery``    local recurrences, a share of the early events
+``chemo_growth_exponent``              how much CMF delays relapse from small,
+                                       fast-growing metastases (curve shape, years 0-3)
 =====================================  ==============================================
 
-The other C parameters either act only through a mechanism GBSG2 does not exercise
+Every twin is conditioned on no detectable distant metastasis at diagnosis (GBSG2 women
+had none; see ``run_twin``). The other C parameters either act only through a mechanism
+GBSG2 does not exercise
 (metals, CXCR2 inhibition, DRP1/NRF2 inhibition) or are not identifiable from RFS alone
-given the five above; they keep their stated defaults.
+given the six above; they keep their stated defaults.
 
 How
 ---
-GBSG2 is split in two halves stratified by horTh x PR (PR+ = at least 10 fmol/mg) with a
-seeded permutation. On the training half, every patient gets K twins treated as recorded
-(CMF for all, 2 years of tamoxifen if horTh) and censored at her own follow-up. The
+GBSG2 is split into a training and a held-out part (2/3 and 1/3 by default), stratified
+by horTh x PR (PR+ = at least 10 fmol/mg), with a seeded permutation. On the training
+part, every patient gets K twins treated as recorded (CMF for all, 2 years of tamoxifen if
+horTh) and censored at her own follow-up. The
 objective compares, per horTh x PR group, the twins' Kaplan-Meier RFS at 1, 3 and 5 years
 with the observed one, each difference divided by the observed standard error, plus the
 log hazard ratio of horTh in PR+ and in PR- women (Cox model on the twins) against the
@@ -77,6 +82,9 @@ CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
                         "the horTh hazard ratio in PR- women"),
     CalibratedParameter("residual_fraction_after_surgery", "log",
                         "local recurrences, a share of the early RFS events"),
+    CalibratedParameter("chemo_growth_exponent", "log",
+                        "how much CMF delays relapse from small, fast-growing metastases: "
+                        "the shape of the RFS curves in the first years"),
 )
 
 
@@ -88,7 +96,7 @@ def group_labels(cohort: Cohort) -> pd.Series:
     return pd.Series([f"{h}, {p}" for h, p in zip(horth, pr, strict=True)], index=cov.index)
 
 
-def split_gbsg2(cohort: Cohort, *, seed: int, train_fraction: float = 0.5
+def split_gbsg2(cohort: Cohort, *, seed: int, train_fraction: float = 2 / 3
                 ) -> tuple[Cohort, Cohort]:
     """Split a cohort into training and held-out parts, stratified by horTh x PR.
 
@@ -247,7 +255,7 @@ def calibrate(
     seed: int,
     twins: int = 8,
     max_evaluations: int = 60,
-    train_fraction: float = 0.5,
+    train_fraction: float = 2 / 3,
     on_evaluation: Callable[[int, float, dict[str, float]], None] | None = None,
 ) -> CalibrationResult:
     """Fit :data:`CALIBRATED_PARAMETERS` to the training split of a GBSG2-like cohort.
@@ -266,7 +274,7 @@ def calibrate(
         Twins per training patient.
     max_evaluations : int, default 60
         Budget of objective evaluations (simulations of the training twins).
-    train_fraction : float, default 0.5
+    train_fraction : float, default 2/3
     on_evaluation : callable, optional
         Called as ``on_evaluation(k, objective, parameters)`` after each evaluation.
 
@@ -395,7 +403,7 @@ COX_COVARIATES: Final[tuple[str, ...]] = (
 
 
 def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
-                 train_fraction: float = 0.5,
+                 train_fraction: float = 2 / 3,
                  progress: Callable[[int, int], None] | None = None) -> HeldOutFit:
     """Check target K1 on the held-out split and compare c-indices with a Cox model."""
     from lifelines import CoxPHFitter

@@ -219,6 +219,7 @@ def run_twin(
     seed: int | None = None,
     hormone_duration_days: float = GBSG2_HORMONE_DURATION_DAYS,
     chemotherapy_regimen: RegimenName | None = "CMF",
+    metastasis_free_at_diagnosis: bool = True,
     chunk_size: int = 20_000,
     n_threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -239,6 +240,10 @@ def run_twin(
         Master seed; default ``base_scenario.cohort.seed``.
     hormone_duration_days, chemotherapy_regimen
         See :func:`twin_plans`.
+    metastasis_free_at_diagnosis : bool, default True
+        Condition every twin on no detectable distant metastasis at diagnosis, as the
+        real patients of an adjuvant cohort had none (see
+        ``CohortSpec.metastasis_free_at_diagnosis``); this overrides the base scenario.
     chunk_size, n_threads, progress
         See :func:`tumorsim.engine.simulate.run_plans` (``progress`` counts twins).
 
@@ -250,6 +255,8 @@ def run_twin(
     from tumorsim.engine.simulate import run_plans
 
     seed = base_scenario.cohort.seed if seed is None else int(seed)
+    base_scenario = base_scenario.with_changes(
+        cohort={"metastasis_free_at_diagnosis": metastasis_free_at_diagnosis})
     twin_cohort = make_twins(cohort, twins)
     plans, plan_of_twin = twin_plans(base_scenario, twin_cohort, hormone_duration_days,
                                      chemotherapy_regimen)

@@ -87,6 +87,7 @@ _AMAX = _P["antioxidant_chemo_protection"]
 _RRES = _P["residual_fraction_after_surgery"]
 _TAMRAMP = _P["tamoxifen_ramp_days"]
 _GREF = _P["chemo_reference_growth_per_day"]
+_NU = _P["chemo_growth_exponent"]
 _KAPPAD = _P["dormant_chemo_factor"]
 _OS_ERPOS = _P["survival_after_relapse_er_pos_months"]
 _OS_ERNEG = _P["survival_after_relapse_er_neg_months"]
@@ -118,7 +119,11 @@ SWITCH_DISSEMINATION = 3
 SWITCH_SECONDARY_SEEDING = 4
 SWITCH_DORMANCY = 5
 SWITCH_DEATH_AFTER_RELAPSE = 6
-N_SWITCHES = 7
+SWITCH_METASTASIS_FREE_AT_DIAGNOSIS = 7
+N_SWITCHES = 8
+
+MAX_NATURAL_HISTORY_REDRAWS = 100
+"""Redraws of a natural history with detectable metastasis before it is kept anyway."""
 
 # environment record columns (trajectories)
 ENV_MYELOID = 0
@@ -264,7 +269,7 @@ def _simulate_one(
     bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
     traj_slot, record_every, traj_cells, traj_env, traj_time,
     ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-    natural_history_days, arrived,
+    natural_history_days, arrived, natural_history_redraws,
 ):
     state = np.empty(1, dtype=np.uint64)
     state[0] = stream_key(np.uint64(seed), np.uint64(pid), np.uint64(PURPOSE_DYNAMICS))
@@ -279,6 +284,7 @@ def _simulate_one(
     secondary = switches[SWITCH_SECONDARY_SEEDING] != 0
     dormancy = switches[SWITCH_DORMANCY] != 0
     mortal = switches[SWITCH_DEATH_AFTER_RELAPSE] != 0
+    condition_m0 = switches[SWITCH_METASTASIS_FREE_AT_DIAGNOSIS] != 0
 
     n = np.zeros((N_SITES, N_CLONES, 2))
     arrivals = np.zeros((N_SITES, N_CLONES, 2))
@@ -321,10 +327,34 @@ def _simulate_one(
     dead_at = np.inf
     record_k = 0
     total_arrived = 0.0
+    redraws = 0
 
     while True:
+        if pre and t >= 0.0 and condition_m0 and redraws < MAX_NATURAL_HISTORY_REDRAWS:
+            # conditioning on no detectable distant metastasis at diagnosis (an adjuvant
+            # population): a natural history that contradicts it is rejected and drawn
+            # again from where the patient's stream stands (rejection sampling)
+            detectable = False
+            for s in range(1, N_SITES):
+                tot = 0.0
+                for c in range(N_CLONES):
+                    tot += n[s, c, 0] + n[s, c, 1]
+                if tot >= site_table[s, SITE_DETECTION]:
+                    detectable = True
+            if detectable:
+                redraws += 1
+                n[:] = 0.0
+                myeloid[:] = 0.0
+                t = -t_pre
+                jb = -1
+                total_arrived = 0.0
+                for m in range(2):
+                    metal[m] = _exposure(t, e_kind[plan, m], e_times[plan, m],
+                                         e_levels[plan, m], e_count[plan, m], e_removal[plan])
+                continue
         if pre and t >= 0.0:
             # --- diagnosis and surgery ---------------------------------------------------
+            natural_history_redraws[i] = redraws
             pre = False
             t = 0.0
             for c in range(N_CLONES):
@@ -457,7 +487,10 @@ def _simulate_one(
                 g_c = g_eff * clone_table[c, CLONE_GROWTH]
                 e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
                 b = g_c * (1.0 - e_tam) + d0
-                kill = chemo_hazard * (g_c / params[_GREF]) * protect_m * protect_a
+                kill = 0.0
+                if chemo_hazard > 0.0:
+                    kill = (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
+                            * protect_m * protect_a)
                 small = exact and p_cells < n_switch
                 new = _birth_death(state, p_cells, b, d0 + kill, dt, small)
                 if exact and not small and new < n_switch:
@@ -664,7 +697,7 @@ def simulate_patients(
     deterministic, bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
     traj_slot, record_every, traj_cells, traj_env, traj_time,
     ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-    natural_history_days, arrived,
+    natural_history_days, arrived, natural_history_redraws,
 ):
     """Simulate every patient of a chunk; outputs are written in place (see ``run``)."""
     for i in nb.prange(patient_ids.shape[0]):
@@ -675,7 +708,7 @@ def simulate_patients(
             bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
             traj_slot[i], record_every, traj_cells, traj_env, traj_time,
             ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-            natural_history_days, arrived,
+            natural_history_days, arrived, natural_history_redraws,
         )
 
 

@@ -75,8 +75,8 @@ def model_arrays(scenario: Scenario) -> ModelArrays:
         clone_table[c, K.CLONE_CXCL] = scenario.clone_value(clone, "cxcl_secretion")
         clone_table[c, K.CLONE_TAMOXIFEN_EFFECT] = tamoxifen[c]
         clone_table[c, K.CLONE_ER_POSITIVE] = 0.0 if clone == "ERneg" else 1.0
-    switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS],
-                        dtype=np.int64)
+    switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS]
+                        + [int(scenario.cohort.metastasis_free_at_diagnosis)], dtype=np.int64)
     return ModelArrays(params, site_table, clone_table, switches)
 
 
@@ -172,6 +172,7 @@ def run_plans(
     end_cells = np.zeros((n, len(SITES)))
     natural_history = np.zeros(n)
     arrived = np.zeros(n)
+    redraws = np.zeros(n)
     ids = cohort.patient_ids
 
     previous_threads = numba.get_num_threads()
@@ -191,6 +192,7 @@ def run_plans(
                 compiled.exposure_removal_day, traj_slot[sl], every, traj_cells, traj_env,
                 traj_time, ev_time[sl], ev_clone[sl], ev_myeloid[sl], ev_antiox[sl],
                 death[sl], dx_cells[sl], end_cells[sl], natural_history[sl], arrived[sl],
+                redraws[sl],
             )
             if progress is not None:
                 progress(sl.stop, n)
@@ -200,7 +202,7 @@ def run_plans(
     arms = list(arm_names) if arm_names is not None else [p.name for p in plans]
     table = _patient_table(cohort, np.asarray(arms)[plan_of_patient], horizon, ev_time,
                            ev_clone, ev_myeloid, ev_antiox, death, dx_cells, end_cells,
-                           natural_history, arrived)
+                           natural_history, arrived, redraws)
     trajectories = None
     environment = None
     if k_traj:
@@ -211,11 +213,12 @@ def run_plans(
 
 
 def _patient_table(cohort, arms, horizon, ev_time, ev_clone, ev_myeloid, ev_antiox, death,
-                   dx_cells, end_cells, natural_history, arrived) -> pd.DataFrame:
+                   dx_cells, end_cells, natural_history, arrived, redraws) -> pd.DataFrame:
     cols: dict[str, object] = {"patient_id": cohort.patient_ids, "arm": arms}
     for covariate in COVARIATE_COLUMNS:
         cols[covariate] = cohort.covariates[covariate].to_numpy()
     cols["natural_history_days"] = natural_history
+    cols["natural_history_redraws"] = redraws.astype(np.int64)
     cols["disseminated_cells"] = arrived
     for s, site in enumerate(SITES):
         cols[f"cells_at_diagnosis_{site}"] = dx_cells[:, s]

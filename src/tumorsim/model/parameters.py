@@ -230,6 +230,9 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("chemo_reference_growth_per_day", _LN2 / 157.0, "1/day", 1e-4, 1.0, "D",
        "Norton-Simon scaling: kill hazard x g_eff / g_ref, g_ref = ln2 / 157 d (Peer 1993)",
        "g_ref", "treatment"),
+    _p("chemo_growth_exponent", 1.0, "1", 0.0, 2.0, "C",
+       "how strongly the kill follows growth: hazard x (g_eff / g_ref)^nu; nu = 1 is "
+       "Norton-Simon proportionality, nu = 0 a growth-independent kill", "nu", "treatment"),
     _p("dormant_chemo_factor", 0.05, "1", 0.0, 1.0, "C",
        "dormant cells are largely spared by chemotherapy", "kappa_D", "treatment"),
     # --- detection and death (2.8) -------------------------------------------------------------

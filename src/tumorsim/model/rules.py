@@ -726,18 +726,19 @@ def _treatments(s: Scenario) -> list[Rule]:
             ))
         g_ref = s.parameter("chemo_reference_growth_per_day")
         g_max = s.parameter("max_growth_rate_per_day")
-        top = [f"{_g(g_max * s.clone_value(c, 'growth_multiplier') / g_ref)} in "
+        nu = s.parameter("chemo_growth_exponent")
+        top = [f"{_g((g_max * s.clone_value(c, 'growth_multiplier') / g_ref) ** nu)} in "
                f"{_CLONE_LABEL[c]}" for c in CLONES]
         rules.append(_rule(
             s, "treatment", "Norton-Simon scaling",
             "The kill hazard on proliferating cells is scaled by their growth rate, "
-            "g_eff × clone growth multiplier / g_ref (Norton-Simon), with "
+            "(g_eff × clone growth multiplier / g_ref)^nu (Norton-Simon), with "
             f"{_q(s, 'chemo_reference_growth_per_day')} (a "
-            f"{_g(math.log(2) / g_ref)}-day doubling): small colonies growing at "
-            f"{_q(s, 'max_growth_rate_per_day')} are hit up to × {_join(top)}, a colony at "
-            "its plateau not at all.",
+            f"{_g(math.log(2) / g_ref)}-day doubling) and {_q(s, 'chemo_growth_exponent')}: "
+            f"small colonies growing at {_q(s, 'max_growth_rate_per_day')} are hit up to "
+            f"× {_join(top)}, a colony at its plateau not at all.",
             ["chemo_reference_growth_per_day", "max_growth_rate_per_day",
-             *(f"clones.{c}.growth_multiplier" for c in CLONES)],
+             "chemo_growth_exponent", *(f"clones.{c}.growth_multiplier" for c in CLONES)],
             "Norton-Simon hypothesis; Peer 1993 (reference doubling time)",
         ))
         if s.mechanisms.dormancy:

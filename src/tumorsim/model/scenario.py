@@ -48,6 +48,12 @@ class CohortSpec(_Frozen):
     record_every_days: float = Field(
         30.0, ge=1.0, le=3650.0, description="trajectory sampling interval, days"
     )
+    metastasis_free_at_diagnosis: bool = Field(
+        False,
+        description="condition every patient on no detectable distant metastasis at "
+        "diagnosis (an adjuvant population): a natural history that ends with one is drawn "
+        "again (at most 100 times; the count is in natural_history_redraws)",
+    )
 
 
 class PopulationSpec(_Frozen):
