@@ -199,21 +199,13 @@ def simulate(
         seed=seed,
         trajectory_patients=trajectories,
     )
-    _check_at_least("--threads", threads, 1)
+    _check_threads(threads)
     _check_at_least("--chunk-size", chunk_size, 1)
     check_results_dir(out)  # fail before a long simulation, not after it
-
-    import numba
 
     from tumorsim.engine.simulate import simulate as run_simulation
     from tumorsim.io.results_file import save_results
 
-    max_threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    if threads is not None and threads > max_threads:
-        raise TumorsimError(
-            f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
-            "set NUMBA_NUM_THREADS to allow more)"
-        )
     n = loaded.cohort.patients
     chunk = chunk_size if chunk_size is not None else min(20_000, max(1_000, n // 20))
     err_console = Console(stderr=True)
@@ -245,6 +237,21 @@ _OPTION_OF_COHORT_FIELD = {
 def _check_at_least(option: str, value: int | None, low: int) -> None:
     if value is not None and value < low:
         raise TumorsimError(f"{option} = {value}: must be >= {low}")
+
+
+def _check_threads(threads: int | None) -> None:
+    """``--threads``: at least 1 and no more than numba may use."""
+    _check_at_least("--threads", threads, 1)
+    if threads is None:
+        return
+    import numba
+
+    max_threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    if threads > max_threads:
+        raise TumorsimError(
+            f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
+            "set NUMBA_NUM_THREADS to allow more)"
+        )
 
 
 def _with_cohort_options(scenario: Scenario, **options: int | None) -> Scenario:
@@ -520,23 +527,15 @@ def twin(
     if data is None and not gbsg2:
         raise TumorsimError("missing DATA: give a CSV or Parquet file, or --gbsg2")
     _check_at_least("--twins", twins, 1)
-    _check_at_least("--threads", threads, 1)
+    _check_threads(threads)
     loaded = _with_cohort_options(_load_scenario(scenario), seed=seed)
     check_results_dir(out, known=TWIN_FILES.values())  # fail before the simulation
 
     cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
 
-    import numba
-
     from tumorsim.cohort.twins import run_twin
     from tumorsim.io.twin_file import save_twin_result
 
-    max_threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    if threads is not None and threads > max_threads:
-        raise TumorsimError(
-            f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
-            "set NUMBA_NUM_THREADS to allow more)"
-        )
     total = len(cohort) * twins
     chunk = min(20_000, max(1_000, total // 20))
     err_console = Console(stderr=True)
@@ -675,19 +674,11 @@ def trial(
     loaded = loaded.with_scenario(
         _with_cohort_options(loaded.scenario, patients=patients, seed=seed)
     )
-    _check_at_least("--threads", threads, 1)
+    _check_threads(threads)
     check_trial_dir(out)  # fail before a long simulation, not after it
-
-    import numba
 
     from tumorsim.trial import run_trial, save_trial_results
 
-    max_threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    if threads is not None and threads > max_threads:
-        raise TumorsimError(
-            f"--threads = {threads}: must be <= {max_threads} (the threads numba may use; "
-            "set NUMBA_NUM_THREADS to allow more)"
-        )
     n = loaded.scenario.cohort.patients
     chunk = min(20_000, max(1_000, n // 20))
     err_console = Console(stderr=True)
@@ -898,7 +889,7 @@ def demo(
     from tumorsim.demo import WHAT_IFS, run_demo
 
     _check_at_least("--twins", twins, 1)
-    _check_at_least("--threads", threads, 1)
+    _check_threads(threads)
     err_console = Console(stderr=True)
     command = "tumorsim " + " ".join(sys.argv[1:]) if sys.argv[1:] else "tumorsim demo"
     started = time.perf_counter()

@@ -328,17 +328,18 @@ class Scenario(_Frozen):
             if isinstance(value, BaseModel):
                 value = value.model_dump(exclude_none=True)
             if isinstance(value, dict) and isinstance(data.get(key), dict):
-                data[key] = _deep_merge(data[key], value)
+                data[key] = deep_merge(data[key], value)
             else:
                 data[key] = value
         return Scenario.model_validate(data)
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` merged in: nested dicts merge, anything else replaces."""
     out = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
+            out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
     return out

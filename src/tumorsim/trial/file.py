@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tumorsim.errors import ScenarioError
 from tumorsim.io.scenario_file import _as_tuples, _display, _read_chain
-from tumorsim.model.scenario import Exposures, Scenario, TreatmentPlan
+from tumorsim.model.scenario import Exposures, Scenario, TreatmentPlan, deep_merge
 from tumorsim.trial.design import DEFAULT_ENDPOINTS, Arm, EndpointName, Trial
 
 __all__ = ["ARMS_KEY", "TRIAL_KEY", "load_trial"]
@@ -159,7 +159,7 @@ def _merge_shared_plan(
             own = {}
         if not isinstance(shared, dict) or not isinstance(own, dict):
             continue  # validation reports the wrong type
-        table[section] = _deep_merge(shared, own)
+        table[section] = deep_merge(shared, own)
         # Values the arm inherits are reported as coming from the file that set them.
         target = (ARMS_KEY, arm, section)
         for key_path, source in list(origins.items()):
@@ -167,11 +167,3 @@ def _merge_shared_plan(
                 origins.setdefault((*target, *key_path[1:]), source)
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
