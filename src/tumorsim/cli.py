@@ -764,13 +764,13 @@ def calibrate(
     seed: Annotated[int, typer.Option(help="Seed of the split and every simulation.")] = 2026,
     max_evaluations: Annotated[
         int, typer.Option("--max-evaluations", help="Budget of objective evaluations.")
-    ] = 70,
+    ] = 90,
     train_fraction: Annotated[
         float, typer.Option("--train-fraction", help="Share of GBSG2 used for training.")
     ] = 2 / 3,
     held_out_twins: Annotated[
         int, typer.Option("--held-out-twins", help="Twins per held-out patient.")
-    ] = 20,
+    ] = 100,
 ) -> None:
     """Fit the calibrated parameters to GBSG2's training split; report the held-out fit.
 

@@ -17,7 +17,9 @@ niche ``M[site]``, and the internal metal doses. Each step, per site with cells:
 
 Before diagnosis the primary follows its deterministic Gompertz path from
 ``natural_history_start_cells`` to its size at diagnosis, with its clone mix fixed at the
-diagnosed one, and seeds the other sites stochastically (2.9).
+diagnosed one, and seeds the other sites stochastically (2.9). With
+``metastasis_free_at_diagnosis`` a natural history that ends with a detectable metastasis
+is drawn again (rejection sampling on the patient's own stream).
 
 Random numbers come from the patient's own stream (``PURPOSE_DYNAMICS``).
 """
