@@ -83,6 +83,15 @@ OptionalScenarioArg = Annotated[
     ),
 ]
 
+SeedOption = Annotated[
+    int | None,
+    typer.Option(help="Master seed (default: the scenario's cohort.seed).", show_default=False),
+]
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(help="CPU threads (default: all). Results do not depend on it.",
+                 show_default=False),
+]
 DefaultScenarioArg = Annotated[
     Path | None,
     typer.Argument(
@@ -157,10 +166,7 @@ def simulate(
             help="Virtual patients (default: the scenario's cohort.patients).", show_default=False
         ),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(help="Master seed (default: the scenario's cohort.seed).", show_default=False),
-    ] = None,
+    seed: SeedOption = None,
     trajectories: Annotated[
         int | None,
         typer.Option(
@@ -169,12 +175,7 @@ def simulate(
             show_default=False,
         ),
     ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            help="CPU threads (default: all). Results do not depend on it.", show_default=False
-        ),
-    ] = None,
+    threads: ThreadsOption = None,
     chunk_size: Annotated[
         int | None,
         typer.Option(
@@ -498,16 +499,8 @@ def twin(
         ),
     ] = None,
     twins: Annotated[int, typer.Option("--twins", help="Stochastic twins per patient.")] = 10,
-    seed: Annotated[
-        int | None,
-        typer.Option(help="Master seed (default: the scenario's cohort.seed).", show_default=False),
-    ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            help="CPU threads (default: all). Results do not depend on it.", show_default=False
-        ),
-    ] = None,
+    seed: SeedOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Simulate stochastic twins of real patients under their recorded treatment.
 
@@ -648,16 +641,8 @@ def trial(
             show_default=False,
         ),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(help="Master seed (default: the scenario's cohort.seed).", show_default=False),
-    ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            help="CPU threads (default: all). Results do not depend on it.", show_default=False
-        ),
-    ] = None,
+    seed: SeedOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Run an in-silico trial: every virtual patient under every arm of a trial file.
 
@@ -873,11 +858,7 @@ def demo(
     ] = Path("results/demo"),
     twins: Annotated[int, typer.Option("--twins", help="Twins per GBSG2 patient.")] = 10,
     seed: Annotated[int, typer.Option(help="Master seed.")] = 2026,
-    threads: Annotated[
-        int | None,
-        typer.Option(help="CPU threads (default: all). Results do not depend on it.",
-                     show_default=False),
-    ] = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """The GBSG2 twin with the calibrated parameters, one what-if per mechanism, a report.
 

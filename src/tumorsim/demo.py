@@ -39,7 +39,6 @@ CALIBRATED_FILE: Final[str] = "calibrated_parameters.toml"
 MANIFEST: Final[str] = "demo.json"
 REPORT: Final[str] = "report.html"
 HORIZON_YEARS: Final[float] = 10.0
-PR_POSITIVE_FMOL: Final[float] = 10.0
 
 
 @dataclass(frozen=True)
@@ -166,13 +165,9 @@ def _read_arm(out: Path, slug: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.read_parquet(directory / "twins.parquet"))
 
 
-def _groups(hormone: np.ndarray, pr_fmol: np.ndarray) -> list[str]:
-    return [f"horTh {'yes' if h == 1 else 'no'}, PR{'+' if p >= PR_POSITIVE_FMOL else '-'}"
-            for h, p in zip(hormone, pr_fmol, strict=True)]
-
-
 def build_report(out_dir: str | Path) -> Path:
     """Build ``report.html`` from a demo directory's saved files (no simulation)."""
+    from tumorsim.analysis.calibration import horth_pr_groups
     from tumorsim.analysis.survival import cox_hazard_ratios
     from tumorsim.model.rules import format_rules, rules_for
     from tumorsim.report.figures import (
@@ -194,7 +189,8 @@ def build_report(out_dir: str | Path) -> Path:
         "rfs_days": patients["follow_up_days"].to_numpy(float),
         "rfs_event": patients["relapse_event"].to_numpy(bool),
         "hormone_therapy": patients["hormone_therapy"].to_numpy(int),
-        "group": _groups(patients["hormone_therapy"].to_numpy(), patients["pr_fmol"].to_numpy()),
+        "group": horth_pr_groups(patients["hormone_therapy"].to_numpy(),
+                                 patients["pr_fmol"].to_numpy()),
     })
     rows = twins["source_row"].to_numpy()
     simulated = pd.DataFrame({

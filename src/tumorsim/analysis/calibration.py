@@ -49,7 +49,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from tumorsim.cohort.population import Cohort
+from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.errors import AnalysisError
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import Scenario
@@ -57,7 +57,6 @@ from tumorsim.model.scenario import Scenario
 RFS_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0)
 """Times (years) at which RFS is compared (MODEL.md target K1)."""
 
-PR_POSITIVE_FMOL: Final[float] = 10.0
 MISSING_STATISTIC_PENALTY: Final[float] = 100.0
 DAYS_PER_YEAR: Final[float] = 365.25
 
@@ -88,12 +87,17 @@ CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
 )
 
 
+def horth_pr_groups(hormone_therapy: np.ndarray, pr_fmol: np.ndarray) -> list[str]:
+    """``"horTh yes, PR+"``-style labels (PR+ = at least 10 fmol/mg), one per patient."""
+    return [f"horTh {'yes' if h == 1 else 'no'}, PR{'+' if p >= RECEPTOR_POSITIVE_FMOL else '-'}"
+            for h, p in zip(hormone_therapy, pr_fmol, strict=True)]
+
+
 def group_labels(cohort: Cohort) -> pd.Series:
-    """``"horTh yes, PR+"``-style labels of the horTh x PR groups, one per patient."""
+    """:func:`horth_pr_groups` of a cohort's patients, indexed like its covariates."""
     cov = cohort.covariates
-    horth = np.where(cov["hormone_therapy"].to_numpy() == 1, "horTh yes", "horTh no")
-    pr = np.where(cov["pr_fmol"].to_numpy() >= PR_POSITIVE_FMOL, "PR+", "PR-")
-    return pd.Series([f"{h}, {p}" for h, p in zip(horth, pr, strict=True)], index=cov.index)
+    return pd.Series(horth_pr_groups(cov["hormone_therapy"].to_numpy(),
+                                     cov["pr_fmol"].to_numpy()), index=cov.index)
 
 
 def split_gbsg2(cohort: Cohort, *, seed: int, train_fraction: float = 2 / 3
@@ -144,10 +148,10 @@ def fit_statistics(table: pd.DataFrame, *, duration: str, event: str) -> FitStat
         "T": table[duration].to_numpy(float),
         "E": table[event].to_numpy().astype(bool),
         "hormone_therapy": table["hormone_therapy"].to_numpy().astype(int),
-        "pr_positive": table["pr_fmol"].to_numpy() >= PR_POSITIVE_FMOL,
+        "pr_positive": table["pr_fmol"].to_numpy() >= RECEPTOR_POSITIVE_FMOL,
     })
-    df["group"] = [f"horTh {'yes' if h else 'no'}, PR{'+' if p else '-'}"
-                   for h, p in zip(df["hormone_therapy"], df["pr_positive"], strict=True)]
+    df["group"] = horth_pr_groups(df["hormone_therapy"].to_numpy(),
+                                  table["pr_fmol"].to_numpy())
     km = kaplan_meier(df, "T", "E", by="group",
                       times=[y * DAYS_PER_YEAR for y in RFS_YEARS])
     km = km.assign(years=km["time"] / DAYS_PER_YEAR)

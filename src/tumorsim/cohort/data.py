@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from tumorsim.cohort.population import COVARIATE_COLUMNS
 from tumorsim.errors import CohortError, ScenarioError
 
 if TYPE_CHECKING:
@@ -96,15 +97,7 @@ OPTIONAL_COLUMNS: Final[tuple[str, ...]] = (
 (``hormone_therapy``, ``chemotherapy``: 0/1) and the observed outcome
 (``follow_up_days``, ``relapse_event``)."""
 
-_REQUIRED: Final[tuple[str, ...]] = (
-    "age_years",
-    "postmenopausal",
-    "tumour_size_mm",
-    "grade",
-    "positive_nodes",
-    "er_fmol",
-    "pr_fmol",
-)
+_REQUIRED: Final[tuple[str, ...]] = COVARIATE_COLUMNS
 
 MAPPABLE_COLUMNS: Final[tuple[str, ...]] = (*_REQUIRED, *OPTIONAL_COLUMNS)
 """Every tumorsim column a :class:`ColumnMap` can fill, in output order."""
