@@ -41,6 +41,34 @@ def test_no_negative_counts_in_trajectories():
     assert np.allclose(small, np.round(small))
 
 
+def test_small_compartments_hold_whole_cells_when_chemotherapy_shrinks_large_ones():
+    # Large metastases (followed in expected values) shrinking under chemotherapy cross
+    # below n_switch; from then on they must hold whole cells (a fraction of a cell used to
+    # reach the gamma sampler and never return).
+    s = DEFAULT.with_changes(
+        cohort={"trajectory_patients": 300, "record_every_days": 7, "horizon_years": 2.0},
+        parameters={"metastasis_growth_multiplier": 4.5, "dissemination_coefficient": 2e-8},
+        treatment={"chemotherapy": {"regimen": "AC_T", "start_day": 28}},
+    )
+    r = simulate(s, patients=300, seed=11)
+    assert r.trajectories is not None
+    cells = r.trajectories["cells"]
+    small = cells[cells < s.parameter("stochastic_threshold_cells")]
+    assert (small >= 0).all()
+    assert np.array_equal(small, np.floor(small))
+    # some compartments did cross from large to small
+    assert (r.patients["cells_at_diagnosis_bone"] > s.parameter("stochastic_threshold_cells")).any()
+
+
+def test_gamma_variates_have_the_right_mean_also_below_shape_one():
+    from tumorsim.engine.random import gamma
+
+    state = np.array([7], dtype=np.uint64)
+    for shape in (0.1, 0.5, 2.0):
+        x = np.array([gamma(state, shape) for _ in range(40_000)])
+        assert abs(x.mean() - shape) < 4 * np.sqrt(shape / x.size), (shape, x.mean())
+
+
 def test_no_relapse_at_a_site_that_never_had_a_cell(big_run):
     p = big_run.patients
     for site in METASTATIC_SITES:

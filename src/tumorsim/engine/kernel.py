@@ -147,6 +147,20 @@ def _stochastic_round(state: np.ndarray, x: float) -> float:
     return fl + 1.0 if uniform(state) < x - fl else fl
 
 
+@nb.njit(inline="always")
+def _whole_if_small(state: np.ndarray, x: float, exact: bool, n_switch: float) -> float:
+    """In the stochastic mode a compartment below ``n_switch`` holds whole cells.
+
+    A large compartment is followed in expected values and may hold a fraction of a cell;
+    when flows out of it leave it below ``n_switch`` the remainder is rounded up or down
+    at random (keeping its expectation) before any integer draw is made from it, so the
+    binomial and negative-binomial draws always see whole cells.
+    """
+    if exact and x < n_switch and x != math.floor(x):
+        return _stochastic_round(state, x)
+    return x
+
+
 @nb.njit
 def _birth_death(state, n, b, d, dt, exact):
     """Cells after ``dt`` of a linear birth-death process with rates ``b``, ``d`` per day."""
@@ -483,7 +497,8 @@ def _simulate_one(
             protect_a = 1.0 - params[_AMAX] * antiox[s] * chemo_rho if m3 else 1.0
             # proliferating: birth-death
             for c in range(N_CLONES):
-                p_cells = n[s, c, 0]
+                p_cells = _whole_if_small(state, n[s, c, 0], exact, n_switch)
+                n[s, c, 0] = p_cells
                 if p_cells <= 0.0:
                     continue
                 g_c = g_eff * clone_table[c, CLONE_GROWTH]
@@ -500,7 +515,8 @@ def _simulate_one(
                 n[s, c, 0] = new
             # dormant: awaken or die
             for c in range(N_CLONES):
-                d_cells = n[s, c, 1]
+                d_cells = _whole_if_small(state, n[s, c, 1], exact, n_switch)
+                n[s, c, 1] = d_cells
                 if d_cells <= 0.0:
                     continue
                 e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
@@ -530,8 +546,8 @@ def _simulate_one(
             p_loss = 1.0 - math.exp(-loss * dt)
             p_regain = 1.0 - math.exp(-regain * dt)
             for a in range(2):
-                pos = n[s, 0, a]
-                neg = n[s, 1, a]
+                pos = _whole_if_small(state, n[s, 0, a], exact, n_switch)
+                neg = _whole_if_small(state, n[s, 1, a], exact, n_switch)
                 to_neg = _leave(state, pos, p_loss, exact, n_switch)
                 to_pos = _leave(state, neg, p_regain, exact, n_switch)
                 n[s, 0, a] = pos - to_neg + to_pos

@@ -146,7 +146,14 @@ def binomial(state: np.ndarray, n: float, p: float) -> float:
 
 @nb.njit
 def gamma(state: np.ndarray, shape: float) -> float:
-    """Gamma variate with unit scale, ``shape >= 1`` (Marsaglia & Tsang 2000)."""
+    """Gamma variate with unit scale, ``shape > 0`` (Marsaglia & Tsang 2000).
+
+    For ``shape < 1`` it uses ``Gamma(a) = Gamma(a + 1) U^(1/a)`` (same paper, section 6).
+    """
+    boost = 1.0
+    if shape < 1.0:
+        boost = uniform(state) ** (1.0 / shape)
+        shape += 1.0
     d = shape - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
@@ -157,9 +164,9 @@ def gamma(state: np.ndarray, shape: float) -> float:
         v = v * v * v
         u = uniform(state)
         if u < 1.0 - 0.0331 * x * x * x * x:
-            return d * v
+            return d * v * boost
         if math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
-            return d * v
+            return d * v * boost
 
 
 @nb.njit
