@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test validate lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks docs/tools
 	$(BIN)/mypy src/tumorsim
 	$(BIN)/pytest
+
+validate: $(STAMP)
+	$(BIN)/tumorsim validate --out results/validate
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py --patients 100000 --years 20 --seed 1 --out docs/performance.md

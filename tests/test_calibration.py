@@ -9,6 +9,7 @@ from tumorsim import Scenario
 from tumorsim.analysis.calibration import (
     CALIBRATED_PARAMETERS,
     calibrate,
+    calibrated_value,
     group_labels,
     objective,
     observed_statistics,
@@ -68,7 +69,7 @@ def test_parameter_file_loads_as_a_scenario(tmp_path):
     path = write_parameter_file(result, tmp_path / "calibrated.toml", command="test", version="x")
     scenario = load_scenario(path)
     for spec in CALIBRATED_PARAMETERS:
-        assert np.isclose(scenario.parameter(spec.name), result.parameters[spec.name])
+        assert np.isclose(calibrated_value(scenario, spec.name), result.parameters[spec.name])
     assert "Produced by: test" in path.read_text()
 
 
@@ -76,4 +77,7 @@ def test_packaged_calibration_sets_every_calibrated_parameter():
     from tumorsim.demo import calibrated_scenario
 
     calibrated = calibrated_scenario()
-    assert set(calibrated.parameters) == {spec.name for spec in CALIBRATED_PARAMETERS}
+    names = {spec.name for spec in CALIBRATED_PARAMETERS}
+    clone_names = {f"clones.{clone}.{attribute}" for clone, spec in calibrated.clones.items()
+                   for attribute, value in spec.model_dump(exclude_none=True).items()}
+    assert set(calibrated.parameters) | clone_names == names

@@ -6,62 +6,12 @@ Most cases run the CLI in-process through typer's ``CliRunner`` (fast); the test
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_helpers import assert_one_line_error, run_cli, run_real_cli
 
-from tumorsim.cli import app
-
-SRC = Path(__file__).resolve().parents[1] / "src"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_real_cli(*args: str | Path) -> Outcome:
-    """``python -m tumorsim ARGS`` in a subprocess."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env["COLUMNS"] = "200"
-    done = subprocess.run(
-        [sys.executable, "-m", "tumorsim", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    return Outcome(done.returncode, done.stdout, done.stderr)
-
-
-def run_cli(*args: str | Path) -> Outcome:
-    """The same app in-process; an exception escaping the app fails the test."""
-    result = CliRunner().invoke(app, [str(a) for a in args], terminal_width=200)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Outcome(result.exit_code, result.stdout, result.stderr)
-
-
-def assert_one_line_error(result: Outcome, *parts: str) -> str:
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("error: ")
-    for part in parts:
-        assert part in line, (part, line)
-    return line
 
 
 def write(tmp_path: Path, text: str, name: str = "bad.toml") -> Path:

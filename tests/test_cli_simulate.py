@@ -7,61 +7,13 @@ real entry point, and one checks that the command line starts without importing 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from cli_helpers import Outcome, assert_one_line_error, run_cli, run_python
 
-from tumorsim.cli import app
 from tumorsim.io import load_results
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str | Path) -> Outcome:
-    """``tumorsim ARGS`` in-process; an exception escaping the app fails the test."""
-    result = CliRunner().invoke(app, [str(a) for a in args], terminal_width=200)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Outcome(result.exit_code, result.stdout, result.stderr)
-
-
-def run_python(*args: str) -> Outcome:
-    """``python ARGS`` in a subprocess with this source tree importable."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env["COLUMNS"] = "200"
-    done = subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    return Outcome(done.returncode, done.stdout, done.stderr)
-
-
-def assert_one_line_error(outcome: Outcome, *parts: str) -> None:
-    assert outcome.returncode == 2, outcome
-    assert "Traceback" not in outcome.stdout + outcome.stderr
-    lines = outcome.stderr.splitlines()
-    assert len(lines) == 1, outcome.stderr
-    assert lines[0].startswith("error: ")
-    for part in parts:
-        assert part in lines[0], (part, lines[0])
 
 
 @pytest.fixture(scope="module")

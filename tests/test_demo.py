@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from tumorsim.demo import MANIFEST, REPORT, WHAT_IFS, build_report, run_demo
+from tumorsim.demo import MANIFEST, REPORT, VALIDATE_DIR, WHAT_IFS, build_report, run_demo
 from tumorsim.errors import ResultsError
 from tumorsim.report.browser import (
     decode_image_data_uri,
@@ -20,13 +20,23 @@ from tumorsim.report.browser import (
 )
 
 EXPECTED_FIGURES = {"km-groups", "hr-forest", "whatif-m1-m2", "whatif-m3"}
-EXPECTED_TABLES = {"hr-table", "k1-rfs", "k1-hr", "calibrated-parameters", "whatif-table"}
+EXPECTED_TABLES = {"hr-table", "k1-rfs", "k1-hr", "calibrated-parameters", "whatif-table",
+                   "claims-table"}
 
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    run_demo(out, twins=1, seed=5)
+    run_demo(out, twins=1, seed=5, claims=False)
+    # the demo's scorecard section, from two cheap claims (the full fast scorecard runs in
+    # tests/test_validation.py)
+    from tumorsim.io.scenario_file import load_default_scenario
+    from tumorsim.validation import run_claims, select_claims, write_scorecard
+
+    card = run_claims(select_claims(["M1a", "M3a"]), load_default_scenario(), seed=5,
+                      fast=True)
+    write_scorecard(card, out / VALIDATE_DIR)
+    build_report(out)
     return out
 
 

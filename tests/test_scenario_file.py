@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pickle
+import tomllib
 from pathlib import Path
 
 import pytest
 
+import tumorsim
 from tumorsim.errors import ScenarioError, TumorsimError
 from tumorsim.io.scenario_file import (
     load_default_scenario,
@@ -106,7 +108,18 @@ def test_default_scenario() -> None:
     assert tamoxifen.adherence == 0.9
     assert tamoxifen.duration_days == pytest.approx(5 * 365.25)
     assert scenario.treatment.chemotherapy is None
-    assert scenario.parameters == {}
+    # the biology is the GBSG2 calibration, every fitted value taken from its file
+    from tumorsim.analysis.calibration import CALIBRATED_PARAMETERS, calibrated_value
+
+    calibrated = tomllib.loads(
+        (Path(tumorsim.__file__).parent / "data" / "calibrated_parameters.toml").read_text())
+    for spec in CALIBRATED_PARAMETERS:
+        section = calibrated["parameters"]
+        key = spec.name
+        if key.startswith("clones."):
+            _, clone, key = key.split(".")
+            section = calibrated["clones"][clone]
+        assert calibrated_value(scenario, spec.name) == section[key]
 
 
 def test_extends_child_overrides_parent_and_inherits_the_rest(tmp_path: Path) -> None:

@@ -1,12 +1,17 @@
-"""Rewrite the generated section of docs/validation.md from a calibration record.
+"""Rewrite the generated sections of docs/validation.md from the records commands wrote.
 
-Usage (from the repository root, after `tumorsim calibrate`)::
+Usage (from the repository root)::
 
+    # after `tumorsim calibrate`
     .venv/bin/python docs/tools/validation_page.py \
         src/tumorsim/data/calibrated_parameters.json docs/validation.md
+    # after `tumorsim validate --out DIR`
+    .venv/bin/python docs/tools/validation_page.py DIR docs/validation.md
 
-Only the text between ``<!-- calibration:start -->`` and ``<!-- calibration:end -->`` is
-replaced; every number in it comes from the JSON record the calibrate command wrote.
+A JSON file is a calibration record and replaces the text between
+``<!-- calibration:start -->`` and ``<!-- calibration:end -->``; a directory is a
+``tumorsim validate`` output and replaces the text between ``<!-- claims:start -->`` and
+``<!-- claims:end -->``. Every number written comes from those records.
 """
 
 from __future__ import annotations
@@ -17,6 +22,48 @@ from pathlib import Path
 
 START = "<!-- calibration:start -->"
 END = "<!-- calibration:end -->"
+CLAIMS_START = "<!-- claims:start -->"
+CLAIMS_END = "<!-- claims:end -->"
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3g}"
+
+
+def render_claims(claims: list[dict], run: dict) -> str:
+    mode = "fast sizes (--fast)" if run["fast"] else "full sizes"
+    lines = [
+        f"Command (run from the repository root; {run['wall_seconds']:.0f} s on the 2-core "
+        "machine):",
+        "",
+        f"    {run['command']}",
+        "",
+        f"tumorsim {run['version']}; seed {run['seed']}; {mode}; scenario "
+        f"`{run['scenario_name']}` (fingerprint `{run['scenario_fingerprint']}`); "
+        f"{run['date']}. **{run['passed']} of {run['checks']} checks pass.**",
+        "",
+        "| check | statistic | published | pass rule | simulated [95 % CI] | result | margin |",
+        "|---|---|---|---|---|---|---:|",
+    ]
+    for c in claims:
+        result = "pass" if c["passed"] else "**FAIL**"
+        lines.append(
+            f"| {c['id']} | {c['statistic']} | {c['published_text']} | {c['rule']} | "
+            f"{_num(c['simulated'])} [{_num(c['ci_low'])}, {_num(c['ci_high'])}] | {result} | "
+            f"{_num(c['margin'])} |")
+    lines += ["", "Notes per check (the counts behind each number):", ""]
+    for c in claims:
+        if c["note"]:
+            lines.append(f"- {c['id']}: {c['note']}")
+    lines += ["", "How each claim is simulated (size: the value used in this run):", ""]
+    seen = set()
+    for c in claims:
+        if c["claim_id"] in seen:
+            continue
+        seen.add(c["claim_id"])
+        lines.append(f"- **{c['claim_id']}** ({c['citation']}; {c['patients']} "
+                     f"{c['size_unit']}): {c['statement']} *Design:* {c['design']}")
+    return "\n".join(lines)
 
 
 def render(record: dict) -> str:
@@ -68,15 +115,26 @@ def render(record: dict) -> str:
     return "\n".join(lines)
 
 
+def _replace(text: str, start: str, end: str, body: str, page: Path) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"{page}: missing the markers {start} ... {end}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def main(record_path: str, page_path: str) -> None:
-    record = json.loads(Path(record_path).read_text())
     page = Path(page_path)
     text = page.read_text()
-    if START not in text or END not in text:
-        raise SystemExit(f"{page}: missing the markers {START} ... {END}")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    page.write_text(f"{head}{START}\n{render(record)}\n{END}{tail}")
+    source = Path(record_path)
+    if source.is_dir():
+        claims = json.loads((source / "claims.json").read_text())
+        run = json.loads((source / "validate.json").read_text())
+        text = _replace(text, CLAIMS_START, CLAIMS_END, render_claims(claims, run), page)
+    else:
+        record = json.loads(source.read_text())
+        text = _replace(text, START, END, render(record), page)
+    page.write_text(text)
 
 
 if __name__ == "__main__":

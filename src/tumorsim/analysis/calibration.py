@@ -13,13 +13,19 @@ parameter                              what in GBSG2 pins it
 ``residual_fraction_after_surgery``    local recurrences, a share of the early events
 ``chemo_growth_exponent``              how much CMF delays relapse from small,
                                        fast-growing metastases (curve shape, years 0-3)
+``clones.ERpos_PRneg.                  how much more PR- tumours relapse without
+motility_multiplier``                  tamoxifen: the PR gap of the no-horTh groups,
+                                       and the continuous PR fmol gradient of risk
 =====================================  ==============================================
+
+A name ``clones.<clone>.<attribute>`` is a clone attribute (``[clones.<clone>]`` in a
+scenario file); every other name is a model parameter (``[parameters]``).
 
 Every twin is conditioned on no detectable distant metastasis at diagnosis (GBSG2 women
 had none; see ``run_twin``). The other C parameters either act only through a mechanism
 GBSG2 does not exercise
 (metals, CXCR2 inhibition, DRP1/NRF2 inhibition) or are not identifiable from RFS alone
-given the six above; they keep their stated defaults.
+given the seven above; they keep their stated defaults.
 
 How
 ---
@@ -84,7 +90,43 @@ CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
     CalibratedParameter("chemo_growth_exponent", "log",
                         "how much CMF delays relapse from small, fast-growing metastases: "
                         "the shape of the RFS curves in the first years"),
+    CalibratedParameter("clones.ERpos_PRneg.motility_multiplier", "log",
+                        "how much more PR- tumours relapse without tamoxifen: the PR gap of "
+                        "the no-horTh groups and the PR fmol gradient of risk"),
 )
+
+
+def registry_entry(name: str) -> tuple[float, float, float]:
+    """``(default, low, high)`` of a calibrated name (a parameter or a clone attribute)."""
+    from tumorsim.model.clones import CLONE_ATTRIBUTES, CLONE_DEFAULTS
+
+    if name.startswith("clones."):
+        _, clone, attribute = name.split(".")
+        spec = next(a for a in CLONE_ATTRIBUTES if a.name == attribute)
+        return CLONE_DEFAULTS[clone][attribute], spec.low, spec.high
+    p = PARAMETERS[name]
+    return p.default, p.low, p.high
+
+
+def calibrated_value(scenario: Scenario, name: str) -> float:
+    """The scenario's value of a calibrated name (a parameter or a clone attribute)."""
+    if name.startswith("clones."):
+        _, clone, attribute = name.split(".")
+        return scenario.clone_value(clone, attribute)
+    return scenario.parameter(name)
+
+
+def scenario_changes(values: dict[str, float]) -> dict[str, dict[str, object]]:
+    """``Scenario.with_changes`` arguments setting calibrated values (see the docstring)."""
+    parameters: dict[str, object] = {}
+    clones: dict[str, object] = {}
+    for name, value in values.items():
+        if name.startswith("clones."):
+            _, clone, attribute = name.split(".")
+            clones.setdefault(clone, {})[attribute] = value  # type: ignore[index]
+        else:
+            parameters[name] = value
+    return {"parameters": parameters, "clones": clones}
 
 
 def horth_pr_groups(hormone_therapy: np.ndarray, pr_fmol: np.ndarray) -> list[str]:
@@ -220,8 +262,8 @@ def _from_coordinates(x: np.ndarray) -> dict[str, float]:
     out = {}
     for spec, xi in zip(CALIBRATED_PARAMETERS, x, strict=True):
         value = math.exp(xi) if spec.scale == "log" else 1.0 / (1.0 + math.exp(-xi))
-        registry = PARAMETERS[spec.name]
-        out[spec.name] = float(min(max(value, registry.low), registry.high))
+        _, low, high = registry_entry(spec.name)
+        out[spec.name] = float(min(max(value, low), high))
     return out
 
 
@@ -290,7 +332,7 @@ def calibrate(
 
     train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
     observed = observed_statistics(train)
-    start = {p.name: PARAMETERS[p.name].default for p in CALIBRATED_PARAMETERS}
+    start = {p.name: registry_entry(p.name)[0] for p in CALIBRATED_PARAMETERS}
     records: list[dict[str, float]] = []
     cache: dict[tuple[float, ...], float] = {}
 
@@ -299,7 +341,7 @@ def calibrate(
         if key in cache:
             return cache[key]
         params = _from_coordinates(x)
-        scenario = base_scenario.with_changes(parameters=params)
+        scenario = base_scenario.with_changes(**scenario_changes(params))
         value = objective(simulated_statistics(scenario, train, twins=twins, seed=seed),
                           observed)
         cache[key] = value
@@ -356,8 +398,17 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
         "",
         "[parameters]",
     ]
+    clone_lines: dict[str, list[str]] = {}
     for spec in CALIBRATED_PARAMETERS:
-        lines.append(f"{spec.name} = {result.parameters[spec.name]!r}   # {spec.reason}")
+        value = result.parameters[spec.name]
+        if spec.name.startswith("clones."):
+            _, clone, attribute = spec.name.split(".")
+            clone_lines.setdefault(clone, []).append(
+                f"{attribute} = {value!r}   # {spec.reason}")
+        else:
+            lines.append(f"{spec.name} = {value!r}   # {spec.reason}")
+    for clone, entries in clone_lines.items():
+        lines += ["", f"[clones.{clone}]", *entries]
     text = "\n".join(lines) + "\n"
     tomllib.loads(text)  # never write a file we could not read back
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -379,8 +430,9 @@ class HeldOutFit:
     Attributes
     ----------
     rfs : pandas.DataFrame
-        Per group and year: observed survival with its 95 % CI, simulated survival, and
-        ``inside`` (simulated within the observed CI).
+        Per group and year: observed survival with its 95 % CI, simulated survival with
+        its 95 % CI (Monte Carlo, over twins), and ``inside`` (simulated within the
+        observed CI).
     hazard_ratios : pandas.DataFrame
         Per PR group: observed HR with CI, simulated HR with CI, ``inside``.
     c_index_twin : float
@@ -422,8 +474,11 @@ def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
                                       .to_numpy()[result.twins["source_row"].to_numpy()])
     simulated = fit_statistics(twins_table, duration="rfs_days", event="rfs_event")
 
-    rfs = observed.rfs.merge(simulated.rfs[["group", "years", "survival"]],
-                             on=["group", "years"], suffixes=("_observed", "_simulated"))
+    sim_rfs = simulated.rfs.rename(columns={"ci_lower": "simulated_ci_lower",
+                                            "ci_upper": "simulated_ci_upper"})
+    rfs = observed.rfs.merge(
+        sim_rfs[["group", "years", "survival", "simulated_ci_lower", "simulated_ci_upper"]],
+        on=["group", "years"], suffixes=("_observed", "_simulated"))
     rfs = rfs.rename(columns={"ci_lower": "observed_ci_lower", "ci_upper": "observed_ci_upper"})
     rfs = rfs.drop(columns="se")
     rfs["inside"] = ((rfs["survival_simulated"] >= rfs["observed_ci_lower"])

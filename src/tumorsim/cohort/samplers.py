@@ -8,6 +8,9 @@ Three ways to get a virtual cohort, from the least to the most data-driven:
   bootstrap), which keeps the joint distribution of the covariates — age with menopause,
   ER with PR, size with nodes — exactly as in the data, at the price of never producing
   a combination the data lacks;
+- staged: :func:`sample_stage` draws parametric patients and keeps those of a given T
+  and N make-up (tumour size and positive-node ranges), for cohorts such as "T1N1-3"
+  (MODEL.md claim K3);
 - selected: :func:`select_virtual_population` takes a large *plausible* cohort (sampled
   either way) and keeps each patient with a probability that turns its covariate
   distribution into a *target* one (Allen, Rieger & Musante 2016, CPT Pharmacometrics
@@ -24,16 +27,19 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tumorsim.cohort.population import Cohort
 from tumorsim.engine.random import PURPOSE_COVARIATES, patient_uniforms
 from tumorsim.errors import CohortError
+from tumorsim.model.scenario import PopulationSpec
 
 __all__ = [
     "PURPOSE_SELECTION",
     "TargetHistogram",
     "sample_empirical",
+    "sample_stage",
     "select_virtual_population",
 ]
 
@@ -141,6 +147,75 @@ def sample_empirical(cohort: Cohort, n: int, seed: int, first_id: int = 0) -> Co
     frame.insert(0, "source_row", rows)
     frame.insert(0, "patient_id", ids)
     return Cohort(frame)
+
+
+def sample_stage(
+    population: PopulationSpec,
+    n: int,
+    seed: int,
+    *,
+    tumour_size_mm: tuple[float, float],
+    positive_nodes: tuple[int, int],
+) -> Cohort:
+    """Parametric patients of one T and N make-up, by acceptance-rejection.
+
+    Plausible patients are drawn with :meth:`Cohort.sample` from ``population`` with its
+    node distribution restricted to the wanted side (all node-negative when
+    ``positive_nodes == (0, 0)``, all node-positive otherwise); a patient is kept when
+    her tumour size lies in ``(low, high]`` mm and her positive nodes in ``[low, high]``.
+    Within the ranges the population's distributions (size, nodes, age, grade, ER, PR)
+    are kept, truncated.
+
+    Parameters
+    ----------
+    population : PopulationSpec
+    n : int
+        Patients wanted, >= 1.
+    seed : int
+        Master seed; plausible patient ``k`` is drawn on stream ``(seed, k)`` and keeps
+        ``patient_id = k``, so the result is the same for a seed whatever ``n`` and
+        batching.
+    tumour_size_mm : (float, float)
+        ``(low, high]``, e.g. ``(0, 20)`` for T1.
+    positive_nodes : (int, int)
+        ``[low, high]``, e.g. ``(1, 3)``.
+
+    Returns
+    -------
+    Cohort
+        ``n`` patients, ``patient_id`` increasing (not contiguous).
+
+    Raises
+    ------
+    CohortError
+        If the ranges are empty or fewer than one plausible patient in 1000 is kept.
+    """
+    size_low, size_high = tumour_size_mm
+    nodes_low, nodes_high = positive_nodes
+    if n < 1 or size_low >= size_high or nodes_low > nodes_high or nodes_low < 0:
+        raise CohortError("sample_stage", f"n = {n}, tumour_size_mm = {tumour_size_mm}, "
+                          f"positive_nodes = {positive_nodes}: empty request",
+                          "n >= 1, size low < high, 0 <= nodes low <= high")
+    plausible_population = population.model_copy(
+        update={"node_negative_fraction": 1.0 if nodes_high == 0 else 0.0})
+    batch = max(4 * n, 1000)
+    kept: list[pd.DataFrame] = []
+    total = 0
+    first = 0
+    while total < n:
+        if first >= 1000 * n + batch:
+            raise CohortError("sample_stage", f"fewer than 1 in 1000 plausible patients have "
+                              f"tumour size in {tumour_size_mm} mm and nodes in "
+                              f"{positive_nodes}", "wider ranges or another population")
+        cov = Cohort.sample(plausible_population, batch, seed, first_id=first).covariates
+        size = cov["tumour_size_mm"].to_numpy(float)
+        nodes = cov["positive_nodes"].to_numpy()
+        keep = ((size > size_low) & (size <= size_high)
+                & (nodes >= nodes_low) & (nodes <= nodes_high))
+        kept.append(cov[keep])
+        total += int(keep.sum())
+        first += batch
+    return Cohort(pd.concat(kept, ignore_index=True).iloc[:n].reset_index(drop=True))
 
 
 def select_virtual_population(

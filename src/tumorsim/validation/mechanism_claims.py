@@ -1,0 +1,513 @@
+"""Mechanism claims M1a-M3b (MODEL.md section 5): direction plus plausible size.
+
+The seeds (``shared/seeds``) report directions from cell lines and mice, not numbers that
+transfer to patients. Each check therefore states a *direction* (the whole simulated 95 %
+interval must lie on the claimed side of no effect) and, where the claim says "most" or
+"little", a size; the sizes are our reading of the words, given in each check's band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from tumorsim.cohort.population import Cohort
+from tumorsim.validation.arms import arm_scenario, simulate_arms, stacked_patients
+from tumorsim.validation.claim import Band, Check, Claim, ClaimContext, Estimate
+from tumorsim.validation.statistics import bootstrap, cox_hazard_ratio, mean_difference
+
+ARSENIC_UG_PER_L: Final[float] = 10.0
+"""EPA drinking-water limit (MODEL.md section 4), the level of every metal claim."""
+DAYS_PER_YEAR: Final[float] = 365.25
+
+# --- M1a, M1c (PR loss in the primary) -------------------------------------------------------
+# An unresected ER+/PR+ tumour followed for 7 months; no dissemination, so the breast is the
+# only site and the PR+ share is the tumour's.
+_PR_TUMOUR: Final[dict[str, Any]] = {
+    "population": {"er_positive_fraction": 1.0, "pr_positive_fraction_if_er_positive": 1.0},
+    "mechanisms": {"dissemination": False, "death_after_relapse": False},
+}
+
+
+def _arsenic_for_months(months: float) -> dict[str, Any]:
+    return {"arsenic": {"kind": "steps", "times_days": [0.0, 30.0 * months],
+                        "levels": [ARSENIC_UG_PER_L, 0.0]}}
+
+
+def _pr_positive_share(context: ClaimContext, arms: Mapping[str, dict[str, Any]],
+                       days: tuple[float, ...]) -> dict[tuple[str, float], np.ndarray]:
+    """Per-patient PR+ share of ER+ breast cells, by (arm, day)."""
+    scenarios = {
+        name: arm_scenario(context.scenario, treatment={"surgery": False, **spec.get(
+            "treatment", {})}, exposures=spec.get("exposures"),
+            cohort={"trajectory_patients": context.patients, "record_every_days": 30.0,
+                    "horizon_years": max(days) / DAYS_PER_YEAR + 0.01},
+            **_PR_TUMOUR)
+        for name, spec in arms.items()
+    }
+    results = simulate_arms(context, scenarios)
+    out = {}
+    for name, result in results.items():
+        traj = result.trajectories
+        assert traj is not None
+        for day in days:
+            at = traj[(traj["site"] == "breast") & np.isclose(traj["time_days"], day)]
+            by_clone = (at.groupby(["patient_id", "clone"], observed=True)["cells"].sum()
+                        .unstack().sort_index())
+            er_pos = by_clone["ERpos_PRpos"] + by_clone["ERpos_PRneg"]
+            out[(name, day)] = (by_clone["ERpos_PRpos"] / er_pos).to_numpy(float)
+    return out
+
+
+def _measure_m1a(context: ClaimContext) -> dict[str, Estimate]:
+    share = _pr_positive_share(
+        context,
+        {"none": {}, "6 months": {"exposures": _arsenic_for_months(6)},
+         "1 month": {"exposures": _arsenic_for_months(1)}},
+        days=(30.0, 180.0, 210.0),
+    )
+    loss_6 = share[("none", 180.0)] - share[("6 months", 180.0)]
+    loss_1 = share[("none", 30.0)] - share[("1 month", 30.0)]
+    loss_after_washout = share[("none", 210.0)] - share[("6 months", 210.0)]
+    n = loss_6.size
+
+    def ratio(a: np.ndarray) -> Any:
+        return lambda rows: float(np.mean(a[rows]) / np.mean(loss_6[rows]))
+
+    return {
+        "6 months": mean_difference(share[("none", 180.0)], share[("6 months", 180.0)],
+                                    note=f"{n} tumours; PR+ share at 6 months, none vs exposed"),
+        "1 month": bootstrap(ratio(loss_1), n, seed=context.seed,
+                             note=f"loss after 1 month {np.mean(loss_1):.3f} vs after "
+                                  f"6 months {np.mean(loss_6):.3f}"),
+        "washout": bootstrap(ratio(loss_after_washout), n, seed=context.seed,
+                             note=f"loss 1 month after the exposure ended "
+                                  f"{np.mean(loss_after_washout):.3f}"),
+    }
+
+
+M1A = Claim(
+    id="M1a",
+    kind="mechanism",
+    statement="Chronic arsenic (10 ug/L, >= 6 months) lowers the tumour's PR+ fraction; "
+              "1 month does little; 1 month of washout does not restore it.",
+    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    checks=(
+        Check("6 months", "PR+ share of ER+ tumour cells lost after 6 months (fraction)",
+              None, Band(low=0.10, whole_interval=True,
+                         reason="lowers: at least 10 percentage points, whole CI")),
+        Check("1 month", "loss after 1 month / loss after 6 months", None,
+              Band(high=0.25, reason="does little: under a quarter of the 6-month loss")),
+        Check("washout", "loss 1 month after a 6-month exposure ended / loss at its end",
+              None, Band(low=0.75, reason="not restored: at least 3/4 of the loss remains")),
+    ),
+    measure=_measure_m1a,
+    patients=400,
+    fast_patients=100,
+    size_unit="tumours per arm",
+    design="Unresected ER+/PR+ tumours without dissemination, simulated 7 months with no "
+           "exposure, 1 month or 6 months of 10 ug/L arsenic; per-tumour PR+ share of ER+ "
+           "cells (paired differences; bootstrap over tumours for the ratios).",
+)
+
+
+def _measure_m1c_pr(context: ClaimContext) -> Estimate:
+    share = _pr_positive_share(
+        context,
+        {"none": {}, "arsenic": {"exposures": _arsenic_for_months(6)},
+         "arsenic + quencher": {"exposures": _arsenic_for_months(6), "treatment": {
+             "ros_quencher": {"start_day": 0.0, "duration_days": 180.0}}}},
+        days=(180.0,),
+    )
+    loss = share[("none", 180.0)] - share[("arsenic", 180.0)]
+    loss_q = share[("none", 180.0)] - share[("arsenic + quencher", 180.0)]
+    return bootstrap(lambda rows: float(1.0 - np.mean(loss_q[rows]) / np.mean(loss[rows])),
+                     loss.size, seed=context.seed,
+                     note=f"PR+ share lost {np.mean(loss):.3f} without, {np.mean(loss_q):.3f} "
+                          "with the quencher")
+
+
+# --- M1b, M1c (tamoxifen benefit under exposure) --------------------------------------------
+_TAMOXIFEN_YEARS: Final[float] = 5.0
+_ADJUVANT_HORIZON_YEARS: Final[float] = 10.0
+
+
+def _tamoxifen_exposure_arms(context: ClaimContext, *, quencher: bool
+                             ) -> dict[str, Any]:
+    """ER+/PR+ women after surgery: {tamoxifen, none} x {no metal, arsenic[, + quencher]}."""
+    tamoxifen = {"tamoxifen": {"start_day": 0.0,
+                               "duration_days": _TAMOXIFEN_YEARS * DAYS_PER_YEAR}}
+    horizon_days = _ADJUVANT_HORIZON_YEARS * DAYS_PER_YEAR
+    exposures = {"none": None,
+                 "arsenic": {"arsenic": {"kind": "constant", "level": ARSENIC_UG_PER_L}}}
+    quench = {"ros_quencher": {"start_day": 0.0, "duration_days": horizon_days}}
+    arms: dict[str, Any] = {}
+    flags: dict[str, dict[str, int]] = {}
+    variants = [("none", False), ("arsenic", False)] + ([("arsenic", True)] if quencher else [])
+    for metal, q in variants:
+        for tam in (0, 1):
+            name = (f"{'tamoxifen' if tam else 'no tamoxifen'}, {metal}"
+                    f"{' + quencher' if q else ''}")
+            treatment: dict[str, Any] = {"surgery": True, **(tamoxifen if tam else {}),
+                                         **(quench if q else {})}
+            arms[name] = arm_scenario(
+                context.scenario, treatment=treatment, exposures=exposures[metal],
+                cohort={"horizon_years": _ADJUVANT_HORIZON_YEARS},
+                population={"er_positive_fraction": 1.0,
+                            "pr_positive_fraction_if_er_positive": 1.0})
+            flags[name] = {"tamoxifen": tam, "arsenic": int(metal == "arsenic"),
+                           "quencher": int(q)}
+    results = simulate_arms(context, arms)
+    return {"table": stacked_patients(results, flags), "results": results}
+
+
+def _measure_m1b(context: ClaimContext) -> dict[str, Estimate]:
+    table = _tamoxifen_exposure_arms(context, quencher=False)["table"]
+    interaction = cox_hazard_ratio(
+        table, "rfs_days", "rfs_event", "tamoxifen:arsenic", formula="tamoxifen * arsenic",
+        note="Cox model of recurrence on tamoxifen, arsenic and their product")
+    treated = table[table["tamoxifen"] == 1]
+    distant = cox_hazard_ratio(
+        treated, "dmfs_days", "dmfs_event", "arsenic",
+        note=f"{int(treated[treated['arsenic'] == 1]['dmfs_event'].sum())} vs "
+             f"{int(treated[treated['arsenic'] == 0]['dmfs_event'].sum())} distant "
+             "relapses in 10 years")
+    return {"tamoxifen HR ratio": interaction, "distant metastasis": distant}
+
+
+M1B = Claim(
+    id="M1b",
+    kind="mechanism",
+    statement="In ER+/PR+ patients, chronic metal exposure weakens tamoxifen's hazard ratio "
+              "and raises distant metastasis.",
+    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    checks=(
+        Check("tamoxifen HR ratio", "recurrence HR of tamoxifen under arsenic / without "
+              "(Cox interaction)", None,
+              Band(low=1.0, whole_interval=True, reason="weakens: whole CI above 1")),
+        Check("distant metastasis", "distant-relapse HR, arsenic vs none, on tamoxifen",
+              None, Band(low=1.0, whole_interval=True, reason="raises: whole CI above 1")),
+    ),
+    measure=_measure_m1b,
+    patients=5000,
+    fast_patients=1500,
+    design="ER+/PR+ women after surgery, 10 years; arms: 5 years of tamoxifen or none, "
+           "each without metal or with 10 ug/L arsenic in water throughout; Cox models "
+           "with robust variance clustered on the (shared) virtual patient.",
+)
+
+
+def _measure_m1c(context: ClaimContext) -> dict[str, Estimate]:
+    table = _tamoxifen_exposure_arms(context, quencher=True)["table"]
+    horizon = _ADJUVANT_HORIZON_YEARS * DAYS_PER_YEAR
+    n = int((table["tamoxifen"].eq(0) & table["arsenic"].eq(0)).sum())
+    relapsed = {}
+    for (tam, metal, q), sub in table.groupby(["tamoxifen", "arsenic", "quencher"]):
+        relapsed[(tam, metal, q)] = (sub["rfs_event"].to_numpy(bool)
+                                     & (sub["rfs_days"].to_numpy(float) <= horizon))
+
+    def benefit(rows: np.ndarray, metal: int, q: int) -> float:
+        return float(relapsed[(0, metal, q)][rows].mean() - relapsed[(1, metal, q)][rows].mean())
+
+    def restored(rows: np.ndarray) -> float:
+        lost = benefit(rows, 0, 0) - benefit(rows, 1, 0)
+        return (benefit(rows, 1, 1) - benefit(rows, 1, 0)) / lost if lost > 0 else np.nan
+
+    all_rows = np.arange(n)
+    note = (f"10-year recurrence reduced by tamoxifen {benefit(all_rows, 0, 0):.3f} without "
+            f"metal, {benefit(all_rows, 1, 0):.3f} with arsenic, {benefit(all_rows, 1, 1):.3f} "
+            "with arsenic + quencher")
+    return {"PR loss prevented": _measure_m1c_pr(context),
+            "tamoxifen benefit restored": bootstrap(restored, n, seed=context.seed,
+                                                    note=note)}
+
+
+M1C = Claim(
+    id="M1c",
+    kind="mechanism",
+    statement="A ROS quencher given with the exposure prevents most PR loss and restores "
+              "most tamoxifen benefit.",
+    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    checks=(
+        Check("PR loss prevented", "share of the 6-month PR+ loss prevented by the quencher",
+              None, Band(low=0.5, reason="most: more than half")),
+        Check("tamoxifen benefit restored", "share of the tamoxifen benefit (10-year absolute "
+              "recurrence reduction) lost to arsenic that the quencher restores", None,
+              Band(low=0.5, reason="most: more than half")),
+    ),
+    measure=_measure_m1c,
+    patients=5000,
+    fast_patients=1500,
+    design="As M1a (PR share, 6 months of arsenic with or without a ROS quencher, 90 % "
+           "inhibition) and M1b (adding arms with the quencher throughout); bootstrap over "
+           "patients, keeping each patient's arms together.",
+)
+
+# --- M2a, M2b (chemotherapy -> CXCL1/2 -> myeloid niche) ---------------------------------------
+_AC_START_DAY: Final[float] = 28.0
+
+
+def _measure_m2a(context: ClaimContext) -> dict[str, Estimate]:
+    day = _AC_START_DAY + 6.0  # six days after the first AC dose
+    common = {"cohort": {"trajectory_patients": context.patients, "record_every_days": 2.0,
+                         "horizon_years": 0.2}, **_PR_TUMOUR}
+    arms = {
+        "none": arm_scenario(context.scenario, treatment={"surgery": False}, **common),
+        "AC": arm_scenario(context.scenario, treatment={"surgery": False, "chemotherapy": {
+            "regimen": "AC", "start_day": _AC_START_DAY}}, **common),
+    }
+    results = simulate_arms(context, arms)
+    env = {}
+    for name, result in results.items():
+        e = result.site_environment
+        assert e is not None
+        env[name] = (e[(e["site"] == "breast") & np.isclose(e["time_days"], day)]
+                     .sort_values("patient_id"))
+    cxcl_none = env["none"]["cxcl_signal"].to_numpy(float)
+    cxcl_ac = env["AC"]["cxcl_signal"].to_numpy(float)
+    n = cxcl_none.size
+    return {
+        "CXCL1/2": bootstrap(lambda r: float(cxcl_ac[r].mean() / cxcl_none[r].mean()), n,
+                             seed=context.seed, note=f"{n} tumours, day {day:g}"),
+        "myeloid niche": mean_difference(env["AC"]["myeloid_niche"].to_numpy(float),
+                                         env["none"]["myeloid_niche"].to_numpy(float),
+                                         note=f"{n} tumours, day {day:g}"),
+    }
+
+
+M2A = Claim(
+    id="M2a",
+    kind="mechanism",
+    statement="Chemotherapy raises the tumour's CXCL1/2 signal and myeloid niche.",
+    citation="seed 001 (Massague lab, Acharyya et al. 2012 Cell); MODEL.md 2.5, 5",
+    checks=(
+        Check("CXCL1/2", "tumour CXCL1/2 signal 6 days after AC / untreated", None,
+              Band(low=1.5, whole_interval=True, reason="raises: whole CI above 1.5-fold")),
+        Check("myeloid niche", "myeloid niche occupancy 6 days after AC minus untreated "
+              "(fraction of capacity)", None,
+              Band(low=0.02, whole_interval=True, reason="raises: whole CI above +0.02")),
+    ),
+    measure=_measure_m2a,
+    patients=400,
+    fast_patients=100,
+    size_unit="tumours per arm",
+    design="Unresected ER+/PR+ tumours, AC from day 28 or no treatment; breast CXCL1/2 "
+           "signal and myeloid niche on day 34, paired by tumour.",
+)
+
+_M2B_HORIZON_YEARS: Final[float] = 3.0
+
+
+def _measure_m2b(context: ClaimContext) -> dict[str, Estimate]:
+    ac = {"regimen": "AC", "start_day": _AC_START_DAY}
+    blocker = {"start_day": 0.0, "duration_days": _M2B_HORIZON_YEARS * DAYS_PER_YEAR}
+    plans: dict[str, dict[str, Any]] = {
+        "none": {"surgery": False},
+        "CXCR2 inhibitor": {"surgery": False, "cxcr2_inhibitor": blocker},
+        "AC": {"surgery": False, "chemotherapy": ac},
+        "AC + CXCR2 inhibitor": {"surgery": False, "chemotherapy": ac,
+                                 "cxcr2_inhibitor": blocker},
+    }
+    arms = {name: arm_scenario(context.scenario, treatment=plan,
+                               cohort={"horizon_years": _M2B_HORIZON_YEARS},
+                               mechanisms={"death_after_relapse": False})
+            for name, plan in plans.items()}
+    results = simulate_arms(context, arms)
+    primary = {name: np.log(np.maximum(r.patients["cells_at_end_breast"].to_numpy(float), 1.0))
+               for name, r in results.items()}
+    lung = {name: r.patients["distant_lung_days"].notna().to_numpy()
+            for name, r in results.items()}
+    n = len(lung["AC"])
+
+    def geometric_ratio(a: str, b: str) -> Any:
+        return lambda rows: float(np.exp(np.mean(primary[a][rows] - primary[b][rows])))
+
+    def lung_ratio(rows: np.ndarray) -> float:
+        chemo = lung["AC"][rows].mean()
+        return float(lung["AC + CXCR2 inhibitor"][rows].mean() / chemo) if chemo > 0 else np.nan
+
+    return {
+        "tumour": bootstrap(geometric_ratio("AC + CXCR2 inhibitor", "AC"), n,
+                            seed=context.seed, note="primary cells at 3 years (geometric mean)"),
+        "lung metastases": bootstrap(
+            lung_ratio, n, seed=context.seed,
+            note=f"lung relapse in {lung['AC + CXCR2 inhibitor'].sum()} vs {lung['AC'].sum()} "
+                 f"of {n} women in 3 years"),
+        "inhibitor alone": bootstrap(geometric_ratio("CXCR2 inhibitor", "none"), n,
+                                     seed=context.seed,
+                                     note="primary cells at 3 years (geometric mean)"),
+    }
+
+
+M2B = Claim(
+    id="M2b",
+    kind="mechanism",
+    statement="CXCR2 inhibitor + chemotherapy leaves a smaller tumour and fewer lung "
+              "metastases than chemotherapy alone; the inhibitor alone does little.",
+    citation="seed 001 (Acharyya et al. 2012 Cell); MODEL.md 2.5, 5",
+    checks=(
+        Check("tumour", "primary tumour cells, AC + CXCR2 inhibitor / AC (geometric mean)",
+              None, Band(high=1.0, whole_interval=True, reason="smaller: whole CI below 1")),
+        Check("lung metastases", "women with lung relapse, AC + CXCR2 inhibitor / AC",
+              None, Band(high=1.0, whole_interval=True, reason="fewer: whole CI below 1")),
+        Check("inhibitor alone", "primary tumour cells, CXCR2 inhibitor / none "
+              "(geometric mean)", None,
+              Band(low=0.8, high=1.25, reason="does little: within 20 % either way")),
+    ),
+    measure=_measure_m2b,
+    patients=3000,
+    fast_patients=800,
+    design="Women whose primary tumour stays in place (as in the mouse experiments), 3 "
+           "years: untreated, CXCR2 inhibitor throughout, AC from day 28, or both; primary "
+           "cells at 3 years and lung relapse; bootstrap over women.",
+)
+
+# --- M3a, M3b (stiffness -> DRP1 -> NRF2) ------------------------------------------------------
+_DORMANT_DAY: Final[float] = 150.0
+_CISPLATIN: Final[dict[str, Any]] = {"regimen": "cisplatin", "start_day": 28.0}
+_INHIBITORS: Final[dict[str, Any]] = {
+    "drp1_inhibitor": {"start_day": 0.0, "duration_days": 365.0},
+    "nrf2_inhibitor": {"start_day": 0.0, "duration_days": 365.0},
+}
+
+
+def _dormant_cells(context: ClaimContext, with_inhibitors: bool) -> dict[str, pd.DataFrame]:
+    """Dormant cells per patient and site on day 150, with and without cisplatin.
+
+    Expected values (deterministic mode) with a high dissemination coefficient, so every
+    site holds dormant cells; no secondary seeding, so after surgery the dormant pool
+    changes only by awakening, death and the drugs.
+    """
+    extra = _INHIBITORS if with_inhibitors else {}
+    common: dict[str, Any] = {
+        "numerics": {"mode": "deterministic"},
+        "mechanisms": {"death_after_relapse": False, "secondary_seeding": False},
+        "parameters": {"dissemination_coefficient": 1e-7},
+        "cohort": {"trajectory_patients": context.patients, "record_every_days": 30.0,
+                   "horizon_years": 0.5},
+    }
+    arms = {
+        "no chemotherapy": arm_scenario(context.scenario, treatment={"surgery": True, **extra},
+                                        **common),
+        "cisplatin": arm_scenario(context.scenario, treatment={
+            "surgery": True, "chemotherapy": _CISPLATIN, **extra}, **common),
+    }
+    cohort = Cohort.sample(arms["cisplatin"].population, context.patients, context.seed)
+    results = simulate_arms(context, arms, cohort)
+    out = {}
+    for name, result in results.items():
+        traj = result.trajectories
+        assert traj is not None
+        at = traj[(traj["activity"] == "dormant") & np.isclose(traj["time_days"], _DORMANT_DAY)]
+        out[name] = (at.groupby(["patient_id", "site"], observed=True)["cells"].sum()
+                     .unstack().sort_index())
+    return out
+
+
+def _surviving_share(cells: dict[str, pd.DataFrame], site: str) -> tuple[np.ndarray, np.ndarray]:
+    return (cells["cisplatin"][site].to_numpy(float),
+            cells["no chemotherapy"][site].to_numpy(float))
+
+
+def _share_difference(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+                      ) -> Any:
+    return lambda r: float(a[0][r].sum() / a[1][r].sum() - b[0][r].sum() / b[1][r].sum())
+
+
+def _measure_m3a(context: ClaimContext) -> dict[str, Estimate]:
+    cells = _dormant_cells(context, with_inhibitors=False)
+    share = {s: _surviving_share(cells, s) for s in ("bone", "lung", "brain")}
+    n = share["bone"][0].size
+    text = ", ".join(f"{s} {share[s][0].sum() / share[s][1].sum():.3f}" for s in share)
+    return {site: bootstrap(_share_difference(share[site], share["bone"]), n,
+                            seed=context.seed, note=f"dormant cells surviving cisplatin: {text}")
+            for site in ("lung", "brain")}
+
+
+M3A = Claim(
+    id="M3a",
+    kind="mechanism",
+    statement="Dormant cells in soft sites (lung, brain) survive chemotherapy better than in "
+              "stiff ones.",
+    citation="seed 002; MODEL.md 2.7, 5",
+    checks=tuple(
+        Check(site, f"share of dormant cells surviving cisplatin, {site} minus bone", None,
+              Band(low=0.02, whole_interval=True,
+                   reason="better: whole CI at least 2 percentage points above bone"))
+        for site in ("lung", "brain")
+    ),
+    measure=_measure_m3a,
+    patients=300,
+    fast_patients=100,
+    design="Expected values (deterministic mode), after surgery, with dissemination raised so "
+           "every site holds dormant cells; dormant cells per site on day 150 with cisplatin "
+           "from day 28 / without; bootstrap over women.",
+)
+
+_M3B_HORIZON_YEARS: Final[float] = 10.0
+
+
+def _measure_m3b(context: ClaimContext) -> dict[str, Estimate]:
+    plain = _dormant_cells(context, with_inhibitors=False)
+    inhibited = _dormant_cells(context, with_inhibitors=True)
+    lung_plain = _surviving_share(plain, "lung")
+    lung_inhibited = _surviving_share(inhibited, "lung")
+    n = lung_plain[0].size
+    dormant = bootstrap(_share_difference(lung_inhibited, lung_plain), n, seed=context.seed,
+                        note=f"lung dormant cells surviving cisplatin "
+                             f"{lung_plain[0].sum() / lung_plain[1].sum():.3f} without, "
+                             f"{lung_inhibited[0].sum() / lung_inhibited[1].sum():.3f} with "
+                             "the inhibitors")
+    # lung relapse in adjuvant cisplatin with / without the inhibitors (stochastic)
+    relapse_context = ClaimContext(context.scenario, context.seed, context.patients * 20,
+                                   context.n_threads, context.progress, context.cache)
+    plans: dict[str, dict[str, Any]] = {
+             "cisplatin": {"surgery": True, "chemotherapy": _CISPLATIN},
+             "cisplatin + DRP1/NRF2 inhibitors": {"surgery": True, "chemotherapy": _CISPLATIN,
+                                                  **_INHIBITORS}}
+    arms = {name: arm_scenario(context.scenario, treatment=plan,
+                               cohort={"horizon_years": _M3B_HORIZON_YEARS})
+            for name, plan in plans.items()}
+    results = simulate_arms(relapse_context, arms)
+    lung = {k: r.patients["distant_lung_days"].notna().to_numpy() for k, r in results.items()}
+    m = lung["cisplatin"].size
+
+    def ratio(rows: np.ndarray) -> float:
+        base = lung["cisplatin"][rows].mean()
+        return (float(lung["cisplatin + DRP1/NRF2 inhibitors"][rows].mean() / base)
+                if base > 0 else np.nan)
+
+    relapse = bootstrap(ratio, m, seed=context.seed,
+                        note=f"lung relapse in {lung['cisplatin + DRP1/NRF2 inhibitors'].sum()}"
+                             f" vs {lung['cisplatin'].sum()} of {m} women in 10 years")
+    return {"dormant lung cells": dormant, "lung relapse": relapse}
+
+
+M3B = Claim(
+    id="M3b",
+    kind="mechanism",
+    statement="DRP1 + NRF2 inhibition with cisplatin restores the kill of dormant lung cells "
+              "and lowers lung relapse.",
+    citation="seed 002; MODEL.md 2.7, 5",
+    checks=(
+        Check("dormant lung cells", "share of lung dormant cells surviving cisplatin, with "
+              "minus without DRP1 + NRF2 inhibitors", None,
+              Band(high=-0.02, whole_interval=True,
+                   reason="restores the kill: whole CI at least 2 points lower")),
+        Check("lung relapse", "women with lung relapse in 10 years, cisplatin + inhibitors / "
+              "cisplatin", None,
+              Band(high=1.0, whole_interval=True, reason="lowers: whole CI below 1")),
+    ),
+    measure=_measure_m3b,
+    patients=300,
+    fast_patients=100,
+    size_unit="women per arm (x20 for lung relapse)",
+    design="Dormant cells as in M3a, with DRP1 and NRF2 inhibitors (90 %) for a year in both "
+           "arms; lung relapse from adjuvant cisplatin with or without the inhibitors, 10 "
+           "years, 20 times as many women; bootstrap over women.",
+)
+
+MECHANISM_CLAIMS: Final[tuple[Claim, ...]] = (M1A, M1B, M1C, M2A, M2B, M3A, M3B)
