@@ -175,11 +175,18 @@ def simulate(
             show_default=False,
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted run of the same command from "
+                     "its checkpoint (.<out>.checkpoint beside --out)."),
+    ] = False,
 ) -> None:
     """Simulate a virtual cohort and write the results to a directory of Parquet files.
 
     Options override the scenario's cohort values; the scenario written with the
-    results records the values used, so a run can be repeated from its output.
+    results records the values used, so a run can be repeated from its output. Each
+    finished chunk is kept in a checkpoint beside the output until the results are
+    saved: a run that is killed can be continued with --resume, with identical results.
     """
     from rich.markup import escape
 
@@ -195,8 +202,10 @@ def simulate(
     _check_at_least("--chunk-size", chunk_size, 1)
     check_results_dir(out)  # fail before a long simulation, not after it
 
-    from tumorsim.engine.simulate import simulate as run_simulation
+    from tumorsim.io.checkpoint import check_checkpoint, remove_checkpoint, simulate_resumable
     from tumorsim.io.results_file import save_results
+
+    check_checkpoint(out, resume)
 
     n = loaded.cohort.patients
     chunk = chunk_size if chunk_size is not None else min(20_000, max(1_000, n // 20))
@@ -208,9 +217,11 @@ def simulate(
             progress.update(task, completed=done, total=total)
 
         started = time.perf_counter()
-        result = run_simulation(loaded, chunk_size=chunk, n_threads=threads, progress=advance)
+        result = simulate_resumable(loaded, out, chunk_size=chunk, resume=resume,
+                                    n_threads=threads, progress=advance)
         wall_s = time.perf_counter() - started
     written = save_results(result, out)
+    remove_checkpoint(out)
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)

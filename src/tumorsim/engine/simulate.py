@@ -14,10 +14,10 @@ import numba
 import numpy as np
 import pandas as pd
 
-from tumorsim.cohort.parameters import patient_parameters
+from tumorsim.cohort.parameters import PatientParameters, patient_parameters
 from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.engine import kernel as K
-from tumorsim.engine.plan import compile_plans
+from tumorsim.engine.plan import CompiledPlans, compile_plans
 from tumorsim.model.anatomy import CLONES, METASTATIC_SITES, SITES
 from tumorsim.model.parameters import PARAMETER_SPECS
 from tumorsim.model.scenario import Scenario
@@ -144,21 +144,103 @@ def run_plans(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    base = plans[0]
-    arrays = model_arrays(base)
-    compiled = compile_plans(list(plans))
-    pp = patient_parameters(base, cohort, seed)
-    n = len(cohort)
-    horizon = base.cohort.horizon_years * 365.25
-    deterministic = base.numerics.mode == "deterministic"
-    every = base.cohort.record_every_days
-    n_records = int(np.floor(horizon / every + 1e-9)) + 1
+    run = prepare_run(plans, plan_of_patient, cohort, seed=seed, arm_names=arm_names)
+    parts = []
+    for start in range(0, run.n_patients, chunk_size):
+        stop = min(start + chunk_size, run.n_patients)
+        parts.append(run_chunk(run, start, stop, n_threads=n_threads))
+        if progress is not None:
+            progress(stop, run.n_patients)
+    return combine_chunks(run, parts)
 
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """Everything a chunk of a run needs: built once, shared by every chunk.
+
+    Attributes
+    ----------
+    base : Scenario
+        The biology (``plans[0]``).
+    cohort : Cohort
+    plan_of_patient : ndarray of int
+    arm_labels : ndarray of str
+        The arm name of each patient.
+    seed : int
+    arrays : ModelArrays
+    compiled : object
+        The compiled plans (:func:`tumorsim.engine.plan.compile_plans`).
+    parameters : PatientParameters
+    trajectory_slot : ndarray of int
+        Per patient, her row among the recorded trajectories, or -1. Chosen for the whole
+        cohort from the seed, so a chunk records the same patients as the whole run.
+    """
+
+    base: Scenario
+    cohort: Cohort
+    plan_of_patient: np.ndarray
+    arm_labels: np.ndarray
+    seed: int
+    arrays: ModelArrays
+    compiled: CompiledPlans
+    parameters: PatientParameters
+    trajectory_slot: np.ndarray
+
+    @property
+    def n_patients(self) -> int:
+        return len(self.cohort)
+
+    @property
+    def horizon_days(self) -> float:
+        return self.base.cohort.horizon_years * 365.25
+
+
+def prepare_run(
+    plans: Sequence[Scenario],
+    plan_of_patient: np.ndarray,
+    cohort: Cohort,
+    *,
+    seed: int,
+    arm_names: Sequence[str] | None = None,
+) -> PreparedRun:
+    """Compile plans, pack arrays, map covariates and choose the recorded patients."""
+    base = plans[0]
+    n = len(cohort)
     k_traj = min(base.cohort.trajectory_patients, n)
     traj_slot = np.full(n, -1, dtype=np.int64)
     if k_traj:
         chosen = np.sort(np.random.default_rng(seed).choice(n, size=k_traj, replace=False))
         traj_slot[chosen] = np.arange(k_traj)
+    arms = list(arm_names) if arm_names is not None else [p.name for p in plans]
+    plan_of_patient = np.asarray(plan_of_patient, dtype=np.int64)
+    return PreparedRun(
+        base=base, cohort=cohort, plan_of_patient=plan_of_patient,
+        arm_labels=np.asarray(arms)[plan_of_patient], seed=int(seed),
+        arrays=model_arrays(base), compiled=compile_plans(list(plans)),
+        parameters=patient_parameters(base, cohort, seed), trajectory_slot=traj_slot)
+
+
+def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None = None
+              ) -> SimulationResult:
+    """Simulate patients ``start`` to ``stop - 1`` of a prepared run.
+
+    The rows are exactly those the whole run gives these patients (each patient has her
+    own random streams), so chunks can be computed in any order, anywhere, and joined
+    with :func:`combine_chunks`.
+    """
+    base, arrays, compiled = run.base, run.arrays, run.compiled
+    pp = run.parameters
+    sl = slice(start, stop)
+    n = stop - start
+    horizon = run.horizon_days
+    deterministic = base.numerics.mode == "deterministic"
+    every = base.cohort.record_every_days
+    n_records = int(np.floor(horizon / every + 1e-9)) + 1
+    slots = run.trajectory_slot[sl]
+    recorded = slots >= 0
+    local_slot = np.full(n, -1, dtype=np.int64)
+    local_slot[recorded] = np.arange(int(recorded.sum()))
+    k_traj = int(recorded.sum())
     traj_cells = np.zeros((k_traj, n_records, len(SITES), len(CLONES), 2))
     traj_env = np.zeros((k_traj, n_records, len(SITES), K.N_ENV))
     traj_time = np.full((k_traj, n_records), np.nan)
@@ -173,43 +255,57 @@ def run_plans(
     natural_history = np.zeros(n)
     arrived = np.zeros(n)
     redraws = np.zeros(n)
-    ids = cohort.patient_ids
+    ids = run.cohort.patient_ids[sl]
 
     previous_threads = numba.get_num_threads()
     if n_threads is not None:
         numba.set_num_threads(int(n_threads))
     try:
-        for start in range(0, n, chunk_size):
-            sl = slice(start, min(start + chunk_size, n))
-            K.simulate_patients(
-                ids[sl], np.uint64(seed), plan_of_patient[sl], pp.gompertz_rate_per_day[sl],
-                pp.dissemination_coefficient[sl], pp.cxcl_multiplier[sl],
-                pp.diagnosis_cells[sl], pp.clone_fractions[sl], arrays.params,
-                arrays.site_table, arrays.clone_table, arrays.switches, horizon,
-                deterministic, compiled.boundaries, compiled.drivers, compiled.surgery,
-                compiled.tamoxifen, compiled.exposure_kind, compiled.exposure_times,
-                compiled.exposure_levels, compiled.exposure_count,
-                compiled.exposure_removal_day, traj_slot[sl], every, traj_cells, traj_env,
-                traj_time, ev_time[sl], ev_clone[sl], ev_myeloid[sl], ev_antiox[sl],
-                death[sl], dx_cells[sl], end_cells[sl], natural_history[sl], arrived[sl],
-                redraws[sl],
-            )
-            if progress is not None:
-                progress(sl.stop, n)
+        K.simulate_patients(
+            ids, np.uint64(run.seed), run.plan_of_patient[sl], pp.gompertz_rate_per_day[sl],
+            pp.dissemination_coefficient[sl], pp.cxcl_multiplier[sl],
+            pp.diagnosis_cells[sl], pp.clone_fractions[sl], arrays.params,
+            arrays.site_table, arrays.clone_table, arrays.switches, horizon,
+            deterministic, compiled.boundaries, compiled.drivers, compiled.surgery,
+            compiled.tamoxifen, compiled.exposure_kind, compiled.exposure_times,
+            compiled.exposure_levels, compiled.exposure_count,
+            compiled.exposure_removal_day, local_slot, every, traj_cells, traj_env,
+            traj_time, ev_time, ev_clone, ev_myeloid, ev_antiox,
+            death, dx_cells, end_cells, natural_history, arrived, redraws,
+        )
     finally:
         numba.set_num_threads(previous_threads)
 
-    arms = list(arm_names) if arm_names is not None else [p.name for p in plans]
-    table = _patient_table(cohort, np.asarray(arms)[plan_of_patient], horizon, ev_time,
-                           ev_clone, ev_myeloid, ev_antiox, death, dx_cells, end_cells,
-                           natural_history, arrived, redraws)
+    table = _patient_table(run.cohort.slice(start, stop), run.arm_labels[sl], horizon,
+                           ev_time, ev_clone, ev_myeloid, ev_antiox, death, dx_cells,
+                           end_cells, natural_history, arrived, redraws)
     trajectories = None
     environment = None
-    if k_traj:
-        trajectories, environment = _trajectory_tables(ids[traj_slot >= 0], traj_cells,
-                                                       traj_env, traj_time)
+    if run.base.cohort.trajectory_patients and (run.trajectory_slot >= 0).any():
+        trajectories, environment = _trajectory_tables(ids[recorded], traj_cells, traj_env,
+                                                       traj_time)
     return SimulationResult(patients=table, trajectories=trajectories,
-                            site_environment=environment, scenario=base, seed=seed)
+                            site_environment=environment, scenario=base, seed=run.seed)
+
+
+def combine_chunks(run: PreparedRun, parts: Sequence[SimulationResult]) -> SimulationResult:
+    """Join chunk results (in patient order) into the result of the whole run."""
+    if not parts:
+        return run_chunk(run, 0, 0)
+    table = _concat([p.patients for p in parts])
+    trajectories = environment = None
+    if parts[0].trajectories is not None:
+        trajectories = _concat([p.trajectories for p in parts if p.trajectories is not None])
+        environment = _concat([p.site_environment for p in parts
+                               if p.site_environment is not None])
+    return SimulationResult(patients=table, trajectories=trajectories,
+                            site_environment=environment, scenario=run.base, seed=run.seed)
+
+
+def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Row-wise concatenation that skips empty chunks (they carry no rows, only dtypes)."""
+    nonempty = [f for f in frames if len(f)]
+    return pd.concat(nonempty or list(frames[:1]), ignore_index=True)
 
 
 def _patient_table(cohort, arms, horizon, ev_time, ev_clone, ev_myeloid, ev_antiox, death,

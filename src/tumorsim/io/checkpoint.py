@@ -1,0 +1,200 @@
+"""Checkpoint and resume: a simulation that survives being killed.
+
+:func:`simulate_resumable` runs a scenario chunk by chunk and writes each finished chunk
+into a checkpoint directory next to the results directory (``.<name>.checkpoint/``)::
+
+    runs/.er.checkpoint/
+        run.json             what is being simulated (scenario, seed, size, chunking)
+        chunk-000000/        one finished chunk: patients.parquet (+ trajectories,
+        chunk-000001/        site_environment when recorded)
+        .chunk-000002.partial-<random>/   a chunk being written: never read
+
+A chunk is written into a hidden ``.partial`` directory and renamed into place only when
+complete (a rename is atomic), so a run killed at any moment, even by ``SIGKILL``, leaves
+only whole chunks. Rerun with ``resume=True`` (``tumorsim simulate ... --resume``) and
+the finished chunks are read back instead of simulated; every patient has her own random
+streams, so the result is identical to an uninterrupted run. The caller deletes the
+checkpoint once the results are saved (:func:`remove_checkpoint`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from tumorsim.errors import ResultsError, TumorsimError
+
+if TYPE_CHECKING:
+    from tumorsim.engine.simulate import ProgressCallback
+    from tumorsim.model.scenario import Scenario
+    from tumorsim.results import SimulationResult
+
+__all__ = ["check_checkpoint", "checkpoint_dir", "remove_checkpoint", "simulate_resumable"]
+
+RUN_FILE: Final[str] = "run.json"
+_TABLES: Final[tuple[str, ...]] = ("patients", "trajectories", "site_environment")
+
+
+def checkpoint_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """The checkpoint directory of a results directory: ``.<name>.checkpoint`` beside it."""
+    out = Path(out_dir)
+    return out.parent / f".{out.name}.checkpoint"
+
+
+def remove_checkpoint(out_dir: str | os.PathLike[str]) -> None:
+    """Delete the checkpoint of ``out_dir`` (after its results were saved)."""
+    shutil.rmtree(checkpoint_dir(out_dir), ignore_errors=True)
+
+
+def _run_record(scenario: Scenario, seed: int, patients: int, chunk_size: int) -> dict[str, Any]:
+    from tumorsim.io.scenario_file import scenario_to_json
+    from tumorsim.results import package_version
+
+    return {"scenario": json.loads(scenario_to_json(scenario)), "seed": int(seed),
+            "patients": int(patients), "chunk_size": int(chunk_size),
+            "version": package_version()}
+
+
+def check_checkpoint(out_dir: str | os.PathLike[str], resume: bool) -> None:
+    """Raise unless a run into ``out_dir`` may start: no checkpoint, or ``resume``.
+
+    Raises
+    ------
+    TumorsimError
+        A checkpoint of an interrupted run exists and ``resume`` is false.
+    """
+    path = checkpoint_dir(out_dir)
+    if path.exists() and not resume:
+        raise TumorsimError(
+            f"{path}: the checkpoint of an interrupted run is there; rerun with --resume "
+            "to continue it, or delete it to start again")
+
+
+def _open_checkpoint(path: Path, record: dict[str, Any], resume: bool) -> None:
+    run_file = path / RUN_FILE
+    if path.exists():
+        check_checkpoint(path.parent / path.name[1:-len(".checkpoint")], resume)
+        try:
+            saved = json.loads(run_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ResultsError(run_file, "unreadable checkpoint record",
+                               "a run.json written by tumorsim simulate") from exc
+        for key in ("scenario", "seed", "patients", "chunk_size", "version"):
+            if saved.get(key) != record[key]:
+                shown = "(differs)" if key == "scenario" else repr(saved.get(key))
+                raise TumorsimError(
+                    f"{path}: --resume of a different run: {key} was {shown}, now "
+                    f"{'(differs)' if key == 'scenario' else repr(record[key])}; resume with "
+                    "the same scenario and options, or delete the checkpoint")
+        for stale in path.glob(".chunk-*.partial-*"):  # a chunk cut off mid-write
+            shutil.rmtree(stale, ignore_errors=True)
+        return
+    path.mkdir(parents=True)
+    tmp = path / f".{RUN_FILE}.partial-{uuid.uuid4().hex}"
+    tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    os.replace(tmp, run_file)
+
+
+def _write_chunk(path: Path, part: SimulationResult) -> None:
+    staging = path.parent / f".{path.name}.partial-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        for name in _TABLES:
+            frame = getattr(part, name)
+            if frame is not None:
+                frame.to_parquet(staging / f"{name}.parquet", index=False)
+        os.replace(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _read_chunk(path: Path, scenario: Scenario, seed: int) -> SimulationResult:
+    import pandas as pd
+
+    from tumorsim.results import SimulationResult
+
+    tables = {name: pd.read_parquet(path / f"{name}.parquet")
+              if (path / f"{name}.parquet").is_file() else None for name in _TABLES}
+    if tables["patients"] is None:
+        raise ResultsError(path / "patients.parquet", "missing from a finished chunk",
+                           "a chunk written by tumorsim simulate")
+    return SimulationResult(patients=tables["patients"], trajectories=tables["trajectories"],
+                            site_environment=tables["site_environment"], scenario=scenario,
+                            seed=seed)
+
+
+def simulate_resumable(
+    scenario: Scenario,
+    out_dir: str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    patients: int | None = None,
+    chunk_size: int = 20_000,
+    resume: bool = False,
+    n_threads: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> SimulationResult:
+    """:func:`tumorsim.simulate` with every finished chunk kept on disk.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    out_dir : str or os.PathLike
+        The results directory the caller will write; the checkpoint goes beside it.
+    seed, patients : int, optional
+        Defaults: the scenario's ``cohort.seed`` and ``cohort.patients``.
+    chunk_size : int, default 20000
+        Patients per chunk (the unit of work kept on disk).
+    resume : bool, default False
+        Continue from the checkpoint of an interrupted run of the same scenario, seed,
+        size and chunking. Without it an existing checkpoint is an error (it is never
+        silently overwritten or reused).
+    n_threads : int, optional
+    progress : callable, optional
+        ``progress(patients_done, patients_total)`` after each chunk (read or simulated).
+
+    Returns
+    -------
+    SimulationResult
+        Identical to ``simulate(scenario, seed=seed, patients=patients)``.
+
+    Raises
+    ------
+    TumorsimError
+        A checkpoint exists and ``resume`` is false, or it belongs to another run.
+    """
+    import numpy as np
+
+    from tumorsim.cohort.population import Cohort
+    from tumorsim.engine.simulate import combine_chunks, prepare_run, run_chunk
+
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    seed = scenario.cohort.seed if seed is None else int(seed)
+    n = scenario.cohort.patients if patients is None else int(patients)
+    path = checkpoint_dir(out_dir)
+    _open_checkpoint(path, _run_record(scenario, seed, n, chunk_size), resume)
+    cohort = Cohort.sample(scenario.population, n, seed)
+    run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed,
+                      arm_names=[scenario.name])
+    parts = []
+    for k, start in enumerate(range(0, n, chunk_size)):
+        stop = min(start + chunk_size, n)
+        chunk_path = path / f"chunk-{k:06d}"
+        if chunk_path.is_dir():
+            part = _read_chunk(chunk_path, scenario, seed)
+            if len(part.patients) != stop - start:
+                raise ResultsError(chunk_path, f"{len(part.patients)} patients, expected "
+                                   f"{stop - start}", "a chunk of this run")
+        else:
+            part = run_chunk(run, start, stop, n_threads=n_threads)
+            _write_chunk(chunk_path, part)
+        parts.append(part)
+        if progress is not None:
+            progress(stop, n)
+    return combine_chunks(run, parts)
