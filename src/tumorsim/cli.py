@@ -180,6 +180,20 @@ def simulate(
         typer.Option("--resume", help="Continue an interrupted run of the same command from "
                      "its checkpoint (.<out>.checkpoint beside --out)."),
     ] = False,
+    backend: Annotated[
+        str,
+        typer.Option("--backend", help="Where chunks run: 'inprocess' (numba threads) or "
+                     "'dask' (a dask.distributed cluster). Results do not depend on it."),
+    ] = "inprocess",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (--backend dask); an "
+                     "embedded LocalCluster if omitted. Its workers must see --out.",
+                     show_default=False),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Workers of the embedded LocalCluster.")
+    ] = 2,
 ) -> None:
     """Simulate a virtual cohort and write the results to a directory of Parquet files.
 
@@ -206,6 +220,11 @@ def simulate(
     from tumorsim.io.results_file import save_results
 
     check_checkpoint(out, resume)
+    if backend not in ("inprocess", "dask"):
+        raise TumorsimError(f"--backend = {backend!r}: allowed: inprocess, dask")
+    if backend != "dask" and scheduler is not None:
+        raise TumorsimError(f"--scheduler = {scheduler!r}: needs --backend dask")
+    _check_at_least("--workers", workers, 1)
 
     n = loaded.cohort.patients
     chunk = chunk_size if chunk_size is not None else min(20_000, max(1_000, n // 20))
@@ -218,7 +237,8 @@ def simulate(
 
         started = time.perf_counter()
         result = simulate_resumable(loaded, out, chunk_size=chunk, resume=resume,
-                                    n_threads=threads, progress=advance)
+                                    n_threads=threads, progress=advance, backend=backend,
+                                    scheduler=scheduler, workers=workers)
         wall_s = time.perf_counter() - started
     written = save_results(result, out)
     remove_checkpoint(out)

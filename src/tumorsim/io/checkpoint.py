@@ -99,7 +99,18 @@ def _open_checkpoint(path: Path, record: dict[str, Any], resume: bool) -> None:
     os.replace(tmp, run_file)
 
 
-def _write_chunk(path: Path, part: SimulationResult) -> None:
+def chunk_path(checkpoint: Path, k: int) -> Path:
+    """Where finished chunk ``k`` of a checkpoint lives."""
+    return checkpoint / f"chunk-{k:06d}"
+
+
+def write_chunk(checkpoint: Path, k: int, part: SimulationResult) -> None:
+    """Write chunk ``k`` atomically (staged in a hidden directory, then renamed).
+
+    Writing the same chunk twice (a task retried after a worker was lost) is harmless:
+    both copies are identical and the later rename is refused or replaces it whole.
+    """
+    path = chunk_path(checkpoint, k)
     staging = path.parent / f".{path.name}.partial-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
@@ -107,22 +118,33 @@ def _write_chunk(path: Path, part: SimulationResult) -> None:
             frame = getattr(part, name)
             if frame is not None:
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
-        os.replace(staging, path)
+        try:
+            os.replace(staging, path)
+        except OSError:
+            if not path.is_dir():  # another copy of the same chunk got there first: fine
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def _read_chunk(path: Path, scenario: Scenario, seed: int) -> SimulationResult:
+def read_chunk(checkpoint: Path, k: int, expected_patients: int, scenario: Scenario,
+               seed: int) -> SimulationResult:
+    """Read finished chunk ``k`` back, checking it holds the expected number of patients."""
     import pandas as pd
 
     from tumorsim.results import SimulationResult
 
+    path = chunk_path(checkpoint, k)
     tables = {name: pd.read_parquet(path / f"{name}.parquet")
               if (path / f"{name}.parquet").is_file() else None for name in _TABLES}
     if tables["patients"] is None:
         raise ResultsError(path / "patients.parquet", "missing from a finished chunk",
                            "a chunk written by tumorsim simulate")
+    if len(tables["patients"]) != expected_patients:
+        raise ResultsError(path, f"{len(tables['patients'])} patients, expected "
+                           f"{expected_patients}", "a chunk of this run")
     return SimulationResult(patients=tables["patients"], trajectories=tables["trajectories"],
                             site_environment=tables["site_environment"], scenario=scenario,
                             seed=seed)
@@ -138,6 +160,9 @@ def simulate_resumable(
     resume: bool = False,
     n_threads: int | None = None,
     progress: ProgressCallback | None = None,
+    backend: str = "inprocess",
+    scheduler: str | None = None,
+    workers: int = 2,
 ) -> SimulationResult:
     """:func:`tumorsim.simulate` with every finished chunk kept on disk.
 
@@ -155,13 +180,24 @@ def simulate_resumable(
         size and chunking. Without it an existing checkpoint is an error (it is never
         silently overwritten or reused).
     n_threads : int, optional
+        Numba threads (in-process backend).
     progress : callable, optional
         ``progress(patients_done, patients_total)`` after each chunk (read or simulated).
+    backend : {"inprocess", "dask"}
+        Where chunks are simulated: here, or as tasks of a dask.distributed cluster
+        (:mod:`tumorsim.engine.distributed`), which write their chunks into the
+        checkpoint themselves.
+    scheduler : str, optional
+        Address of a running dask scheduler (its workers must see ``out_dir``); without
+        it an embedded ``LocalCluster`` of ``workers`` processes is started.
+    workers : int, default 2
+        Workers of the embedded cluster (one thread each).
 
     Returns
     -------
     SimulationResult
-        Identical to ``simulate(scenario, seed=seed, patients=patients)``.
+        Identical to ``simulate(scenario, seed=seed, patients=patients)``, whatever the
+        backend, chunk size, workers or interruptions.
 
     Raises
     ------
@@ -175,6 +211,8 @@ def simulate_resumable(
 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if backend not in ("inprocess", "dask"):
+        raise TumorsimError(f"--backend = {backend!r}: allowed: inprocess, dask")
     seed = scenario.cohort.seed if seed is None else int(seed)
     n = scenario.cohort.patients if patients is None else int(patients)
     path = checkpoint_dir(out_dir)
@@ -182,19 +220,36 @@ def simulate_resumable(
     cohort = Cohort.sample(scenario.population, n, seed)
     run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed,
                       arm_names=[scenario.name])
-    parts = []
-    for k, start in enumerate(range(0, n, chunk_size)):
-        stop = min(start + chunk_size, n)
-        chunk_path = path / f"chunk-{k:06d}"
-        if chunk_path.is_dir():
-            part = _read_chunk(chunk_path, scenario, seed)
-            if len(part.patients) != stop - start:
-                raise ResultsError(chunk_path, f"{len(part.patients)} patients, expected "
-                                   f"{stop - start}", "a chunk of this run")
+    chunks = [(k, start, min(start + chunk_size, n))
+              for k, start in enumerate(range(0, n, chunk_size))]
+    done = 0
+    parts: dict[int, SimulationResult] = {}
+    missing = []
+    for k, start, stop in chunks:
+        if chunk_path(path, k).is_dir():
+            parts[k] = read_chunk(path, k, stop - start, scenario, seed)
+            done += stop - start
+            if progress is not None:
+                progress(done, n)
         else:
+            missing.append((k, start, stop))
+    if backend == "dask":
+        from tumorsim.engine.distributed import run_chunks_on_dask
+
+        def report(patients_done: int) -> None:
+            if progress is not None:
+                progress(done + patients_done, n)
+
+        run_chunks_on_dask(run, missing, str(path), scheduler=scheduler, workers=workers,
+                           progress=report)
+        for k, start, stop in missing:
+            parts[k] = read_chunk(path, k, stop - start, scenario, seed)
+    else:
+        for k, start, stop in missing:
             part = run_chunk(run, start, stop, n_threads=n_threads)
-            _write_chunk(chunk_path, part)
-        parts.append(part)
-        if progress is not None:
-            progress(stop, n)
-    return combine_chunks(run, parts)
+            write_chunk(path, k, part)
+            parts[k] = part
+            done += stop - start
+            if progress is not None:
+                progress(done, n)
+    return combine_chunks(run, [parts[k] for k, _, _ in chunks])
