@@ -216,12 +216,16 @@ def simulate(
     _check_at_least("--chunk-size", chunk_size, 1)
     check_results_dir(out)  # fail before a long simulation, not after it
 
-    from tumorsim.io.checkpoint import check_checkpoint, remove_checkpoint, simulate_resumable
+    from tumorsim.io.checkpoint import (
+        check_backend,
+        check_checkpoint,
+        remove_checkpoint,
+        simulate_resumable,
+    )
     from tumorsim.io.results_file import save_results
 
     check_checkpoint(out, resume)
-    if backend not in ("inprocess", "dask"):
-        raise TumorsimError(f"--backend = {backend!r}: allowed: inprocess, dask")
+    check_backend(backend)
     if backend != "dask" and scheduler is not None:
         raise TumorsimError(f"--scheduler = {scheduler!r}: needs --backend dask")
     _check_at_least("--workers", workers, 1)

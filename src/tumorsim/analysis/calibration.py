@@ -96,12 +96,21 @@ CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
 )
 
 
+def clone_attribute(name: str) -> tuple[str, str] | None:
+    """``(clone, attribute)`` for a name ``clones.<clone>.<attribute>``; ``None`` for a
+    model parameter."""
+    if not name.startswith("clones."):
+        return None
+    _, clone, attribute = name.split(".")
+    return clone, attribute
+
+
 def registry_entry(name: str) -> tuple[float, float, float]:
     """``(default, low, high)`` of a calibrated name (a parameter or a clone attribute)."""
     from tumorsim.model.clones import CLONE_ATTRIBUTES, CLONE_DEFAULTS
 
-    if name.startswith("clones."):
-        _, clone, attribute = name.split(".")
+    if (target := clone_attribute(name)) is not None:
+        clone, attribute = target
         spec = next(a for a in CLONE_ATTRIBUTES if a.name == attribute)
         return CLONE_DEFAULTS[clone][attribute], spec.low, spec.high
     p = PARAMETERS[name]
@@ -110,23 +119,21 @@ def registry_entry(name: str) -> tuple[float, float, float]:
 
 def calibrated_value(scenario: Scenario, name: str) -> float:
     """The scenario's value of a calibrated name (a parameter or a clone attribute)."""
-    if name.startswith("clones."):
-        _, clone, attribute = name.split(".")
-        return scenario.clone_value(clone, attribute)
+    if (target := clone_attribute(name)) is not None:
+        return scenario.clone_value(*target)
     return scenario.parameter(name)
 
 
 def scenario_changes(values: dict[str, float]) -> dict[str, dict[str, object]]:
     """``Scenario.with_changes`` arguments setting calibrated values (see the docstring)."""
     parameters: dict[str, object] = {}
-    clones: dict[str, object] = {}
+    clones: dict[str, dict[str, float]] = {}
     for name, value in values.items():
-        if name.startswith("clones."):
-            _, clone, attribute = name.split(".")
-            clones.setdefault(clone, {})[attribute] = value  # type: ignore[index]
+        if (target := clone_attribute(name)) is not None:
+            clones.setdefault(target[0], {})[target[1]] = value
         else:
             parameters[name] = value
-    return {"parameters": parameters, "clones": clones}
+    return {"parameters": parameters, "clones": dict(clones)}
 
 
 def horth_pr_groups(hormone_therapy: np.ndarray, pr_fmol: np.ndarray) -> list[str]:
@@ -380,8 +387,8 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
     comments; it is written atomically.
     """
     import datetime
-    import os
-    import tempfile
+
+    from tumorsim.io.atomic import write_text_atomic
 
     path = Path(path)
     lines = [
@@ -401,8 +408,8 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
     clone_lines: dict[str, list[str]] = {}
     for spec in CALIBRATED_PARAMETERS:
         value = result.parameters[spec.name]
-        if spec.name.startswith("clones."):
-            _, clone, attribute = spec.name.split(".")
+        if (target := clone_attribute(spec.name)) is not None:
+            clone, attribute = target
             clone_lines.setdefault(clone, []).append(
                 f"{attribute} = {value!r}   # {spec.reason}")
         else:
@@ -411,16 +418,7 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
         lines += ["", f"[clones.{clone}]", *entries]
     text = "\n".join(lines) + "\n"
     tomllib.loads(text)  # never write a file we could not read back
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, text)
 
 
 @dataclass(frozen=True)

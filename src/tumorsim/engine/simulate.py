@@ -281,7 +281,7 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
                            end_cells, natural_history, arrived, redraws)
     trajectories = None
     environment = None
-    if run.base.cohort.trajectory_patients and (run.trajectory_slot >= 0).any():
+    if (run.trajectory_slot >= 0).any():  # the run records trajectories
         trajectories, environment = _trajectory_tables(ids[recorded], traj_cells, traj_env,
                                                        traj_time)
     return SimulationResult(patients=table, trajectories=trajectories,

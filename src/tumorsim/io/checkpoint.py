@@ -27,13 +27,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from tumorsim.errors import ResultsError, TumorsimError
+from tumorsim.io.atomic import write_text_atomic
 
 if TYPE_CHECKING:
     from tumorsim.engine.simulate import ProgressCallback
     from tumorsim.model.scenario import Scenario
     from tumorsim.results import SimulationResult
 
-__all__ = ["check_checkpoint", "checkpoint_dir", "remove_checkpoint", "simulate_resumable"]
+__all__ = [
+    "BACKENDS",
+    "check_backend",
+    "check_checkpoint",
+    "checkpoint_dir",
+    "remove_checkpoint",
+    "simulate_resumable",
+]
 
 RUN_FILE: Final[str] = "run.json"
 _TABLES: Final[tuple[str, ...]] = ("patients", "trajectories", "site_environment")
@@ -74,10 +82,23 @@ def check_checkpoint(out_dir: str | os.PathLike[str], resume: bool) -> None:
             "to continue it, or delete it to start again")
 
 
-def _open_checkpoint(path: Path, record: dict[str, Any], resume: bool) -> None:
+BACKENDS: Final[tuple[str, ...]] = ("inprocess", "dask")
+"""Where chunks run: here (numba threads) or as dask.distributed tasks."""
+
+
+def check_backend(backend: str) -> None:
+    """Raise :class:`TumorsimError` unless ``backend`` is one of :data:`BACKENDS`."""
+    if backend not in BACKENDS:
+        raise TumorsimError(f"--backend = {backend!r}: allowed: {', '.join(BACKENDS)}")
+
+
+def _open_checkpoint(out_dir: str | os.PathLike[str], record: dict[str, Any],
+                     resume: bool) -> Path:
+    """Create the checkpoint of ``out_dir``, or check the existing one is this run's."""
+    check_checkpoint(out_dir, resume)
+    path = checkpoint_dir(out_dir)
     run_file = path / RUN_FILE
     if path.exists():
-        check_checkpoint(path.parent / path.name[1:-len(".checkpoint")], resume)
         try:
             saved = json.loads(run_file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -92,11 +113,10 @@ def _open_checkpoint(path: Path, record: dict[str, Any], resume: bool) -> None:
                     "the same scenario and options, or delete the checkpoint")
         for stale in path.glob(".chunk-*.partial-*"):  # a chunk cut off mid-write
             shutil.rmtree(stale, ignore_errors=True)
-        return
+        return path
     path.mkdir(parents=True)
-    tmp = path / f".{RUN_FILE}.partial-{uuid.uuid4().hex}"
-    tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    os.replace(tmp, run_file)
+    write_text_atomic(run_file, json.dumps(record) + "\n")
+    return path
 
 
 def chunk_path(checkpoint: Path, k: int) -> Path:
@@ -211,12 +231,10 @@ def simulate_resumable(
 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    if backend not in ("inprocess", "dask"):
-        raise TumorsimError(f"--backend = {backend!r}: allowed: inprocess, dask")
+    check_backend(backend)
     seed = scenario.cohort.seed if seed is None else int(seed)
     n = scenario.cohort.patients if patients is None else int(patients)
-    path = checkpoint_dir(out_dir)
-    _open_checkpoint(path, _run_record(scenario, seed, n, chunk_size), resume)
+    path = _open_checkpoint(out_dir, _run_record(scenario, seed, n, chunk_size), resume)
     cohort = Cohort.sample(scenario.population, n, seed)
     run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed,
                       arm_names=[scenario.name])

@@ -41,6 +41,13 @@ def _tamoxifen(scenario: Scenario) -> dict[str, Any]:
     return {"start_day": 0.0, "duration_days": _TAMOXIFEN_DAYS, "adherence": adherence}
 
 
+def _er_positive_adjuvant_tamoxifen(scenario: Scenario) -> Scenario:
+    """ER+ women after surgery and 5 years of tamoxifen, followed 20 years (K3, K4, K5)."""
+    return arm_scenario(scenario, treatment={"surgery": True, "tamoxifen": _tamoxifen(scenario)},
+                        cohort={"horizon_years": 20.0},
+                        population={"er_positive_fraction": 1.0})
+
+
 # --- K1 ---------------------------------------------------------------------------------------
 def _calibration_record() -> dict[str, Any]:
     text = (resources.files("tumorsim") / "data" / "calibrated_parameters.json").read_text()
@@ -153,10 +160,8 @@ def _measure_k3(context: ClaimContext) -> dict[str, Estimate]:
     from tumorsim.cohort.samplers import sample_stage
 
     out = {}
+    plan = _er_positive_adjuvant_tamoxifen(context.scenario)
     for label, (nodes, _) in _K3_GROUPS.items():
-        plan = arm_scenario(context.scenario, treatment={
-            "surgery": True, "tamoxifen": _tamoxifen(context.scenario)},
-            cohort={"horizon_years": 20.0}, population={"er_positive_fraction": 1.0})
         cohort = sample_stage(plan.population, context.patients, context.seed,
                               tumour_size_mm=(0.0, 20.0), positive_nodes=nodes)
         result = simulate_arms(context, {label: plan}, cohort)[label]
@@ -176,9 +181,7 @@ def _luminal_cohort(context: ClaimContext) -> SimulationResult:
     cached = context.cache.get(key)
     if isinstance(cached, SimulationResult):
         return cached
-    plan = arm_scenario(context.scenario, treatment={
-        "surgery": True, "tamoxifen": _tamoxifen(context.scenario)},
-        cohort={"horizon_years": 20.0}, population={"er_positive_fraction": 1.0})
+    plan = _er_positive_adjuvant_tamoxifen(context.scenario)
     result = simulate_arms(context, {"luminal": plan})["luminal"]
     context.cache[key] = result
     return result

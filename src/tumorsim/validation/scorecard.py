@@ -7,7 +7,6 @@ import html
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -17,6 +16,7 @@ from typing import Any, Final
 import pandas as pd
 
 from tumorsim.errors import ResultsError
+from tumorsim.io.atomic import write_text_atomic
 from tumorsim.model.scenario import Scenario
 from tumorsim.validation.claim import CheckResult, Claim, ClaimContext, evaluate
 
@@ -154,17 +154,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_scorecard(scorecard: Scorecard, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``claims.json`` (a list, one object per check), ``validate.json`` (the run)
     and ``claims.html`` (the section the demo report includes); each atomically."""
@@ -179,9 +168,9 @@ def write_scorecard(scorecard: Scorecard, out_dir: str | os.PathLike[str]) -> di
     run["passed"] = scorecard.passed
     run["checks"] = len(scorecard.rows)
     paths = {"claims": out / CLAIMS_FILE, "run": out / RUN_FILE, "html": out / CLAIMS_HTML}
-    _write_atomic(paths["claims"], json.dumps(claims, indent=2, allow_nan=False) + "\n")
-    _write_atomic(paths["run"], json.dumps(run, indent=2, allow_nan=False) + "\n")
-    _write_atomic(paths["html"], scorecard_html(claims, run))
+    write_text_atomic(paths["claims"], json.dumps(claims, indent=2, allow_nan=False) + "\n")
+    write_text_atomic(paths["run"], json.dumps(run, indent=2, allow_nan=False) + "\n")
+    write_text_atomic(paths["html"], scorecard_html(claims, run))
     return paths
 
 
