@@ -17,6 +17,7 @@ import pandas as pd
 from tumorsim.cohort.parameters import PatientParameters, patient_parameters
 from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.engine import kernel as K
+from tumorsim.engine import ode
 from tumorsim.engine.plan import CompiledPlans, compile_plans
 from tumorsim.model.anatomy import CLONES, METASTATIC_SITES, SITES
 from tumorsim.model.parameters import PARAMETER_SPECS
@@ -261,7 +262,9 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
     if n_threads is not None:
         numba.set_num_threads(int(n_threads))
     try:
-        K.simulate_patients(
+        # expected values are an ODE system with its own integrator (tumorsim.engine.ode)
+        kernel = ode.simulate_patients if deterministic else K.simulate_patients
+        kernel(
             ids, np.uint64(run.seed), run.plan_of_patient[sl], pp.gompertz_rate_per_day[sl],
             pp.dissemination_coefficient[sl], pp.cxcl_multiplier[sl],
             pp.diagnosis_cells[sl], pp.clone_fractions[sl], arrays.params,

@@ -250,6 +250,11 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "dt_untreated", "numerics"),
     _p("treated_step_days", 1.0, "day", 0.25, 7.0, "C",
        "time step while a treatment acts", "dt_treated", "numerics"),
+    _p("ode_relative_tolerance", 1e-6, "1", 1e-10, 1e-2, "C",
+       "local relative error allowed per step in the deterministic mode (checked against "
+       "libRoadRunner/CVODE by a test)", "rtol", "numerics"),
+    _p("ode_absolute_tolerance_cells", 1e-9, "cells", 1e-15, 1.0, "C",
+       "absolute error floor per compartment in the deterministic mode", "atol", "numerics"),
 )
 
 PARAMETERS: Final[Mapping[str, ParameterSpec]] = {p.name: p for p in PARAMETER_SPECS}

@@ -1,0 +1,502 @@
+"""SBML export of the deterministic mode: one virtual patient as an SBML Level 3 model.
+
+The model written is the ODE system of :mod:`tumorsim.engine.ode` for one patient of a
+scenario (its treatment plan, exposures, switches and parameter values), so any SBML
+tool — libRoadRunner, COPASI, AMICI — solves the same model as ``numerics.mode =
+"deterministic"``. ``tests/test_sbml.py`` checks libRoadRunner's solution against ours.
+
+What is in the file:
+
+* **Time** is days since the natural history started; diagnosis is at
+  ``natural_history_days`` (the patient's parameter), so a treatment day ``d`` of the
+  scenario is ``time = natural_history_days + d``.
+* **State** (parameters with rate rules): cells ``n_<site>_<clone>_<activity>``, the
+  myeloid niche ``myeloid_<site>``, the internal doses ``arsenic_internal_ug_per_l`` and
+  ``lead_internal_ug_per_dl``, and ``disseminated_cells``. Before diagnosis the primary
+  grows on its capped Gompertz path (``dn/dt = n min(g_max, g_P ln(K/N))``).
+* **Readable intermediate quantities** as assignment rules: ``cells_<site>``,
+  ``growth_rate_<site>``, ``ros_<site>``, ``cxcl_<site>``, ``tamoxifen_level``,
+  ``seeding_<site>`` (cells leaving a site per day)...
+* **Events**: ``diagnosis`` (primary set to its size at diagnosis, surgery applied), one
+  per boundary of the compiled treatment plan (dose days, ends of kill and signal
+  windows, starts and ends of drugs, exposure steps) setting the treatment drivers, and
+  one ``detect_<site>`` per site recording ``relapse_<site>_days`` (days from diagnosis,
+  -1 until it happens) and, with death after relapse on, ``death_days``.
+* **Per-patient parameters** (``PATIENT_PARAMETERS``) can be changed on a loaded model to
+  simulate another patient of the same scenario without rebuilding it
+  (:func:`patient_values`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+
+from tumorsim.errors import TumorsimError
+from tumorsim.io.atomic import write_text_atomic
+
+if TYPE_CHECKING:
+    from tumorsim.engine.simulate import PreparedRun
+    from tumorsim.model.scenario import Scenario
+
+__all__ = [
+    "PATIENT_PARAMETERS",
+    "cell_id",
+    "patient_values",
+    "scenario_sbml",
+    "write_sbml",
+]
+
+ACTIVITIES: Final[tuple[str, ...]] = ("proliferating", "dormant")
+
+PATIENT_PARAMETERS: Final[tuple[str, ...]] = (
+    "gompertz_rate_per_day",
+    "patient_dissemination_coefficient",
+    "cxcl_multiplier",
+    "diagnosis_cells",
+    "start_cells",
+    "primary_growth_rate_per_day",
+    "natural_history_days",
+    "clone_fraction_ERpos_PRpos",
+    "clone_fraction_ERpos_PRneg",
+    "clone_fraction_ERneg",
+)
+"""SBML parameters that differ between patients of one scenario, in ``PAT_*`` order."""
+
+
+def cell_id(site: str, clone: str, activity: str) -> str:
+    """SBML identifier of a cell compartment, e.g. ``n_lung_ERpos_PRneg_dormant``."""
+    return f"n_{site}_{clone}_{activity}"
+
+
+def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
+    """SBML values of patient ``index`` of a prepared run (``PATIENT_PARAMETERS`` and
+    the initial internal metal doses).
+
+    Set them on a loaded model (and reset it) to simulate that patient.
+    """
+    from tumorsim.engine import kernel as K
+    from tumorsim.engine import ode
+
+    pp, arrays, compiled = run.parameters, run.arrays, run.compiled
+    pat = ode.patient_vector(
+        float(pp.gompertz_rate_per_day[index]), float(pp.dissemination_coefficient[index]),
+        float(pp.cxcl_multiplier[index]), float(pp.diagnosis_cells[index]),
+        np.ascontiguousarray(pp.clone_fractions[index]), arrays.params, arrays.site_table,
+        arrays.clone_table)
+    values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat, strict=True)}
+    plan = int(run.plan_of_patient[index])
+    for m, name in enumerate(("arsenic_internal_ug_per_l", "lead_internal_ug_per_dl")):
+        values[name] = float(K._exposure(
+            -values["natural_history_days"], compiled.exposure_kind[plan, m],
+            compiled.exposure_times[plan, m], compiled.exposure_levels[plan, m],
+            compiled.exposure_count[plan, m], compiled.exposure_removal_day[plan]))
+    return values
+
+
+def write_sbml(scenario: Scenario, path: str | os.PathLike[str], *, patient: int = 0,
+               seed: int | None = None) -> Path:
+    """Write the SBML model of one patient of ``scenario``'s cohort to ``path`` (atomic).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    path : str or os.PathLike
+    patient : int, default 0
+        Which patient of the sampled cohort (``cohort.seed`` or ``seed``).
+    seed : int, optional
+
+    Returns
+    -------
+    Path
+    """
+    from tumorsim.cohort.population import Cohort
+    from tumorsim.engine.simulate import prepare_run
+
+    seed = scenario.cohort.seed if seed is None else int(seed)
+    n = patient + 1
+    if patient < 0:
+        raise TumorsimError(f"patient: {patient} given; allowed: an index >= 0")
+    cohort = Cohort.sample(scenario.population, n, seed)
+    run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed)
+    text = scenario_sbml(run, patient)
+    out = Path(path)
+    write_text_atomic(out, text)
+    return out
+
+
+def scenario_sbml(run: PreparedRun, index: int = 0) -> str:
+    """SBML Level 3 Version 2 text of patient ``index`` of a prepared run.
+
+    The run's first plan (arm) gives the treatment; the patient's own values become the
+    defaults of ``PATIENT_PARAMETERS``.
+    """
+    import libsbml
+
+    builder = _Builder(run, index)
+    doc = builder.build()
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
+    doc.checkConsistency()
+    errors = [doc.getError(k) for k in range(doc.getNumErrors())
+              if doc.getError(k).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    if errors:
+        raise TumorsimError("SBML export produced an invalid model: "
+                            + "; ".join(e.getMessage().strip() for e in errors[:3]))
+    return str(libsbml.writeSBMLToString(doc))
+
+
+class _Builder:
+    """Writes the model into a libsbml document, one rule or event at a time."""
+
+    def __init__(self, run: PreparedRun, index: int) -> None:
+        import libsbml
+
+        self.sbml = libsbml
+        self.run = run
+        self.index = index
+        self.plan = int(run.plan_of_patient[index])
+        self.doc = libsbml.SBMLDocument(3, 2)
+        self.model = self.doc.createModel()
+        self.model.setId("tumorsim_patient")
+        self.model.setName(f"tumorsim deterministic mode: {run.base.name}, patient {index}")
+        self.model.setTimeUnits("dimensionless")
+
+    # --- primitives -------------------------------------------------------------------------
+    def _math(self, formula: str):
+        ast = self.sbml.parseL3Formula(formula)
+        if ast is None:
+            raise TumorsimError(f"SBML export: cannot parse {formula!r}: "
+                                f"{self.sbml.getLastParseL3Error()}")
+        return ast
+
+    def constant(self, pid: str, value: float, name: str = "") -> None:
+        p = self.model.createParameter()
+        p.setId(pid)
+        p.setValue(float(value))
+        p.setConstant(True)
+        if name:
+            p.setName(name)
+
+    def variable(self, pid: str, value: float) -> None:
+        p = self.model.createParameter()
+        p.setId(pid)
+        p.setValue(float(value))
+        p.setConstant(False)
+
+    def assign(self, pid: str, formula: str) -> None:
+        self.variable(pid, 0.0)
+        rule = self.model.createAssignmentRule()
+        rule.setVariable(pid)
+        rule.setMath(self._math(formula))
+
+    def rate(self, pid: str, formula: str) -> None:
+        rule = self.model.createRateRule()
+        rule.setVariable(pid)
+        rule.setMath(self._math(formula))
+
+    def event(self, eid: str, trigger: str, assignments: Sequence[tuple[str, str]]) -> None:
+        ev = self.model.createEvent()
+        ev.setId(eid)
+        ev.setUseValuesFromTriggerTime(True)
+        tr = ev.createTrigger()
+        tr.setInitialValue(False)
+        tr.setPersistent(True)
+        tr.setMath(self._math(trigger))
+        for var, formula in assignments:
+            ea = ev.createEventAssignment()
+            ea.setVariable(var)
+            ea.setMath(self._math(formula))
+
+    # --- the model ----------------------------------------------------------------------------
+    def build(self):
+        from tumorsim.engine import kernel as K
+        from tumorsim.engine.plan import (
+            DRIVER_CHEMO_HAZARD,
+            DRIVER_CHEMO_ON,
+            DRIVER_CHEMO_RHO,
+            DRIVER_CXCR2,
+            DRIVER_DRP1,
+            DRIVER_NRF2,
+            DRIVER_QUENCHER,
+        )
+        from tumorsim.model.anatomy import CLONES, SITES
+        from tumorsim.model.parameters import PARAMETER_SPECS
+
+        run, plan = self.run, self.plan
+        arrays, compiled = run.arrays, run.compiled
+        params = {spec.name: float(arrays.params[i]) for i, spec in enumerate(PARAMETER_SPECS)}
+        sw = arrays.switches
+        m1 = bool(sw[K.SWITCH_METAL_ROS_PR])
+        m2 = bool(sw[K.SWITCH_CHEMO_CXCL_MYELOID])
+        m3 = bool(sw[K.SWITCH_STIFFNESS_DRP1_NRF2])
+        spread = bool(sw[K.SWITCH_DISSEMINATION])
+        secondary = bool(sw[K.SWITCH_SECONDARY_SEEDING])
+        dormancy = bool(sw[K.SWITCH_DORMANCY])
+        mortal = bool(sw[K.SWITCH_DEATH_AFTER_RELAPSE])
+        site_t, clone_t = arrays.site_table, arrays.clone_table
+
+        # scenario-wide constants (the parameter table, by name)
+        for name, value in params.items():
+            self.constant(name, value)
+        for s, site in enumerate(SITES):
+            self.constant(f"carrying_capacity_{site}", site_t[s, K.SITE_CARRYING_CAPACITY])
+            self.constant(f"tropism_{site}", site_t[s, K.SITE_TROPISM])
+            self.constant(f"dormancy_entry_{site}", site_t[s, K.SITE_DORMANCY_ENTRY])
+            self.constant(f"detection_cells_{site}", site_t[s, K.SITE_DETECTION])
+            self.constant(f"fission_{site}", site_t[s, K.SITE_FISSION])
+        for c, clone in enumerate(CLONES):
+            self.constant(f"motility_{clone}", clone_t[c, K.CLONE_MOTILITY])
+            self.constant(f"growth_{clone}", clone_t[c, K.CLONE_GROWTH])
+            self.constant(f"cxcl_secretion_{clone}", clone_t[c, K.CLONE_CXCL])
+            self.constant(f"tamoxifen_effect_{clone}", clone_t[c, K.CLONE_TAMOXIFEN_EFFECT])
+            self.constant(f"er_positive_{clone}", clone_t[c, K.CLONE_ER_POSITIVE])
+        values = patient_values(run, self.index)
+        for name in PATIENT_PARAMETERS:
+            self.constant(name, values[name])
+
+        # treatment drivers (set by the plan's events) and the phase
+        driver_cols = {"chemo_hazard_per_day": DRIVER_CHEMO_HAZARD,
+                       "chemo_rho": DRIVER_CHEMO_RHO, "chemo_on": DRIVER_CHEMO_ON,
+                       "cxcr2_inhibition": DRIVER_CXCR2, "drp1_inhibition": DRIVER_DRP1,
+                       "nrf2_inhibition": DRIVER_NRF2, "ros_quencher": DRIVER_QUENCHER}
+        for name in driver_cols:
+            self.variable(name, 0.0)
+        self.variable("diagnosed", 0.0)
+        days = "(time - natural_history_days)"
+
+        # exposures, tamoxifen
+        for m, (metal, internal) in enumerate((("arsenic_ug_per_l", "arsenic_internal_ug_per_l"),
+                                               ("lead_ug_per_dl", "lead_internal_ug_per_dl"))):
+            self.assign(metal, _exposure_formula(
+                int(compiled.exposure_kind[plan, m]), compiled.exposure_times[plan, m],
+                compiled.exposure_levels[plan, m], int(compiled.exposure_count[plan, m]),
+                float(compiled.exposure_removal_day[plan]), days))
+            self.variable(internal, values[internal])
+            self.rate(internal, f"({metal} - {internal}) / metal_internal_dose_time_constant_days")
+        start, end, adherence = (float(x) for x in compiled.tamoxifen[plan])
+        self.assign("tamoxifen_level", _tamoxifen_formula(start, end, adherence,
+                                                          params["tamoxifen_ramp_days"], days))
+        self.assign("chemo_hazard_now", "chemo_hazard_per_day * diagnosed")
+        self.assign("chemo_on_now", "chemo_on * diagnosed")
+
+        # states
+        for s, site in enumerate(SITES):
+            for clone in CLONES:
+                for a, act in enumerate(ACTIVITIES):
+                    init = (values["start_cells"] * values[f"clone_fraction_{clone}"]
+                            if (s == 0 and a == 0) else 0.0)
+                    self.variable(cell_id(site, clone, act), init)
+            self.variable(f"myeloid_{site}", 0.0)
+        self.variable("disseminated_cells", 0.0)
+
+        inflow: dict[str, list[str]] = {cell_id(st, cl, ac): [] for st in SITES
+                                         for cl in CLONES for ac in ACTIVITIES}
+        regain = "pr_regain_baseline_per_day" + (" + pr_regain_quencher_per_day * ros_quencher"
+                                                 if m1 else "")
+        self.assign("pr_regain_per_day", regain)
+        for s, site in enumerate(SITES):
+            cells = [cell_id(site, cl, ac) for cl in CLONES for ac in ACTIVITIES]
+            self.assign(f"cells_{site}", " + ".join(cells))
+            n_site = f"cells_{site}"
+            g_site = ("gompertz_rate_per_day" if s == 0
+                      else "gompertz_rate_per_day * metastasis_growth_multiplier")
+            gomp = f"{g_site} * (ln(carrying_capacity_{site}) - ln({n_site}))"
+            self.assign(f"growth_rate_{site}",
+                        f"piecewise(max_growth_rate_per_day, {n_site} <= 0, "
+                        f"piecewise(piecewise(max_growth_rate_per_day, "
+                        f"{gomp} > max_growth_rate_per_day, {gomp}), "
+                        f"{n_site} < carrying_capacity_{site}, 0))")
+            self.assign(f"antioxidant_{site}",
+                        f"fission_{site} * (1 - drp1_inhibition) * (1 - nrf2_inhibition)"
+                        if m3 else "0")
+            if m1:
+                r = (f"1 + ros_per_arsenic_ug_per_l * arsenic_internal_ug_per_l"
+                     f" + ros_per_lead_ug_per_dl * lead_internal_ug_per_dl"
+                     f" + ros_per_chemotherapy * chemo_on_now"
+                     f" - ros_antioxidant_reduction * antioxidant_{site}"
+                     f" - ros_quencher_reduction * ros_quencher")
+                self.assign(f"ros_{site}", f"piecewise({r}, {r} > 0, 0)")
+                self.assign(f"pr_loss_{site}_per_day",
+                            f"pr_loss_baseline_per_day + pr_loss_max_per_day * "
+                            f"ros_{site}^pr_loss_hill_power / (pr_loss_ros_half_max^"
+                            f"pr_loss_hill_power + ros_{site}^pr_loss_hill_power)")
+            else:
+                self.assign(f"ros_{site}", "1")
+                self.assign(f"pr_loss_{site}_per_day", "pr_loss_baseline_per_day")
+            if m2:
+                secretion = " + ".join(
+                    f"cxcl_secretion_{cl} * ({cell_id(site, cl, 'proliferating')} + "
+                    f"{cell_id(site, cl, 'dormant')})" for cl in CLONES)
+                # below one cell: that fraction of one cell's signal
+                cx = (f"cxcl_multiplier * ({secretion}) / {n_site} * piecewise(({n_site} / "
+                      f"cxcl_reference_cells)^cxcl_size_exponent, {n_site} >= 1, {n_site} * "
+                      f"(1 / cxcl_reference_cells)^cxcl_size_exponent) * "
+                      f"(1 + cxcl_chemo_induction * chemo_on_now)")
+                self.assign(f"cxcl_{site}", f"piecewise({cx}, {n_site} > 0, 0)")
+                source = (f"myeloid_recruitment_per_day * cxcl_{site} / "
+                          f"(myeloid_half_max_signal + cxcl_{site}) * (1 - cxcr2_inhibition)")
+                self.rate(f"myeloid_{site}", f"{source} - myeloid_decay_per_day * myeloid_{site}")
+                protect_m = f"(1 - myeloid_chemo_protection * myeloid_{site})"
+            else:
+                self.assign(f"cxcl_{site}", "0")
+                self.rate(f"myeloid_{site}", f"-myeloid_decay_per_day * myeloid_{site}")
+                protect_m = "1"
+            protect_a = (f"(1 - antioxidant_chemo_protection * antioxidant_{site} * chemo_rho)"
+                         if m3 else "1")
+            for clone in CLONES:
+                p_id = cell_id(site, clone, "proliferating")
+                d_id = cell_id(site, clone, "dormant")
+                g_c = f"growth_rate_{site} * growth_{clone}"
+                e_tam = f"tamoxifen_effect_{clone} * tamoxifen_level"
+                kill = (f"piecewise(chemo_hazard_now * ({g_c} / chemo_reference_growth_per_day)"
+                        f"^chemo_growth_exponent * {protect_m} * {protect_a}, "
+                        f"chemo_hazard_now > 0 && {g_c} > 0, 0)")
+                self.assign(f"kill_{site}_{clone}_per_day", kill)
+                wake = (f"awakening_rate_per_day * (1 - tamoxifen_dormancy_hold * {e_tam}) * "
+                        f"(1 - inhibitor_awakening_block * drp1_inhibition * nrf2_inhibition)")
+                die = (f"dormant_death_rate_per_day * (1 - antioxidant_dormant_protection * "
+                       f"antioxidant_{site}) + chemo_hazard_now * dormant_chemo_factor * "
+                       f"{protect_a}")
+                self.assign(f"awakening_{site}_{clone}_per_day", wake)
+                self.assign(f"dormant_death_{site}_{clone}_per_day", die)
+                inflow[p_id].append(f"{g_c} * (1 - {e_tam}) * {p_id}")
+                inflow[p_id].append(f"- kill_{site}_{clone}_per_day * {p_id}")
+                inflow[p_id].append(f"+ awakening_{site}_{clone}_per_day * {d_id}")
+                inflow[d_id].append(f"- (awakening_{site}_{clone}_per_day + "
+                                    f"dormant_death_{site}_{clone}_per_day) * {d_id}")
+            for act in ACTIVITIES:
+                pos = cell_id(site, CLONES[0], act)
+                neg = cell_id(site, CLONES[1], act)
+                inflow[pos].append(f"- pr_loss_{site}_per_day * {pos} + pr_regain_per_day * {neg}")
+                inflow[neg].append(f"+ pr_loss_{site}_per_day * {pos} - pr_regain_per_day * {neg}")
+
+        # dissemination (2.2)
+        seeding = []
+        if spread:
+            for s, src in enumerate(SITES):
+                if s > 0 and not secondary:
+                    continue
+                prolif = [cell_id(src, cl, "proliferating") for cl in CLONES]
+                self.assign(f"proliferating_{src}", " + ".join(prolif))
+                self.assign(f"motile_{src}", " + ".join(
+                    f"motility_{cl} * {cell_id(src, cl, 'proliferating')}" for cl in CLONES))
+                dests = [d for d in SITES[1:] if d != src]
+                weight = {d: (f"tropism_{d} * (1 + myeloid_colonisation_boost * myeloid_{d})"
+                              if m2 else f"tropism_{d}") for d in dests}
+                self.assign(f"destinations_{src}", " + ".join(f"({w})" for w in weight.values()))
+                boost = f"(1 + myeloid_colonisation_boost * myeloid_{src})" if m2 else "1"
+                self.assign(f"seeding_{src}",
+                            f"piecewise(patient_dissemination_coefficient * piecewise("
+                            f"proliferating_{src}^dissemination_size_exponent, "
+                            f"proliferating_{src} >= 1, proliferating_{src})"
+                            f" * motile_{src} / proliferating_{src}"
+                            f" * {boost} * destinations_{src}, proliferating_{src} > 0 && "
+                            f"motile_{src} > 0 && destinations_{src} > 0, 0)")
+                seeding.append(f"seeding_{src}")
+                for cl in CLONES:
+                    share = (f"piecewise(motility_{cl} * {cell_id(src, cl, 'proliferating')} / "
+                             f"motile_{src}, motile_{src} > 0, 0)")
+                    self.assign(f"share_{src}_{cl}", share)
+                    for d in dests:
+                        q = f"dormancy_entry_{d}" if dormancy else "0"
+                        to = (f"seeding_{src} * share_{src}_{cl} * ({weight[d]}) / "
+                              f"destinations_{src}")
+                        inflow[cell_id(d, cl, "proliferating")].append(f"+ {to} * (1 - {q})")
+                        inflow[cell_id(d, cl, "dormant")].append(f"+ {to} * {q}")
+        self.rate("disseminated_cells", " + ".join(seeding) if seeding else "0")
+
+        # rate rules of the cells; the primary follows its path before diagnosis
+        for site in SITES:
+            for clone in CLONES:
+                for act in ACTIVITIES:
+                    cid = cell_id(site, clone, act)
+                    terms = " ".join(inflow[cid]) or "0"
+                    if site == SITES[0]:
+                        if act == "proliferating":
+                            path = ("primary_growth_rate_per_day * (ln(carrying_capacity_breast)"
+                                    " - ln(cells_breast))")
+                            pre = (f"{cid} * piecewise(max_growth_rate_per_day, {path} > "
+                                   f"max_growth_rate_per_day, {path})")
+                        else:
+                            pre = "0"
+                        terms = f"piecewise({pre}, diagnosed < 0.5, {terms})"
+                    self.rate(cid, terms)
+
+        # events: diagnosis and surgery, treatment boundaries, detection and death
+        residual = " * residual_fraction_after_surgery" if compiled.surgery[plan] else ""
+        self.event("diagnosis", "time >= natural_history_days",
+                   [("diagnosed", "1")]
+                   + [(cell_id(SITES[0], cl, "proliferating"),
+                       f"diagnosis_cells * clone_fraction_{cl}{residual}") for cl in CLONES])
+        bounds = compiled.boundaries[plan]
+        for j, b in enumerate(float(x) for x in bounds[np.isfinite(bounds)]):
+            row = compiled.drivers[plan, j]
+            self.event(f"plan_boundary_{j}", f"time >= natural_history_days + {b!r}",
+                       [(name, repr(float(row[col]))) for name, col in driver_cols.items()])
+        first = 0 if compiled.surgery[plan] else 1
+        self.variable("death_days", -1.0)
+        alive = f"(death_days < 0 || {days} < death_days)"
+        for s, site in enumerate(SITES):
+            self.variable(f"relapse_{site}_days", -1.0)
+            if s < first:
+                continue
+            assignments = [(f"relapse_{site}_days", days)]
+            if mortal and s > 0:
+                er = " + ".join(f"er_positive_{cl} * ({cell_id(site, cl, 'proliferating')} + "
+                                f"{cell_id(site, cl, 'dormant')})" for cl in CLONES)
+                median = (f"piecewise(survival_after_relapse_er_pos_months, {er} >= 0.5 * "
+                          f"cells_{site}, survival_after_relapse_er_neg_months) * "
+                          f"{365.25 / 12.0!r}")
+                assignments.append(("death_days",
+                                    f"piecewise(death_days, death_days >= 0, {days} + {median})"))
+            self.event(f"detect_{site}",
+                       f"diagnosed > 0.5 && cells_{site} >= detection_cells_{site} && "
+                       f"relapse_{site}_days < 0 && {alive}", assignments)
+        return self.doc
+
+
+def _exposure_formula(kind: int, times: np.ndarray, levels: np.ndarray, count: int,
+                      removal_day: float, days: str) -> str:
+    """An exposure course as a function of ``days`` since diagnosis (plan.EXPOSURE_*)."""
+    from tumorsim.engine.plan import EXPOSURE_LINEAR, EXPOSURE_NONE
+
+    if kind == EXPOSURE_NONE or count == 0:
+        return "0"
+    ts = [float(t) for t in times[:count]]
+    ls = [float(v) for v in levels[:count]]
+    if kind == EXPOSURE_LINEAR:
+        pieces = [f"{ls[0]!r}, {days} <= {ts[0]!r}"]
+        for j in range(1, count):
+            slope = (ls[j] - ls[j - 1]) / (ts[j] - ts[j - 1])
+            pieces.append(f"{ls[j - 1]!r} + {slope!r} * ({days} - {ts[j - 1]!r}), "
+                          f"{days} < {ts[j]!r}")
+        body = f"piecewise({', '.join(pieces)}, {ls[-1]!r})"
+    else:
+        body = "0"
+        for t, v in zip(ts, ls, strict=True):
+            if math.isinf(t):
+                body = repr(v)
+            else:
+                body = f"piecewise({v!r}, {days} >= {t!r}, {body})"
+    if math.isfinite(removal_day):
+        body = f"piecewise(0, {days} >= {removal_day!r}, {body})"
+    return body
+
+
+def _tamoxifen_formula(start: float, end: float, adherence: float, ramp: float,
+                       days: str) -> str:
+    """Tamoxifen level (0..adherence) with its ramp up and wash-out (kernel semantics)."""
+    if not math.isfinite(start):
+        return "0"
+    if ramp <= 0:
+        return f"piecewise({adherence!r}, {days} >= {start!r} && {days} < {end!r}, 0)"
+    at_end = adherence * (1.0 - math.exp(-(end - start) / ramp))
+    return (f"piecewise(0, {days} < {start!r}, "
+            f"{adherence!r} * (1 - exp(-({days} - {start!r}) / {ramp!r})), {days} < {end!r}, "
+            f"{at_end!r} * exp(-({days} - {end!r}) / {ramp!r}))")
+
