@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from cli_helpers import Outcome, assert_one_line_error, run_cli, run_python
 
-from tumorsim.io import load_results
+from tumorsim import simulate
+from tumorsim.io import load_default_scenario, load_results, save_results
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +102,34 @@ def test_real_cli_simulate_with_trajectories_and_one_thread(
     assert result.trajectories["patient_id"].nunique() == 2
     # Thread count and trajectory recording do not change the patients' numbers.
     pd.testing.assert_frame_equal(result.patients, load_results(first).patients)
+
+
+def test_streamed_results_are_those_save_results_writes(tmp_path: Path) -> None:
+    """The results written chunk by chunk are the files save_results(simulate(...)) gives."""
+    out = tmp_path / "streamed"
+    outcome = run_cli("simulate", "--patients", "300", "--seed", "7", "--trajectories", "5",
+                      "--chunk-size", "64", "--out", out)
+    assert outcome.returncode == 0, outcome
+    scenario = load_default_scenario().with_changes(
+        cohort={"patients": 300, "seed": 7, "trajectory_patients": 5})
+    saved = save_results(simulate(scenario), tmp_path / "saved")
+    names = ["patients.parquet", "site_environment.parquet", "trajectories.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    for name in names:
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name),
+                                      pd.read_parquet(saved / name))
+        streamed_meta = pq.read_schema(out / name).metadata
+        saved_meta = pq.read_schema(saved / name).metadata
+        for key in (b"tumorsim.scenario", b"tumorsim.seed", b"tumorsim.version",
+                    b"tumorsim.format_version", b"tumorsim.table"):
+            assert streamed_meta[key] == saved_meta[key], key
+    assert pq.ParquetFile(out / "patients.parquet").num_row_groups == 5  # 4 x 64 + 44
+    # the summary is the one the whole table gives (it reads back only a few columns)
+    assert "300/300" in outcome.stderr
+    patients = load_results(saved).patients
+    sites = patients["first_event_site"].value_counts(sort=False)
+    assert ", ".join(f"{site} {count:,}" for site, count in sites.items()) in outcome.stdout
+    assert f"({int(patients['os_event'].sum()):,} patients)" in outcome.stdout
 
 
 def test_simulate_replaces_previous_results(tmp_path: Path) -> None:

@@ -8,11 +8,12 @@ import threading
 import time
 
 import pandas as pd
+import pyarrow.parquet as pq
 from cli_helpers import run_cli
 
 from tumorsim import Scenario, simulate
 from tumorsim.io import load_results
-from tumorsim.io.checkpoint import checkpoint_dir, simulate_resumable
+from tumorsim.io.checkpoint import checkpoint_dir, simulate_to_directory
 
 
 def test_dask_two_workers_equals_in_process_whatever_the_chunking(tmp_path):
@@ -38,7 +39,7 @@ def test_killing_a_worker_midway_still_gives_identical_results(tmp_path):
 
         def work() -> None:
             try:
-                holder["result"] = simulate_resumable(
+                holder["out"] = simulate_to_directory(
                     scenario, out, seed=12, patients=24_000, chunk_size=1000, backend="dask",
                     scheduler=cluster.scheduler_address)
             except BaseException as exc:  # re-raised in the test thread
@@ -57,6 +58,10 @@ def test_killing_a_worker_midway_still_gives_identical_results(tmp_path):
         thread.join(timeout=300)
     assert "error" not in holder, holder.get("error")
     assert killed_while_running
-    result = holder["result"]
-    pd.testing.assert_frame_equal(result.patients,  # type: ignore[attr-defined]
+    assert holder["out"] == out
+    assert not checkpoint_dir(out).exists()
+    pd.testing.assert_frame_equal(load_results(out).patients,
                                   simulate(scenario, seed=12, patients=24_000).patients)
+    # the client wrote the chunks into the results in patient order, one row group each
+    meta = pq.ParquetFile(out / "patients.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [1000] * 24

@@ -7,6 +7,7 @@ import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -14,7 +15,12 @@ import pytest
 from tumorsim import Scenario, SimulationResult, simulate
 from tumorsim.errors import ResultsError, TumorsimError
 from tumorsim.io import load_results, save_results, scenario_from_json
-from tumorsim.io.results_file import RESULTS_FORMAT_VERSION
+from tumorsim.io.results_file import (
+    PATIENTS_FILE,
+    RESULTS_FORMAT_VERSION,
+    ResultsWriter,
+    remove_stale_staging,
+)
 
 SEED = 11
 
@@ -121,15 +127,15 @@ def test_a_file_is_not_replaced(result: SimulationResult, tmp_path: Path) -> Non
 def fail_on_second_write(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Make the second Parquet write fail after the first file was written."""
     written: list[Path] = []
-    real_write = pq.write_table
+    real_write = pq.ParquetWriter.write_table
 
-    def write_then_fail(table, where, *args, **kwargs):
+    def write_then_fail(self, table, *args, **kwargs):
         if written:
             raise OSError(28, "No space left on device")
-        real_write(table, where, *args, **kwargs)
-        written.append(Path(where))
+        real_write(self, table, *args, **kwargs)
+        written.append(Path(self.where))
 
-    monkeypatch.setattr(pq, "write_table", write_then_fail)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", write_then_fail)
     return written
 
 
@@ -219,3 +225,71 @@ def test_results_error_is_a_tumorsim_error_and_pickles() -> None:
         == str(error)
         == ("runs/a/patients.parquet: file not found; expected: a results file")
     )
+
+
+# --- writing chunk by chunk ----------------------------------------------------------------------
+
+
+def _chunk(ids: list[int], sites: list[int]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "patient_id": np.asarray(ids, dtype=np.int64),
+        "arm": np.asarray(["a"] * len(ids), dtype=object),
+        "site": pd.Categorical.from_codes(sites, categories=["breast", "bone", "lung"]),
+    })
+
+
+def test_results_writer_streams_chunks_as_row_groups(
+    result: SimulationResult, tmp_path: Path
+) -> None:
+    chunks = [_chunk([], []), _chunk([1, 2, 3], [1, 1, -1]), _chunk([], []), _chunk([4], [0])]
+    with ResultsWriter(tmp_path / "run", scenario=result.scenario, seed=SEED) as writer:
+        assert not writer.path.exists()  # nothing where the results go until the end
+        for part in chunks:
+            writer.write(PATIENTS_FILE, "patients", part)
+    assert entries(tmp_path) == ["run"]
+    # chunks with rows are row groups; an empty chunk (whose object column has no type)
+    # neither fixes the schema nor adds a row group
+    file = pq.ParquetFile(writer.path / PATIENTS_FILE)
+    assert [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)] == [3, 1]
+    expected = pd.concat([c for c in chunks if len(c)], ignore_index=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(writer.path / PATIENTS_FILE), expected)
+    assert list(expected["site"].cat.categories) == ["breast", "bone", "lung"]
+    # read back as one written whole
+    whole = tmp_path / "whole"
+    with ResultsWriter(whole, scenario=result.scenario, seed=SEED) as writer:
+        writer.write(PATIENTS_FILE, "patients", expected)
+    assert pq.read_schema(whole / PATIENTS_FILE).metadata == file.schema_arrow.metadata
+    # a table all of whose chunks are empty is the first of them, as Parquet keeps it
+    with ResultsWriter(tmp_path / "empty", scenario=result.scenario, seed=SEED) as writer:
+        writer.write(PATIENTS_FILE, "patients", _chunk([], []))
+        writer.write(PATIENTS_FILE, "patients", _chunk([], []))
+    _chunk([], []).to_parquet(tmp_path / "plain.parquet", index=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "empty" / PATIENTS_FILE),
+                                  pd.read_parquet(tmp_path / "plain.parquet"))
+
+
+def test_results_writer_refuses_chunks_that_do_not_match(
+    result: SimulationResult, tmp_path: Path
+) -> None:
+    out = save_results(result, tmp_path / "run")
+    other = _chunk([5], [0])
+    other["site"] = other["site"].cat.reorder_categories(["bone", "breast", "lung"])
+    with pytest.raises(ValueError, match="other categories"):
+        with ResultsWriter(out, scenario=result.scenario, seed=SEED) as writer:
+            writer.write(PATIENTS_FILE, "patients", _chunk([1], [1]))
+            writer.write(PATIENTS_FILE, "patients", other)
+    with pytest.raises(ValueError, match="other columns"):
+        with ResultsWriter(out, scenario=result.scenario, seed=SEED) as writer:
+            writer.write(PATIENTS_FILE, "patients", _chunk([1], [1]))
+            writer.write(PATIENTS_FILE, "patients", _chunk([2], [1]).drop(columns="arm"))
+    # the previous results are untouched and no staging directory remains
+    assert entries(tmp_path) == ["run"]
+    assert_same_result(load_results(out), result)
+
+
+def test_remove_stale_staging_deletes_only_the_staging_of_that_directory(tmp_path: Path) -> None:
+    for name in (".run.partial-0123456789ab", ".run.partial-killed", ".other.partial-x"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "run").mkdir()
+    remove_stale_staging(tmp_path / "run")
+    assert entries(tmp_path) == [".other.partial-x", "run"]

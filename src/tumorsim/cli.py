@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from rich.progress import Task
     from rich.text import Text
 
-    from tumorsim.results import SimulationResult
-
 __all__ = ["ERROR_EXIT_CODE", "app", "main"]
 
 ERROR_EXIT_CODE = 2
@@ -198,9 +196,11 @@ def simulate(
     """Simulate a virtual cohort and write the results to a directory of Parquet files.
 
     Options override the scenario's cohort values; the scenario written with the
-    results records the values used, so a run can be repeated from its output. Each
-    finished chunk is kept in a checkpoint beside the output until the results are
-    saved: a run that is killed can be continued with --resume, with identical results.
+    results records the values used, so a run can be repeated from its output. The
+    results are written chunk by chunk as they are simulated (memory does not grow with
+    the cohort), and each finished chunk is kept in a checkpoint beside the output until
+    the results are in place: a run that is killed can be continued with --resume, with
+    identical results.
     """
     from rich.markup import escape
 
@@ -216,13 +216,7 @@ def simulate(
     _check_at_least("--chunk-size", chunk_size, 1)
     check_results_dir(out)  # fail before a long simulation, not after it
 
-    from tumorsim.io.checkpoint import (
-        check_backend,
-        check_checkpoint,
-        remove_checkpoint,
-        simulate_resumable,
-    )
-    from tumorsim.io.results_file import save_results
+    from tumorsim.io.checkpoint import check_backend, check_checkpoint, simulate_to_directory
 
     check_checkpoint(out, resume)
     check_backend(backend)
@@ -240,16 +234,15 @@ def simulate(
             progress.update(task, completed=done, total=total)
 
         started = time.perf_counter()
-        result = simulate_resumable(loaded, out, chunk_size=chunk, resume=resume,
-                                    n_threads=threads, progress=advance, backend=backend,
-                                    scheduler=scheduler, workers=workers)
+        written = simulate_to_directory(loaded, out, chunk_size=chunk, resume=resume,
+                                        n_threads=threads, progress=advance,
+                                        backend=backend, scheduler=scheduler,
+                                        workers=workers)
         wall_s = time.perf_counter() - started
-    written = save_results(result, out)
-    remove_checkpoint(out)
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)
-    _print_summary(console, result, wall_s, written)
+    _print_summary(console, loaded, wall_s, written)
 
 
 # --- simulate helpers ----------------------------------------------------------------------------
@@ -339,22 +332,32 @@ def _simulation_progress(console: Console) -> Any:
     )
 
 
-def _print_summary(
-    console: Console, result: SimulationResult, wall_s: float, written: Path
-) -> None:
-    """Patients, speed, event fractions, median first-event time, first sites, files."""
+_SUMMARY_COLUMNS = ("rfs_event", "dmfs_event", "os_event", "first_event_days",
+                    "first_event_site")
+"""The columns of ``patients.parquet`` the summary of ``tumorsim simulate`` reads back."""
+
+
+def _print_summary(console: Console, scenario: Scenario, wall_s: float, written: Path) -> None:
+    """Patients, speed, event fractions, median first-event time, first sites, files.
+
+    Computed from the few columns it needs, read back from the results directory
+    ``written`` (the whole table is never in memory).
+    """
+    import pandas as pd
     from rich.markup import escape
 
-    patients = result.patients
+    from tumorsim.io.results_file import PATIENTS_FILE
+
+    patients = pd.read_parquet(written / PATIENTS_FILE, columns=list(_SUMMARY_COLUMNS))
     n = len(patients)
     table = Table(
-        title=f"simulated: {escape(result.scenario.name)} (seed {result.seed})",
+        title=f"simulated: {escape(scenario.name)} (seed {scenario.cohort.seed})",
         title_justify="left",
         show_header=False,
     )
     table.add_column("what", style="cyan", no_wrap=True)
     table.add_column("value")
-    horizon = result.scenario.cohort.horizon_years
+    horizon = scenario.cohort.horizon_years
     table.add_row("patients", f"{n:,}")
     table.add_row("wall time", f"{wall_s:.2f} s ({n / max(wall_s, 1e-9):,.0f} patients/s)")
     for label, column in (

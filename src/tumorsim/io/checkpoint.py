@@ -1,20 +1,33 @@
-"""Checkpoint and resume: a simulation that survives being killed.
+"""Checkpoint, resume and streaming: a simulation that survives being killed.
 
-:func:`simulate_resumable` runs a scenario chunk by chunk and writes each finished chunk
-into a checkpoint directory next to the results directory (``.<name>.checkpoint/``)::
+:func:`simulate_to_directory` (``tumorsim simulate``) runs a scenario chunk by chunk and
+writes the results directory ``out_dir`` as it goes, holding one chunk at a time, so its
+memory does not grow with the cohort. Each finished chunk is first written into a
+checkpoint directory beside the results directory (``.<name>.checkpoint/``), then
+appended to the results files being written (one Parquet row group per chunk, see
+:class:`~tumorsim.io.results_file.ResultsWriter`)::
 
     runs/.er.checkpoint/
         run.json             what is being simulated (scenario, seed, size, chunking)
         chunk-000000/        one finished chunk: patients.parquet (+ trajectories,
         chunk-000001/        site_environment when recorded)
         .chunk-000002.partial-<random>/   a chunk being written: never read
+    runs/.er.partial-<random>/   the results files being written (staging)
+    runs/er/                     the results, once every chunk is in them
 
 A chunk is written into a hidden ``.partial`` directory and renamed into place only when
 complete (a rename is atomic), so a run killed at any moment, even by ``SIGKILL``, leaves
-only whole chunks. Rerun with ``resume=True`` (``tumorsim simulate ... --resume``) and
-the finished chunks are read back instead of simulated; every patient has her own random
-streams, so the result is identical to an uninterrupted run. The caller deletes the
-checkpoint once the results are saved (:func:`remove_checkpoint`).
+only whole chunks. The results files are written into a staging directory renamed to
+``out_dir`` once complete, so ``out_dir`` is never half-written; only then is the
+checkpoint deleted. Rerun with ``resume=True`` (``tumorsim simulate ... --resume``) and
+the finished chunks are read back, one at a time, instead of simulated (the staging
+directory of the killed run is deleted); every patient has her own random streams, so
+the results are identical to an uninterrupted run's, and to
+``save_results(simulate(...))``.
+
+With the dask backend (:mod:`tumorsim.engine.distributed`) the workers write the chunks
+into the checkpoint; the client then reads them back in patient order into the results
+files.
 """
 
 from __future__ import annotations
@@ -23,6 +36,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,7 +54,7 @@ __all__ = [
     "check_checkpoint",
     "checkpoint_dir",
     "remove_checkpoint",
-    "simulate_resumable",
+    "simulate_to_directory",
 ]
 
 RUN_FILE: Final[str] = "run.json"
@@ -54,7 +68,11 @@ def checkpoint_dir(out_dir: str | os.PathLike[str]) -> Path:
 
 
 def remove_checkpoint(out_dir: str | os.PathLike[str]) -> None:
-    """Delete the checkpoint of ``out_dir`` (after its results were saved)."""
+    """Delete the checkpoint of ``out_dir``.
+
+    :func:`simulate_to_directory` does so once the results are in place; call it to
+    abandon an interrupted run instead of resuming it.
+    """
     shutil.rmtree(checkpoint_dir(out_dir), ignore_errors=True)
 
 
@@ -170,7 +188,7 @@ def read_chunk(checkpoint: Path, k: int, expected_patients: int, scenario: Scena
                             seed=seed)
 
 
-def simulate_resumable(
+def simulate_to_directory(
     scenario: Scenario,
     out_dir: str | os.PathLike[str],
     *,
@@ -183,18 +201,24 @@ def simulate_resumable(
     backend: str = "inprocess",
     scheduler: str | None = None,
     workers: int = 2,
-) -> SimulationResult:
-    """:func:`tumorsim.simulate` with every finished chunk kept on disk.
+) -> Path:
+    """Simulate a scenario into a results directory, chunk by chunk, resumably.
+
+    The results are never all in memory: each chunk is simulated (or read back from the
+    checkpoint), kept in the checkpoint and appended to the results files, then dropped
+    (module docstring).
 
     Parameters
     ----------
     scenario : Scenario
     out_dir : str or os.PathLike
-        The results directory the caller will write; the checkpoint goes beside it.
+        The results directory to write (as :func:`~tumorsim.io.results_file.save_results`
+        would: it must be new, empty or hold previous results, which are replaced); the
+        checkpoint goes beside it.
     seed, patients : int, optional
         Defaults: the scenario's ``cohort.seed`` and ``cohort.patients``.
     chunk_size : int, default 20000
-        Patients per chunk (the unit of work kept on disk).
+        Patients per chunk (the unit of work kept on disk and in memory).
     resume : bool, default False
         Continue from the checkpoint of an interrupted run of the same scenario, seed,
         size and chunking. Without it an existing checkpoint is an error (it is never
@@ -215,44 +239,78 @@ def simulate_resumable(
 
     Returns
     -------
-    SimulationResult
-        Identical to ``simulate(scenario, seed=seed, patients=patients)``, whatever the
-        backend, chunk size, workers or interruptions.
+    pathlib.Path
+        The results directory. :func:`~tumorsim.io.results_file.load_results` reads it
+        back identical to ``simulate(scenario, seed=seed, patients=patients)``, whatever
+        the backend, chunk size, workers or interruptions; each file holds one row group
+        per chunk.
 
     Raises
     ------
     TumorsimError
         A checkpoint exists and ``resume`` is false, or it belongs to another run.
+    tumorsim.errors.ResultsError
+        ``out_dir`` cannot be used or written (as ``save_results``); the checkpoint is
+        kept.
     """
-    import numpy as np
-
-    from tumorsim.cohort.population import Cohort
-    from tumorsim.engine.simulate import combine_chunks, prepare_run, run_chunk
+    from tumorsim.io.results_file import ResultsWriter, check_results_dir, remove_stale_staging
 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     check_backend(backend)
+    check_results_dir(out_dir)  # before a checkpoint is created for a run that cannot end
     seed = scenario.cohort.seed if seed is None else int(seed)
     n = scenario.cohort.patients if patients is None else int(patients)
+    resuming = checkpoint_dir(out_dir).exists()
     path = _open_checkpoint(out_dir, _run_record(scenario, seed, n, chunk_size), resume)
+    if resuming:  # the results being written when the run was killed
+        remove_stale_staging(out_dir)
+    parts = _chunk_results(scenario, path, seed=seed, n=n, chunk_size=chunk_size,
+                           n_threads=n_threads, progress=progress, backend=backend,
+                           scheduler=scheduler, workers=workers)
+    with ResultsWriter(out_dir, scenario=scenario, seed=seed) as writer:
+        for part in parts:
+            writer.write_result(part)
+            del part  # not held while the next chunk is simulated
+    remove_checkpoint(out_dir)
+    return writer.path
+
+
+def _chunk_results(
+    scenario: Scenario,
+    path: Path,
+    *,
+    seed: int,
+    n: int,
+    chunk_size: int,
+    n_threads: int | None,
+    progress: ProgressCallback | None,
+    backend: str,
+    scheduler: str | None,
+    workers: int,
+) -> Iterator[SimulationResult]:
+    """The chunks of a run in patient order, one at a time, each kept in the checkpoint."""
+    import numpy as np
+
+    from tumorsim.cohort.population import Cohort
+    from tumorsim.engine.simulate import prepare_run, run_chunk
+
     cohort = Cohort.sample(scenario.population, n, seed)
     run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed,
                       arm_names=[scenario.name])
     chunks = [(k, start, min(start + chunk_size, n))
               for k, start in enumerate(range(0, n, chunk_size))]
-    done = 0
-    parts: dict[int, SimulationResult] = {}
-    missing = []
-    for k, start, stop in chunks:
-        if chunk_path(path, k).is_dir():
-            parts[k] = read_chunk(path, k, stop - start, scenario, seed)
-            done += stop - start
-            if progress is not None:
-                progress(done, n)
-        else:
-            missing.append((k, start, stop))
+    if not chunks:  # no patients: the tables without rows, with their dtypes
+        yield run_chunk(run, 0, 0)
+        return
     if backend == "dask":
         from tumorsim.engine.distributed import run_chunks_on_dask
+
+        missing = [(k, start, stop) for k, start, stop in chunks
+                   if not chunk_path(path, k).is_dir()]
+        done = n - sum(stop - start for _, start, stop in missing)
+        if progress is not None and done:
+            progress(done, n)
 
         def report(patients_done: int) -> None:
             if progress is not None:
@@ -260,14 +318,18 @@ def simulate_resumable(
 
         run_chunks_on_dask(run, missing, str(path), scheduler=scheduler, workers=workers,
                            progress=report)
-        for k, start, stop in missing:
-            parts[k] = read_chunk(path, k, stop - start, scenario, seed)
-    else:
-        for k, start, stop in missing:
+        for k, start, stop in chunks:
+            yield read_chunk(path, k, stop - start, scenario, seed)
+        return
+    done = 0
+    for k, start, stop in chunks:
+        if chunk_path(path, k).is_dir():
+            part = read_chunk(path, k, stop - start, scenario, seed)
+        else:
             part = run_chunk(run, start, stop, n_threads=n_threads)
             write_chunk(path, k, part)
-            parts[k] = part
-            done += stop - start
-            if progress is not None:
-                progress(done, n)
-    return combine_chunks(run, [parts[k] for k, _, _ in chunks])
+        done += stop - start
+        if progress is not None:
+            progress(done, n)
+        yield part
+        del part  # not held while the next chunk is simulated

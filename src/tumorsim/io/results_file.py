@@ -15,8 +15,18 @@ seed, the tumorsim version that simulated it and the results format version (key
 reader sees them, e.g. ``pyarrow.parquet.read_schema(path).metadata``.
 
 Writing is atomic: the files are written into a hidden staging directory next to the
-target and renamed into place at the end, so a reader never sees a half-written
-directory, and a failed write leaves the previous results (if any) untouched.
+target (``.<name>.partial-<random>``) and renamed into place at the end, so a reader
+never sees a half-written directory, and a failed write leaves the previous results (if
+any) untouched.
+
+Writing is also streamed: :class:`ResultsWriter` appends a table chunk by chunk, one
+Parquet row group per chunk (``pyarrow.parquet.ParquetWriter``), so only one chunk is in
+memory however large the cohort. :func:`save_results` writes a whole
+:class:`~tumorsim.results.SimulationResult` through it as a single chunk;
+:func:`tumorsim.io.checkpoint.simulate_to_directory` (``tumorsim simulate``) writes each
+chunk of a simulation as it is finished. Either way the files are laid out and read back
+the same: :func:`load_results` gives the concatenated tables with a fresh ``RangeIndex``
+and the same categorical columns.
 """
 
 from __future__ import annotations
@@ -24,7 +34,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -32,6 +43,8 @@ from tumorsim.errors import ResultsError, ScenarioError
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported on use: keeps the CLI quick to start
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from tumorsim.model.scenario import Scenario
     from tumorsim.results import SimulationResult
@@ -40,10 +53,12 @@ __all__ = [
     "PATIENTS_FILE",
     "RESULTS_FILES",
     "RESULTS_FORMAT_VERSION",
+    "ResultsWriter",
     "SITE_ENVIRONMENT_FILE",
     "TRAJECTORIES_FILE",
     "check_results_dir",
     "load_results",
+    "remove_stale_staging",
     "save_results",
     "save_tables",
 ]
@@ -108,22 +123,14 @@ def save_results(result: SimulationResult, out_dir: str | os.PathLike[str]) -> P
     -----
     The files go into a hidden sibling directory ``.<name>.partial-<random>`` that is
     renamed to ``out_dir`` when complete; previous results are moved aside first and
-    deleted only after the rename succeeded.
+    deleted only after the rename succeeded. A result too large to hold in memory is
+    written chunk by chunk with :class:`ResultsWriter` instead (what
+    :func:`tumorsim.io.checkpoint.simulate_to_directory` does).
     """
-    tables = {
-        RESULTS_FILES[name]: (name, frame)
-        for name in RESULTS_FILES
-        if (frame := getattr(result, name)) is not None
-    }
-    return save_tables(
-        out_dir,
-        tables,
-        scenario=result.scenario,
-        seed=result.seed,
-        version=result.version,
-        replaceable=RESULTS_FILES.values(),
-        expected="tables of a SimulationResult",
-    )
+    with ResultsWriter(out_dir, scenario=result.scenario, seed=result.seed,
+                       version=result.version) as writer:
+        writer.write_result(result)
+    return writer.path
 
 
 def save_tables(
@@ -139,9 +146,10 @@ def save_tables(
 ) -> Path:
     """Write tables as Parquet files of one directory, atomically, with their provenance.
 
-    The generic writer behind :func:`save_results` (and ``tumorsim twin``): every file
-    carries the scenario, seed, tumorsim version and results format version in its schema
-    metadata (module docstring), plus ``tumorsim.table`` and ``metadata``.
+    The generic writer behind ``tumorsim twin`` and trial results (each table written
+    whole by a :class:`ResultsWriter`): every file carries the scenario, seed, tumorsim
+    version and results format version in its schema metadata (module docstring), plus
+    ``tumorsim.table`` and ``metadata``.
 
     Parameters
     ----------
@@ -174,52 +182,264 @@ def save_tables(
     tumorsim.errors.ResultsError
         As :func:`save_results`.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from tumorsim.io.scenario_file import scenario_to_json
-    from tumorsim.results import package_version
-
-    out = Path(out_dir)
-    if out.is_symlink() or out.name in ("", ".."):
-        # Replace the directory a link points to, not the link; "." and ".." have no name.
-        out = out.resolve()
-    known = {*tables, *replaceable}
-    check_results_dir(out, known=known)
-    shared = {
-        _KEY_FORMAT: str(RESULTS_FORMAT_VERSION).encode(),
-        _KEY_VERSION: str(version if version is not None else package_version()).encode(),
-        _KEY_SEED: str(int(seed)).encode(),
-        _KEY_SCENARIO: scenario_to_json(scenario, indent=None).encode(),
-    }
-    extra = {k.encode(): v.encode() for k, v in (metadata or {}).items()}
-    staging = _make_staging_dir(out)
-    try:
+    with ResultsWriter(out_dir, scenario=scenario, seed=seed, version=version,
+                       metadata=metadata, replaceable={*tables, *replaceable},
+                       expected=expected) as writer:
         for file_name, (table_name, frame) in tables.items():
-            table = pa.Table.from_pandas(frame)
-            schema_metadata = {
-                **(table.schema.metadata or {}),
-                **extra,
-                **shared,
-                _KEY_TABLE: table_name.encode(),
-            }
-            pq.write_table(
-                table.replace_schema_metadata(schema_metadata),
-                staging / file_name,
-                compression="zstd",
-            )
-        _swap_into_place(staging, out, known)
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
+            writer.write(file_name, table_name, frame)
+    return writer.path
+
+
+class ResultsWriter:
+    """Parquet files of one results directory, written chunk by chunk and atomically.
+
+    Used as a context manager: the files are written into a hidden staging directory
+    beside ``out_dir``; leaving the ``with`` block normally closes them and renames the
+    staging directory into place (replacing previous results), leaving it by an exception
+    deletes the staging directory and leaves ``out_dir`` untouched. Each call of
+    :meth:`write` appends one chunk of rows to a file as a Parquet row group, so a table
+    of any size is written while only one chunk of it is in memory; the file reads back
+    (``pandas.read_parquet``, :func:`load_results`) as the row-wise concatenation of the
+    chunks with a fresh ``RangeIndex``, identical to the same table written whole.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The directory. Missing parents are created. If it exists it must be empty or hold
+        only files named in ``replaceable`` (a previous run), which are replaced.
+    scenario : Scenario
+        Stored as JSON under ``tumorsim.scenario`` in every file.
+    seed : int
+        Master seed, under ``tumorsim.seed``.
+    version : str, optional
+        tumorsim version; default: the installed one.
+    metadata : mapping of str to str, optional
+        Further schema metadata for every file (keys should start with ``tumorsim.``).
+    replaceable : collection of str, default the files of :data:`RESULTS_FILES`
+        File names a previous run may have left in ``out_dir`` (the files this writer
+        writes should be among them).
+    expected : str, optional
+        What the tables should be, for the error raised when Arrow cannot store one.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The results directory (complete once the ``with`` block is left normally).
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        As :func:`save_results`: from the constructor when ``out_dir`` cannot be used
+        (nothing is written), from :meth:`write` or on leaving the block when writing
+        fails.
+
+    Notes
+    -----
+    The schema of a file is taken from its first chunk with rows. Chunks without rows
+    are skipped (they carry only dtypes, which Parquet does not keep for empty object or
+    categorical columns); the first is written only when every chunk is empty. Every
+    chunk with rows must have the same columns and the same categories in its
+    categorical columns. A default ``RangeIndex`` (unnamed, from 0, step 1) is not
+    stored, any other index is stored as columns.
+
+    Examples
+    --------
+    >>> with ResultsWriter(out, scenario=scenario, seed=seed) as writer:  # doctest: +SKIP
+    ...     for part in chunks:
+    ...         writer.write_result(part)
+    """
+
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        scenario: Scenario,
+        seed: int,
+        version: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        replaceable: Collection[str] = tuple(RESULTS_FILES.values()),
+        expected: str = "tables of a SimulationResult",
+    ) -> None:
+        from tumorsim.io.scenario_file import scenario_to_json
+        from tumorsim.results import package_version
+
+        out = _target(out_dir)
+        self.path: Path = out
+        self._known = set(replaceable)
+        self._expected = expected
+        check_results_dir(out, known=self._known)
+        self._metadata = {
+            **{k.encode(): v.encode() for k, v in (metadata or {}).items()},
+            _KEY_FORMAT: str(RESULTS_FORMAT_VERSION).encode(),
+            _KEY_VERSION: str(version if version is not None else package_version()).encode(),
+            _KEY_SEED: str(int(seed)).encode(),
+            _KEY_SCENARIO: scenario_to_json(scenario, indent=None).encode(),
+        }
+        self._files: dict[str, _ParquetFile] = {}
+        self._staging: Path | None = _make_staging_dir(out)
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if exc_type is None:
+            self._commit()
+        else:
+            self._abort()
+
+    def write(self, file_name: str, table_name: str, frame: pd.DataFrame) -> None:
+        """Append ``frame`` (one chunk of table ``table_name``) to ``file_name``.
+
+        Parameters
+        ----------
+        file_name : str
+            File in the results directory, e.g. :data:`PATIENTS_FILE`.
+        table_name : str
+            Stored as ``tumorsim.table`` (the same for every chunk of a file).
+        frame : pandas.DataFrame
+            The rows; same columns, dtypes and categories as the file's earlier chunks.
+        """
+        if self._staging is None:
+            raise ValueError(f"{self.path}: results writer already closed")
+        file = self._files.get(file_name)
+        if file is None:
+            file = self._files[file_name] = _ParquetFile(self._staging / file_name, table_name,
+                                                         self._metadata)
+        elif file.table_name != table_name:
+            raise ValueError(f"{file_name}: chunks of table {file.table_name!r} and "
+                             f"{table_name!r} in one file")
+        with self._errors():
+            file.append(frame)
+
+    def write_result(self, result: SimulationResult) -> None:
+        """Append the tables of ``result`` (one chunk of a simulation) to their files."""
+        for name, file_name in RESULTS_FILES.items():
+            frame = getattr(result, name)
+            if frame is not None:
+                self.write(file_name, name, frame)
+
+    def _commit(self) -> None:
+        staging = self._staging
+        assert staging is not None, "results writer already closed"
+        try:
+            with self._errors():
+                for file in self._files.values():
+                    file.close()
+                _swap_into_place(staging, self.path, self._known | set(self._files))
+        except BaseException:
+            self._abort()
+            raise
+        self._staging = None
+
+    def _abort(self) -> None:
+        for file in self._files.values():
+            file.discard()
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Disk and Arrow errors as :class:`ResultsError` naming the results directory."""
+        import pyarrow as pa
+
+        try:
+            yield
+        except OSError as exc:
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise ResultsError(
-                out, f"cannot write results: {reason}", "a writable directory with free space"
+                self.path, f"cannot write results: {reason}",
+                "a writable directory with free space"
             ) from exc
-        if isinstance(exc, pa.ArrowException):
-            raise ResultsError(out, f"cannot write results: {exc}", expected) from exc
-        raise
-    return out
+        except pa.ArrowException as exc:
+            raise ResultsError(self.path, f"cannot write results: {exc}",
+                               self._expected) from exc
+
+
+class _ParquetFile:
+    """One Parquet file of a :class:`ResultsWriter`, opened at its first chunk with rows."""
+
+    def __init__(self, path: Path, table_name: str, metadata: Mapping[bytes, bytes]) -> None:
+        self.path = path
+        self.table_name = table_name
+        self._metadata = {**metadata, _KEY_TABLE: table_name.encode()}
+        self._writer: pq.ParquetWriter | None = None
+        self._columns: list[object] = []
+        self._categories: dict[object, pd.CategoricalDtype] = {}
+        self._empty: pd.DataFrame | None = None  # the first chunk, while all were empty
+
+    def append(self, frame: pd.DataFrame) -> None:
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            if not len(frame):
+                if self._empty is None:
+                    self._empty = frame
+                return
+            self._empty = None
+            table = _arrow_table(frame)
+            schema = table.schema.with_metadata({**(table.schema.metadata or {}),
+                                                 **self._metadata})
+            self._columns = list(frame.columns)
+            self._categories = {c: frame[c].dtype for c in frame.columns
+                                if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+            self._writer = pq.ParquetWriter(self.path, schema, compression="zstd")
+        else:
+            if not len(frame):  # no rows: its dtypes do not matter (nor survive Parquet)
+                return
+            self._check_same_columns(frame)
+            table = pa.Table.from_pandas(frame, schema=self._writer.schema,
+                                         preserve_index=_preserve_index(frame))
+        self._writer.write_table(table)
+
+    def _check_same_columns(self, frame: pd.DataFrame) -> None:
+        if list(frame.columns) != self._columns:
+            raise ValueError(f"{self.path.name}: a chunk with other columns than the first")
+        for column, dtype in self._categories.items():
+            other = frame[column].dtype
+            if not (isinstance(other, type(dtype)) and other.ordered == dtype.ordered
+                    and other.categories.equals(dtype.categories)):
+                raise ValueError(f"{self.path.name}: column {column!r} of a chunk has other "
+                                 f"categories than the first ({frame[column].dtype})")
+
+    def close(self) -> None:
+        import pyarrow.parquet as pq
+
+        if self._writer is None:  # every chunk was empty: the first one's dtypes are kept
+            assert self._empty is not None, "a file is opened by its first chunk"
+            table = _arrow_table(self._empty)
+            pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                                          **self._metadata}),
+                           self.path, compression="zstd")
+        else:
+            self._writer.close()
+            self._writer = None
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:  # noqa: BLE001 - the file is deleted with the staging directory
+                pass
+            self._writer = None
+
+
+def _preserve_index(frame: pd.DataFrame) -> bool:
+    """Whether the index is worth storing: anything but a default ``RangeIndex``."""
+    import pandas as pd
+
+    index = frame.index
+    default = (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+               and index.name is None)
+    return not default
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=_preserve_index(frame))
 
 
 def check_results_dir(
@@ -259,6 +479,29 @@ def check_results_dir(
             f"exists and holds files that are not tumorsim results ({shown}); not replacing it",
             "a new path, an empty directory or a previous results directory",
         )
+
+
+def remove_stale_staging(out_dir: str | os.PathLike[str]) -> None:
+    """Delete the staging directories of writes into ``out_dir`` that were killed.
+
+    A write stopped by ``SIGKILL`` (or a power cut) cannot clean up after itself and
+    leaves its hidden ``.<name>.partial-<random>`` directory beside ``out_dir``. Call this
+    only when no other write into ``out_dir`` is under way, e.g. when resuming the run
+    that was killed.
+    """
+    out = _target(out_dir)
+    for stale in out.parent.glob(f".{out.name}.partial-*"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _target(out_dir: str | os.PathLike[str]) -> Path:
+    """The directory a write into ``out_dir`` replaces."""
+    out = Path(out_dir)
+    if out.is_symlink() or out.name in ("", ".."):
+        # Replace the directory a link points to, not the link; "." and ".." have no name.
+        out = out.resolve()
+    return out
 
 
 def _make_staging_dir(out: Path) -> Path:
