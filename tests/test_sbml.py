@@ -11,6 +11,7 @@ import libsbml
 import numpy as np
 import pytest
 import roadrunner
+from cli_helpers import run_cli
 
 from tumorsim import Cohort
 from tumorsim.engine.simulate import prepare_run, run_chunk
@@ -123,3 +124,12 @@ def test_write_sbml_file(tmp_path):
     assert path.read_text().startswith("<?xml")
     doc = libsbml.readSBMLFromFile(str(path))
     assert doc.getModel().getId() == "tumorsim_patient"
+
+
+def test_sbml_command(tmp_path):
+    out = tmp_path / "model.xml"
+    outcome = run_cli("sbml", "--out", out, "--patient", "1")
+    assert outcome.returncode == 0, outcome.stderr
+    assert "patient 1" in outcome.stdout
+    model = libsbml.readSBMLFromFile(str(out)).getModel()
+    assert model.getParameter("natural_history_days").getValue() > 0

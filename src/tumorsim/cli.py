@@ -137,6 +137,29 @@ def rules(scenario: DefaultScenarioArg = None) -> None:
     typer.echo(format_rules(rules_for(_load_scenario(scenario))), nl=False)
 
 
+@app.command("sbml")
+def sbml(
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="SBML file to write.", show_default=False),
+    ],
+    scenario: DefaultScenarioArg = None,
+    patient: Annotated[
+        int, typer.Option(help="Which patient of the scenario's sampled cohort.", min=0)
+    ] = 0,
+    seed: SeedOption = None,
+) -> None:
+    """Write one virtual patient's deterministic model as SBML (libRoadRunner, COPASI...).
+
+    The file is the ODE system of numerics.mode = "deterministic" with the scenario's
+    treatment plan as events; tests/test_sbml.py checks libRoadRunner against tumorsim.
+    """
+    from tumorsim.io.sbml import write_sbml
+
+    path = write_sbml(_load_scenario(scenario), out, patient=patient, seed=seed)
+    typer.echo(f"wrote {path}: patient {patient} of the cohort, SBML Level 3 Version 2")
+
+
 @app.command("simulate")
 def simulate(
     out: Annotated[
