@@ -371,7 +371,10 @@ def _print_summary(console: Console, scenario: Scenario, wall_s: float, written:
 
     from tumorsim.io.results_file import PATIENTS_FILE
 
-    patients = pd.read_parquet(written / PATIENTS_FILE, columns=list(_SUMMARY_COLUMNS))
+    # one thread: a threaded pyarrow read here made about one run in six abort at exit
+    # ("terminate called without an active exception", numba's OpenMP layer loaded)
+    patients = pd.read_parquet(written / PATIENTS_FILE, columns=list(_SUMMARY_COLUMNS),
+                               use_threads=False)
     n = len(patients)
     table = Table(
         title=f"simulated: {escape(scenario.name)} (seed {scenario.cohort.seed})",
