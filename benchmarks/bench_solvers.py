@@ -215,33 +215,16 @@ def run_child(case: str, patients: int, years: float, seed: int) -> dict[str, ob
 
 
 # --- parent -------------------------------------------------------------------------------------
-def spawn(cmd: list[str]) -> tuple[float, int, str]:
-    """Run ``cmd``; return wall seconds, peak RSS (KiB, with waited-for children), stdout."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - start
-    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
-    if proc.returncode != 0:
-        sys.stderr.write(out + err)
-        raise SystemExit(f"failed ({proc.returncode}): {shlex.join(cmd)}")
-    peak = usage.ru_maxrss if usage is not None else -1
-    return wall, peak, out
-
-
 def spawn_case(case: str, patients: int, years: float, seed: int) -> dict[str, object]:
-    import resource
-
+    """Run case (a)-(c) in a fresh interpreter; return its measurements."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--case", case, "--patients",
            str(patients), "--years", repr(years), "--seed", str(seed)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    wall, _, out = spawn(cmd)
-    lines = [ln for ln in out.splitlines() if ln.startswith(RESULT_PREFIX)]
-    result = json.loads(lines[-1][len(RESULT_PREFIX):])
-    result["peak_rss_kib"] = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-                                 before)
-    return result
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
+    if proc.returncode != 0 or not lines:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"failed ({proc.returncode}): {shlex.join(cmd)}")
+    return json.loads(lines[-1][len(RESULT_PREFIX):])
 
 
 def spawn_cli(label: str, patients: int, years: float, seed: int, extra: list[str],

@@ -476,11 +476,9 @@ def _simulate_one(
                 for c in range(N_CLONES):
                     secretion += clone_table[c, CLONE_CXCL] * (n[s, c, 0] + n[s, c, 1])
                 secretion /= size_before[s]
-                # below one cell (expected values only) the signal is that fraction of
-                # one cell's: the expectation over whether the cell is there
                 x = (cxcl_mult * secretion
-                     * math.exp(params[_BETAX] * (max(log_size[s], 0.0) - log_nref))
-                     * min(size_before[s], 1.0) * (1.0 + params[_TNF] * chemo_on))
+                     * math.exp(params[_BETAX] * (log_size[s] - log_nref))
+                     * (1.0 + params[_TNF] * chemo_on))
                 cxcl[s] = x
                 # myeloid niche: exact for inputs constant over the step
                 target = params[_KM] * x / (params[_X50] + x) * (1.0 - i_cxcr2) / params[_DM]
@@ -566,7 +564,7 @@ def _simulate_one(
                     clone_w[c] = n[src, c, 0] * clone_table[c, CLONE_MOTILITY]
                     n_p += n[src, c, 0]
                     motile += clone_w[c]
-                if n_p <= 0.0 or motile <= 0.0:
+                if n_p < 1.0 or motile <= 0.0:
                     continue
                 dest_total = 0.0
                 for d in range(1, N_SITES):
@@ -581,9 +579,8 @@ def _simulate_one(
                 if dest_total <= 0.0:
                     continue
                 boost = 1.0 + params[_CM] * myeloid[src] if m2 else 1.0
-                # a fraction of a cell (expected values only) seeds as that fraction of one
-                rate = (mu * math.exp(params[_GAMMA] * max(math.log(n_p), 0.0))
-                        * min(n_p, 1.0) * (motile / n_p) * boost * dest_total * dt)
+                rate = (mu * math.exp(params[_GAMMA] * math.log(n_p)) * (motile / n_p) * boost
+                        * dest_total * dt)
                 if exact:
                     if rate <= _CELL_BY_CELL_ARRIVALS:
                         count = poisson(state, rate)

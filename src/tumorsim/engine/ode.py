@@ -43,8 +43,43 @@ import numba as nb
 import numpy as np
 
 from tumorsim.engine.kernel import (
+    _AAO,
+    _AINH,
+    _AMAX,
+    _ATAM,
+    _BETAX,
+    _CM,
+    _DELTA0,
+    _DM,
+    _GAMMA,
     _GMAX,
+    _GREF,
+    _H0,
+    _HILL,
+    _HMAX,
+    _KAO,
+    _KAPPAD,
+    _KAS,
+    _KCHEMO,
+    _KM,
+    _KPB,
+    _KQ,
+    _MET_GROWTH,
+    _NREF,
     _NSTART,
+    _NU,
+    _OS_ERNEG,
+    _OS_ERPOS,
+    _R0,
+    _R50,
+    _RQ,
+    _RRES,
+    _SMAX,
+    _TAMRAMP,
+    _TAUM,
+    _TNF,
+    _W0,
+    _X50,
     CLONE_CXCL,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
@@ -86,41 +121,6 @@ from tumorsim.engine.plan import (
 )
 from tumorsim.model.parameters import PARAMETER_INDEX as _P
 
-_MET_GROWTH = _P["metastasis_growth_multiplier"]
-_GAMMA = _P["dissemination_size_exponent"]
-_W0 = _P["awakening_rate_per_day"]
-_DELTA0 = _P["dormant_death_rate_per_day"]
-_ATAM = _P["tamoxifen_dormancy_hold"]
-_AINH = _P["inhibitor_awakening_block"]
-_AAO = _P["antioxidant_dormant_protection"]
-_TAUM = _P["metal_internal_dose_time_constant_days"]
-_KAS = _P["ros_per_arsenic_ug_per_l"]
-_KPB = _P["ros_per_lead_ug_per_dl"]
-_KCHEMO = _P["ros_per_chemotherapy"]
-_KAO = _P["ros_antioxidant_reduction"]
-_KQ = _P["ros_quencher_reduction"]
-_H0 = _P["pr_loss_baseline_per_day"]
-_HMAX = _P["pr_loss_max_per_day"]
-_R50 = _P["pr_loss_ros_half_max"]
-_HILL = _P["pr_loss_hill_power"]
-_R0 = _P["pr_regain_baseline_per_day"]
-_RQ = _P["pr_regain_quencher_per_day"]
-_NREF = _P["cxcl_reference_cells"]
-_BETAX = _P["cxcl_size_exponent"]
-_TNF = _P["cxcl_chemo_induction"]
-_KM = _P["myeloid_recruitment_per_day"]
-_X50 = _P["myeloid_half_max_signal"]
-_DM = _P["myeloid_decay_per_day"]
-_SMAX = _P["myeloid_chemo_protection"]
-_CM = _P["myeloid_colonisation_boost"]
-_AMAX = _P["antioxidant_chemo_protection"]
-_RRES = _P["residual_fraction_after_surgery"]
-_TAMRAMP = _P["tamoxifen_ramp_days"]
-_GREF = _P["chemo_reference_growth_per_day"]
-_NU = _P["chemo_growth_exponent"]
-_KAPPAD = _P["dormant_chemo_factor"]
-_OS_ERPOS = _P["survival_after_relapse_er_pos_months"]
-_OS_ERNEG = _P["survival_after_relapse_er_neg_months"]
 _RTOL = _P["ode_relative_tolerance"]
 _ATOL = _P["ode_absolute_tolerance_cells"]
 
@@ -150,11 +150,6 @@ MAX_STEP_DAYS = 365.25
 """Longest step the integrator takes, whatever the error estimate says."""
 MAX_STEPS_PER_PATIENT = 1_000_000
 
-
-
-def initial_state() -> np.ndarray:
-    """The state vector before the natural history starts (all zeros)."""
-    return np.zeros(N_STATES)
 
 
 @nb.njit(cache=True)
@@ -357,20 +352,12 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
 
 
 @nb.njit(inline="always")
-def _site_cells(y, s):
+def _site_total(v, s):
+    """Sum over site ``s``'s six cell compartments of a state (or derivative) vector."""
     tot = 0.0
     base = s * N_CLONES * 2
     for k in range(N_CLONES * 2):
-        tot += y[base + k]
-    return tot
-
-
-@nb.njit(inline="always")
-def _site_flow(f, s):
-    tot = 0.0
-    base = s * N_CLONES * 2
-    for k in range(N_CLONES * 2):
-        tot += f[base + k]
+        tot += v[base + k]
     return tot
 
 
@@ -597,7 +584,7 @@ def _simulate_one(
                 y[c * 2] = pat[PAT_DIAGNOSIS_CELLS] * pat[PAT_CLONE0 + c]
                 y[c * 2 + 1] = 0.0
             for s in range(N_SITES):
-                dx_cells[i, s] = _site_cells(y, s)
+                dx_cells[i, s] = _site_total(y, s)
             if surgery[plan] != 0:
                 for c in range(N_CLONES):
                     y[c * 2] *= params[_RRES]
@@ -672,14 +659,14 @@ def _simulate_one(
                     if not math.isnan(ev_time[i, s]):
                         continue
                     level = site_table[s, SITE_DETECTION]
-                    n1 = _site_cells(y1, s)
+                    n1 = _site_total(y1, s)
                     if n1 < level:
                         continue
-                    n0 = _site_cells(y, s)
+                    n0 = _site_total(y, s)
                     when = t
                     if n0 < level:
-                        when = _crossing(t, t1 - t, n0, n1, _site_flow(f0, s),
-                                         _site_flow(f_new, s), level)
+                        when = _crossing(t, t1 - t, n0, n1, _site_total(f0, s),
+                                         _site_total(f_new, s), level)
                     if when >= dead_at:
                         continue
                     _hermite(y, f0, y1, f_new, t1 - t, (when - t) / (t1 - t), ytmp)
@@ -715,14 +702,14 @@ def _simulate_one(
     if math.isfinite(dead_at) and dead_at <= horizon:
         death_time[i] = dead_at
     for s in range(N_SITES):
-        end_cells[i, s] = _site_cells(y, s)
+        end_cells[i, s] = _site_total(y, s)
     arrived[i] = y[IDX_ARRIVED]
 
 
 @nb.njit
 def _event(i, s, when, y, env, ev_time, ev_clone, ev_myeloid, ev_antiox):
     ev_time[i, s] = when
-    tot = _site_cells(y, s)
+    tot = _site_total(y, s)
     base = s * N_CLONES * 2
     for c in range(N_CLONES):
         ev_clone[i, s, c] = (y[base + 2 * c] + y[base + 2 * c + 1]) / tot if tot > 0.0 else 0.0

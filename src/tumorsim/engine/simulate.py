@@ -19,7 +19,7 @@ from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.engine import kernel as K
 from tumorsim.engine import ode
 from tumorsim.engine.plan import CompiledPlans, compile_plans
-from tumorsim.model.anatomy import CLONES, METASTATIC_SITES, SITES
+from tumorsim.model.anatomy import ACTIVITIES, CLONES, METASTATIC_SITES, SITES
 from tumorsim.model.parameters import PARAMETER_SPECS
 from tumorsim.model.scenario import Scenario
 from tumorsim.model.sites import fission_level
@@ -373,7 +373,7 @@ def _trajectory_tables(ids, cells, env, times) -> tuple[pd.DataFrame, pd.DataFra
         "clone": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(nc), 2), m * ns),
                                            categories=list(CLONES)),
         "activity": pd.Categorical.from_codes(np.tile(np.arange(2), m * ns * nc),
-                                              categories=["proliferating", "dormant"]),
+                                              categories=list(ACTIVITIES)),
         "cells": c.reshape(-1),
     })
     e = env[valid]  # (m, site, N_ENV)

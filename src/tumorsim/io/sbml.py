@@ -39,6 +39,7 @@ import numpy as np
 
 from tumorsim.errors import TumorsimError
 from tumorsim.io.atomic import write_text_atomic
+from tumorsim.model.anatomy import ACTIVITIES
 
 if TYPE_CHECKING:
     from tumorsim.engine.simulate import PreparedRun
@@ -51,8 +52,6 @@ __all__ = [
     "scenario_sbml",
     "write_sbml",
 ]
-
-ACTIVITIES: Final[tuple[str, ...]] = ("proliferating", "dormant")
 
 PATIENT_PARAMETERS: Final[tuple[str, ...]] = (
     "gompertz_rate_per_day",
