@@ -244,7 +244,7 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
         cxcl = 0.0
         myeloid = y[IDX_MYELOID + s]
         source = 0.0
-        log_size = math.log(size) if size > 0.0 else -1e300
+        log_size = math.log(size) if size > 0.0 else -np.inf
         if m2 and size > 0.0:
             secretion = 0.0
             for c in range(N_CLONES):
@@ -259,7 +259,7 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
             # over whether the cell is there), which also keeps the right-hand side
             # continuous and Lipschitz at zero cells
             cxcl = (pat[PAT_CXCL] * secretion
-                    * math.exp(params[_BETAX] * (max(math.log(size), 0.0) - math.log(params[_NREF])))
+                    * math.exp(params[_BETAX] * (max(log_size, 0.0) - log_nref))
                     * min(size, 1.0) * (1.0 + params[_TNF] * chemo_on))
             source = params[_KM] * cxcl / (params[_X50] + cxcl) * (1.0 - i_cxcr2)
         dydt[IDX_MYELOID + s] = source - params[_DM] * myeloid
@@ -277,7 +277,7 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
         if size <= 0.0:
             g_eff = gmax  # the limit of the capped Gompertz rate for a colony of few cells
         elif size < k_site:
-            g_eff = min(gmax, g_site * (math.log(k_site) - math.log(size)))
+            g_eff = min(gmax, g_site * (math.log(k_site) - log_size))
         else:
             g_eff = 0.0
         protect_m = 1.0 - params[_SMAX] * myeloid if m2 else 1.0
