@@ -27,7 +27,7 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py --patients 100000 --years 20 --seed 1 --out docs/performance.md
-	$(BIN)/python benchmarks/bench_solvers.py --dask-patients 200000 --out docs/performance.md
+	$(BIN)/python benchmarks/bench_solvers.py --out docs/performance.md
 
 clean:
 	rm -rf $(VENV) results
