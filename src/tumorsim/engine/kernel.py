@@ -148,7 +148,7 @@ def _stochastic_round(state: np.ndarray, x: float) -> float:
 
 
 @nb.njit(inline="always")
-def _whole_if_small(state: np.ndarray, x: float, exact: bool, n_switch: float) -> float:
+def _whole_if_small(state: np.ndarray, x: float, n_switch: float) -> float:
     """In the stochastic mode a compartment below ``n_switch`` holds whole cells.
 
     A large compartment is followed in expected values and may hold a fraction of a cell;
@@ -156,7 +156,7 @@ def _whole_if_small(state: np.ndarray, x: float, exact: bool, n_switch: float) -
     at random (keeping its expectation) before any integer draw is made from it, so the
     binomial and negative-binomial draws always see whole cells.
     """
-    if exact and x < n_switch and x != math.floor(x):
+    if x < n_switch and x != math.floor(x):
         return _stochastic_round(state, x)
     return x
 
@@ -186,7 +186,7 @@ def _birth_death(state, n, b, d, dt, exact):
 
 
 @nb.njit
-def _leave(state, n, prob, exact, n_switch):
+def _leave(state, n, prob, n_switch):
     """How many of ``n`` cells leave a compartment when each leaves with ``prob``.
 
     In the stochastic mode a small compartment loses a binomial number of cells, and a
@@ -195,8 +195,6 @@ def _leave(state, n, prob, exact, n_switch):
     """
     if n <= 0.0 or prob <= 0.0:
         return 0.0
-    if not exact:
-        return n * prob
     if n < n_switch:
         return binomial(state, n, prob)
     x = n * prob
@@ -281,7 +279,7 @@ def _categorical(state, weights, total):
 @nb.njit
 def _simulate_one(
     i, pid, seed, plan, gp, mu, cxcl_mult, n_dx, clone0,
-    params, site_table, clone_table, switches, horizon, deterministic,
+    params, site_table, clone_table, switches, horizon,
     bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
     traj_slot, record_every, traj_cells, traj_env, traj_time,
     ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
@@ -289,7 +287,6 @@ def _simulate_one(
 ):
     state = np.empty(1, dtype=np.uint64)
     state[0] = stream_key(np.uint64(seed), np.uint64(pid), np.uint64(PURPOSE_DYNAMICS))
-    exact = not deterministic
     n_switch = params[_NSWITCH]
     gmax = params[_GMAX]
     d0 = params[_D0]
@@ -375,7 +372,7 @@ def _simulate_one(
             t = 0.0
             for c in range(N_CLONES):
                 x = n_dx * clone0[c]
-                n[0, c, 0] = poisson(state, x) if (exact and x < n_switch) else x
+                n[0, c, 0] = poisson(state, x) if x < n_switch else x
             for s in range(N_SITES):
                 tot = 0.0
                 for c in range(N_CLONES):
@@ -384,13 +381,13 @@ def _simulate_one(
             if surgery[plan] != 0:
                 for c in range(N_CLONES):
                     x = n[0, c, 0] * params[_RRES]
-                    n[0, c, 0] = poisson(state, x) if (exact and x < n_switch) else x
+                    n[0, c, 0] = poisson(state, x) if x < n_switch else x
             for s in range(1, N_SITES):
                 if dx_cells[i, s] >= site_table[s, SITE_DETECTION]:
                     _record_event(i, s, 0.0, n, myeloid, antiox, ev_time, ev_clone,
                                   ev_myeloid, ev_antiox)
                     if mortal and not math.isfinite(dead_at):
-                        dead_at = _draw_death(state, 0.0, n, s, params, clone_table, exact)
+                        dead_at = _draw_death(state, 0.0, n, s, params, clone_table)
             if traj_slot >= 0:
                 record_k = _record(traj_slot, record_k, 0.0, record_every, n, myeloid,
                                    antiox, ros, cxcl, traj_cells, traj_env, traj_time)
@@ -497,7 +494,7 @@ def _simulate_one(
             protect_a = 1.0 - params[_AMAX] * antiox[s] * chemo_rho if m3 else 1.0
             # proliferating: birth-death
             for c in range(N_CLONES):
-                p_cells = _whole_if_small(state, n[s, c, 0], exact, n_switch)
+                p_cells = _whole_if_small(state, n[s, c, 0], n_switch)
                 n[s, c, 0] = p_cells
                 if p_cells <= 0.0:
                     continue
@@ -508,14 +505,14 @@ def _simulate_one(
                 if chemo_hazard > 0.0:
                     kill = (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
                             * protect_m * protect_a)
-                small = exact and p_cells < n_switch
+                small = p_cells < n_switch
                 new = _birth_death(state, p_cells, b, d0 + kill, dt, small)
-                if exact and not small and new < n_switch:
+                if not small and new < n_switch:
                     new = _stochastic_round(state, new)
                 n[s, c, 0] = new
             # dormant: awaken or die
             for c in range(N_CLONES):
-                d_cells = _whole_if_small(state, n[s, c, 1], exact, n_switch)
+                d_cells = _whole_if_small(state, n[s, c, 1], n_switch)
                 n[s, c, 1] = d_cells
                 if d_cells <= 0.0:
                     continue
@@ -527,8 +524,8 @@ def _simulate_one(
                 total = wake + die
                 if total <= 0.0:
                     continue
-                gone = _leave(state, d_cells, 1.0 - math.exp(-total * dt), exact, n_switch)
-                woke = _leave(state, gone, wake / total, exact, n_switch)
+                gone = _leave(state, d_cells, 1.0 - math.exp(-total * dt), n_switch)
+                woke = _leave(state, gone, wake / total, n_switch)
                 n[s, c, 1] = d_cells - gone
                 n[s, c, 0] += woke
             # PR loss and regain (2.4)
@@ -546,10 +543,10 @@ def _simulate_one(
             p_loss = 1.0 - math.exp(-loss * dt)
             p_regain = 1.0 - math.exp(-regain * dt)
             for a in range(2):
-                pos = _whole_if_small(state, n[s, 0, a], exact, n_switch)
-                neg = _whole_if_small(state, n[s, 1, a], exact, n_switch)
-                to_neg = _leave(state, pos, p_loss, exact, n_switch)
-                to_pos = _leave(state, neg, p_regain, exact, n_switch)
+                pos = _whole_if_small(state, n[s, 0, a], n_switch)
+                neg = _whole_if_small(state, n[s, 1, a], n_switch)
+                to_neg = _leave(state, pos, p_loss, n_switch)
+                to_pos = _leave(state, neg, p_regain, n_switch)
                 n[s, 0, a] = pos - to_neg + to_pos
                 n[s, 1, a] = neg - to_pos + to_neg
 
@@ -581,46 +578,37 @@ def _simulate_one(
                 boost = 1.0 + params[_CM] * myeloid[src] if m2 else 1.0
                 rate = (mu * math.exp(params[_GAMMA] * math.log(n_p)) * (motile / n_p) * boost
                         * dest_total * dt)
-                if exact:
-                    if rate <= _CELL_BY_CELL_ARRIVALS:
-                        count = poisson(state, rate)
-                        total_arrived += count
-                        for _ in range(int(count)):
-                            c = _categorical(state, clone_w, motile)
-                            d = _categorical(state, dest_w, dest_total)
-                            q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
-                            if uniform(state) < q:
-                                arrivals[d, c, 1] += 1.0
-                            else:
-                                arrivals[d, c, 0] += 1.0
-                    else:
-                        # many arrivals (large metastases seeding): by Poisson thinning the
-                        # counts per clone, destination and activity are independent
-                        # Poissons; a destination compartment at or above n_switch gets
-                        # its expected count, as every large compartment does
-                        for c in range(N_CLONES):
-                            if clone_w[c] <= 0.0:
-                                continue
-                            for d in range(1, N_SITES):
-                                if dest_w[d] <= 0.0:
-                                    continue
-                                x = rate * clone_w[c] / motile * dest_w[d] / dest_total
-                                q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
-                                for a in range(2):
-                                    lam = x * (q if a == 1 else 1.0 - q)
-                                    if lam <= 0.0:
-                                        continue
-                                    k = lam if n[d, c, a] >= n_switch else poisson(state, lam)
-                                    arrivals[d, c, a] += k
-                                    total_arrived += k
+                if rate <= _CELL_BY_CELL_ARRIVALS:
+                    count = poisson(state, rate)
+                    total_arrived += count
+                    for _ in range(int(count)):
+                        c = _categorical(state, clone_w, motile)
+                        d = _categorical(state, dest_w, dest_total)
+                        q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                        if uniform(state) < q:
+                            arrivals[d, c, 1] += 1.0
+                        else:
+                            arrivals[d, c, 0] += 1.0
                 else:
-                    total_arrived += rate
+                    # many arrivals (large metastases seeding): by Poisson thinning the
+                    # counts per clone, destination and activity are independent
+                    # Poissons; a destination compartment at or above n_switch gets
+                    # its expected count, as every large compartment does
                     for c in range(N_CLONES):
+                        if clone_w[c] <= 0.0:
+                            continue
                         for d in range(1, N_SITES):
+                            if dest_w[d] <= 0.0:
+                                continue
                             x = rate * clone_w[c] / motile * dest_w[d] / dest_total
                             q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
-                            arrivals[d, c, 1] += x * q
-                            arrivals[d, c, 0] += x * (1.0 - q)
+                            for a in range(2):
+                                lam = x * (q if a == 1 else 1.0 - q)
+                                if lam <= 0.0:
+                                    continue
+                                k = lam if n[d, c, a] >= n_switch else poisson(state, lam)
+                                arrivals[d, c, a] += k
+                                total_arrived += k
             for s in range(1, N_SITES):
                 for c in range(N_CLONES):
                     for a in range(2):
@@ -648,7 +636,7 @@ def _simulate_one(
                     _record_event(i, s, when, n, myeloid, antiox, ev_time, ev_clone,
                                   ev_myeloid, ev_antiox)
                     if s > 0 and mortal and not math.isfinite(dead_at):
-                        dead_at = _draw_death(state, when, n, s, params, clone_table, exact)
+                        dead_at = _draw_death(state, when, n, s, params, clone_table)
             if traj_slot >= 0:
                 record_k = _record(traj_slot, record_k, t, record_every, n, myeloid, antiox,
                                    ros, cxcl, traj_cells, traj_env, traj_time)
@@ -676,7 +664,7 @@ def _record_event(i, s, when, n, myeloid, antiox, ev_time, ev_clone, ev_myeloid,
 
 
 @nb.njit
-def _draw_death(state, when, n, s, params, clone_table, exact):
+def _draw_death(state, when, n, s, params, clone_table):
     er_pos = 0.0
     tot = 0.0
     for c in range(N_CLONES):
@@ -685,8 +673,6 @@ def _draw_death(state, when, n, s, params, clone_table, exact):
         er_pos += x * clone_table[c, CLONE_ER_POSITIVE]
     median_months = params[_OS_ERPOS] if er_pos >= 0.5 * tot else params[_OS_ERNEG]
     median_days = median_months * DAYS_PER_MONTH
-    if not exact:
-        return when + median_days
     return when + median_days * (-math.log(uniform(state))) / math.log(2.0)
 
 
@@ -712,7 +698,7 @@ def _record(slot, k, t, every, n, myeloid, antiox, ros, cxcl, traj_cells, traj_e
 def simulate_patients(
     patient_ids, seed, plan_of_patient, gompertz_rate, dissemination_coef, cxcl_multiplier,
     diagnosis_cells, clone_fractions, params, site_table, clone_table, switches, horizon_days,
-    deterministic, bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
+    bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
     traj_slot, record_every, traj_cells, traj_env, traj_time,
     ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
     natural_history_days, arrived, natural_history_redraws,
@@ -722,7 +708,7 @@ def simulate_patients(
         _simulate_one(
             i, patient_ids[i], seed, plan_of_patient[i], gompertz_rate[i],
             dissemination_coef[i], cxcl_multiplier[i], diagnosis_cells[i], clone_fractions[i],
-            params, site_table, clone_table, switches, horizon_days, deterministic,
+            params, site_table, clone_table, switches, horizon_days,
             bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
             traj_slot[i], record_every, traj_cells, traj_env, traj_time,
             ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,

@@ -154,7 +154,7 @@ MAX_STEP_DAYS = 365.25
 """Longest step the integrator takes, whatever the error estimate says."""
 MAX_STEPS_PER_PATIENT = 1_000_000
 ERROR_EXPONENT = 0.25
-"""Step-size control: the error estimate scales as ``h**4`` (see :func:`_simulate_one`)."""
+"""Step-size control: the error estimate scales as ``h**4`` (module docstring)."""
 
 
 
@@ -550,7 +550,7 @@ def _simulate_one(
     ftmp = np.zeros(n_cols)
     rtmp = np.zeros(n_cols)
     work = np.zeros((9, n_cols))
-    co_full = np.zeros((6, n_cols))
+    co = np.zeros((6, n_cols))
     env = np.zeros((N_SITES, 4))
     no_drivers = np.zeros(N_DRIVERS)
     ptam = tam[plan]
@@ -624,8 +624,8 @@ def _simulate_one(
                 last = True
             # one exponential RK4 step; its error estimate compares the quadrature with
             # the end-of-step forcing N(y1) against the one with the stage's N(c)
-            _etd_coefficients(lam, h, co_full)
-            _etd_step(t, y, f0, lam, h, co_full, y1, work, pre, drivers, pat, params,
+            _etd_coefficients(lam, h, co)
+            _etd_step(t, y, f0, lam, h, co, y1, work, pre, drivers, pat, params,
                       site_table, clone_table, switches, ptam, pe_kind, pe_times, pe_levels,
                       pe_count, pe_removal, env)
             derivatives(t + h, y1, f_new, lam_next, pre, drivers, pat, params,
@@ -634,7 +634,7 @@ def _simulate_one(
             nc = work[8]
             err = 0.0
             for k in range(n_cols):
-                e = co_full[5, k] * (f_new[k] - lam[k] * y1[k] - nc[k])
+                e = co[5, k] * (f_new[k] - lam[k] * y1[k] - nc[k])
                 sc = atol + rtol * max(abs(y[k]), abs(y1[k]))
                 r = e / sc
                 err += r * r
@@ -733,15 +733,15 @@ def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis
 def simulate_patients(
     patient_ids, seed, plan_of_patient, gompertz_rate, dissemination_coef, cxcl_multiplier,
     diagnosis_cells, clone_fractions, params, site_table, clone_table, switches, horizon_days,
-    deterministic, bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
+    bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
     traj_slot, record_every, traj_cells, traj_env, traj_time,
     ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
     natural_history_days, arrived, natural_history_redraws,
 ):
     """Deterministic mode for a chunk: same arguments and outputs as the stochastic kernel.
 
-    ``seed`` and ``deterministic`` are accepted for a common signature and not used (no
-    random number is drawn); ``natural_history_redraws`` stays 0.
+    ``seed`` is accepted for the common signature and not used (no random number is
+    drawn); ``natural_history_redraws`` stays 0.
     """
     for i in nb.prange(patient_ids.shape[0]):
         pat = patient_vector(gompertz_rate[i], dissemination_coef[i], cxcl_multiplier[i],

@@ -269,7 +269,7 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
             pp.dissemination_coefficient[sl], pp.cxcl_multiplier[sl],
             pp.diagnosis_cells[sl], pp.clone_fractions[sl], arrays.params,
             arrays.site_table, arrays.clone_table, arrays.switches, horizon,
-            deterministic, compiled.boundaries, compiled.drivers, compiled.surgery,
+            compiled.boundaries, compiled.drivers, compiled.surgery,
             compiled.tamoxifen, compiled.exposure_kind, compiled.exposure_times,
             compiled.exposure_levels, compiled.exposure_count,
             compiled.exposure_removal_day, local_slot, every, traj_cells, traj_env,
