@@ -146,6 +146,68 @@ def test_m3_off_stiffness_does_not_matter():
     np.testing.assert_allclose(survival["lung"], survival["bone"], rtol=1e-4)
 
 
+# --- tamoxifen kill (docs/model.md item 8: a refinement of MODEL.md 2.1 and 2.3) -----------
+UNTREATED_YEAR = DORMANT.with_changes(
+    # no source after surgery and no PR switching: dormant cells change only by awakening
+    # and death, each clone on its own
+    parameters={"residual_fraction_after_surgery": 0.0, "pr_loss_baseline_per_day": 0.0,
+                "pr_regain_baseline_per_day": 0.0},
+    mechanisms={"metal_ros_pr": False},
+    cohort={"horizon_years": 1.0},
+)
+TAMOXIFEN_YEAR = UNTREATED_YEAR.with_changes(
+    treatment={"tamoxifen": {"start_day": 0.0, "duration_days": 3650.0, "adherence": 1.0}})
+
+
+def _cells_at(scenario: Scenario, day: float) -> pd.Series:
+    """Cells summed over patients and metastatic sites, by clone and activity, at ``day``."""
+    cohort = Cohort.sample(scenario.population, 100, seed=5)
+    traj = simulate(scenario, cohort, seed=5).trajectories
+    assert traj is not None
+    at = traj[(traj["site"] != "breast") & np.isclose(traj["time_days"], day)]
+    return at.groupby(["clone", "activity"], observed=True)["cells"].sum()
+
+
+def test_tamoxifen_kills_dormant_er_positive_cells_at_the_stated_hazard():
+    from tumorsim.model.parameters import PARAMETERS
+
+    k_dormant = 2e-3
+    spared = _cells_at(TAMOXIFEN_YEAR.with_changes(
+        parameters={"tamoxifen_dormant_kill_per_day": 0.0}), 360)
+    killed = _cells_at(TAMOXIFEN_YEAR.with_changes(
+        parameters={"tamoxifen_dormant_kill_per_day": k_dormant}), 360)
+    ratio = killed / spared
+    # E_tam(t) = e (1 - exp(-t / tau)), so the extra death over 360 days is
+    # k e (360 - tau (1 - exp(-360 / tau)))
+    tau = PARAMETERS["tamoxifen_ramp_days"].default
+    exposure_days = 360 - tau * (1 - np.exp(-360 / tau))
+    e_pos = TAMOXIFEN_YEAR.parameter("tamoxifen_effect_pr_pos")
+    e_neg = TAMOXIFEN_YEAR.parameter("tamoxifen_effect_pr_neg")
+    np.testing.assert_allclose(ratio[("ERpos_PRpos", "dormant")],
+                               np.exp(-k_dormant * e_pos * exposure_days), rtol=1e-3)
+    np.testing.assert_allclose(ratio[("ERpos_PRneg", "dormant")],
+                               np.exp(-k_dormant * e_neg * exposure_days), rtol=1e-3)
+    assert ratio[("ERneg", "dormant")] == pytest.approx(1.0, rel=1e-5)  # ER- cells untouched
+
+
+def test_tamoxifen_kill_lowers_proliferating_er_positive_cells_only_while_it_acts():
+    spared = _cells_at(TAMOXIFEN_YEAR.with_changes(
+        parameters={"tamoxifen_kill_per_day": 0.0}), 360)
+    killed = _cells_at(TAMOXIFEN_YEAR.with_changes(
+        parameters={"tamoxifen_kill_per_day": 0.02}), 360)
+    ratio = killed / spared
+    assert ratio[("ERpos_PRpos", "proliferating")] < 0.5, ratio
+    assert ratio[("ERpos_PRneg", "proliferating")] < 1.0, ratio
+    # dormant cells do not feel the proliferating kill (up to the adaptive steps'
+    # tolerance: the two runs take different steps)
+    assert ratio[("ERpos_PRpos", "dormant")] == pytest.approx(1.0, rel=1e-5)
+    # without tamoxifen, the kill parameters change nothing
+    untreated = UNTREATED_YEAR
+    changed = untreated.with_changes(parameters={"tamoxifen_kill_per_day": 0.05,
+                                                 "tamoxifen_dormant_kill_per_day": 0.01})
+    pd.testing.assert_series_equal(_cells_at(untreated, 360), _cells_at(changed, 360))
+
+
 # --- switched off, or not relevant: nothing changes ------------------------------------------
 BASE = Scenario(treatment={"chemotherapy": {"regimen": "AC_T"}, "tamoxifen": {}})
 

@@ -171,11 +171,14 @@ def test_treatments_appear_only_when_planned() -> None:
     tam = _one(rules, "tamoxifen effect").sentence
     assert "e_PRpos = 0.9" in tam and "at adherence 0.8 that is 0.72 and 0.4" in tam
     assert "for 730 days (2 years)" in _one(rules, "tamoxifen schedule").sentence
+    kill = _one(rules, "tamoxifen kill").sentence
+    assert "k_tam = 0.01/day (0.0072 per day in ER+/PR+ and 0.004 in ER+/PR−" in kill
+    assert "k_tam,D = 0.0008/day" in _one(rules, "tamoxifen holds dormancy").sentence
     regimen = _one(rules, "chemotherapy regimen").sentence
     assert "4 cycles of doxorubicin + cyclophosphamide every 21 days" in regimen
     assert "then 4 cycles of paclitaxel" in regimen and "(8 doses)" in regimen
-    kill = _one(rules, "kill by doxorubicin + cyclophosphamide").sentence
-    assert "kill hazard of 0.37/day" in kill
+    ac_kill = _one(rules, "kill by doxorubicin + cyclophosphamide").sentence
+    assert "kill hazard of 0.37/day" in ac_kill
     assert "I_CXCR2 = 0.7" in _one(rules, "cxcr2 inhibitor").sentence
     assert "I_CXCR2 = 0.7" in _one(rules, "CXCR2 blockade").sentence
     assert "from day 10" in _one(rules, "ros quencher").sentence

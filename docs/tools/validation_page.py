@@ -66,6 +66,15 @@ def render_claims(claims: list[dict], run: dict) -> str:
     return "\n".join(lines)
 
 
+def _objective_parts(record: dict) -> str:
+    """`` (GBSG2 a, claims b)`` at the fitted point, when the record splits the objective."""
+    best = min(record["evaluations"], key=lambda e: e["objective"])
+    if "objective_claims" not in best:
+        return ""
+    return (f" (GBSG2 {best['objective_gbsg2']:.4g}, claims K2 and K3 "
+            f"{best['objective_claims']:.4g})")
+
+
 def render(record: dict) -> str:
     held = record["held_out"]
     lines = [
@@ -77,7 +86,7 @@ def render(record: dict) -> str:
         f"tumorsim {record['version']}; seed {record['seed']}; {record['twins']} twins per "
         f"training patient; training fraction {record['train_fraction']:.4g}; "
         f"{len(record['evaluations'])} evaluations; training objective "
-        f"{record['objective']:.4g}.",
+        f"{record['objective']:.4g}{_objective_parts(record)}.",
         "",
         "| parameter | start (registry default) | fitted |",
         "|---|---:|---:|",

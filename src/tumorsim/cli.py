@@ -316,7 +316,11 @@ def _with_cohort_options(scenario: Scenario, **options: int | None) -> Scenario:
 
 
 def _simulation_progress(console: Console) -> Any:
-    """A rich progress bar: patients done / total, patients per second, elapsed, remaining."""
+    """A rich progress bar: items done / total, items per second, elapsed, remaining.
+
+    The items are patients unless the task says otherwise with a ``unit`` field
+    (``progress.add_task(..., unit="evaluations")``).
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -339,8 +343,10 @@ def _simulation_progress(console: Console) -> Any:
             # The mean rate: rich's windowed speed needs two updates, and a small run
             # may finish in one chunk.
             elapsed = task.elapsed
-            shown = f"{task.completed / elapsed:,.0f}" if elapsed and task.completed else "-"
-            return Text(f"{shown} patients/s", style="progress.data.speed")
+            rate = task.completed / elapsed if elapsed and task.completed else 0.0
+            shown = ("-" if rate <= 0 else f"{rate:,.0f}" if rate >= 10 else f"{rate:.2g}")
+            unit = task.fields.get("unit", "patients")
+            return Text(f"{shown} {unit}/s", style="progress.data.speed")
 
     return Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -839,7 +845,7 @@ def calibrate(
     err_console = Console(stderr=True)
     started = time.perf_counter()
     with _simulation_progress(err_console) as progress:
-        task = progress.add_task("calibrating", total=max_evaluations)
+        task = progress.add_task("calibrating", total=max_evaluations, unit="evaluations")
 
         def step(k: int, value: float, _: dict[str, float]) -> None:
             progress.update(task, completed=min(k, max_evaluations),
@@ -1035,7 +1041,7 @@ def demo(
     with _simulation_progress(err_console) as progress:
         tasks = {w.name: progress.add_task(w.name, total=686 * twins) for w in WHAT_IFS}
         if claims:
-            tasks[CLAIMS_TASK] = progress.add_task(CLAIMS_TASK, total=None)
+            tasks[CLAIMS_TASK] = progress.add_task(CLAIMS_TASK, total=None, unit="claims")
 
         def advance(name: str, done: int, total: int) -> None:
             progress.update(tasks[name], completed=done, total=total)

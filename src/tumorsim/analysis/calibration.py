@@ -16,7 +16,21 @@ parameter                              what in GBSG2 pins it
 ``clones.ERpos_PRneg.                  how much more PR- tumours relapse without
 motility_multiplier``                  tamoxifen: the PR gap of the no-horTh groups,
                                        and the continuous PR fmol gradient of risk
+``tamoxifen_kill_per_day``             how much of tamoxifen's benefit lasts after it
+                                       stops (EBCTCG: RR 0.53 in years 0-4, claim K2)
+``tamoxifen_dormant_kill_per_day``     the carry-over in years 5-9 (EBCTCG RR 0.68,
+                                       claim K2): relapses prevented, not deferred
+``awakening_rate_per_day``             how many relapses come late, after 5 years of
+                                       tamoxifen (Pan 2017, claim K3)
 =====================================  ==============================================
+
+GBSG2 alone (2 years of tamoxifen, about 5 years of follow-up) cannot tell a tamoxifen
+that defers relapses from one that prevents them, nor say how long dormant cells wait.
+So the objective also holds two claims of MODEL.md section 5, measured by the claims' own
+functions (:data:`CLAIM_TARGETS`): K2 (EBCTCG 2011, tamoxifen 5 years vs none, recurrence
+rate ratio by period) and K3 (Pan 2017, distant recurrence in years 5-20 after 5 years of
+endocrine therapy). Both are therefore calibration targets, not independent checks, and
+``docs/validation.md`` says so.
 
 A name ``clones.<clone>.<attribute>`` is a clone attribute (``[clones.<clone>]`` in a
 scenario file); every other name is a model parameter (``[parameters]``).
@@ -36,7 +50,9 @@ horTh) and censored at her own follow-up. The
 objective compares, per horTh x PR group, the twins' Kaplan-Meier RFS at 1, 3 and 5 years
 with the observed one, each difference divided by the observed standard error, plus the
 log hazard ratio of horTh in PR+ and in PR- women (Cox model on the twins) against the
-observed one, divided by its standard error. It is minimised with SciPy's Nelder-Mead in
+observed one, divided by its standard error; and for every check of the claims in
+:data:`CLAIM_TARGETS`, the simulated value against the published one, divided by the
+standard error its band implies (band width / 3.92). It is minimised with SciPy's Nelder-Mead in
 log (positive parameters) or logit (fractions) coordinates, starting from the registry
 defaults, with common random numbers: every evaluation uses the same seed, so the
 objective is a deterministic function of the parameters and a rerun with the same seed
@@ -93,7 +109,20 @@ CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
     CalibratedParameter("clones.ERpos_PRneg.motility_multiplier", "log",
                         "how much more PR- tumours relapse without tamoxifen: the PR gap of "
                         "the no-horTh groups and the PR fmol gradient of risk"),
+    CalibratedParameter("tamoxifen_kill_per_day", "log",
+                        "how much of tamoxifen's benefit lasts after it stops: EBCTCG RR "
+                        "0.53 in years 0-4 (claim K2)"),
+    CalibratedParameter("tamoxifen_dormant_kill_per_day", "log",
+                        "the carry-over benefit in years 5-9, EBCTCG RR 0.68 (claim K2): "
+                        "relapses prevented, not deferred"),
+    CalibratedParameter("awakening_rate_per_day", "log",
+                        "how many relapses come late, years 5-20 after 5 years of "
+                        "tamoxifen (Pan 2017, claim K3)"),
 )
+
+CLAIM_TARGETS: Final[dict[str, int]] = {"K2": 3000, "K3": 1500}
+"""Claims fitted jointly with GBSG2, with their size per evaluation (patients per arm for
+K2, women per stage group for K3; see :mod:`tumorsim.validation.clinical_claims`)."""
 
 
 def clone_attribute(name: str) -> tuple[str, str] | None:
@@ -258,6 +287,32 @@ def objective(simulated: FitStatistics, observed: FitStatistics) -> float:
     return float(np.sum(np.where(np.isnan(all_terms), MISSING_STATISTIC_PENALTY, all_terms)))
 
 
+def claim_objective(scenario: Scenario, *, seed: int) -> float:
+    """Sum of squared standardised differences over the checks of :data:`CLAIM_TARGETS`.
+
+    Each claim is measured by its own function at the size given there, with ``seed``
+    (common random numbers); a check's standard error is its band's width / 3.92 (the
+    band is the published 95 % CI, or a stated tolerance read as one).
+    """
+    from tumorsim.validation.claim import Z95, ClaimContext
+    from tumorsim.validation.registry import select_claims
+
+    total = 0.0
+    for claim in select_claims(list(CLAIM_TARGETS)):
+        estimates = claim.measure(ClaimContext(scenario=scenario, seed=seed,
+                                               patients=CLAIM_TARGETS[claim.id]))
+        for check in claim.checks:
+            band = check.band
+            if check.published is None or band.low is None or band.high is None:
+                raise RuntimeError(f"claim {claim.id} check {check.label!r} has no "
+                                   "two-sided band to fit to")
+            se = (band.high - band.low) / (2 * Z95)
+            value = estimates[check.label].value
+            total += (MISSING_STATISTIC_PENALTY if math.isnan(value)
+                      else ((value - check.published) / se) ** 2)
+    return total
+
+
 def _to_coordinates(values: Sequence[float]) -> np.ndarray:
     out = []
     for spec, v in zip(CALIBRATED_PARAMETERS, values, strict=True):
@@ -311,7 +366,8 @@ def calibrate(
     train_fraction: float = 2 / 3,
     on_evaluation: Callable[[int, float, dict[str, float]], None] | None = None,
 ) -> CalibrationResult:
-    """Fit :data:`CALIBRATED_PARAMETERS` to the training split of a GBSG2-like cohort.
+    """Fit :data:`CALIBRATED_PARAMETERS` to the training split of a GBSG2-like cohort and
+    to the claims of :data:`CLAIM_TARGETS`.
 
     Parameters
     ----------
@@ -349,10 +405,13 @@ def calibrate(
             return cache[key]
         params = _from_coordinates(x)
         scenario = base_scenario.with_changes(**scenario_changes(params))
-        value = objective(simulated_statistics(scenario, train, twins=twins, seed=seed),
+        gbsg2 = objective(simulated_statistics(scenario, train, twins=twins, seed=seed),
                           observed)
+        claims = claim_objective(scenario, seed=seed)
+        value = gbsg2 + claims
         cache[key] = value
-        records.append({**params, "objective": value})
+        records.append({**params, "objective": value, "objective_gbsg2": gbsg2,
+                        "objective_claims": claims})
         if on_evaluation is not None:
             on_evaluation(len(records), value, params)
         return value

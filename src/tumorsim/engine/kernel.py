@@ -88,6 +88,8 @@ _CM = _P["myeloid_colonisation_boost"]
 _AMAX = _P["antioxidant_chemo_protection"]
 _RRES = _P["residual_fraction_after_surgery"]
 _TAMRAMP = _P["tamoxifen_ramp_days"]
+_TAMKILL = _P["tamoxifen_kill_per_day"]
+_TAMKILL_D = _P["tamoxifen_dormant_kill_per_day"]
 _GREF = _P["chemo_reference_growth_per_day"]
 _NU = _P["chemo_growth_exponent"]
 _KAPPAD = _P["dormant_chemo_factor"]
@@ -501,10 +503,10 @@ def _simulate_one(
                 g_c = g_eff * clone_table[c, CLONE_GROWTH]
                 e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
                 b = g_c * (1.0 - e_tam) + d0
-                kill = 0.0
+                kill = params[_TAMKILL] * e_tam
                 if chemo_hazard > 0.0:
-                    kill = (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
-                            * protect_m * protect_a)
+                    kill += (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
+                             * protect_m * protect_a)
                 small = p_cells < n_switch
                 new = _birth_death(state, p_cells, b, d0 + kill, dt, small)
                 if not small and new < n_switch:
@@ -520,6 +522,7 @@ def _simulate_one(
                 wake = (params[_W0] * (1.0 - params[_ATAM] * e_tam)
                         * (1.0 - params[_AINH] * i_drp1 * i_nrf2))
                 die = (params[_DELTA0] * (1.0 - params[_AAO] * antiox[s])
+                       + params[_TAMKILL_D] * e_tam
                        + chemo_hazard * params[_KAPPAD] * protect_a)
                 total = wake + die
                 if total <= 0.0:

@@ -79,6 +79,8 @@ from tumorsim.engine.kernel import (
     _RQ,
     _RRES,
     _SMAX,
+    _TAMKILL,
+    _TAMKILL_D,
     _TAMRAMP,
     _TAUM,
     _TNF,
@@ -295,14 +297,15 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
             switch_out = loss if c == 0 else (regain if c == 1 else 0.0)
             g_c = g_eff * clone_table[c, CLONE_GROWTH]
             e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
-            kill = 0.0
+            kill = params[_TAMKILL] * e_tam
             if chemo_hazard > 0.0 and g_c > 0.0:
-                kill = (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
-                        * protect_m * protect_a)
+                kill += (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
+                         * protect_m * protect_a)
             rates[ip] = g_c * (1.0 - e_tam) - kill - switch_out
             wake = (params[_W0] * (1.0 - params[_ATAM] * e_tam)
                     * (1.0 - params[_AINH] * i_drp1 * i_nrf2))
             die = (params[_DELTA0] * (1.0 - params[_AAO] * antiox)
+                   + params[_TAMKILL_D] * e_tam
                    + chemo_hazard * params[_KAPPAD] * protect_a)
             rates[idm] = -(wake + die) - switch_out
             dydt[ip] += rates[ip] * y[ip] + wake * y[idm]

@@ -352,14 +352,16 @@ class _Builder:
                 d_id = cell_id(site, clone, "dormant")
                 g_c = f"growth_rate_{site} * growth_{clone}"
                 e_tam = f"tamoxifen_effect_{clone} * tamoxifen_level"
-                kill = (f"piecewise(chemo_hazard_now * ({g_c} / chemo_reference_growth_per_day)"
+                kill = (f"tamoxifen_kill_per_day * {e_tam} + "
+                        f"piecewise(chemo_hazard_now * ({g_c} / chemo_reference_growth_per_day)"
                         f"^chemo_growth_exponent * {protect_m} * {protect_a}, "
                         f"chemo_hazard_now > 0 && {g_c} > 0, 0)")
                 self.assign(f"kill_{site}_{clone}_per_day", kill)
                 wake = (f"awakening_rate_per_day * (1 - tamoxifen_dormancy_hold * {e_tam}) * "
                         f"(1 - inhibitor_awakening_block * drp1_inhibition * nrf2_inhibition)")
                 die = (f"dormant_death_rate_per_day * (1 - antioxidant_dormant_protection * "
-                       f"antioxidant_{site}) + chemo_hazard_now * dormant_chemo_factor * "
+                       f"antioxidant_{site}) + tamoxifen_dormant_kill_per_day * {e_tam} + "
+                       f"chemo_hazard_now * dormant_chemo_factor * "
                        f"{protect_a}")
                 self.assign(f"awakening_{site}_{clone}_per_day", wake)
                 self.assign(f"dormant_death_{site}_{clone}_per_day", die)

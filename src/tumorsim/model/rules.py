@@ -409,8 +409,10 @@ def _dormancy(s: Scenario) -> list[Rule]:
         _rule(
             s, "dormancy", "tamoxifen holds dormancy",
             "In ER+ dormant cells, tamoxifen lowers awakening by the factor "
-            f"(1 − a_tam · E_tam) with {_q(s, 'tamoxifen_dormancy_hold')}.",
-            ["tamoxifen_dormancy_hold"],
+            f"(1 − a_tam · E_tam) with {_q(s, 'tamoxifen_dormancy_hold')}, and adds a death "
+            f"hazard k_tam,D · E_tam with {_q(s, 'tamoxifen_dormant_kill_per_day')}, so the "
+            "occult reservoir shrinks while it acts.",
+            ["tamoxifen_dormancy_hold", "tamoxifen_dormant_kill_per_day"],
             "EBCTCG 2011 (carry-over benefit after tamoxifen stops)",
         ),
         _rule(
@@ -680,6 +682,18 @@ def _treatments(s: Scenario) -> list[Rule]:
             f"{_g(e_neg * tam.adherence)}.",
             ["tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg", "treatment.tamoxifen.adherence"],
             "EBCTCG 2011 (recurrence RR 0.53); Nordenskjöld 2016 (0.43 PR+, 0.87 PR−)",
+        ))
+        k_tam = s.parameter("tamoxifen_kill_per_day")
+        rules.append(_rule(
+            s, "treatment", "tamoxifen kill",
+            "Tamoxifen adds a death hazard k_tam · E_tam to proliferating ER+ cells, with "
+            f"{_q(s, 'tamoxifen_kill_per_day')}"
+            + (f" ({_g(k_tam * e_pos * tam.adherence)} per day in ER+/PR+ and "
+               f"{_g(k_tam * e_neg * tam.adherence)} in ER+/PR− cells at this adherence), so "
+               "occult lesions shrink while it acts and the benefit outlasts it."
+               if k_tam > 0 else ": tamoxifen only slows growth here."),
+            ["tamoxifen_kill_per_day", "tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg"],
+            "EBCTCG 2011 (carry-over: recurrence RR 0.68 in years 5-9)",
         ))
         rules.append(_rule(
             s, "treatment", "tamoxifen schedule",
