@@ -8,6 +8,7 @@ import pandas as pd
 from tumorsim import Scenario
 from tumorsim.analysis.calibration import (
     CALIBRATED_PARAMETERS,
+    CLAIM_PARAMETERS,
     calibrate,
     calibrated_value,
     group_labels,
@@ -51,11 +52,37 @@ def _small_gbsg2() -> Cohort:
     return Cohort(GBSG2.covariates.iloc[:400].reset_index(drop=True))
 
 
+# the claims fitted alongside GBSG2, at sizes small enough for a test
+SMALL_CLAIMS = {"K2": 150, "K3": 60}
+
+
+def test_claim_objective_penalises_a_tamoxifen_without_lasting_benefit():
+    from tumorsim.analysis.calibration import CLAIM_TARGETS, claim_objective
+    from tumorsim.demo import calibrated_scenario
+
+    assert set(CLAIM_TARGETS) == {"K2", "K3"}
+    sizes = {"K2": 1500}  # EBCTCG's rate ratios by period
+    deferring = calibrated_scenario()  # the packaged fit: tamoxifen kills nothing
+    assert deferring.parameter("tamoxifen_kill_per_day") == 0.0
+    lasting = deferring.with_changes(parameters={"tamoxifen_kill_per_day": 0.005,
+                                                 "tamoxifen_dormant_kill_per_day": 7e-4})
+    assert 0 < claim_objective(lasting, seed=3, sizes=sizes) < claim_objective(
+        deferring, seed=3, sizes=sizes)
+    # common random numbers: the objective is a deterministic function of the parameters
+    assert (claim_objective(lasting, seed=3, sizes=sizes)
+            == claim_objective(lasting, seed=3, sizes=sizes))
+
+
 def test_calibration_rerun_with_the_same_seed_gives_the_same_parameters():
     base = Scenario(cohort={"horizon_years": 6})
-    a = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7)
-    b = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7)
+    a = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7,
+                  claim_sizes=SMALL_CLAIMS)
+    b = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7,
+                  claim_sizes=SMALL_CLAIMS)
     assert a.parameters == b.parameters
+    # a joint fit adds the claims' parameters
+    assert list(a.parameters) == [p.name for p in CALIBRATED_PARAMETERS + CLAIM_PARAMETERS]
+    assert a.claim_sizes == SMALL_CLAIMS
     pd.testing.assert_frame_equal(a.evaluations, b.evaluations)
     assert len(a.evaluations) >= 6
     # the search moved away from the start and kept the best point it saw
@@ -66,6 +93,7 @@ def test_calibration_rerun_with_the_same_seed_gives_the_same_parameters():
 def test_parameter_file_loads_as_a_scenario(tmp_path):
     base = Scenario(cohort={"horizon_years": 6})
     result = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=2)
+    assert list(result.parameters) == [p.name for p in CALIBRATED_PARAMETERS]
     path = write_parameter_file(result, tmp_path / "calibrated.toml", command="test", version="x")
     scenario = load_scenario(path)
     for spec in CALIBRATED_PARAMETERS:

@@ -171,9 +171,12 @@ def test_treatments_appear_only_when_planned() -> None:
     tam = _one(rules, "tamoxifen effect").sentence
     assert "e_PRpos = 0.9" in tam and "at adherence 0.8 that is 0.72 and 0.4" in tam
     assert "for 730 days (2 years)" in _one(rules, "tamoxifen schedule").sentence
-    kill = _one(rules, "tamoxifen kill").sentence
+    assert "tamoxifen only slows growth here" in _one(rules, "tamoxifen kill").sentence
+    killing = rules_for(_full().with_changes(parameters={
+        "tamoxifen_kill_per_day": 0.01, "tamoxifen_dormant_kill_per_day": 8e-4}))
+    kill = _one(killing, "tamoxifen kill").sentence
     assert "k_tam = 0.01/day (0.0072 per day in ER+/PR+ and 0.004 in ER+/PR−" in kill
-    assert "k_tam,D = 0.0008/day" in _one(rules, "tamoxifen holds dormancy").sentence
+    assert "k_tam,D = 0.0008/day" in _one(killing, "tamoxifen holds dormancy").sentence
     regimen = _one(rules, "chemotherapy regimen").sentence
     assert "4 cycles of doxorubicin + cyclophosphamide every 21 days" in regimen
     assert "then 4 cycles of paclitaxel" in regimen and "(8 doses)" in regimen

@@ -817,8 +817,15 @@ def calibrate(
     held_out_twins: Annotated[
         int, typer.Option("--held-out-twins", help="Twins per held-out patient.")
     ] = 100,
+    claims: Annotated[
+        str | None,
+        typer.Option("--claims", help="Claims to fit jointly with GBSG2 (K2, K3 or K2,K3); "
+                     "they add the tamoxifen kill hazards and the awakening rate to the fit.",
+                     show_default=False),
+    ] = None,
 ) -> None:
-    """Fit the calibrated parameters to GBSG2's training split; report the held-out fit.
+    """Fit the calibrated parameters to GBSG2's training split (and, with --claims, to the
+    tamoxifen claims K2 and K3); report the held-out fit.
 
     Nelder-Mead with common random numbers (see tumorsim.analysis.calibration): the same
     command with the same seed writes the same parameters.
@@ -826,12 +833,13 @@ def calibrate(
     import json
 
     from tumorsim import __version__
-    from tumorsim.analysis.calibration import calibrate as fit
     from tumorsim.analysis.calibration import (
+        CLAIM_TARGETS,
         held_out_fit,
         scenario_changes,
         write_parameter_file,
     )
+    from tumorsim.analysis.calibration import calibrate as fit
     from tumorsim.cohort.data import load_gbsg2
 
     _check_at_least("--twins", twins, 1)
@@ -839,6 +847,12 @@ def calibrate(
     _check_at_least("--held-out-twins", held_out_twins, 1)
     if not 0.1 <= train_fraction <= 0.9:
         raise TumorsimError(f"--train-fraction = {train_fraction}: must be in [0.1, 0.9]")
+    fitted_claims = [c.strip().upper() for c in (claims or "").split(",") if c.strip()]
+    unknown = sorted(set(fitted_claims) - set(CLAIM_TARGETS))
+    if unknown or (claims is not None and not fitted_claims):
+        raise TumorsimError(f"--claims = {claims!r}: allowed are {', '.join(CLAIM_TARGETS)} "
+                            "or both, comma-separated")
+    claim_sizes = {c: CLAIM_TARGETS[c] for c in CLAIM_TARGETS if c in fitted_claims}
     base = _load_scenario(scenario)
     base = base.with_changes(cohort={"horizon_years": max(base.cohort.horizon_years, 10.0)})
     cohort = load_gbsg2()
@@ -852,7 +866,8 @@ def calibrate(
                             description=f"calibrating (objective {value:.3g})")
 
         result = fit(base, cohort, seed=seed, twins=twins, max_evaluations=max_evaluations,
-                     train_fraction=train_fraction, on_evaluation=step)
+                     train_fraction=train_fraction, on_evaluation=step,
+                     claim_sizes=claim_sizes)
     calibrated = base.with_changes(**scenario_changes(result.parameters))
     held = held_out_fit(calibrated, cohort, seed=seed, twins=held_out_twins,
                         train_fraction=train_fraction)
@@ -861,6 +876,7 @@ def calibrate(
     command = (f"tumorsim calibrate --out {out} --seed {seed} --twins {twins} "
                f"--max-evaluations {max_evaluations} --train-fraction {train_fraction!r} "
                f"--held-out-twins {held_out_twins}"
+               + (f" --claims {','.join(claim_sizes)}" if claim_sizes else "")
                + (f" --scenario {scenario}" if scenario is not None else ""))
     path = write_parameter_file(result, out, command=command, version=__version__)
     record = {
@@ -871,6 +887,7 @@ def calibrate(
         "train_fraction": train_fraction,
         "parameters": result.parameters,
         "start": result.start,
+        "claims": result.claim_sizes,
         "objective": result.objective,
         "evaluations": result.evaluations.to_dict(orient="records"),
         "held_out": {

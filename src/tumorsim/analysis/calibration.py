@@ -1,9 +1,10 @@
-"""Calibration of the model's C parameters to GBSG2 (MODEL.md section 5, target K1).
+"""Calibration of the model's C parameters to GBSG2 (MODEL.md section 5, target K1), alone or
+jointly with the tamoxifen claims K2 and K3.
 
 What is fitted, and why
 -----------------------
 =====================================  ==============================================
-parameter                              what in GBSG2 pins it
+parameter                              what pins it
 =====================================  ==============================================
 ``metastasis_growth_multiplier``       *when* relapses happen: half of GBSG2's RFS
                                        events fall within 5 years
@@ -16,6 +17,17 @@ parameter                              what in GBSG2 pins it
 ``clones.ERpos_PRneg.                  how much more PR- tumours relapse without
 motility_multiplier``                  tamoxifen: the PR gap of the no-horTh groups,
                                        and the continuous PR fmol gradient of risk
+=====================================  ==============================================
+
+GBSG2 alone (2 years of tamoxifen, about 5 years of follow-up) cannot tell a tamoxifen
+that defers relapses from one that prevents them, nor say how long dormant cells wait.
+``claim_sizes`` (``tumorsim calibrate --claims K2,K3``) adds claims of MODEL.md section 5
+to the objective, measured by the claims' own functions at the sizes of
+:data:`CLAIM_TARGETS` (K2: EBCTCG 2011, tamoxifen 5 years vs none, recurrence rate ratio
+by period; K3: Pan 2017, distant recurrence in years 5-20 after 5 years of endocrine
+therapy), and fits three more parameters (:data:`CLAIM_PARAMETERS`):
+
+=====================================  ==============================================
 ``tamoxifen_kill_per_day``             how much of tamoxifen's benefit lasts after it
                                        stops (EBCTCG: RR 0.53 in years 0-4, claim K2)
 ``tamoxifen_dormant_kill_per_day``     the carry-over in years 5-9 (EBCTCG RR 0.68,
@@ -24,13 +36,9 @@ motility_multiplier``                  tamoxifen: the PR gap of the no-horTh gro
                                        tamoxifen (Pan 2017, claim K3)
 =====================================  ==============================================
 
-GBSG2 alone (2 years of tamoxifen, about 5 years of follow-up) cannot tell a tamoxifen
-that defers relapses from one that prevents them, nor say how long dormant cells wait.
-So the objective also holds two claims of MODEL.md section 5, measured by the claims' own
-functions (:data:`CLAIM_TARGETS`): K2 (EBCTCG 2011, tamoxifen 5 years vs none, recurrence
-rate ratio by period) and K3 (Pan 2017, distant recurrence in years 5-20 after 5 years of
-endocrine therapy). Both are therefore calibration targets, not independent checks, and
-``docs/validation.md`` says so.
+Those claims are then calibration targets, not independent checks. The packaged
+calibration is the GBSG2-only fit; ``docs/validation.md`` says what the joint fit gave and
+why it is not the default.
 
 A name ``clones.<clone>.<attribute>`` is a clone attribute (``[clones.<clone>]`` in a
 scenario file); every other name is a model parameter (``[parameters]``).
@@ -38,8 +46,8 @@ scenario file); every other name is a model parameter (``[parameters]``).
 Every twin is conditioned on no detectable distant metastasis at diagnosis (GBSG2 women
 had none; see ``run_twin``). The other C parameters either act only through a mechanism
 GBSG2 does not exercise
-(metals, CXCR2 inhibition, DRP1/NRF2 inhibition) or are not identifiable from RFS alone
-given the seven above; they keep their stated defaults.
+(metals, CXCR2 inhibition, DRP1/NRF2 inhibition) or are not identifiable from these
+targets given the ones above; they keep their stated defaults.
 
 How
 ---
@@ -50,20 +58,20 @@ horTh) and censored at her own follow-up. The
 objective compares, per horTh x PR group, the twins' Kaplan-Meier RFS at 1, 3 and 5 years
 with the observed one, each difference divided by the observed standard error, plus the
 log hazard ratio of horTh in PR+ and in PR- women (Cox model on the twins) against the
-observed one, divided by its standard error; and for every check of the claims in
-:data:`CLAIM_TARGETS`, the simulated value against the published one, divided by the
-standard error its band implies (band width / 3.92). It is minimised with SciPy's Nelder-Mead in
+observed one, divided by its standard error; in a joint fit, for every check of the
+added claims, the simulated value against the published one, divided by the standard
+error its band implies (band width / 3.92). It is minimised with SciPy's Nelder-Mead in
 log (positive parameters) or logit (fractions) coordinates, starting from the registry
-defaults, with common random numbers: every evaluation uses the same seed, so the
-objective is a deterministic function of the parameters and a rerun with the same seed
-gives the same parameters.
+defaults (or a parameter's stated start), with common random numbers: every evaluation
+uses the same seed, so the objective is a deterministic function of the parameters and a
+rerun with the same seed gives the same parameters.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -90,6 +98,7 @@ class CalibratedParameter:
     name: str
     scale: str  # "log" or "logit"
     reason: str
+    start: float | None = None  # None: the registry default
 
 
 CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
@@ -109,20 +118,25 @@ CALIBRATED_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
     CalibratedParameter("clones.ERpos_PRneg.motility_multiplier", "log",
                         "how much more PR- tumours relapse without tamoxifen: the PR gap of "
                         "the no-horTh groups and the PR fmol gradient of risk"),
+)
+
+CLAIM_PARAMETERS: Final[tuple[CalibratedParameter, ...]] = (
+    # the kill hazards are 0 in the registry (off); a log-scaled fit starts them here
     CalibratedParameter("tamoxifen_kill_per_day", "log",
                         "how much of tamoxifen's benefit lasts after it stops: EBCTCG RR "
-                        "0.53 in years 0-4 (claim K2)"),
+                        "0.53 in years 0-4 (claim K2)", start=0.01),
     CalibratedParameter("tamoxifen_dormant_kill_per_day", "log",
                         "the carry-over benefit in years 5-9, EBCTCG RR 0.68 (claim K2): "
-                        "relapses prevented, not deferred"),
+                        "relapses prevented, not deferred", start=8e-4),
     CalibratedParameter("awakening_rate_per_day", "log",
                         "how many relapses come late, years 5-20 after 5 years of "
                         "tamoxifen (Pan 2017, claim K3)"),
 )
+"""Parameters added to :data:`CALIBRATED_PARAMETERS` in a joint fit with claims."""
 
 CLAIM_TARGETS: Final[dict[str, int]] = {"K2": 3000, "K3": 1500}
-"""Claims fitted jointly with GBSG2, with their size per evaluation (patients per arm for
-K2, women per stage group for K3; see :mod:`tumorsim.validation.clinical_claims`)."""
+"""Claims a joint fit may add to GBSG2, with their size per evaluation (patients per arm
+for K2, women per stage group for K3; see :mod:`tumorsim.validation.clinical_claims`)."""
 
 
 def clone_attribute(name: str) -> tuple[str, str] | None:
@@ -287,10 +301,12 @@ def objective(simulated: FitStatistics, observed: FitStatistics) -> float:
     return float(np.sum(np.where(np.isnan(all_terms), MISSING_STATISTIC_PENALTY, all_terms)))
 
 
-def claim_objective(scenario: Scenario, *, seed: int) -> float:
-    """Sum of squared standardised differences over the checks of :data:`CLAIM_TARGETS`.
+def claim_objective(scenario: Scenario, *, seed: int,
+                    sizes: Mapping[str, int] = CLAIM_TARGETS) -> float:
+    """Sum of squared standardised differences over the checks of the claims in ``sizes``.
 
-    Each claim is measured by its own function at the size given there, with ``seed``
+    Each claim is measured by its own function at its size in ``sizes`` (by default
+    :data:`CLAIM_TARGETS`), with ``seed``
     (common random numbers); a check's standard error is its band's width / 3.92 (the
     band is the published 95 % CI, or a stated tolerance read as one).
     """
@@ -298,9 +314,9 @@ def claim_objective(scenario: Scenario, *, seed: int) -> float:
     from tumorsim.validation.registry import select_claims
 
     total = 0.0
-    for claim in select_claims(list(CLAIM_TARGETS)):
+    for claim in select_claims(list(sizes)):
         estimates = claim.measure(ClaimContext(scenario=scenario, seed=seed,
-                                               patients=CLAIM_TARGETS[claim.id]))
+                                               patients=sizes[claim.id]))
         for check in claim.checks:
             band = check.band
             if check.published is None or band.low is None or band.high is None:
@@ -313,16 +329,18 @@ def claim_objective(scenario: Scenario, *, seed: int) -> float:
     return total
 
 
-def _to_coordinates(values: Sequence[float]) -> np.ndarray:
+def _to_coordinates(specs: Sequence[CalibratedParameter], values: Sequence[float]
+                    ) -> np.ndarray:
     out = []
-    for spec, v in zip(CALIBRATED_PARAMETERS, values, strict=True):
+    for spec, v in zip(specs, values, strict=True):
         out.append(math.log(v) if spec.scale == "log" else math.log(v / (1.0 - v)))
     return np.array(out)
 
 
-def _from_coordinates(x: np.ndarray) -> dict[str, float]:
+def _from_coordinates(specs: Sequence[CalibratedParameter], x: np.ndarray
+                      ) -> dict[str, float]:
     out = {}
-    for spec, xi in zip(CALIBRATED_PARAMETERS, x, strict=True):
+    for spec, xi in zip(specs, x, strict=True):
         value = math.exp(xi) if spec.scale == "log" else 1.0 / (1.0 + math.exp(-xi))
         _, low, high = registry_entry(spec.name)
         out[spec.name] = float(min(max(value, low), high))
@@ -336,13 +354,18 @@ class CalibrationResult:
     Attributes
     ----------
     parameters : dict
-        Fitted value of each of :data:`CALIBRATED_PARAMETERS`.
+        Fitted value of each of :data:`CALIBRATED_PARAMETERS` (and of
+        :data:`CLAIM_PARAMETERS` in a joint fit).
     objective : float
         Objective at the fitted values (training split).
     evaluations : pandas.DataFrame
         Every evaluation: its parameters and objective, in order.
     seed, twins, train_fraction : int, int, float
     training_patients, held_out_patients : int
+    start : dict
+        Starting value of each fitted parameter.
+    claim_sizes : dict
+        Claims fitted alongside GBSG2 and their sizes (empty: GBSG2 only).
     """
 
     parameters: dict[str, float]
@@ -354,6 +377,7 @@ class CalibrationResult:
     training_patients: int
     held_out_patients: int
     start: dict[str, float] = field(default_factory=dict)
+    claim_sizes: dict[str, int] = field(default_factory=dict)
 
 
 def calibrate(
@@ -365,6 +389,7 @@ def calibrate(
     max_evaluations: int = 60,
     train_fraction: float = 2 / 3,
     on_evaluation: Callable[[int, float, dict[str, float]], None] | None = None,
+    claim_sizes: Mapping[str, int] | None = None,
 ) -> CalibrationResult:
     """Fit :data:`CALIBRATED_PARAMETERS` to the training split of a GBSG2-like cohort and
     to the claims of :data:`CLAIM_TARGETS`.
@@ -386,6 +411,10 @@ def calibrate(
     train_fraction : float, default 2/3
     on_evaluation : callable, optional
         Called as ``on_evaluation(k, objective, parameters)`` after each evaluation.
+    claim_sizes : mapping, optional
+        Claims fitted alongside GBSG2 and their sizes per evaluation (e.g.
+        :data:`CLAIM_TARGETS`); they add :data:`CLAIM_PARAMETERS` to the fit. None or
+        empty: GBSG2 only.
 
     Returns
     -------
@@ -395,7 +424,10 @@ def calibrate(
 
     train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
     observed = observed_statistics(train)
-    start = {p.name: registry_entry(p.name)[0] for p in CALIBRATED_PARAMETERS}
+    claim_sizes = dict(claim_sizes or {})
+    specs = CALIBRATED_PARAMETERS + (CLAIM_PARAMETERS if claim_sizes else ())
+    start = {p.name: registry_entry(p.name)[0] if p.start is None else p.start
+             for p in specs}
     records: list[dict[str, float]] = []
     cache: dict[tuple[float, ...], float] = {}
 
@@ -403,27 +435,30 @@ def calibrate(
         key = tuple(np.round(x, 12))
         if key in cache:
             return cache[key]
-        params = _from_coordinates(x)
+        params = _from_coordinates(specs, x)
         scenario = base_scenario.with_changes(**scenario_changes(params))
-        gbsg2 = objective(simulated_statistics(scenario, train, twins=twins, seed=seed),
+        value = objective(simulated_statistics(scenario, train, twins=twins, seed=seed),
                           observed)
-        claims = claim_objective(scenario, seed=seed)
-        value = gbsg2 + claims
+        record = {**params, "objective": value}
+        if claim_sizes:
+            claims = claim_objective(scenario, seed=seed, sizes=claim_sizes)
+            record.update(objective=value + claims, objective_gbsg2=value,
+                          objective_claims=claims)
+            value += claims
         cache[key] = value
-        records.append({**params, "objective": value, "objective_gbsg2": gbsg2,
-                        "objective_claims": claims})
+        records.append(record)
         if on_evaluation is not None:
             on_evaluation(len(records), value, params)
         return value
 
-    x0 = _to_coordinates([start[p.name] for p in CALIBRATED_PARAMETERS])
+    x0 = _to_coordinates(specs, [start[p.name] for p in specs])
     # a simplex of half a unit in every coordinate (x1.65 for log-scaled parameters)
     simplex = np.vstack([x0] + [x0 + 0.5 * np.eye(x0.size)[i] for i in range(x0.size)])
     result = minimize(f, x0, method="Nelder-Mead",
                       options={"maxfev": max_evaluations, "initial_simplex": simplex,
                                "xatol": 0.02, "fatol": 0.01})
     best = min(records, key=lambda r: r["objective"])
-    parameters = {p.name: best[p.name] for p in CALIBRATED_PARAMETERS}
+    parameters = {p.name: best[p.name] for p in specs}
     del result
     return CalibrationResult(
         parameters=parameters,
@@ -435,6 +470,7 @@ def calibrate(
         training_patients=len(train),
         held_out_patients=len(held_out),
         start=start,
+        claim_sizes=claim_sizes,
     )
 
 
@@ -451,7 +487,9 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
 
     path = Path(path)
     lines = [
-        "# Parameters calibrated to the GBSG2 training split (tumorsim.analysis.calibration).",
+        "# Parameters calibrated to the GBSG2 training split"
+        + (f" and the claims {', '.join(result.claim_sizes)}" if result.claim_sizes else "")
+        + " (tumorsim.analysis.calibration).",
         f"# Produced by: {command}",
         f"# tumorsim {version}; seed {result.seed}; {result.twins} twins per patient; "
         f"{result.training_patients} training / {result.held_out_patients} held-out patients;",
@@ -465,7 +503,9 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
         "[parameters]",
     ]
     clone_lines: dict[str, list[str]] = {}
-    for spec in CALIBRATED_PARAMETERS:
+    for spec in CALIBRATED_PARAMETERS + CLAIM_PARAMETERS:
+        if spec.name not in result.parameters:
+            continue
         value = result.parameters[spec.name]
         if (target := clone_attribute(spec.name)) is not None:
             clone, attribute = target

@@ -222,15 +222,17 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("tamoxifen_effect_pr_neg", 0.5, "1", 0.0, 1.0, "C",
        "smaller in ER+/PR- cells; PR- recurrence RR 0.53-0.87 is contested "
        "(EBCTCG 2011 vs Stockholm trial)", "e_PRneg", "treatment"),
-    _p("tamoxifen_kill_per_day", 0.01, "1/day", 0.0, 0.1, "C",
+    _p("tamoxifen_kill_per_day", 0.0, "1/day", 0.0, 0.1, "C",
        "death hazard of proliferating ER+ cells at full tamoxifen effect (x E_tam): "
-       "tamoxifen induces apoptosis in ER+ cells, so occult lesions shrink while it acts "
-       "and the benefit lasts after it stops (EBCTCG 2011 carry-over, RR 0.68 in years 5-9)",
+       "tamoxifen induces apoptosis in ER+ cells, so the benefit can outlast it (EBCTCG 2011 "
+       "carry-over); 0 by default: GBSG2 cannot identify it, and the joint fit with K2 and "
+       "K3 (tumorsim calibrate --claims K2,K3) does not keep K1 (docs/validation.md)",
        "k_tam", "treatment"),
-    _p("tamoxifen_dormant_kill_per_day", 8e-4, "1/day", 0.0, 0.1, "C",
+    _p("tamoxifen_dormant_kill_per_day", 0.0, "1/day", 0.0, 0.1, "C",
        "death hazard of dormant ER+ cells at full tamoxifen effect (x E_tam): the occult "
-       "reservoir shrinks while tamoxifen acts, so relapses are not only deferred (EBCTCG "
-       "2011 carry-over, RR 0.68 in years 5-9)", "k_tam,D", "treatment"),
+       "reservoir shrinks while tamoxifen acts, so relapses are prevented, not deferred "
+       "(EBCTCG 2011: RR 0.68 in years 5-9); 0 by default, as tamoxifen_kill_per_day",
+       "k_tam,D", "treatment"),
     _p("tamoxifen_ramp_days", 28.0, "day", 0.0, 365.0, "C",
        "tamoxifen reaches steady state over weeks (half-life 5-7 days)", "tau_tam",
        "treatment"),
