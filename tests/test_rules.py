@@ -172,6 +172,7 @@ def test_treatments_appear_only_when_planned() -> None:
     assert "e_PRpos = 0.9" in tam and "at adherence 0.8 that is 0.72 and 0.4" in tam
     assert "for 730 days (2 years)" in _one(rules, "tamoxifen schedule").sentence
     assert "tamoxifen only slows growth here" in _one(rules, "tamoxifen kill").sentence
+    assert "kills none of the cells it holds" in _one(rules, "tamoxifen holds dormancy").sentence
     killing = rules_for(_full().with_changes(parameters={
         "tamoxifen_kill_per_day": 0.01, "tamoxifen_dormant_kill_per_day": 8e-4}))
     kill = _one(killing, "tamoxifen kill").sentence

@@ -7,11 +7,19 @@ Usage (from the repository root)::
         src/tumorsim/data/calibrated_parameters.json docs/validation.md
     # after `tumorsim validate --out DIR`
     .venv/bin/python docs/tools/validation_page.py DIR docs/validation.md
+    # the joint fit with K2 and K3: its calibration record, and its scorecard (DIR_JOINT)
+    # beside the default's (DIR)
+    .venv/bin/python docs/tools/validation_page.py \
+        docs/calibration/joint_k2_k3.json docs/validation.md joint-calibration
+    .venv/bin/python docs/tools/validation_page.py \
+        DIR_JOINT docs/validation.md joint-claims DIR
 
 A JSON file is a calibration record and replaces the text between
 ``<!-- calibration:start -->`` and ``<!-- calibration:end -->``; a directory is a
 ``tumorsim validate`` output and replaces the text between ``<!-- claims:start -->`` and
-``<!-- claims:end -->``. Every number written comes from those records.
+``<!-- claims:end -->``. A third argument names other markers (``<!-- NAME:start -->``);
+with a fourth, a scorecard directory is shown check by check against that other
+scorecard. Every number written comes from those records.
 """
 
 from __future__ import annotations
@@ -124,6 +132,34 @@ def render(record: dict) -> str:
     return "\n".join(lines)
 
 
+def render_comparison(claims: list[dict], run: dict, reference: list[dict],
+                      reference_run: dict) -> str:
+    """Every check of one scorecard beside the same check of a reference scorecard."""
+    by_id = {c["id"]: c for c in reference}
+    lines = [
+        "Command (run from the repository root; "
+        f"{run['wall_seconds']:.0f} s on the 2-core machine):",
+        "",
+        f"    {run['command']}",
+        "",
+        f"Scenario `{run['scenario_name']}` (fingerprint `{run['scenario_fingerprint']}`), seed "
+        f"{run['seed']}, {run['date']}: **{sum(c['passed'] for c in claims)} of {len(claims)} "
+        f"checks pass**, against {sum(c['passed'] for c in reference)} for scenario "
+        f"`{reference_run['scenario_name']}` (fingerprint "
+        f"`{reference_run['scenario_fingerprint']}`, the scorecard above).",
+        "",
+        "| check | pass rule | this scenario [95 % CI] | result | default | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in claims:
+        ref = by_id[c["id"]]
+        lines.append(
+            f"| {c['id']} | {c['rule']} | {_num(c['simulated'])} [{_num(c['ci_low'])}, "
+            f"{_num(c['ci_high'])}] | {'pass' if c['passed'] else '**FAIL**'} | "
+            f"{_num(ref['simulated'])} | {'pass' if ref['passed'] else '**FAIL**'} |")
+    return "\n".join(lines)
+
+
 def _replace(text: str, start: str, end: str, body: str, page: Path) -> str:
     if start not in text or end not in text:
         raise SystemExit(f"{page}: missing the markers {start} ... {end}")
@@ -132,19 +168,30 @@ def _replace(text: str, start: str, end: str, body: str, page: Path) -> str:
     return f"{head}{start}\n{body}\n{end}{tail}"
 
 
-def main(record_path: str, page_path: str) -> None:
+def _scorecard(directory: Path) -> tuple[list[dict], dict]:
+    return (json.loads((directory / "claims.json").read_text()),
+            json.loads((directory / "validate.json").read_text()))
+
+
+def main(record_path: str, page_path: str, section: str | None = None,
+         reference_path: str | None = None) -> None:
     page = Path(page_path)
     text = page.read_text()
     source = Path(record_path)
     if source.is_dir():
-        claims = json.loads((source / "claims.json").read_text())
-        run = json.loads((source / "validate.json").read_text())
-        text = _replace(text, CLAIMS_START, CLAIMS_END, render_claims(claims, run), page)
+        claims, run = _scorecard(source)
+        start, end = ((CLAIMS_START, CLAIMS_END) if section is None
+                      else (f"<!-- {section}:start -->", f"<!-- {section}:end -->"))
+        body = (render_claims(claims, run) if reference_path is None
+                else render_comparison(claims, run, *_scorecard(Path(reference_path))))
+        text = _replace(text, start, end, body, page)
     else:
         record = json.loads(source.read_text())
-        text = _replace(text, START, END, render(record), page)
+        start, end = ((START, END) if section is None
+                      else (f"<!-- {section}:start -->", f"<!-- {section}:end -->"))
+        text = _replace(text, start, end, render(record), page)
     page.write_text(text)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:5])

@@ -410,8 +410,10 @@ def _dormancy(s: Scenario) -> list[Rule]:
             s, "dormancy", "tamoxifen holds dormancy",
             "In ER+ dormant cells, tamoxifen lowers awakening by the factor "
             f"(1 − a_tam · E_tam) with {_q(s, 'tamoxifen_dormancy_hold')}, and adds a death "
-            f"hazard k_tam,D · E_tam with {_q(s, 'tamoxifen_dormant_kill_per_day')}, so the "
-            "occult reservoir shrinks while it acts.",
+            f"hazard k_tam,D · E_tam with {_q(s, 'tamoxifen_dormant_kill_per_day')}"
+            + (", so the occult reservoir shrinks while it acts."
+               if s.parameter("tamoxifen_dormant_kill_per_day") > 0 else
+               ": tamoxifen kills none of the cells it holds."),
             ["tamoxifen_dormancy_hold", "tamoxifen_dormant_kill_per_day"],
             "EBCTCG 2011 (carry-over benefit after tamoxifen stops)",
         ),
