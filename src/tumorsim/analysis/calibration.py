@@ -391,15 +391,15 @@ def calibrate(
     on_evaluation: Callable[[int, float, dict[str, float]], None] | None = None,
     claim_sizes: Mapping[str, int] | None = None,
 ) -> CalibrationResult:
-    """Fit :data:`CALIBRATED_PARAMETERS` to the training split of a GBSG2-like cohort and
-    to the claims of :data:`CLAIM_TARGETS`.
+    """Fit :data:`CALIBRATED_PARAMETERS` to the training split of a GBSG2-like cohort
+    (with ``claim_sizes``, also :data:`CLAIM_PARAMETERS`, jointly with those claims).
 
     Parameters
     ----------
     base_scenario : Scenario
         Biology to start from; the fitted parameters override its values. The starting
-        point is the registry default of each fitted parameter, so the result does not
-        depend on a previous calibration.
+        point is the registry default of each fitted parameter (or its stated ``start``),
+        so the result does not depend on a previous calibration.
     cohort : Cohort
         Real patients with ``hormone_therapy``, ``follow_up_days``, ``relapse_event``.
     seed : int
