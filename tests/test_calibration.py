@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from cli_helpers import assert_one_line_error, run_cli
 
 from tumorsim import Scenario
 from tumorsim.analysis.calibration import (
@@ -109,3 +110,10 @@ def test_packaged_calibration_sets_every_calibrated_parameter():
     clone_names = {f"clones.{clone}.{attribute}" for clone, spec in calibrated.clones.items()
                    for attribute, value in spec.model_dump(exclude_none=True).items()}
     assert set(calibrated.parameters) | clone_names == names
+
+
+def test_calibrate_rejects_a_claim_it_cannot_fit(tmp_path):
+    out = tmp_path / "fit.toml"
+    result = run_cli("calibrate", "--out", out, "--claims", "K2,K4")
+    assert_one_line_error(result, "--claims", "K4", "allowed: K2, K3")
+    assert not out.exists()

@@ -180,16 +180,15 @@ def main(record_path: str, page_path: str, section: str | None = None,
     source = Path(record_path)
     if source.is_dir():
         claims, run = _scorecard(source)
-        start, end = ((CLAIMS_START, CLAIMS_END) if section is None
-                      else (f"<!-- {section}:start -->", f"<!-- {section}:end -->"))
+        markers = (CLAIMS_START, CLAIMS_END)
         body = (render_claims(claims, run) if reference_path is None
                 else render_comparison(claims, run, *_scorecard(Path(reference_path))))
-        text = _replace(text, start, end, body, page)
     else:
-        record = json.loads(source.read_text())
-        start, end = ((START, END) if section is None
-                      else (f"<!-- {section}:start -->", f"<!-- {section}:end -->"))
-        text = _replace(text, start, end, render(record), page)
+        markers = (START, END)
+        body = render(json.loads(source.read_text()))
+    if section is not None:
+        markers = (f"<!-- {section}:start -->", f"<!-- {section}:end -->")
+    text = _replace(text, *markers, body, page)
     page.write_text(text)
 
 

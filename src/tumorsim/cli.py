@@ -841,18 +841,16 @@ def calibrate(
     )
     from tumorsim.analysis.calibration import calibrate as fit
     from tumorsim.cohort.data import load_gbsg2
+    from tumorsim.validation.registry import select_claims
 
     _check_at_least("--twins", twins, 1)
     _check_at_least("--max-evaluations", max_evaluations, 1)
     _check_at_least("--held-out-twins", held_out_twins, 1)
     if not 0.1 <= train_fraction <= 0.9:
         raise TumorsimError(f"--train-fraction = {train_fraction}: must be in [0.1, 0.9]")
-    fitted_claims = [c.strip().upper() for c in (claims or "").split(",") if c.strip()]
-    unknown = sorted(set(fitted_claims) - set(CLAIM_TARGETS))
-    if unknown or (claims is not None and not fitted_claims):
-        raise TumorsimError(f"--claims = {claims!r}: allowed are {', '.join(CLAIM_TARGETS)} "
-                            "or both, comma-separated")
-    claim_sizes = {c: CLAIM_TARGETS[c] for c in CLAIM_TARGETS if c in fitted_claims}
+    claim_sizes = {} if claims is None else {
+        c.id: CLAIM_TARGETS[c.id]
+        for c in select_claims(claims.split(","), select_claims(list(CLAIM_TARGETS)))}
     base = _load_scenario(scenario)
     base = base.with_changes(cohort={"horizon_years": max(base.cohort.horizon_years, 10.0)})
     cohort = load_gbsg2()

@@ -306,9 +306,9 @@ def claim_objective(scenario: Scenario, *, seed: int,
     """Sum of squared standardised differences over the checks of the claims in ``sizes``.
 
     Each claim is measured by its own function at its size in ``sizes`` (by default
-    :data:`CLAIM_TARGETS`), with ``seed``
-    (common random numbers); a check's standard error is its band's width / 3.92 (the
-    band is the published 95 % CI, or a stated tolerance read as one).
+    :data:`CLAIM_TARGETS`), with ``seed`` (common random numbers); a check's standard
+    error is its band's width / 3.92 (the band is the published 95 % CI, or a stated
+    tolerance read as one).
     """
     from tumorsim.validation.claim import Z95, ClaimContext
     from tumorsim.validation.registry import select_claims
