@@ -154,7 +154,7 @@ def sbml(
     The file is the ODE system of numerics.mode = "deterministic" with the scenario's
     treatment plan as events; tests/test_sbml.py checks libRoadRunner against tumorsim.
     """
-    from tumorsim.io.sbml import write_sbml
+    from tumorsim.export.sbml import write_sbml
 
     path = write_sbml(_load_scenario(scenario), out, patient=patient, seed=seed)
     typer.echo(f"wrote {path}: patient {patient} of the cohort, SBML Level 3 Version 2")
