@@ -78,10 +78,18 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 _SOURCES = (sorted((_PACKAGE / "engine").glob("*.py"))
             + [_PACKAGE / "model" / "laws.py", _PACKAGE / "model" / "parameters.py"])
 
-# public names since numba 0.62; private before
-_LOCATORS: Any = getattr(caching, "CacheImpl", None) or caching._CacheImpl
-_IN_TREE: Any = (getattr(caching, "InTreeCacheLocator", None)
-                 or caching._InTreeCacheLocator)
+
+
+def _numba_caching(*names: str) -> Any:
+    """The first of ``names`` numba's caching module has (public since numba 0.62)."""
+    for name in names:
+        if hasattr(caching, name):
+            return getattr(caching, name)
+    raise ImportError(f"numba.core.caching has none of {names}")
+
+
+_LOCATORS = _numba_caching("CacheImpl", "_CacheImpl")
+_IN_TREE = _numba_caching("InTreeCacheLocator", "_InTreeCacheLocator")
 
 
 class EngineCacheLocator(_IN_TREE):  # type: ignore[misc]
