@@ -92,7 +92,7 @@ _LOCATORS = _numba_caching("CacheImpl", "_CacheImpl")
 _IN_TREE = _numba_caching("InTreeCacheLocator", "_InTreeCacheLocator")
 
 
-class EngineCacheLocator(_IN_TREE):  # type: ignore[misc]
+class EngineCacheLocator(_IN_TREE):  # type: ignore[misc, valid-type]
     """numba's in-tree cache for the engine, stamped with every file it compiles from."""
 
     def get_source_stamp(self) -> str:
