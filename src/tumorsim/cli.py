@@ -130,11 +130,40 @@ def params(scenario: DefaultScenarioArg = None) -> None:
 
 
 @app.command("rules")
-def rules(scenario: DefaultScenarioArg = None) -> None:
-    """Print the model's mechanisms as sentences, with the scenario's values and sources."""
+def rules(
+    scenario: DefaultScenarioArg = None,
+    format_: Annotated[
+        str,
+        typer.Option("--format", help="'text' (sentences) or 'physicell' (PhysiCell cell "
+                     "rules CSV v3 and a settings fragment, written to --out)."),
+    ] = "text",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Directory for the PhysiCell files "
+                     "(--format physicell).", show_default=False),
+    ] = None,
+) -> None:
+    """Print the model's mechanisms as sentences, with the scenario's values and sources.
+
+    With --format physicell, write them as PhysiCell cell rules instead (cell_rules.csv,
+    PhysiCell_settings_fragment.xml), each row with the law it states.
+    """
     from tumorsim.model.rules import format_rules, rules_for
 
-    typer.echo(format_rules(rules_for(_load_scenario(scenario))), nl=False)
+    if format_ not in ("text", "physicell"):
+        raise TumorsimError(f"--format: {format_!r} given; allowed: 'text' or 'physicell'")
+    if format_ == "text":
+        if out is not None:
+            raise TumorsimError("--out: given with --format text; allowed: only with "
+                                "--format physicell")
+        typer.echo(format_rules(rules_for(_load_scenario(scenario))), nl=False)
+        return
+    if out is None:
+        raise TumorsimError("--out: missing; --format physicell needs a directory to write")
+    from tumorsim.export.physicell import write_physicell
+
+    for path in write_physicell(_load_scenario(scenario), out):
+        typer.echo(f"written: {path}")
 
 
 @app.command("sbml")

@@ -267,7 +267,9 @@ class _Printer:
         if isinstance(node, ast.IfExp):
             # a conditional in the body or the condition is bracketed; one in the
             # else-branch reads as "else ... if ..."
-            body, test, other = (self.expr(node.body, 1), self.expr(node.test, 1),
+            plain_test = isinstance(node.test, ast.Compare | ast.BoolOp)
+            body, test, other = (self.expr(node.body, 1),
+                                 self.expr(node.test, 0 if plain_test else 1),
                                  self.expr(node.orelse))
             if self.style == "sbml":
                 return f"piecewise({body}, {test}, {other})", 9
@@ -377,7 +379,7 @@ def proliferating_kill_rate(tamoxifen_effect, chemo_hazard, clone_growth_rate,
     return tamoxifen_kill_per_day * tamoxifen_effect + (
         chemo_hazard * (clone_growth_rate / chemo_reference_growth_per_day)
         ** chemo_growth_exponent * myeloid_protection * antioxidant_protection
-        if chemo_hazard > 0.0 and clone_growth_rate > 0.0 else 0.0)
+        if chemo_hazard > 0.0 else 0.0)
 
 
 # dormancy (docs/model.md 2.3)
