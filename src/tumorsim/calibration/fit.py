@@ -149,6 +149,21 @@ CLAIM_TARGETS: Final[dict[str, int]] = {"K2": 3000, "K3": 1500}
 for K2, women per stage group for K3; see :mod:`tumorsim.validation.clinical_claims`)."""
 
 
+def claim_sizes(ids: Sequence[str] | None) -> dict[str, int]:
+    """The claims named in ``ids`` (``--claims K2,K3``) with their sizes from
+    :data:`CLAIM_TARGETS`, in registry order; empty for ``None`` (GBSG2 only).
+
+    Raises
+    ------
+    tumorsim.errors.TumorsimError
+        An id that is not a claim a joint fit may add, naming the allowed ones.
+    """
+    if ids is None:
+        return {}
+    return {c.id: CLAIM_TARGETS[c.id]
+            for c in select_claims(ids, select_claims(list(CLAIM_TARGETS)))}
+
+
 def clone_attribute(name: str) -> tuple[str, str] | None:
     """``(clone, attribute)`` for a name ``clones.<clone>.<attribute>``; ``None`` for a
     model parameter."""

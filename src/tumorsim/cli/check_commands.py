@@ -66,18 +66,15 @@ def calibrate(
     from tumorsim import __version__
     from tumorsim.analysis.gbsg2 import held_out_fit
     from tumorsim.calibration import (
-        CLAIM_TARGETS,
         calibrate,
+        claim_sizes,
         scenario_changes,
         write_parameter_file,
         write_record,
     )
     from tumorsim.cohort.data import load_gbsg2
-    from tumorsim.validation.registry import select_claims
 
-    claim_sizes = {} if claims is None else {
-        c.id: CLAIM_TARGETS[c.id]
-        for c in select_claims(claims.split(","), select_claims(list(CLAIM_TARGETS)))}
+    sizes = claim_sizes(claims.split(",") if claims is not None else None)
     base = load_scenario(scenario)
     base = base.with_changes(cohort={"horizon_years": max(base.cohort.horizon_years, 10.0)})
     cohort = load_gbsg2()
@@ -91,7 +88,7 @@ def calibrate(
 
         result = calibrate(base, cohort, seed=seed, twins=twins,
                            max_evaluations=max_evaluations, train_fraction=train_fraction,
-                           on_evaluation=step, claim_sizes=claim_sizes)
+                           on_evaluation=step, claim_sizes=sizes)
     calibrated = base.with_changes(**scenario_changes(result.parameters))
     held = held_out_fit(calibrated, cohort, seed=seed, twins=held_out_twins,
                         train_fraction=train_fraction)
@@ -100,7 +97,7 @@ def calibrate(
     command = (f"tumorsim calibrate --out {out} --seed {seed} --twins {twins} "
                f"--max-evaluations {max_evaluations} --train-fraction {train_fraction!r} "
                f"--held-out-twins {held_out_twins}"
-               + (f" --claims {','.join(claim_sizes)}" if claim_sizes else "")
+               + (f" --claims {','.join(sizes)}" if sizes else "")
                + (f" --scenario {scenario}" if scenario is not None else ""))
     path = write_parameter_file(result, out, command=command, version=__version__)
     record = write_record(result.record(held, command=command, version=__version__,

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from tumorsim.errors import ScenarioError, TumorsimError
+from tumorsim.io.scenario_file import load_default_scenario
+from tumorsim.io.scenario_file import load_scenario as load_scenario_file
 from tumorsim.model.scenario import Scenario
 
 __all__ = [
@@ -116,11 +119,8 @@ def patients_option(help: str, *, low: int | None = None) -> Any:
 
 def load_scenario(path: Path | None) -> Scenario:
     """The scenario in ``path``; for ``None`` the built-in default scenario."""
-    from tumorsim.io.scenario_file import load_default_scenario
-    from tumorsim.io.scenario_file import load_scenario as load_file
-
     if path is not None:
-        return load_file(path)
+        return load_scenario_file(path)
     return load_default_scenario()
 
 
@@ -133,8 +133,6 @@ _OPTION_OF_COHORT_FIELD = {
 
 def with_cohort_options(scenario: Scenario, **options: int | None) -> Scenario:
     """The scenario with command-line overrides of ``[cohort]`` values, checked by the model."""
-    from pydantic import ValidationError
-
     changes = {k: v for k, v in options.items() if v is not None}
     if not changes:
         return scenario
