@@ -2,9 +2,11 @@
 
 A number is checked once, where its option is declared: ``callback=at_least(1)`` (or
 :func:`within`) raises :class:`~tumorsim.errors.TumorsimError` while the command line is
-parsed, which the app reports as ``error: --twins = 0: must be >= 1``. Values that are
-scenario fields (``--patients``, ``--seed``, ``--trajectories`` of a run) are checked by
-the scenario model itself (:func:`with_cohort_options`).
+parsed, which the app reports as ``error: --twins = 0: must be >= 1``. (typer's own
+``min=`` would report a usage box of several lines instead of the one line every other
+bad input gives.) Values that are scenario fields (``--patients``, ``--seed``,
+``--trajectories`` of a run) are checked by the scenario model itself
+(:func:`with_cohort_options`).
 """
 
 from __future__ import annotations
