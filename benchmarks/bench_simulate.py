@@ -83,8 +83,8 @@ def run_case(case: Case, patients: int, years: float, seed: int,
 
     import numba
 
-    from tumorsim.engine.simulate import simulate
     from tumorsim.io.scenario_file import load_default_scenario
+    from tumorsim.runner.simulate import simulate
 
     changes: dict[str, object] = {"cohort": {"horizon_years": years}}
     if case.parameters:

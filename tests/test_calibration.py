@@ -7,15 +7,13 @@ import pandas as pd
 from cli_helpers import assert_one_line_error, run_cli
 
 from tumorsim import Scenario
-from tumorsim.analysis.calibration import (
+from tumorsim.analysis.gbsg2 import group_labels, observed_statistics, split_gbsg2
+from tumorsim.calibration import (
     CALIBRATED_PARAMETERS,
     CLAIM_PARAMETERS,
     calibrate,
     calibrated_value,
-    group_labels,
     objective,
-    observed_statistics,
-    split_gbsg2,
     write_parameter_file,
 )
 from tumorsim.cohort.data import load_gbsg2
@@ -58,7 +56,7 @@ SMALL_CLAIMS = {"K2": 150, "K3": 60}
 
 
 def test_claim_objective_penalises_a_tamoxifen_without_lasting_benefit():
-    from tumorsim.analysis.calibration import CLAIM_TARGETS, claim_objective
+    from tumorsim.calibration import CLAIM_TARGETS, claim_objective
     from tumorsim.demo import calibrated_scenario
 
     assert set(CLAIM_TARGETS) == {"K2", "K3"}

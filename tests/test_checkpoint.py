@@ -17,11 +17,14 @@ import pytest
 from cli_helpers import SRC, assert_one_line_error, run_cli
 
 import tumorsim.engine.simulate as engine
+import tumorsim.runner.directory as directory_runner
+import tumorsim.runner.simulate as in_process_runner
 from tumorsim import Scenario, simulate
 from tumorsim.errors import TumorsimError
 from tumorsim.io import load_results, save_results
-from tumorsim.io.checkpoint import checkpoint_dir, simulate_to_directory
+from tumorsim.io.checkpoint import checkpoint_dir
 from tumorsim.io.results_file import RESULTS_FILES
+from tumorsim.runner.directory import simulate_to_directory
 
 SCENARIO = Scenario(treatment={"tamoxifen": {}},
                     cohort={"trajectory_patients": 40, "horizon_years": 10.0})
@@ -80,7 +83,7 @@ def test_only_one_chunk_is_held_at_a_time(tmp_path, saved, monkeypatch):
     """Each chunk's rows are written as they come, and dropped before the next chunk."""
     alive: list[weakref.ref[pd.DataFrame]] = []
     held: list[int] = []  # chunks alive when a chunk is simulated, itself excluded
-    real_run_chunk = engine.run_chunk
+    real_run_chunk = directory_runner.run_chunk
 
     def spy_run_chunk(run, start, stop, **kwargs):
         held.append(sum(ref() is not None for ref in alive))
@@ -100,8 +103,9 @@ def test_only_one_chunk_is_held_at_a_time(tmp_path, saved, monkeypatch):
     def combine_chunks(*args, **kwargs):
         raise AssertionError("the whole result is never assembled")
 
-    monkeypatch.setattr(engine, "run_chunk", spy_run_chunk)
+    monkeypatch.setattr(directory_runner, "run_chunk", spy_run_chunk)
     monkeypatch.setattr(engine, "combine_chunks", combine_chunks)
+    monkeypatch.setattr(in_process_runner, "combine_chunks", combine_chunks)
     monkeypatch.setattr(pq.ParquetWriter, "write_table", spy_write)
     out = simulate_to_directory(SCENARIO, tmp_path / "run", seed=4, patients=350,
                                 chunk_size=100)

@@ -222,7 +222,7 @@ def test_command_line_starts_without_the_engine() -> None:
         "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
         "heavy = sorted(m for m in ('numba', 'pandas', 'pyarrow') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
-        "assert tumorsim.simulate.__module__ == 'tumorsim.engine.simulate'\n"
+        "assert tumorsim.simulate.__module__ == 'tumorsim.runner.simulate'\n"
         "assert 'numba' in sys.modules\n"
         "assert {'Cohort', 'Scenario', 'SimulationResult', 'simulate'} <= set(dir(tumorsim))\n"
     )

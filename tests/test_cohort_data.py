@@ -28,9 +28,11 @@ from tumorsim.cohort.data import (
 )
 from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.cohort.samplers import sample_empirical, select_virtual_population
-from tumorsim.cohort.twins import FRACTION_YEARS, make_twins, run_twin, twin_plans
+from tumorsim.cohort.twins import make_twins, twin_plans
 from tumorsim.errors import CohortError, ScenarioError
 from tumorsim.model.scenario import PopulationSpec, Scenario
+from tumorsim.results import FRACTION_YEARS
+from tumorsim.runner.twins import run_twin
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FRACTION_COLUMNS = [f"twins_relapsed_fraction_{y}y" for y in FRACTION_YEARS]
@@ -43,7 +45,7 @@ def gbsg2_frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def gbsg2(gbsg2_frame: pd.DataFrame) -> Cohort:
-    return Cohort.from_dataframe(gbsg2_frame)
+    return cohort_from_dataframe(gbsg2_frame)
 
 
 def cohort_error(frame: pd.DataFrame, columns: object = None, source: str = "data.csv") -> str:
@@ -97,7 +99,7 @@ def test_extra_columns_are_kept_and_ignored(gbsg2_frame: pd.DataFrame) -> None:
     frame = gbsg2_frame.head(5).copy()
     frame["hospital"] = list("ABCAB")
     frame["grade"] = ["x"] * 5  # clashes with a tumorsim column: kept under another name
-    cov = Cohort.from_dataframe(frame).covariates
+    cov = cohort_from_dataframe(frame).covariates
     assert list(cov["hospital"]) == list("ABCAB")
     assert list(cov["source_grade"]) == ["x"] * 5
     assert list(cov["grade"]) == [2, 2, 2, 2, 2]
@@ -106,7 +108,7 @@ def test_extra_columns_are_kept_and_ignored(gbsg2_frame: pd.DataFrame) -> None:
 
 def test_tumorsim_names_round_trip() -> None:
     sampled = Cohort.sample(PopulationSpec(), 50, seed=3)
-    again = Cohort.from_dataframe(sampled.covariates.iloc[::-1])
+    again = cohort_from_dataframe(sampled.covariates.iloc[::-1])
     assert list(again.patient_ids) == list(sampled.patient_ids[::-1])  # ids kept, order too
     np.testing.assert_allclose(again.covariates["tumour_size_mm"],
                                sampled.covariates["tumour_size_mm"].iloc[::-1])
@@ -297,7 +299,7 @@ def high_risk_cohort() -> Cohort:
         "relapse_event": [1, 0, 1, 0, 1, 1, 0, 0],
         "note": list("abcdefgh"),
     })
-    return Cohort.from_dataframe(frame)
+    return cohort_from_dataframe(frame)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from cli_helpers import run_cli
 
 from tumorsim import Scenario, simulate
 from tumorsim.io import load_results
-from tumorsim.io.checkpoint import checkpoint_dir, simulate_to_directory
+from tumorsim.io.checkpoint import checkpoint_dir
+from tumorsim.runner.directory import simulate_to_directory
 
 
 def test_dask_two_workers_equals_in_process_whatever_the_chunking(tmp_path):

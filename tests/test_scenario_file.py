@@ -109,7 +109,7 @@ def test_default_scenario() -> None:
     assert tamoxifen.duration_days == pytest.approx(5 * 365.25)
     assert scenario.treatment.chemotherapy is None
     # the biology is the GBSG2 calibration, every fitted value taken from its file
-    from tumorsim.analysis.calibration import CALIBRATED_PARAMETERS, calibrated_value
+    from tumorsim.calibration import CALIBRATED_PARAMETERS, calibrated_value
 
     calibrated = tomllib.loads(
         (Path(tumorsim.__file__).parent / "data" / "calibrated_parameters.toml").read_text())

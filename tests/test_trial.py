@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from tumorsim.cli import app
 from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
-from tumorsim.engine.simulate import simulate
 from tumorsim.errors import AnalysisError, ScenarioError
 from tumorsim.io import load_results, load_scenario
 from tumorsim.model.anatomy import METASTATIC_SITES
 from tumorsim.model.scenario import TreatmentPlan
+from tumorsim.runner.simulate import simulate
 from tumorsim.trial import (
     ENDPOINTS,
     SUMMARY_FILES,

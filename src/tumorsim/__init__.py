@@ -20,15 +20,15 @@ _LAZY: dict[str, str] = {
     "Cohort": "tumorsim.cohort.population",
     "Scenario": "tumorsim.model.scenario",
     "SimulationResult": "tumorsim.results",
-    "simulate": "tumorsim.engine.simulate",
+    "simulate": "tumorsim.runner.simulate",
 }
 """Top-level name -> the module that defines it."""
 
 if TYPE_CHECKING:
     from tumorsim.cohort.population import Cohort
-    from tumorsim.engine.simulate import simulate
     from tumorsim.model.scenario import Scenario
     from tumorsim.results import SimulationResult
+    from tumorsim.runner.simulate import simulate
 
 
 def __getattr__(name: str) -> Any:

@@ -32,8 +32,25 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from tumorsim import __version__
+from tumorsim.analysis.gbsg2 import horth_pr_groups
+from tumorsim.analysis.survival import cox_hazard_ratios
+from tumorsim.cohort.data import load_gbsg2
 from tumorsim.errors import ResultsError
+from tumorsim.io.atomic import write_text_atomic
+from tumorsim.io.scenario_file import load_default_scenario, load_scenario
+from tumorsim.io.twin_file import save_twin_result
+from tumorsim.model.rules import format_rules, rules_for
 from tumorsim.model.scenario import Scenario
+from tumorsim.report.figures import (
+    hazard_ratio_figure,
+    km_comparison_figure,
+    survival_curves_figure,
+)
+from tumorsim.report.html import Report
+from tumorsim.runner.twins import run_twin
+from tumorsim.validation import all_claims, run_claims, write_scorecard
+from tumorsim.validation.scorecard import load_scorecard
 
 CALIBRATED_FILE: Final[str] = "calibrated_parameters.toml"
 MANIFEST: Final[str] = "demo.json"
@@ -76,8 +93,6 @@ WHAT_IFS: Final[tuple[WhatIf, ...]] = (
 
 def calibrated_scenario() -> Scenario:
     """The package's calibrated parameters as a scenario (model defaults elsewhere)."""
-    from tumorsim.io.scenario_file import load_scenario
-
     with resources.as_file(resources.files("tumorsim") / "data" / CALIBRATED_FILE) as path:
         return load_scenario(path)
 
@@ -116,11 +131,6 @@ def run_demo(
     Path
         The report file.
     """
-    from tumorsim import __version__
-    from tumorsim.cohort.data import load_gbsg2
-    from tumorsim.cohort.twins import run_twin
-    from tumorsim.io.twin_file import save_twin_result
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = calibrated_scenario().with_changes(cohort={"horizon_years": HORIZON_YEARS})
@@ -149,9 +159,6 @@ def run_demo(
                      "question": what_if.question, "wall_seconds": time.perf_counter() - t0})
     claims_seconds = None
     if claims:
-        from tumorsim.io.scenario_file import load_default_scenario
-        from tumorsim.validation import all_claims, run_claims, write_scorecard
-
         t0 = time.perf_counter()
         chosen = all_claims()
 
@@ -178,7 +185,7 @@ def run_demo(
         "wall_seconds": time.perf_counter() - started,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return build_report(out)
 
 
@@ -194,16 +201,6 @@ def _read_arm(out: Path, slug: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def build_report(out_dir: str | Path) -> Path:
     """Build ``report.html`` from a demo directory's saved files (no simulation)."""
-    from tumorsim.analysis.calibration import horth_pr_groups
-    from tumorsim.analysis.survival import cox_hazard_ratios
-    from tumorsim.model.rules import format_rules, rules_for
-    from tumorsim.report.figures import (
-        hazard_ratio_figure,
-        km_comparison_figure,
-        survival_curves_figure,
-    )
-    from tumorsim.report.html import Report
-
     out = Path(out_dir)
     manifest_path = out / MANIFEST
     if not manifest_path.is_file():
@@ -319,8 +316,6 @@ def build_report(out_dir: str | Path) -> Path:
                      "whatif-table", float_format=".3f")
 
     if (out / VALIDATE_DIR / "claims.json").is_file():
-        from tumorsim.validation.scorecard import load_scorecard
-
         claim_rows, run = load_scorecard(out / VALIDATE_DIR)
         report.add_section(
             "Scorecard: the claims of MODEL.md section 5",

@@ -20,6 +20,9 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from tumorsim.model.parameters import PARAMETERS
+from tumorsim.model.scenario import Scenario
+
 __all__ = ["AnalysisError", "CohortError", "ResultsError", "ScenarioError", "TumorsimError"]
 
 _UNSET: Final[Any] = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
@@ -145,8 +148,6 @@ class ScenarioError(TumorsimError):
         ScenarioError
         """
         if model is None:
-            from tumorsim.model.scenario import Scenario
-
             model = Scenario
         errors = exc.errors(include_url=False)
         if not errors:  # pragma: no cover - pydantic always reports at least one
@@ -528,8 +529,6 @@ def _describe(
 
 def _describe_parameters(given: Mapping[Any, Any]) -> dict[str, Any] | None:
     """Point a ``parameters`` table error at the one offending entry."""
-    from tumorsim.model.parameters import PARAMETERS
-
     for name, value in given.items():
         spec = PARAMETERS.get(name)
         if spec is None:

@@ -1,19 +1,34 @@
-"""Simulation results: one row per patient, plus optional sampled trajectories.
+"""What a run returns: tables with their own summaries.
 
+:class:`SimulationResult` holds one row per patient, plus optional sampled trajectories.
 Times are days from diagnosis. For each endpoint there is a ``<name>_days`` and a
 ``<name>_event`` column ready for lifelines (``rfs``: first local or distant relapse;
 ``dmfs``: first distant relapse; ``os``: death after relapse), censored at the horizon.
 Per-site event times (``local_relapse_days``, ``distant_<site>_days``) are NaN where the
-event did not happen.
+event did not happen. :class:`TwinResult` holds the stochastic twins of real patients.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 import pandas as pd
 
 from tumorsim.model.scenario import Scenario
+from tumorsim.text_table import TextTable
+
+__all__ = ["FRACTION_YEARS", "SUMMARY_COLUMNS", "SimulationResult", "TwinResult",
+           "package_version"]
+
+SUMMARY_COLUMNS: Final[tuple[str, ...]] = ("rfs_event", "dmfs_event", "os_event",
+                                           "first_event_days", "first_event_site")
+"""The columns of ``patients`` that :meth:`SimulationResult.summary` reads."""
+
+FRACTION_YEARS: Final[tuple[int, ...]] = (1, 3, 5, 10)
+"""Years at which each patient's ``twins_relapsed_fraction_<t>y`` is reported."""
+
+_DAYS_PER_YEAR: Final[float] = 365.25
 
 
 def package_version() -> str:
@@ -26,6 +41,10 @@ def package_version() -> str:
         from tumorsim import __version__
 
         return __version__
+
+
+def _rate_text(count: int, wall_seconds: float, unit: str) -> str:
+    return f"{wall_seconds:.2f} s ({count / max(wall_seconds, 1e-9):,.0f} {unit}/s)"
 
 
 @dataclass(frozen=True)
@@ -58,3 +77,114 @@ class SimulationResult:
     scenario: Scenario
     seed: int
     version: str = field(default_factory=package_version)
+
+    def summary(self, *, wall_seconds: float | None = None) -> TextTable:
+        """Patients, speed, event fractions, median first-event time, first sites.
+
+        Reads only the :data:`SUMMARY_COLUMNS` of ``patients`` (a result read back with
+        those columns alone is enough).
+
+        Parameters
+        ----------
+        wall_seconds : float, optional
+            How long the run took; adds a ``wall time`` row (and patients per second).
+        """
+        patients = self.patients
+        n = len(patients)
+        rows = [("patients", f"{n:,}")]
+        if wall_seconds is not None:
+            rows.append(("wall time", _rate_text(n, wall_seconds, "patients")))
+        horizon = self.scenario.cohort.horizon_years
+        for label, column in (
+            ("any relapse", "rfs_event"),
+            ("distant relapse", "dmfs_event"),
+            ("death", "os_event"),
+        ):
+            events = int(patients[column].sum())
+            rows.append((f"{label} by {horizon:g} years",
+                         f"{events / n:.1%} ({events:,} patients)" if n else "-"))
+        first = patients["first_event_days"].dropna()
+        rows.append((
+            "median first-event time",
+            f"{first.median():.0f} days ({first.median() / 365.25:.2f} years), "
+            f"among {len(first):,} with an event"
+            if len(first)
+            else "no events",
+        ))
+        sites = patients["first_event_site"].value_counts(sort=False, dropna=True)
+        rows.append(("first-event site",
+                     ", ".join(f"{site} {count:,}" for site, count in sites.items()) or "-"))
+        return TextTable.summary(f"simulated: {self.scenario.name} (seed {self.seed})", rows)
+
+
+@dataclass(frozen=True)
+class TwinResult:
+    """What :func:`tumorsim.runner.twins.run_twin` returns.
+
+    Attributes
+    ----------
+    patients : pandas.DataFrame
+        One row per input patient, in input order: every input column (``patient_id``,
+        covariates, recorded treatment and outcome, extra columns), then ``arm`` (her
+        treatment plan), ``twins`` (K), ``twins_relapsed_fraction_1y`` / ``_3y`` /
+        ``_5y`` / ``_10y`` (fraction of her twins with an RFS event by then, uncensored
+        by follow-up; NaN beyond the horizon), ``median_simulated_rfs_days`` (the
+        smallest time by which at least half of her twins relapsed; NaN when fewer than
+        half relapse within the horizon), ``risk_score`` (predicted 5-year relapse
+        probability) and, when the data has ``follow_up_days``,
+        ``twins_relapsed_by_follow_up_fraction`` (fraction of twins relapsing by her own
+        follow-up: its sum over patients is the expected count of observed events).
+    twins : pandas.DataFrame
+        The engine's table for the ``n * K`` twins (see
+        :func:`tumorsim.runner.simulate.run_plans`) with ``source_row`` and
+        ``twin_index`` after ``patient_id``. ``rfs_*``, ``dmfs_*`` and ``os_*`` are
+        censored at the patient's ``follow_up_days`` (when the data has it); the
+        simulation's own values stay in ``rfs_days_uncensored``,
+        ``rfs_event_uncensored`` and likewise for dmfs and os. Event-time detail columns
+        (``first_event_days``, ``distant_<site>_days``, ...) are not censored.
+    scenario : Scenario
+        The base scenario (biology, horizon) the twins ran under.
+    plans : tuple of Scenario
+        The treatment plans used (see :func:`tumorsim.cohort.twins.twin_plans`).
+    seed : int
+        Master seed.
+    twins_per_patient : int
+        K.
+    """
+
+    patients: pd.DataFrame
+    twins: pd.DataFrame
+    scenario: Scenario
+    plans: tuple[Scenario, ...]
+    seed: int
+    twins_per_patient: int
+
+    def summary(self, source: str, *, wall_seconds: float | None = None) -> TextTable:
+        """Patients, twins, speed, plans, predicted and observed relapse.
+
+        Parameters
+        ----------
+        source : str
+            Where the real patients come from (a file name, "GBSG2").
+        wall_seconds : float, optional
+            How long the run took; adds a ``wall time`` row (and twins per second).
+        """
+        patients = self.patients
+        n = len(patients)
+        k = self.twins_per_patient
+        rows = [("patients", f"{n:,} x {k} twins = {n * k:,} simulated")]
+        if wall_seconds is not None:
+            rows.append(("wall time", _rate_text(n * k, wall_seconds, "twins")))
+        plans = patients["arm"].value_counts(sort=False)
+        rows.append(("treatment", "; ".join(f"{a}: {c:,}" for a, c in plans.items())))
+        for years in FRACTION_YEARS:
+            mean = patients[f"twins_relapsed_fraction_{years}y"].mean()
+            shown = f"{mean:.1%}" if n and mean == mean else "-"
+            rows.append((f"simulated relapse by {years} y", f"{shown} (mean over patients)"))
+        if "twins_relapsed_by_follow_up_fraction" in patients and "relapse_event" in patients:
+            expected = patients["twins_relapsed_by_follow_up_fraction"].sum()
+            observed = int(patients["relapse_event"].sum())
+            rows.append(("relapses within follow-up",
+                         f"observed {observed:,}, twins predict {expected:,.1f}"))
+        return TextTable.summary(
+            f"twins: {source} under {self.scenario.name} (seed {self.seed})", rows)

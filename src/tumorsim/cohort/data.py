@@ -46,17 +46,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tumorsim.cohort.population import COVARIATE_COLUMNS
+from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.errors import CohortError, ScenarioError
-
-if TYPE_CHECKING:
-    from tumorsim.cohort.population import Cohort
+from tumorsim.io.scenario_file import _display, _read_toml
 
 __all__ = [
     "COVARIATE_RULES",
@@ -314,8 +312,6 @@ def load_column_map(path: str | os.PathLike[str]) -> ColumnMap:
         value map gives a number outside the column's range, or two columns share one
         source column. One line naming the file, the field, the value and what is allowed.
     """
-    from tumorsim.io.scenario_file import _display, _read_toml
-
     file = _display(Path(path))
     data = _read_toml(file, named_by=None)
     data.setdefault("name", file.stem or "custom")
@@ -484,8 +480,6 @@ def cohort_from_dataframe(
     tumorsim.errors.ScenarioError
         ``columns`` names a bad map file.
     """
-    from tumorsim.cohort.population import Cohort
-
     column_map = _resolve_map(columns)
     if column_map is None:
         column_map = guess_column_map(frame, source)

@@ -5,14 +5,13 @@ MODEL.md section 1 (age, menopausal status, tumour size, grade, positive nodes, 
 in fmol/mg). Cohorts are sampled from a :class:`~tumorsim.model.scenario.PopulationSpec`;
 each patient's covariates come from her own random stream, so patient 17 is the same
 woman whatever the cohort size or chunking. Cohorts of real patients come from a table
-through :meth:`Cohort.from_dataframe` (column maps and checks: :mod:`tumorsim.cohort.data`).
+through :func:`tumorsim.cohort.data.cohort_from_dataframe` (column maps and checks).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,6 @@ from scipy.special import ndtri
 
 from tumorsim.engine.random import PURPOSE_COVARIATES, patient_uniforms
 from tumorsim.model.scenario import PopulationSpec
-
-if TYPE_CHECKING:
-    from tumorsim.cohort.data import ColumnMap
 
 COVARIATE_COLUMNS: Final[tuple[str, ...]] = (
     "age_years",
@@ -68,36 +64,6 @@ class Cohort:
     def slice(self, start: int, stop: int) -> Cohort:
         """Patients at positions ``start:stop`` (a chunk)."""
         return Cohort(self.covariates.iloc[start:stop].reset_index(drop=True))
-
-    @classmethod
-    def from_dataframe(
-        cls,
-        frame: pd.DataFrame,
-        columns: ColumnMap | str | os.PathLike[str] | None = None,
-        *,
-        source: str | os.PathLike[str] | None = None,
-    ) -> Cohort:
-        """A cohort of real patients from a table, every value checked.
-
-        Delegates to :func:`tumorsim.cohort.data.cohort_from_dataframe`, which documents
-        the column map, the allowed values and the errors.
-
-        Parameters
-        ----------
-        frame : pandas.DataFrame
-            One row per patient, in the order kept.
-        columns : ColumnMap, path of a map TOML file, or None
-            ``None``: the GBSG2 map for a GBSG2-like frame, else tumorsim's own names.
-        source : str or os.PathLike, optional
-            Named in error messages.
-
-        Returns
-        -------
-        Cohort
-        """
-        from tumorsim.cohort.data import cohort_from_dataframe
-
-        return cohort_from_dataframe(frame, columns, source=source)
 
     @classmethod
     def sample(

@@ -1,4 +1,5 @@
-"""Stochastic twins of real patients (the GBSG2 twin, MODEL.md claim K1).
+"""Stochastic twins of real patients (the GBSG2 twin, MODEL.md claim K1): who they are and
+how they are treated. Running them is :func:`tumorsim.runner.twins.run_twin`.
 
 Each real woman gets ``K`` virtual twins: the same covariates (age, menopause, tumour
 size, grade, nodes, ER, PR) and the same recorded treatment, but each twin draws her own
@@ -24,77 +25,23 @@ the same twins; reordering rows or changing ``K`` gives other (equally valid) tw
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-import pandas as pd
 
 from tumorsim.cohort.population import Cohort
 from tumorsim.model.scenario import RegimenName, Scenario
 
 __all__ = [
-    "FRACTION_YEARS",
     "GBSG2_HORMONE_DURATION_DAYS",
-    "TwinResult",
     "make_twins",
-    "run_twin",
     "twin_plans",
 ]
 
 GBSG2_HORMONE_DURATION_DAYS: Final[float] = 730.5
 """Tamoxifen in GBSG2: 2 years (MODEL.md section 5)."""
 
-FRACTION_YEARS: Final[tuple[int, ...]] = (1, 3, 5, 10)
-"""Years at which each patient's ``twins_relapsed_fraction_<t>y`` is reported."""
-
 _DAYS_PER_YEAR: Final[float] = 365.25
-_RISK_YEARS: Final[int] = 5
-_ENDPOINTS: Final[tuple[str, ...]] = ("rfs", "dmfs", "os")
-
-
-@dataclass(frozen=True)
-class TwinResult:
-    """What :func:`run_twin` returns.
-
-    Attributes
-    ----------
-    patients : pandas.DataFrame
-        One row per input patient, in input order: every input column (``patient_id``,
-        covariates, recorded treatment and outcome, extra columns), then ``arm`` (her
-        treatment plan), ``twins`` (K), ``twins_relapsed_fraction_1y`` / ``_3y`` /
-        ``_5y`` / ``_10y`` (fraction of her twins with an RFS event by then, uncensored
-        by follow-up; NaN beyond the horizon), ``median_simulated_rfs_days`` (the
-        smallest time by which at least half of her twins relapsed; NaN when fewer than
-        half relapse within the horizon), ``risk_score`` (predicted 5-year relapse
-        probability) and, when the data has ``follow_up_days``,
-        ``twins_relapsed_by_follow_up_fraction`` (fraction of twins relapsing by her own
-        follow-up: its sum over patients is the expected count of observed events).
-    twins : pandas.DataFrame
-        The engine's table for the ``n * K`` twins (see
-        :func:`tumorsim.engine.simulate.run_plans`) with ``source_row`` and
-        ``twin_index`` after ``patient_id``. ``rfs_*``, ``dmfs_*`` and ``os_*`` are
-        censored at the patient's ``follow_up_days`` (when the data has it); the
-        simulation's own values stay in ``rfs_days_uncensored``,
-        ``rfs_event_uncensored`` and likewise for dmfs and os. Event-time detail columns
-        (``first_event_days``, ``distant_<site>_days``, ...) are not censored.
-    scenario : Scenario
-        The base scenario (biology, horizon) the twins ran under.
-    plans : tuple of Scenario
-        The treatment plans used (see :func:`twin_plans`).
-    seed : int
-        Master seed.
-    twins_per_patient : int
-        K.
-    """
-
-    patients: pd.DataFrame
-    twins: pd.DataFrame
-    scenario: Scenario
-    plans: tuple[Scenario, ...]
-    seed: int
-    twins_per_patient: int
 
 
 def make_twins(cohort: Cohort, k: int) -> Cohort:
@@ -209,111 +156,6 @@ def twin_plans(
         dtype=np.int64,
     )
     return plans, plan_of_patient
-
-
-def run_twin(
-    base_scenario: Scenario,
-    cohort: Cohort,
-    *,
-    twins: int,
-    seed: int | None = None,
-    hormone_duration_days: float = GBSG2_HORMONE_DURATION_DAYS,
-    chemotherapy_regimen: RegimenName | None = "CMF",
-    metastasis_free_at_diagnosis: bool = True,
-    chunk_size: int = 20_000,
-    n_threads: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> TwinResult:
-    """Simulate K twins of every patient under her recorded treatment.
-
-    Parameters
-    ----------
-    base_scenario : Scenario
-        Biology and horizon (``cohort.horizon_years``; at least 10 years for every
-        fraction to be defined). Its population and cohort size are not used.
-    cohort : Cohort
-        Real patients, e.g. :func:`tumorsim.cohort.data.load_gbsg2` or
-        :meth:`Cohort.from_dataframe <tumorsim.cohort.population.Cohort.from_dataframe>`.
-    twins : int
-        Twins per patient (K), >= 1.
-    seed : int, optional
-        Master seed; default ``base_scenario.cohort.seed``.
-    hormone_duration_days, chemotherapy_regimen
-        See :func:`twin_plans`.
-    metastasis_free_at_diagnosis : bool, default True
-        Condition every twin on no detectable distant metastasis at diagnosis, as the
-        real patients of an adjuvant cohort had none (see
-        ``CohortSpec.metastasis_free_at_diagnosis``); this overrides the base scenario.
-    chunk_size, n_threads, progress
-        See :func:`tumorsim.engine.simulate.run_plans` (``progress`` counts twins).
-
-    Returns
-    -------
-    TwinResult
-        The per-patient table and the twins' event table.
-    """
-    from tumorsim.engine.simulate import run_plans
-
-    seed = base_scenario.cohort.seed if seed is None else int(seed)
-    base_scenario = base_scenario.with_changes(
-        cohort={"metastasis_free_at_diagnosis": metastasis_free_at_diagnosis})
-    twin_cohort = make_twins(cohort, twins)
-    plans, plan_of_twin = twin_plans(base_scenario, twin_cohort, hormone_duration_days,
-                                     chemotherapy_regimen)
-    result = run_plans(plans, plan_of_twin, twin_cohort, seed=seed, chunk_size=chunk_size,
-                       n_threads=n_threads, progress=progress)
-    table = result.patients
-    twin_cov = twin_cohort.covariates
-    table.insert(1, "twin_index", twin_cov["twin_index"].to_numpy())
-    table.insert(1, "source_row", twin_cov["source_row"].to_numpy())
-    follow_up = (twin_cov["follow_up_days"].to_numpy(float)
-                 if "follow_up_days" in twin_cov else None)
-    if follow_up is not None:
-        table["follow_up_days"] = follow_up
-    for endpoint in _ENDPOINTS:
-        days = table[f"{endpoint}_days"].to_numpy(float)
-        event = table[f"{endpoint}_event"].to_numpy(bool)
-        table[f"{endpoint}_days_uncensored"] = days
-        table[f"{endpoint}_event_uncensored"] = event
-        if follow_up is not None:
-            table[f"{endpoint}_event"] = event & (days <= follow_up)
-            table[f"{endpoint}_days"] = np.minimum(days, follow_up)
-
-    horizon_days = base_scenario.cohort.horizon_years * _DAYS_PER_YEAR
-    patients = _patient_table(cohort, table, twins, horizon_days, follow_up)
-    return TwinResult(patients=patients, twins=table, scenario=base_scenario,
-                      plans=tuple(plans), seed=seed, twins_per_patient=int(twins))
-
-
-def _patient_table(
-    cohort: Cohort,
-    twins_table: pd.DataFrame,
-    k: int,
-    horizon_days: float,
-    follow_up: np.ndarray | None,
-) -> pd.DataFrame:
-    """One row per input patient from her twins' uncensored RFS times."""
-    n = len(cohort)
-    # Twins come row by row (make_twins), so a reshape groups each patient's twins.
-    days = twins_table["rfs_days_uncensored"].to_numpy(float).reshape(n, k)
-    event = twins_table["rfs_event_uncensored"].to_numpy(bool).reshape(n, k)
-    event_days = np.where(event, days, np.inf)
-    out = cohort.covariates.copy()
-    out["arm"] = twins_table["arm"].to_numpy()[::k] if n else np.array([], dtype=object)
-    out["twins"] = k
-    for years in FRACTION_YEARS:
-        t = years * _DAYS_PER_YEAR
-        fraction = (event_days <= t).mean(axis=1) if k else np.full(n, np.nan)
-        out[f"twins_relapsed_fraction_{years}y"] = np.where(t <= horizon_days + 1e-9,
-                                                            fraction, np.nan)
-    median_rank = (k + 1) // 2 - 1  # the first time at least half have relapsed
-    median = np.sort(event_days, axis=1)[:, median_rank] if n else np.zeros(0)
-    out["median_simulated_rfs_days"] = np.where(np.isfinite(median), median, np.nan)
-    out["risk_score"] = out[f"twins_relapsed_fraction_{_RISK_YEARS}y"]
-    if follow_up is not None:
-        own = follow_up.reshape(n, k)
-        out["twins_relapsed_by_follow_up_fraction"] = (event_days <= own).mean(axis=1)
-    return out
 
 
 def _plan_label(plan: Scenario) -> str:

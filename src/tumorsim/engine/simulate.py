@@ -1,13 +1,15 @@
-"""The entry point: ``simulate(scenario, cohort, *, seed)`` -> :class:`SimulationResult`.
+"""The engine's entry: simulate the patients of a cohort it is given, a chunk at a time.
 
-The scenario says what is simulated, the cohort who, the seed which random world; the
-engine runs the patients in chunks (each patient on her own random streams, so chunk size
-and thread count do not change the numbers) and returns one row per patient.
+:func:`prepare_run` packs what every chunk needs (model arrays, compiled plans, per-patient
+parameters, the recorded patients); :func:`run_chunk` simulates any range of patients and
+returns their rows exactly as the whole run would (each patient on her own random
+streams); :func:`combine_chunks` joins chunks. Who is simulated and how a run is cut into
+chunks is the caller's choice (:mod:`tumorsim.runner`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numba
@@ -35,82 +37,6 @@ from tumorsim.engine.structures import (
 from tumorsim.model.anatomy import ACTIVITIES, CLONES, METASTATIC_SITES, SITES
 from tumorsim.model.scenario import Scenario
 from tumorsim.results import SimulationResult
-
-ProgressCallback = Callable[[int, int], None]
-"""Called as ``progress(patients_done, patients_total)`` after each chunk."""
-
-def simulate(
-    scenario: Scenario,
-    cohort: Cohort | None = None,
-    *,
-    seed: int | None = None,
-    patients: int | None = None,
-    chunk_size: int = 20_000,
-    n_threads: int | None = None,
-    progress: ProgressCallback | None = None,
-) -> SimulationResult:
-    """Simulate a virtual cohort under the scenario's treatment plan.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        What is simulated.
-    cohort : Cohort, optional
-        Who is simulated; by default ``patients`` women sampled from
-        ``scenario.population`` with ``seed``.
-    seed : int, optional
-        Master seed; defaults to ``scenario.cohort.seed``.
-    patients : int, optional
-        Cohort size when no cohort is given; defaults to ``scenario.cohort.patients``.
-    chunk_size : int, default 20000
-        Patients per kernel call (memory versus overhead; results do not depend on it).
-    n_threads : int, optional
-        Numba threads; default: numba's current setting. Results do not depend on it.
-    progress : callable, optional
-        ``progress(done, total)`` after each chunk.
-
-    Returns
-    -------
-    SimulationResult
-        One row per patient with event times (days from diagnosis), sites, clone mix at the
-        events, and trajectories for ``scenario.cohort.trajectory_patients`` patients.
-    """
-    seed = scenario.cohort.seed if seed is None else int(seed)
-    if cohort is None:
-        n = scenario.cohort.patients if patients is None else int(patients)
-        cohort = Cohort.sample(scenario.population, n, seed)
-    plan_of_patient = np.zeros(len(cohort), dtype=np.int64)
-    return run_plans([scenario], plan_of_patient, cohort, seed=seed, chunk_size=chunk_size,
-                     n_threads=n_threads, progress=progress, arm_names=[scenario.name])
-
-
-def run_plans(
-    plans: Sequence[Scenario],
-    plan_of_patient: np.ndarray,
-    cohort: Cohort,
-    *,
-    seed: int,
-    chunk_size: int = 20_000,
-    n_threads: int | None = None,
-    progress: ProgressCallback | None = None,
-    arm_names: Sequence[str] | None = None,
-) -> SimulationResult:
-    """Simulate a cohort in which patient ``k`` follows plan ``plan_of_patient[k]``.
-
-    All plans share the biology of ``plans[0]`` (parameters, sites, clones, mechanisms,
-    numerics); each contributes its own treatment plan and exposures. This is what trial
-    arms with common random numbers are built on.
-    """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    run = prepare_run(plans, plan_of_patient, cohort, seed=seed, arm_names=arm_names)
-    parts = []
-    for start in range(0, run.n_patients, chunk_size):
-        stop = min(start + chunk_size, run.n_patients)
-        parts.append(run_chunk(run, start, stop, n_threads=n_threads))
-        if progress is not None:
-            progress(stop, run.n_patients)
-    return combine_chunks(run, parts)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,18 @@
-"""Atomic text files: readers see the old file or the whole new one, never a part."""
+"""Atomic writes: readers see the old file (or directory) or the whole new one, never a part.
+
+Both ways write beside the target, on the same file system, and rename into place
+(:func:`os.replace` is atomic): :func:`write_text_atomic` for one text file,
+:func:`make_staging_dir` for a directory of files (results, checkpoint chunks).
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
-__all__ = ["write_text_atomic"]
+__all__ = ["make_staging_dir", "write_text_atomic"]
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
@@ -36,3 +42,21 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def make_staging_dir(target: Path) -> Path:
+    """A new hidden directory ``.<name>.partial-<random>`` beside ``target``.
+
+    Write the files into it, then rename it to ``target`` (atomic: same file system).
+    Missing parent directories are created; the directory honours the umask, unlike
+    :func:`tempfile.mkdtemp`'s 0o700.
+
+    Raises
+    ------
+    OSError
+        The directory cannot be created.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
+    return staging

@@ -23,7 +23,7 @@ Writing is also streamed: :class:`ResultsWriter` appends a table chunk by chunk,
 Parquet row group per chunk (``pyarrow.parquet.ParquetWriter``), so only one chunk is in
 memory however large the cohort. :func:`save_results` writes a whole
 :class:`~tumorsim.results.SimulationResult` through it as a single chunk;
-:func:`tumorsim.io.checkpoint.simulate_to_directory` (``tumorsim simulate``) writes each
+:func:`tumorsim.runner.directory.simulate_to_directory` (``tumorsim simulate``) writes each
 chunk of a simulation as it is finished. Either way the files are laid out and read back
 the same: :func:`load_results` gives the concatenated tables with a fresh ``RangeIndex``
 and the same categorical columns.
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from tumorsim.errors import ResultsError, ScenarioError
+from tumorsim.io.atomic import make_staging_dir
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported on use: keeps the CLI quick to start
     import pandas as pd
@@ -125,7 +126,7 @@ def save_results(result: SimulationResult, out_dir: str | os.PathLike[str]) -> P
     renamed to ``out_dir`` when complete; previous results are moved aside first and
     deleted only after the rename succeeded. A result too large to hold in memory is
     written chunk by chunk with :class:`ResultsWriter` instead (what
-    :func:`tumorsim.io.checkpoint.simulate_to_directory` does).
+    :func:`tumorsim.runner.directory.simulate_to_directory` does).
     """
     with ResultsWriter(out_dir, scenario=result.scenario, seed=result.seed,
                        version=result.version) as writer:
@@ -506,16 +507,12 @@ def _target(out_dir: str | os.PathLike[str]) -> Path:
 
 def _make_staging_dir(out: Path) -> Path:
     """A new hidden directory next to ``out`` (same file system, so renames are atomic)."""
-    parent = out.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = parent / f".{out.name}.partial-{uuid.uuid4().hex[:12]}"
-        staging.mkdir()  # honours the umask, unlike tempfile.mkdtemp's 0o700
+        return make_staging_dir(out)
     except OSError as exc:
         raise ResultsError(
-            parent, f"cannot create directory: {exc.strerror or exc}", "a writable location"
+            out.parent, f"cannot create directory: {exc.strerror or exc}", "a writable location"
         ) from exc
-    return staging
 
 
 def _swap_into_place(staging: Path, out: Path, known: Collection[str] | None = None) -> None:

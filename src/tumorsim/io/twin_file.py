@@ -1,4 +1,4 @@
-"""Twin results directories: a :class:`~tumorsim.cohort.twins.TwinResult` as Parquet files.
+"""Twin results directories: a :class:`~tumorsim.results.TwinResult` as Parquet files.
 
 ::
 
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final
 from tumorsim.io.results_file import save_tables
 
 if TYPE_CHECKING:
-    from tumorsim.cohort.twins import TwinResult
+    from tumorsim.results import TwinResult
 
 __all__ = ["TWIN_FILES", "TWIN_PATIENTS_FILE", "TWINS_FILE", "save_twin_result"]
 
@@ -42,7 +42,7 @@ def save_twin_result(
     Parameters
     ----------
     result : TwinResult
-        What :func:`tumorsim.cohort.twins.run_twin` returned.
+        What :func:`tumorsim.runner.twins.run_twin` returned.
     out_dir : str or os.PathLike
         The directory; if it exists it must be empty or hold a previous twin run.
     metadata : mapping of str to str, optional

@@ -27,6 +27,7 @@ from typing import Final
 import pandas as pd
 
 from tumorsim.errors import ResultsError
+from tumorsim.io.atomic import write_text_atomic
 from tumorsim.io.results_file import (
     PATIENTS_FILE,
     RESULTS_FILES,
@@ -124,12 +125,9 @@ def save_trial_results(
     )
     for name, frame in tables.items():
         target = out / SUMMARY_FILES[name]
-        partial = out / f".{target.name}.partial"
         try:
-            frame.to_csv(partial, index=False)
-            os.replace(partial, target)
+            write_text_atomic(target, frame.to_csv(index=False))
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise ResultsError(
                 target, f"cannot write: {exc.strerror or exc}", "a writable directory"
             ) from exc

@@ -17,7 +17,9 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
+from tumorsim.analysis.intervals import wilson_interval
 from tumorsim.analysis.survival import (
     cox_hazard_ratios,
     kaplan_meier,
@@ -27,6 +29,8 @@ from tumorsim.cohort.population import Cohort
 from tumorsim.errors import AnalysisError
 from tumorsim.model.anatomy import SITES
 from tumorsim.results import SimulationResult, package_version
+from tumorsim.runner.simulate import run_plans, sample_cohort
+from tumorsim.text_table import Column, TextTable
 from tumorsim.trial.design import Trial
 from tumorsim.trial.endpoints import endpoint_table, site_endpoint
 
@@ -38,6 +42,11 @@ DEFAULT_TIMES_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0, 10.0, 15.0, 20.0
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(patient_runs_done, patient_runs_total)``; total = patients x arms."""
+
+_HAZARD_RATIO_COLUMNS: Final[tuple[str, ...]] = (
+    "endpoint", "arm", "reference_arm", "hr", "ci_lower", "ci_upper", "p", "events",
+    "events_reference", "patients",
+)
 
 
 def run_trial(
@@ -79,18 +88,15 @@ def run_trial(
 
     Notes
     -----
-    Each arm is one call of :func:`tumorsim.engine.simulate.run_plans` with the same
+    Each arm is one call of :func:`tumorsim.runner.simulate.run_plans` with the same
     cohort and seed. A patient's random streams are keyed by her ``patient_id`` and the
     seed, so she meets the same random world in every arm; where arms do not differ in
     what she receives her outcomes are identical.
     """
-    from tumorsim.engine.simulate import run_plans
-
     base = trial.scenario
     seed = base.cohort.seed if seed is None else int(seed)
     if cohort is None:
-        n = base.cohort.patients if patients is None else int(patients)
-        cohort = Cohort.sample(base.population, n, seed)
+        cohort = sample_cohort(base, seed=seed, patients=patients)
     n = len(cohort)
     total = n * len(trial.arms)
     results = []
@@ -216,6 +222,15 @@ class TrialResult:
             return list(self.trial.endpoints)
         return [endpoint] if isinstance(endpoint, str) else list(endpoint)
 
+    def _each_endpoint(
+        self,
+        endpoint: str | Sequence[str] | None,
+        table: Callable[[str, pd.DataFrame], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """``table(name, endpoint_data(name))`` of each endpoint, stacked in order."""
+        return pd.concat([table(name, self.endpoint_data(name))
+                          for name in self._endpoints(endpoint)], ignore_index=True)
+
     def _reference(self, reference_arm: str | None) -> str:
         if reference_arm is None:
             return self.arms[0]
@@ -268,20 +283,15 @@ class TrialResult:
         if times_years is None:
             times_years = [t for t in DEFAULT_TIMES_YEARS if t <= horizon_years]
         years = np.asarray(times_years, dtype=float)
-        frames = []
-        for name in self._endpoints(endpoint):
-            km = kaplan_meier(
-                self.endpoint_data(name),
-                "duration_days",
-                "event",
-                by="arm",
-                times=years * DAYS_PER_YEAR,
-                alpha=alpha,
-            )
+
+        def survival(name: str, data: pd.DataFrame) -> pd.DataFrame:
+            km = kaplan_meier(data, "duration_days", "event", by="arm",
+                              times=years * DAYS_PER_YEAR, alpha=alpha)
             km.insert(0, "endpoint", name)
             km["time"] = km["time"] / DAYS_PER_YEAR
-            frames.append(km.rename(columns={"group": "arm", "time": "time_years"}))
-        return pd.concat(frames, ignore_index=True)
+            return km.rename(columns={"group": "arm", "time": "time_years"})
+
+        return self._each_endpoint(endpoint, survival)
 
     def hazard_ratios(
         self,
@@ -322,9 +332,9 @@ class TrialResult:
         with a 0/1 indicator of the arm (Efron ties).
         """
         reference = self._reference(reference_arm)
-        rows = []
-        for name in self._endpoints(endpoint):
-            data = self.endpoint_data(name)
+
+        def hazard_ratios(name: str, data: pd.DataFrame) -> pd.DataFrame:
+            rows = []
             ref_rows = data[data["arm"] == reference]
             for arm in self.arms:
                 if arm == reference:
@@ -363,19 +373,9 @@ class TrialResult:
                         "patients": int((pair["treated"] == 1).sum()),
                     }
                 )
-        columns = [
-            "endpoint",
-            "arm",
-            "reference_arm",
-            "hr",
-            "ci_lower",
-            "ci_upper",
-            "p",
-            "events",
-            "events_reference",
-            "patients",
-        ]
-        return pd.DataFrame(rows, columns=columns)
+            return pd.DataFrame(rows, columns=_HAZARD_RATIO_COLUMNS)
+
+        return self._each_endpoint(endpoint, hazard_ratios)
 
     def rmst(
         self,
@@ -403,17 +403,12 @@ class TrialResult:
             ``ci_lower_years``, ``ci_upper_years``, ``patients``, ``events``.
         """
         tau = self.trial.scenario.cohort.horizon_years if tau_years is None else tau_years
-        frames = []
-        for name in self._endpoints(endpoint):
-            table = restricted_mean_survival_time(
-                self.endpoint_data(name),
-                "duration_days",
-                "event",
-                tau=float(tau) * DAYS_PER_YEAR,
-                by="arm",
-                alpha=alpha,
-            )
-            out = pd.DataFrame(
+
+        def rmst(name: str, data: pd.DataFrame) -> pd.DataFrame:
+            table = restricted_mean_survival_time(data, "duration_days", "event",
+                                                  tau=float(tau) * DAYS_PER_YEAR, by="arm",
+                                                  alpha=alpha)
+            return pd.DataFrame(
                 {
                     "endpoint": name,
                     "arm": table["group"],
@@ -426,8 +421,8 @@ class TrialResult:
                     "events": table["events"],
                 }
             )
-            frames.append(out)
-        return pd.concat(frames, ignore_index=True)
+
+        return self._each_endpoint(endpoint, rmst)
 
     def site_relapse(
         self,
@@ -463,8 +458,6 @@ class TrialResult:
         Aalen-Johansen cumulative incidence; unlike ``1 - KM`` it does not pretend
         that dead patients could still relapse.
         """
-        from scipy.stats import norm
-
         sites = list(SITES) if site is None else ([site] if isinstance(site, str) else site)
         horizon_years = self.trial.scenario.cohort.horizon_years
         years = [horizon_years] if times_years is None else [float(t) for t in times_years]
@@ -481,7 +474,7 @@ class TrialResult:
                     k = int(
                         (arm_rows["event"] & (arm_rows["duration_days"] <= t * DAYS_PER_YEAR)).sum()
                     )
-                    p, lo, hi = _wilson(k, n, z)
+                    p, lo, hi = _clipped_wilson(k, n, z)
                     rows.append(
                         {
                             "site": label,
@@ -525,14 +518,54 @@ class TrialResult:
             "site_relapse": self.site_relapse(),
         }
 
+    def summary(self, hazard_ratios: pd.DataFrame | None = None) -> TextTable:
+        """Hazard ratio with 95 % CI of each arm against the reference, per endpoint.
 
-def _wilson(k: int, n: int, z: float) -> tuple[float, float, float]:
-    """Proportion ``k/n`` and its Wilson score interval."""
+        Parameters
+        ----------
+        hazard_ratios : pandas.DataFrame, optional
+            :meth:`hazard_ratios` if already computed (it fits a Cox model per row).
+
+        Returns
+        -------
+        TextTable
+            One section per endpoint; no rows for a one-arm trial.
+        """
+        table = self.hazard_ratios() if hazard_ratios is None else hazard_ratios
+        arms = self.arms
+        n = len(self.patients) // max(len(arms), 1)
+        rows = []
+        section_starts = set()
+        endpoint = None
+        for row in table.itertuples(index=False):
+            if endpoint is not None and row.endpoint != endpoint:
+                section_starts.add(len(rows))
+            endpoint = row.endpoint
+            has_hr = row.hr == row.hr  # NaN when neither arm has an event
+            rows.append((
+                str(row.endpoint),
+                str(row.arm),
+                f"{row.hr:.3f}" if has_hr else "-",
+                f"{row.ci_lower:.3f}-{row.ci_upper:.3f}" if has_hr else "-",
+                f"{row.p:.3g}" if row.p == row.p else "-",
+                f"{row.events:,} / {row.events_reference:,}",
+            ))
+        return TextTable(
+            f"trial: {self.trial.name} (seed {self.seed}, {n:,} patients x {len(arms)} arms, "
+            f"reference: {arms[0]})",
+            (Column("endpoint", no_wrap=True, key=True), Column("arm", no_wrap=True),
+             Column("HR", "right", no_wrap=True), Column("95 % CI", "right", no_wrap=True),
+             Column("p", "right", no_wrap=True),
+             Column("events (arm / reference)", "right", no_wrap=True)),
+            tuple(rows), frozenset(section_starts),
+            caption="Cox HR vs the reference arm; 95 % CI robust to the pairing of each "
+            "patient across arms")
+
+
+def _clipped_wilson(k: int, n: int, z: float) -> tuple[float, float, float]:
+    """Proportion ``k/n`` and its Wilson score interval within [0, 1] (exact 0 or 1 at
+    ``k = 0`` or ``k = n``); NaN without patients."""
     if n == 0:
         return float("nan"), float("nan"), float("nan")
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    lower = 0.0 if k == 0 else max(0.0, centre - half)
-    upper = 1.0 if k == n else min(1.0, centre + half)
-    return p, lower, upper
+    p, lower, upper = wilson_interval(k, n, z)
+    return p, 0.0 if k == 0 else max(0.0, lower), 1.0 if k == n else min(1.0, upper)

@@ -17,6 +17,7 @@ import pandas as pd
 from tumorsim.cohort.population import Cohort
 from tumorsim.model.scenario import Scenario, deep_merge
 from tumorsim.results import SimulationResult
+from tumorsim.runner.simulate import simulate
 from tumorsim.validation.claim import ClaimContext
 
 __all__ = ["arm_scenario", "simulate_arms", "stacked_patients"]
@@ -58,8 +59,6 @@ def simulate_arms(context: ClaimContext, arms: Mapping[str, Scenario],
     Without ``cohort``, ``context.patients`` women are sampled from the first arm's
     population. ``context.progress`` is called once per arm.
     """
-    from tumorsim.engine.simulate import simulate
-
     first = next(iter(arms.values()))
     if cohort is None:
         cohort = Cohort.sample(first.population, context.patients, context.seed)

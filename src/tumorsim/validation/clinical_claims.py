@@ -18,6 +18,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from tumorsim.analysis.gbsg2 import RFS_YEARS, held_out_fit, observed_statistics, split_gbsg2
+from tumorsim.cohort.data import load_gbsg2
+from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL
+from tumorsim.cohort.samplers import sample_stage
 from tumorsim.model.anatomy import METASTATIC_SITES
 from tumorsim.model.scenario import Scenario
 from tumorsim.results import SimulationResult
@@ -60,9 +64,6 @@ _K1_GROUPS: Final[tuple[str, ...]] = ("horTh no, PR-", "horTh yes, PR-", "horTh 
 
 
 def _measure_k1(context: ClaimContext) -> dict[str, Estimate]:
-    from tumorsim.analysis.calibration import held_out_fit
-    from tumorsim.cohort.data import load_gbsg2
-
     record = _calibration_record()
     fit = held_out_fit(context.scenario, load_gbsg2(), seed=int(record["seed"]),
                        twins=context.patients, train_fraction=float(record["train_fraction"]))
@@ -83,13 +84,6 @@ def _measure_k1(context: ClaimContext) -> dict[str, Estimate]:
 def _k1_checks() -> tuple[Check, ...]:
     """One check per held-out RFS point and hazard ratio; bands are the observed 95 % CIs
     of the held-out split (computed from lifelines' GBSG2 at import of this claim)."""
-    from tumorsim.analysis.calibration import (
-        RFS_YEARS,
-        observed_statistics,
-        split_gbsg2,
-    )
-    from tumorsim.cohort.data import load_gbsg2
-
     record = _calibration_record()
     _, held_out = split_gbsg2(load_gbsg2(), seed=int(record["seed"]),
                               train_fraction=float(record["train_fraction"]))
@@ -157,8 +151,6 @@ _K3_TOLERANCE: Final[float] = 0.05
 
 
 def _measure_k3(context: ClaimContext) -> dict[str, Estimate]:
-    from tumorsim.cohort.samplers import sample_stage
-
     out = {}
     plan = _er_positive_adjuvant_tamoxifen(context.scenario)
     for label, (nodes, _) in _K3_GROUPS.items():
@@ -208,8 +200,6 @@ def _measure_k4(context: ClaimContext) -> dict[str, Estimate]:
 
 def _pr_positive_cut(scenario: Scenario) -> float:
     """PR+ share of ER+ cells at the clinical cut-off of 10 fmol/mg (see the covariate map)."""
-    from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL
-
     half_max = scenario.parameter("pr_fmol_half_max")
     return RECEPTOR_POSITIVE_FMOL / (RECEPTOR_POSITIVE_FMOL + half_max)
 
@@ -218,8 +208,6 @@ _IHC_PR_POSITIVE_SHARE: Final[float] = 0.10
 
 
 def _measure_k5(context: ClaimContext) -> dict[str, Estimate]:
-    from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL
-
     patients = _luminal_cohort(context).patients
     pr_pos = patients["pr_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL
     relapsed = patients[pr_pos & patients["dmfs_event"].to_numpy(bool)]

@@ -12,15 +12,14 @@ from collections.abc import Sequence
 
 from tumorsim.errors import TumorsimError
 from tumorsim.validation.claim import Claim
+from tumorsim.validation.clinical_claims import clinical_claims
+from tumorsim.validation.mechanism_claims import MECHANISM_CLAIMS
 
 __all__ = ["all_claims", "select_claims"]
 
 
 def all_claims() -> tuple[Claim, ...]:
     """Mechanism claims M1a-M3b, then clinical claims K1-K6."""
-    from tumorsim.validation.clinical_claims import clinical_claims
-    from tumorsim.validation.mechanism_claims import MECHANISM_CLAIMS
-
     claims = MECHANISM_CLAIMS + clinical_claims()
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):

@@ -16,6 +16,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from tumorsim.analysis.intervals import wilson_interval
+from tumorsim.analysis.survival import cox_hazard_ratios, kaplan_meier
 from tumorsim.validation.claim import Z95, Estimate
 
 __all__ = [
@@ -84,11 +86,8 @@ def proportion(k: int, n: int, note: str = "") -> Estimate:
     """Proportion ``k / n`` with a Wilson score interval."""
     if n == 0:
         return Estimate(math.nan, math.nan, math.nan, note or "no patients")
-    p = k / n
-    z2 = Z95**2
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return Estimate(p, centre - half, centre + half, note)
+    p, lower, upper = wilson_interval(k, n, Z95)
+    return Estimate(p, lower, upper, note)
 
 
 def rate_ratio(events: Sequence[float], person_years: Sequence[float], note: str = ""
@@ -115,8 +114,6 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, term: str, *,
     the same virtual patient in several arms are paired: the variance is the
     cluster-robust (sandwich) one, clustered on ``patient_id``.
     """
-    from tumorsim.analysis.survival import cox_hazard_ratios
-
     table = cox_hazard_ratios(df, duration, event, formula=formula or term,
                               cluster="patient_id")
     row = table[table["term"] == term].iloc[0]
@@ -131,8 +128,6 @@ def rfs_free_distant_incidence(patients: pd.DataFrame, start_years: float,
     distant-metastasis-free survival at ``end_years``, counted from ``start_years``;
     the interval is lifelines' (log-log transform).
     """
-    from tumorsim.analysis.survival import kaplan_meier
-
     start, end = start_years * DAYS_PER_YEAR, end_years * DAYS_PER_YEAR
     at_risk = patients[patients["rfs_days"] > start]
     if at_risk.empty:

@@ -51,10 +51,10 @@ targets given the ones above; they keep their stated defaults.
 
 How
 ---
-GBSG2 is split into a training and a held-out part (2/3 and 1/3 by default), stratified
-by horTh x PR (PR+ = at least 10 fmol/mg), with a seeded permutation. On the training
-part, every patient gets K twins treated as recorded (CMF for all, 2 years of tamoxifen if
-horTh) and censored at her own follow-up. The
+GBSG2 is split (:func:`tumorsim.analysis.gbsg2.split_gbsg2`) into a training and a held-out
+part (2/3 and 1/3 by default), stratified by horTh x PR (PR+ = at least 10 fmol/mg), with a
+seeded permutation. On the training part, every patient gets K twins treated as recorded
+(CMF for all, 2 years of tamoxifen if horTh) and censored at her own follow-up. The
 objective compares, per horTh x PR group, the twins' Kaplan-Meier RFS at 1, 3 and 5 years
 with the observed one, each difference divided by the observed standard error, plus the
 log hazard ratio of horTh in PR+ and in PR- women (Cox model on the twins) against the
@@ -69,6 +69,8 @@ rerun with the same seed gives the same parameters.
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -78,17 +80,25 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
 
-from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
-from tumorsim.errors import AnalysisError
+from tumorsim.analysis.gbsg2 import (
+    FitStatistics,
+    HeldOutFit,
+    observed_statistics,
+    simulated_statistics,
+    split_gbsg2,
+)
+from tumorsim.cohort.population import Cohort
+from tumorsim.io.atomic import write_text_atomic
+from tumorsim.model.clones import CLONE_ATTRIBUTES, CLONE_DEFAULTS
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import Scenario
-
-RFS_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0)
-"""Times (years) at which RFS is compared (MODEL.md target K1)."""
+from tumorsim.text_table import Column, TextTable
+from tumorsim.validation.claim import Z95, ClaimContext
+from tumorsim.validation.registry import select_claims
 
 MISSING_STATISTIC_PENALTY: Final[float] = 100.0
-DAYS_PER_YEAR: Final[float] = 365.25
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,21 @@ CLAIM_TARGETS: Final[dict[str, int]] = {"K2": 3000, "K3": 1500}
 for K2, women per stage group for K3; see :mod:`tumorsim.validation.clinical_claims`)."""
 
 
+def claim_sizes(ids: Sequence[str] | None) -> dict[str, int]:
+    """The claims named in ``ids`` (``--claims K2,K3``) with their sizes from
+    :data:`CLAIM_TARGETS`, in registry order; empty for ``None`` (GBSG2 only).
+
+    Raises
+    ------
+    tumorsim.errors.TumorsimError
+        An id that is not a claim a joint fit may add, naming the allowed ones.
+    """
+    if ids is None:
+        return {}
+    return {c.id: CLAIM_TARGETS[c.id]
+            for c in select_claims(ids, select_claims(list(CLAIM_TARGETS)))}
+
+
 def clone_attribute(name: str) -> tuple[str, str] | None:
     """``(clone, attribute)`` for a name ``clones.<clone>.<attribute>``; ``None`` for a
     model parameter."""
@@ -150,8 +175,6 @@ def clone_attribute(name: str) -> tuple[str, str] | None:
 
 def registry_entry(name: str) -> tuple[float, float, float]:
     """``(default, low, high)`` of a calibrated name (a parameter or a clone attribute)."""
-    from tumorsim.model.clones import CLONE_ATTRIBUTES, CLONE_DEFAULTS
-
     if (target := clone_attribute(name)) is not None:
         clone, attribute = target
         spec = next(a for a in CLONE_ATTRIBUTES if a.name == attribute)
@@ -179,115 +202,6 @@ def scenario_changes(values: dict[str, float]) -> dict[str, dict[str, object]]:
     return {"parameters": parameters, "clones": dict(clones)}
 
 
-def horth_pr_groups(hormone_therapy: np.ndarray, pr_fmol: np.ndarray) -> list[str]:
-    """``"horTh yes, PR+"``-style labels (PR+ = at least 10 fmol/mg), one per patient."""
-    return [f"horTh {'yes' if h == 1 else 'no'}, PR{'+' if p >= RECEPTOR_POSITIVE_FMOL else '-'}"
-            for h, p in zip(hormone_therapy, pr_fmol, strict=True)]
-
-
-def group_labels(cohort: Cohort) -> pd.Series:
-    """:func:`horth_pr_groups` of a cohort's patients, indexed like its covariates."""
-    cov = cohort.covariates
-    return pd.Series(horth_pr_groups(cov["hormone_therapy"].to_numpy(),
-                                     cov["pr_fmol"].to_numpy()), index=cov.index)
-
-
-def split_gbsg2(cohort: Cohort, *, seed: int, train_fraction: float = 2 / 3
-                ) -> tuple[Cohort, Cohort]:
-    """Split a cohort into training and held-out parts, stratified by horTh x PR.
-
-    Within each stratum the rows are permuted with ``numpy.random.default_rng(seed)`` and
-    the first ``round(train_fraction * n)`` go to training. Both parts keep input order.
-    """
-    labels = group_labels(cohort)
-    rng = np.random.default_rng(seed)
-    train_rows: list[int] = []
-    for label in sorted(labels.unique()):
-        rows = np.flatnonzero(labels.to_numpy() == label)
-        chosen = rng.permutation(rows)[: int(round(train_fraction * rows.size))]
-        train_rows.extend(chosen.tolist())
-    train = np.zeros(len(cohort), dtype=bool)
-    train[train_rows] = True
-    cov = cohort.covariates
-    return (Cohort(cov[train].reset_index(drop=True)),
-            Cohort(cov[~train].reset_index(drop=True)))
-
-
-@dataclass(frozen=True)
-class FitStatistics:
-    """RFS per horTh x PR group at :data:`RFS_YEARS` and the horTh hazard ratio by PR.
-
-    Attributes
-    ----------
-    rfs : pandas.DataFrame
-        Columns ``group``, ``years``, ``survival``, ``ci_lower``, ``ci_upper``, ``se``.
-    hazard_ratios : pandas.DataFrame
-        Columns ``pr`` ("PR+", "PR-"), ``hr``, ``ci_lower``, ``ci_upper``, ``se_log_hr``.
-    """
-
-    rfs: pd.DataFrame
-    hazard_ratios: pd.DataFrame
-
-
-def fit_statistics(table: pd.DataFrame, *, duration: str, event: str) -> FitStatistics:
-    """RFS by group and horTh hazard ratios by PR from a table of patients or twins.
-
-    ``table`` needs ``hormone_therapy``, ``pr_fmol``, ``duration`` (days) and ``event``.
-    """
-    from tumorsim.analysis.survival import cox_hazard_ratios, kaplan_meier
-
-    df = pd.DataFrame({
-        "T": table[duration].to_numpy(float),
-        "E": table[event].to_numpy().astype(bool),
-        "hormone_therapy": table["hormone_therapy"].to_numpy().astype(int),
-        "pr_positive": table["pr_fmol"].to_numpy() >= RECEPTOR_POSITIVE_FMOL,
-    })
-    df["group"] = horth_pr_groups(df["hormone_therapy"].to_numpy(),
-                                  table["pr_fmol"].to_numpy())
-    km = kaplan_meier(df, "T", "E", by="group",
-                      times=[y * DAYS_PER_YEAR for y in RFS_YEARS])
-    km = km.assign(years=km["time"] / DAYS_PER_YEAR)
-    # Greenwood-type standard error recovered from the 95 % interval width
-    km["se"] = (km["ci_upper"] - km["ci_lower"]) / (2 * 1.959964)
-    rows = []
-    for label, positive in (("PR+", True), ("PR-", False)):
-        sub = df[df["pr_positive"] == positive][["T", "E", "hormone_therapy"]]
-        try:
-            row = cox_hazard_ratios(sub, "T", "E", ["hormone_therapy"]).iloc[0]
-            separated = not (0 < row["ci_lower"] <= row["ci_upper"] < math.inf)
-        except AnalysisError:
-            separated = True
-        if separated:
-            # e.g. no event in one arm of a small simulated cohort: no usable hazard ratio
-            rows.append({"pr": label, "hr": math.nan, "ci_lower": math.nan,
-                         "ci_upper": math.nan, "se_log_hr": math.nan})
-            continue
-        se = (math.log(row["ci_upper"]) - math.log(row["ci_lower"])) / (2 * 1.959964)
-        rows.append({"pr": label, "hr": float(row["hr"]), "ci_lower": float(row["ci_lower"]),
-                     "ci_upper": float(row["ci_upper"]), "se_log_hr": se})
-    return FitStatistics(
-        rfs=km[["group", "years", "survival", "ci_lower", "ci_upper", "se"]].reset_index(
-            drop=True),
-        hazard_ratios=pd.DataFrame(rows),
-    )
-
-
-def observed_statistics(cohort: Cohort) -> FitStatistics:
-    """:func:`fit_statistics` of the real patients (``follow_up_days``, ``relapse_event``)."""
-    return fit_statistics(cohort.covariates, duration="follow_up_days", event="relapse_event")
-
-
-def simulated_statistics(scenario: Scenario, cohort: Cohort, *, twins: int, seed: int,
-                         progress: Callable[[int, int], None] | None = None) -> FitStatistics:
-    """:func:`fit_statistics` of K twins per patient, censored at their follow-up."""
-    from tumorsim.cohort.twins import run_twin
-
-    result = run_twin(scenario, cohort, twins=twins, seed=seed, progress=progress)
-    twins_table = result.twins.assign(hormone_therapy=cohort.covariates["hormone_therapy"]
-                                      .to_numpy()[result.twins["source_row"].to_numpy()])
-    return fit_statistics(twins_table, duration="rfs_days", event="rfs_event")
-
-
 def objective(simulated: FitStatistics, observed: FitStatistics) -> float:
     """Sum of squared standardised differences (see the module docstring)."""
     merged = observed.rfs.merge(simulated.rfs, on=["group", "years"], suffixes=("_obs", "_sim"))
@@ -310,9 +224,6 @@ def claim_objective(scenario: Scenario, *, seed: int,
     error is its band's width / 3.92 (the band is the published 95 % CI, or a stated
     tolerance read as one).
     """
-    from tumorsim.validation.claim import Z95, ClaimContext
-    from tumorsim.validation.registry import select_claims
-
     total = 0.0
     for claim in select_claims(list(sizes)):
         estimates = claim.measure(ClaimContext(scenario=scenario, seed=seed,
@@ -379,6 +290,35 @@ class CalibrationResult:
     start: dict[str, float] = field(default_factory=dict)
     claim_sizes: dict[str, int] = field(default_factory=dict)
 
+    def parameter_table(self) -> TextTable:
+        """Each fitted parameter: its starting and fitted value."""
+        rows = tuple((name, f"{self.start[name]:.4g}", f"{value:.4g}")
+                     for name, value in self.parameters.items())
+        return TextTable("Calibrated parameters (training split)",
+                         (Column("parameter"), Column("start"), Column("fitted")), rows)
+
+    def record(self, held_out: HeldOutFit, *, command: str, version: str,
+               wall_seconds: float) -> dict[str, object]:
+        """The fit as JSON-ready data: how it was run, every evaluation, the held-out fit.
+
+        What ``tumorsim calibrate`` writes beside the parameter file
+        (:func:`write_record`).
+        """
+        return {
+            "command": command,
+            "version": version,
+            "seed": self.seed,
+            "twins": self.twins,
+            "train_fraction": self.train_fraction,
+            "parameters": self.parameters,
+            "start": self.start,
+            "claims": self.claim_sizes,
+            "objective": self.objective,
+            "evaluations": self.evaluations.to_dict(orient="records"),
+            "held_out": held_out.record(),
+            "wall_seconds": wall_seconds,
+        }
+
 
 def calibrate(
     base_scenario: Scenario,
@@ -420,8 +360,6 @@ def calibrate(
     -------
     CalibrationResult
     """
-    from scipy.optimize import minimize
-
     train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
     observed = observed_statistics(train)
     claim_sizes = dict(claim_sizes or {})
@@ -481,15 +419,11 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
     The file records the command that produced it, the seed and the objective in its
     comments; it is written atomically.
     """
-    import datetime
-
-    from tumorsim.io.atomic import write_text_atomic
-
     path = Path(path)
     lines = [
         "# Parameters calibrated to the GBSG2 training split"
         + (f" and the claims {', '.join(result.claim_sizes)}" if result.claim_sizes else "")
-        + " (tumorsim.analysis.calibration).",
+        + " (tumorsim.calibration).",
         f"# Produced by: {command}",
         f"# tumorsim {version}; seed {result.seed}; {result.twins} twins per patient; "
         f"{result.training_patients} training / {result.held_out_patients} held-out patients;",
@@ -520,84 +454,6 @@ def write_parameter_file(result: CalibrationResult, path: str | Path, *, command
     return write_text_atomic(path, text)
 
 
-@dataclass(frozen=True)
-class HeldOutFit:
-    """Target K1 on held-out patients, and the risk score's c-index against Cox.
-
-    Attributes
-    ----------
-    rfs : pandas.DataFrame
-        Per group and year: observed survival with its 95 % CI, simulated survival with
-        its 95 % CI (Monte Carlo, over twins), and ``inside`` (simulated within the
-        observed CI).
-    hazard_ratios : pandas.DataFrame
-        Per PR group: observed HR with CI, simulated HR with CI, ``inside``.
-    c_index_twin : float
-        Harrell's c-index of the twins' ``risk_score`` (predicted 5-year relapse
-        probability) on held-out patients.
-    c_index_cox : float
-        The same for a Cox model with the same covariates fitted on the training split.
-    passed : bool
-        Every RFS point and both hazard ratios inside the observed CIs.
-    """
-
-    rfs: pd.DataFrame
-    hazard_ratios: pd.DataFrame
-    c_index_twin: float
-    c_index_cox: float
-    passed: bool
-
-
-COX_COVARIATES: Final[tuple[str, ...]] = (
-    "age_years", "postmenopausal", "tumour_size_mm", "grade", "positive_nodes", "er_fmol",
-    "pr_fmol", "hormone_therapy",
-)
-"""Covariates of the Cox comparator (the same the twin uses)."""
-
-
-def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
-                 train_fraction: float = 2 / 3,
-                 progress: Callable[[int, int], None] | None = None) -> HeldOutFit:
-    """Check target K1 on the held-out split and compare c-indices with a Cox model."""
-    from lifelines import CoxPHFitter
-
-    from tumorsim.analysis.survival import concordance
-    from tumorsim.cohort.twins import run_twin
-
-    train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
-    observed = observed_statistics(held_out)
-    result = run_twin(scenario, held_out, twins=twins, seed=seed, progress=progress)
-    twins_table = result.twins.assign(hormone_therapy=held_out.covariates["hormone_therapy"]
-                                      .to_numpy()[result.twins["source_row"].to_numpy()])
-    simulated = fit_statistics(twins_table, duration="rfs_days", event="rfs_event")
-
-    sim_rfs = simulated.rfs.rename(columns={"ci_lower": "simulated_ci_lower",
-                                            "ci_upper": "simulated_ci_upper"})
-    rfs = observed.rfs.merge(
-        sim_rfs[["group", "years", "survival", "simulated_ci_lower", "simulated_ci_upper"]],
-        on=["group", "years"], suffixes=("_observed", "_simulated"))
-    rfs = rfs.rename(columns={"ci_lower": "observed_ci_lower", "ci_upper": "observed_ci_upper"})
-    rfs = rfs.drop(columns="se")
-    rfs["inside"] = ((rfs["survival_simulated"] >= rfs["observed_ci_lower"])
-                     & (rfs["survival_simulated"] <= rfs["observed_ci_upper"]))
-    hr = observed.hazard_ratios.merge(simulated.hazard_ratios, on="pr",
-                                      suffixes=("_observed", "_simulated"))
-    hr = hr.drop(columns=["se_log_hr_observed", "se_log_hr_simulated"])
-    hr["inside"] = ((hr["hr_simulated"] >= hr["ci_lower_observed"])
-                    & (hr["hr_simulated"] <= hr["ci_upper_observed"]))
-
-    patients = result.patients
-    scored = pd.DataFrame({"T": held_out.covariates["follow_up_days"].to_numpy(float),
-                           "E": held_out.covariates["relapse_event"].to_numpy().astype(bool),
-                           "risk": patients["risk_score"].to_numpy(float)})
-    c_twin = concordance(scored, "T", "E", "risk")
-    columns = list(COX_COVARIATES)
-    fit_table = train.covariates[columns].assign(
-        T=train.covariates["follow_up_days"].to_numpy(float),
-        E=train.covariates["relapse_event"].to_numpy().astype(bool))
-    cox = CoxPHFitter().fit(fit_table, "T", "E")
-    scored["cox"] = np.asarray(cox.predict_partial_hazard(held_out.covariates[columns]))
-    c_cox = concordance(scored, "T", "E", "cox")
-    passed = bool(rfs["inside"].all() and hr["inside"].all())
-    return HeldOutFit(rfs=rfs, hazard_ratios=hr, c_index_twin=c_twin, c_index_cox=c_cox,
-                      passed=passed)
+def write_record(record: Mapping[str, object], path: str | Path) -> Path:
+    """Write a calibration record (:meth:`CalibrationResult.record`) as JSON, atomically."""
+    return write_text_atomic(path, json.dumps(record, indent=2, default=float) + "\n")

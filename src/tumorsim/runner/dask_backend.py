@@ -15,15 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tumorsim.engine.simulate import PreparedRun
+from tumorsim.engine.simulate import PreparedRun, run_chunk
+from tumorsim.io.checkpoint import chunk_path, write_chunk
 
 __all__ = ["run_chunks_on_dask"]
 
 
 def _chunk_task(run: PreparedRun, k: int, start: int, stop: int, checkpoint: str) -> int:
-    from tumorsim.engine.simulate import run_chunk
-    from tumorsim.io.checkpoint import chunk_path, write_chunk
-
     path = Path(checkpoint)
     if not chunk_path(path, k).is_dir():  # a retried task may find its chunk written
         write_chunk(path, k, run_chunk(run, start, stop, n_threads=1))
@@ -55,7 +53,7 @@ def run_chunks_on_dask(
     progress : callable, optional
         ``progress(patients_done)`` as chunks finish.
     """
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster, as_completed  # heavy: on use only
 
     if not chunks:
         return

@@ -1,0 +1,275 @@
+"""Commands that simulate and write results: simulate, twin, trial."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from tumorsim.cli.options import (
+    DefaultScenarioArg,
+    SeedOption,
+    ThreadsOption,
+    at_least,
+    default_chunk_size,
+    load_scenario,
+    out_option,
+    patients_option,
+    with_cohort_options,
+)
+from tumorsim.cli.render import (
+    echo,
+    print_tables,
+    progress_bar,
+    progress_callback,
+    task_description,
+    written_text,
+)
+from tumorsim.errors import TumorsimError
+
+if TYPE_CHECKING:
+    from tumorsim.cohort.population import Cohort
+
+
+def simulate(
+    out: Annotated[Path, out_option(
+        "Results directory to write (Parquet); previous results there are replaced.")],
+    scenario: DefaultScenarioArg = None,
+    patients: Annotated[int | None, patients_option(
+        "Virtual patients (default: the scenario's cohort.patients).")] = None,
+    seed: SeedOption = None,
+    trajectories: Annotated[
+        int | None,
+        typer.Option(
+            help="Patients whose trajectories are recorded "
+            "(default: the scenario's cohort.trajectory_patients).",
+            show_default=False,
+        ),
+    ] = None,
+    threads: ThreadsOption = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Patients per engine call (default: min(20000, max(1000, N/20))). "
+            "Results do not depend on it.",
+            show_default=False, callback=at_least(1),
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted run of the same command from "
+                     "its checkpoint (.<out>.checkpoint beside --out)."),
+    ] = False,
+    backend: Annotated[
+        str,
+        typer.Option("--backend", help="Where chunks run: 'inprocess' (numba threads) or "
+                     "'dask' (a dask.distributed cluster). Results do not depend on it."),
+    ] = "inprocess",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (--backend dask); an "
+                     "embedded LocalCluster if omitted. Its workers must see --out.",
+                     show_default=False),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Workers of the embedded LocalCluster.",
+                          callback=at_least(1))
+    ] = 2,
+) -> None:
+    """Simulate a virtual cohort and write the results to a directory of Parquet files.
+
+    Options override the scenario's cohort values; the scenario written with the
+    results records the values used, so a run can be repeated from its output. The
+    results are written chunk by chunk as they are simulated (memory does not grow with
+    the cohort), and each finished chunk is kept in a checkpoint beside the output until
+    the results are in place: a run that is killed can be continued with --resume, with
+    identical results.
+    """
+    import pandas as pd
+
+    from tumorsim.io.checkpoint import check_checkpoint
+    from tumorsim.io.results_file import PATIENTS_FILE, check_results_dir
+    from tumorsim.results import SUMMARY_COLUMNS, SimulationResult
+    from tumorsim.runner.directory import check_backend, simulate_to_directory
+
+    loaded = with_cohort_options(load_scenario(scenario), patients=patients, seed=seed,
+                                 trajectory_patients=trajectories)
+    check_results_dir(out)  # fail before a long simulation, not after it
+    check_checkpoint(out, resume)
+    check_backend(backend)
+    if backend != "dask" and scheduler is not None:
+        raise TumorsimError(f"--scheduler = {scheduler!r}: needs --backend dask")
+    n = loaded.cohort.patients
+    chunk = chunk_size if chunk_size is not None else default_chunk_size(n)
+    with progress_bar() as progress:
+        task = progress.add_task(f"simulating {task_description(loaded.name)}", total=n)
+        started = time.perf_counter()
+        written = simulate_to_directory(loaded, out, chunk_size=chunk, resume=resume,
+                                        n_threads=threads,
+                                        progress=progress_callback(progress, task),
+                                        backend=backend, scheduler=scheduler,
+                                        workers=workers)
+        wall_s = time.perf_counter() - started
+    # The summary reads back the few columns it needs: the whole table is never in memory.
+    # One thread: a threaded pyarrow read here made about one run in six abort at exit
+    # ("terminate called without an active exception", numba's OpenMP layer loaded).
+    table = pd.read_parquet(written / PATIENTS_FILE, columns=list(SUMMARY_COLUMNS),
+                            use_threads=False)
+    result = SimulationResult(patients=table, trajectories=None, site_environment=None,
+                              scenario=loaded, seed=loaded.cohort.seed)
+    print_tables(result.summary(wall_seconds=wall_s).with_rows(
+        ("written", written_text(written))))
+
+
+_GBSG2_NAME = "gbsg2"
+
+
+def twin(
+    out: Annotated[Path, out_option(
+        "Directory to write (patients.parquet, twins.parquet); a previous twin run there is "
+        "replaced.")],
+    data: Annotated[
+        str | None,
+        typer.Argument(
+            help="CSV or Parquet file, one row per patient; 'gbsg2' for the GBSG2 trial "
+            "bundled with lifelines.",
+            show_default=False,
+            metavar="DATA",
+        ),
+    ] = None,
+    gbsg2: Annotated[
+        bool,
+        typer.Option("--gbsg2", help="Use the GBSG2 trial bundled with lifelines (686 women)."),
+    ] = False,
+    columns: Annotated[
+        Path | None,
+        typer.Option(
+            "--columns",
+            help="Column map TOML (see examples/gbsg2_columns.toml); default: GBSG2's columns "
+            "or tumorsim's own names, recognised automatically.",
+            show_default=False,
+        ),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario TOML for the biology and horizon; the built-in default if omitted. "
+            "Treatment follows the data: tamoxifen 2 years where hormone therapy is "
+            "recorded, CMF for all (or where a chemotherapy column says 1).",
+            show_default=False,
+        ),
+    ] = None,
+    twins: Annotated[int, typer.Option("--twins", help="Stochastic twins per patient.",
+                                       callback=at_least(1))] = 10,
+    seed: SeedOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Simulate stochastic twins of real patients under their recorded treatment.
+
+    Each patient gets K twins with her covariates; the per-patient table gives the
+    fraction of her twins relapsing by 1, 3, 5 and 10 years and a risk score (predicted
+    5-year relapse probability); the twins' table is censored at her own follow-up.
+    """
+    from tumorsim.io.results_file import check_results_dir
+    from tumorsim.io.twin_file import TWIN_FILES, save_twin_result
+    from tumorsim.runner.twins import run_twin
+
+    builtin = gbsg2 or (data is not None and data.lower() == _GBSG2_NAME
+                        and not Path(data).exists())
+    if gbsg2 and data is not None:
+        raise TumorsimError(f"DATA = {data!r} and --gbsg2: give one of them, not both")
+    if data is None and not gbsg2:
+        raise TumorsimError("missing DATA: give a CSV or Parquet file, or --gbsg2")
+    loaded = with_cohort_options(load_scenario(scenario), seed=seed)
+    check_results_dir(out, known=TWIN_FILES.values())  # fail before the simulation
+    cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
+    total = len(cohort) * twins
+    with progress_bar() as progress:
+        task = progress.add_task(f"twins of {task_description(Path(source).name)}",
+                                 total=total)
+        started = time.perf_counter()
+        result = run_twin(loaded, cohort, twins=twins, seed=loaded.cohort.seed,
+                          chunk_size=default_chunk_size(total), n_threads=threads,
+                          progress=progress_callback(progress, task))
+        wall_s = time.perf_counter() - started
+    written = save_twin_result(
+        result, out, metadata={"tumorsim.data": source, "tumorsim.column_map": map_name}
+    )
+    print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
+        ("written", written_text(written))))
+
+
+def _twin_cohort(data: str | None, columns: Path | None) -> tuple[Cohort, str, str]:
+    """The cohort of real patients, a name for its source, and the column map's name."""
+    from tumorsim.cohort.data import (
+        cohort_from_dataframe,
+        guess_column_map,
+        load_column_map,
+        read_patient_table,
+    )
+
+    if data is None:
+        from lifelines.datasets import load_gbsg2
+
+        frame, source = load_gbsg2(), "GBSG2"
+    else:
+        frame, source = read_patient_table(data), data
+    column_map = (load_column_map(columns) if columns is not None
+                  else guess_column_map(frame, source))
+    return cohort_from_dataframe(frame, column_map, source=source), source, column_map.name
+
+
+TrialArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Trial file: a scenario TOML with one arms.<name> table per arm.",
+        show_default=False,
+        metavar="SCENARIO",
+    ),
+]
+
+
+def trial(
+    scenario: TrialArg,
+    out: Annotated[Path, out_option(
+        "Directory to write: patients.parquet (one row per patient and arm) and "
+        "hazard_ratios.csv, survival.csv, rmst.csv, site_relapse.csv; a previous trial "
+        "there is replaced.")],
+    patients: Annotated[int | None, patients_option(
+        "Virtual patients per arm (default: the scenario's cohort.patients).")] = None,
+    seed: SeedOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Run an in-silico trial: every virtual patient under every arm of a trial file.
+
+    SCENARIO is a scenario file with one arms.<name> table per arm (see
+    examples/trial_cxcr2.toml). Every arm gets the same patients with the same random
+    streams, so arms differ only by their treatment. Prints each arm's hazard ratio
+    against the first arm, per endpoint.
+    """
+    from tumorsim.trial import check_trial_dir, load_trial, run_trial, save_trial_results
+
+    loaded = load_trial(scenario)
+    loaded = loaded.with_scenario(
+        with_cohort_options(loaded.scenario, patients=patients, seed=seed)
+    )
+    check_trial_dir(out)  # fail before a long simulation, not after it
+    n = loaded.scenario.cohort.patients
+    with progress_bar() as progress:
+        task = progress.add_task(
+            f"trial {task_description(loaded.name)}: {len(loaded.arms)} arms",
+            total=n * len(loaded.arms))
+        started = time.perf_counter()
+        result = run_trial(loaded, chunk_size=default_chunk_size(n), n_threads=threads,
+                           progress=progress_callback(progress, task))
+        wall_s = time.perf_counter() - started
+    summaries = result.summary_tables()
+    written = save_trial_results(result, out, summaries)
+    if len(result.arms) > 1:
+        print_tables(result.summary(summaries["hazard_ratios"]))
+    else:
+        echo(f"trial: {result.trial.name}: one arm, no hazard ratios")
+    echo(f"wall time {wall_s:.2f} s; written: {written_text(written)}")
