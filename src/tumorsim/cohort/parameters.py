@@ -47,6 +47,10 @@ class PatientParameters:
         1, or ``cxcl_high_multiplier`` for CXCL1/2-high patients.
     clone_fractions : ndarray, shape (n, 3)
         Clone mix at diagnosis (ER+/PR+, ER+/PR-, ER-), rows sum to 1.
+    endocrine_sensitivity : ndarray
+        1 in endocrine-sensitive disease; ``endocrine_insensitive_effect_fraction`` in
+        insensitive disease, drawn with probability ``endocrine_insensitive_fraction_pr_pos``
+        or ``_pr_neg`` by the patient's PR status (>= 10 fmol/mg is PR+).
     """
 
     diagnosis_cells: np.ndarray
@@ -54,6 +58,7 @@ class PatientParameters:
     dissemination_coefficient: np.ndarray
     cxcl_multiplier: np.ndarray
     clone_fractions: np.ndarray
+    endocrine_sensitivity: np.ndarray
 
 
 def clone_fractions_at_diagnosis(
@@ -87,7 +92,8 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
     PatientParameters
     """
     cov = cohort.covariates
-    u = patient_uniforms(seed, cohort.patient_ids, 3, PURPOSE_TRAITS)
+    # the stream is sequential: a trait added at the end leaves the earlier draws alone
+    u = patient_uniforms(seed, cohort.patient_ids, 4, PURPOSE_TRAITS)
     size_mm = cov["tumour_size_mm"].to_numpy(float)
     diagnosis_cells = scenario.parameter("cells_per_cubic_mm") * math.pi / 6.0 * size_mm**3
     k_primary = scenario.site_value("breast", "carrying_capacity_cells")
@@ -120,4 +126,11 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
                               * ndtri(u[:, 1])))
     cxcl = np.where(u[:, 2] < scenario.parameter("cxcl_high_prevalence"),
                     scenario.parameter("cxcl_high_multiplier"), 1.0)
-    return PatientParameters(diagnosis_cells, gompertz, dissemination, cxcl, fractions)
+    pr_positive = cov["pr_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL
+    insensitive_share = np.where(pr_positive,
+                                 scenario.parameter("endocrine_insensitive_fraction_pr_pos"),
+                                 scenario.parameter("endocrine_insensitive_fraction_pr_neg"))
+    sensitivity = np.where(u[:, 3] < insensitive_share,
+                           scenario.parameter("endocrine_insensitive_effect_fraction"), 1.0)
+    return PatientParameters(diagnosis_cells, gompertz, dissemination, cxcl, fractions,
+                             sensitivity)
