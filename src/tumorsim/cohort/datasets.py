@@ -128,7 +128,9 @@ _DAYS_PER_MONTH: Final[float] = 365.25 / 12
 _SPLIT_DIRECTORY: Final[tuple[str, ...]] = ("data", "splits")
 _SPLIT_COMMAND: Final[str] = "python -m tumorsim.cohort.datasets write-splits {directory}"
 _TRANSBIG_GRADES: Final[dict[str, int]] = {
-    "well differentiated": 1, "intermediate": 2, "poorly differentiated": 3,
+    "well differentiated": 1,
+    "intermediate": 2,
+    "poorly differentiated": 3,
 }
 _GRADE_LABEL: Final[dict[int, str]] = {v: k for k, v in _TRANSBIG_GRADES.items()}
 _CLINICAL_TRANSBIG: Final[tuple[str, ...]] = ("age", "size", "grade", "er")
@@ -248,10 +250,13 @@ def load_dataset(
     key = _dataset_name(name, DATASET_NAMES)
     if key == "gbsg2":
         return DataSet(
-            name="gbsg2", cohort=load_gbsg2(),
+            name="gbsg2",
+            cohort=load_gbsg2(),
             source=f"GBSG2 (lifelines {_version('lifelines')} load_gbsg2)",
-            endpoint="rfs", event="recurrence-free survival event (recurrence or death)",
-            notes=(), seed=None,
+            endpoint="rfs",
+            event="recurrence-free survival event (recurrence or death)",
+            notes=(),
+            seed=None,
         )
     if key == "transbig":
         return load_transbig(seed=seed, population=population)
@@ -290,16 +295,18 @@ def transbig_table() -> pd.DataFrame:
     from sksurv.datasets import load_breast_cancer
 
     features, outcome = load_breast_cancer()
-    frame = pd.DataFrame({c: features[c].astype(object if c in ("grade", "er") else float)
-                          for c in _CLINICAL_TRANSBIG})
+    frame = pd.DataFrame(
+        {
+            c: features[c].astype(object if c in ("grade", "er") else float)
+            for c in _CLINICAL_TRANSBIG
+        }
+    )
     frame["t.tdm"] = np.asarray(outcome["t.tdm"], dtype=float)
     frame["e.tdm"] = np.asarray(outcome["e.tdm"], dtype=bool)
     return frame.reset_index(drop=True)
 
 
-def load_transbig(
-    *, seed: int = DRAW_SEED, population: PopulationSpec | None = None
-) -> DataSet:
+def load_transbig(*, seed: int = DRAW_SEED, population: PopulationSpec | None = None) -> DataSet:
     """TRANSBIG / GSE7390 (198 node-negative women, no adjuvant therapy) as a cohort.
 
     Mapped with :data:`TRANSBIG_COLUMNS`: size cm -> mm; ``postmenopausal`` = age >= the
@@ -332,25 +339,30 @@ def load_transbig(
     grade = frame["grade"].to_numpy(dtype=object).copy()
     grade[unknown_grade] = [_GRADE_LABEL[int(g)] for g in drawn["grade"][unknown_grade]]
 
-    table = pd.DataFrame({
-        "age": frame["age"],
-        "postmenopausal_from_age": (frame["age"].to_numpy(float)
-                                    >= population.menopause_age_years).astype(np.int64),
-        "size_mm": frame["size"].to_numpy(float) * 10.0,
-        "grade": grade,
-        "positive_nodes": 0,
-        "er": frame["er"],
-        "pr_fmol": drawn["pr_fmol"].to_numpy(float),
-        "hormone_therapy": 0,
-        "chemotherapy": 0,
-        "t.tdm": frame["t.tdm"],
-        "e.tdm": frame["e.tdm"],
-        "er_status": np.where(er_positive, "ER+", "ER-"),
-        "drawn_covariates": np.where(unknown_grade, "grade, pr_fmol", "pr_fmol"),
-    })
-    source = (f"TRANSBIG / GSE7390 (scikit-survival {_version('scikit-survival')} "
-              f"load_breast_cancer); PR drawn from the population's distribution given ER "
-              f"(seed {seed})")
+    table = pd.DataFrame(
+        {
+            "age": frame["age"],
+            "postmenopausal_from_age": (
+                frame["age"].to_numpy(float) >= population.menopause_age_years
+            ).astype(np.int64),
+            "size_mm": frame["size"].to_numpy(float) * 10.0,
+            "grade": grade,
+            "positive_nodes": 0,
+            "er": frame["er"],
+            "pr_fmol": drawn["pr_fmol"].to_numpy(float),
+            "hormone_therapy": 0,
+            "chemotherapy": 0,
+            "t.tdm": frame["t.tdm"],
+            "e.tdm": frame["e.tdm"],
+            "er_status": np.where(er_positive, "ER+", "ER-"),
+            "drawn_covariates": np.where(unknown_grade, "grade, pr_fmol", "pr_fmol"),
+        }
+    )
+    source = (
+        f"TRANSBIG / GSE7390 (scikit-survival {_version('scikit-survival')} "
+        f"load_breast_cancer); PR drawn from the population's distribution given ER "
+        f"(seed {seed})"
+    )
     cohort = cohort_from_dataframe(table, TRANSBIG_COLUMNS, source=source)
     n = len(table)
     notes = (
@@ -361,13 +373,19 @@ def load_transbig(
         f"population's grade distribution {_grade_rule(population)} (same stream)",
         f"er_fmol: TRANSBIG records ER status only; ER+ -> {ER_STATUS_FMOL['positive']:g} "
         f"fmol/mg, ER- -> {ER_STATUS_FMOL['negative']:g} fmol/mg",
-        f"postmenopausal: not recorded; 1 where age >= {population.menopause_age_years:g} "
-        "years",
+        f"postmenopausal: not recorded; 1 where age >= {population.menopause_age_years:g} years",
         "relapse_event: distant metastasis (t.tdm, e.tdm), not RFS; positive_nodes = 0, "
         "no adjuvant therapy (node-negative, untreated cohort)",
     )
-    return DataSet(name="transbig", cohort=cohort, source=source, endpoint="dmfs",
-                   event="distant metastasis", notes=notes, seed=seed)
+    return DataSet(
+        name="transbig",
+        cohort=cohort,
+        source=source,
+        endpoint="dmfs",
+        event="distant metastasis",
+        notes=notes,
+        seed=seed,
+    )
 
 
 # --- GSE2034 (oncodatasets 'breast_lymph_node', from R's beeswarm::breast) ---------------------
@@ -389,9 +407,7 @@ def gse2034_table() -> pd.DataFrame:
     return oncodatasets_load("breast_lymph_node").reset_index(drop=True)
 
 
-def load_gse2034(
-    *, seed: int = DRAW_SEED, population: PopulationSpec | None = None
-) -> DataSet:
+def load_gse2034(*, seed: int = DRAW_SEED, population: PopulationSpec | None = None) -> DataSet:
     """GSE2034 (286 node-negative women, no adjuvant therapy) as a cohort of twins-to-be.
 
     GSE2034 records only ER status, time to distant metastasis (months) and the event.
@@ -417,26 +433,30 @@ def load_gse2034(
     frame = gse2034_table()
     er_positive = (frame["ER"] == "pos").to_numpy()
     drawn = _draw_given_er(er_positive, seed, population)
-    table = pd.DataFrame({
-        "ER": frame["ER"],
-        "age_years": drawn["age_years"].to_numpy(float),
-        "postmenopausal": drawn["postmenopausal"].to_numpy(np.int64),
-        "tumour_size_mm": drawn["tumour_size_mm"].to_numpy(float),
-        "grade": drawn["grade"].to_numpy(np.int64),
-        "positive_nodes": 0,
-        "pr_fmol": drawn["pr_fmol"].to_numpy(float),
-        "hormone_therapy": 0,
-        "chemotherapy": 0,
-        "time_survival": frame["time_survival"],
-        "event_survival": frame["event_survival"],
-        "ESR1": frame["ESR1"],
-        "ERBB2": frame["ERBB2"],
-        "er_status": np.where(er_positive, "ER+", "ER-"),
-        "drawn_covariates": "age_years, postmenopausal, tumour_size_mm, grade, pr_fmol",
-    })
-    source = (f"GSE2034 (oncodatasets {_version('oncodatasets')} 'breast_lymph_node'); age, "
-              f"size, grade and PR drawn from the population's distribution given ER "
-              f"(seed {seed})")
+    table = pd.DataFrame(
+        {
+            "ER": frame["ER"],
+            "age_years": drawn["age_years"].to_numpy(float),
+            "postmenopausal": drawn["postmenopausal"].to_numpy(np.int64),
+            "tumour_size_mm": drawn["tumour_size_mm"].to_numpy(float),
+            "grade": drawn["grade"].to_numpy(np.int64),
+            "positive_nodes": 0,
+            "pr_fmol": drawn["pr_fmol"].to_numpy(float),
+            "hormone_therapy": 0,
+            "chemotherapy": 0,
+            "time_survival": frame["time_survival"],
+            "event_survival": frame["event_survival"],
+            "ESR1": frame["ESR1"],
+            "ERBB2": frame["ERBB2"],
+            "er_status": np.where(er_positive, "ER+", "ER-"),
+            "drawn_covariates": "age_years, postmenopausal, tumour_size_mm, grade, pr_fmol",
+        }
+    )
+    source = (
+        f"GSE2034 (oncodatasets {_version('oncodatasets')} 'breast_lymph_node'); age, "
+        f"size, grade and PR drawn from the population's distribution given ER "
+        f"(seed {seed})"
+    )
     cohort = cohort_from_dataframe(table, GSE2034_COLUMNS, source=source)
     n = len(table)
     notes = (
@@ -450,8 +470,15 @@ def load_gse2034(
         "follow_up_days: months x 365.25 / 12; relapse_event: distant metastasis, not RFS; "
         "positive_nodes = 0, no adjuvant therapy (node-negative, untreated cohort)",
     )
-    return DataSet(name="gse2034", cohort=cohort, source=source, endpoint="dmfs",
-                   event="distant metastasis", notes=notes, seed=seed)
+    return DataSet(
+        name="gse2034",
+        cohort=cohort,
+        source=source,
+        endpoint="dmfs",
+        event="distant metastasis",
+        notes=notes,
+        seed=seed,
+    )
 
 
 def gse2034_population(
@@ -493,10 +520,10 @@ def gse2034_population(
         train = training_cohort("gse2034").covariates
         er_positive_fraction = float((train["er_fmol"] >= RECEPTOR_POSITIVE_FMOL).mean())
     if not 0.0 <= er_positive_fraction <= 1.0:
-        raise TumorsimError(f"er_positive_fraction = {er_positive_fraction!r}: "
-                            "allowed: 0 to 1")
-    spec = population.model_copy(update={"node_negative_fraction": 1.0,
-                                         "er_positive_fraction": er_positive_fraction})
+        raise TumorsimError(f"er_positive_fraction = {er_positive_fraction!r}: allowed: 0 to 1")
+    spec = population.model_copy(
+        update={"node_negative_fraction": 1.0, "er_positive_fraction": er_positive_fraction}
+    )
     frame = Cohort.sample(spec, patients, seed, first_id=first_id).covariates
     frame = frame.assign(
         hormone_therapy=np.zeros(len(frame), dtype=np.int64),
@@ -509,8 +536,7 @@ def gse2034_population(
 # --- draws given ER ----------------------------------------------------------------------------
 
 
-def _draw_given_er(er_positive: np.ndarray, seed: int, population: PopulationSpec
-                   ) -> pd.DataFrame:
+def _draw_given_er(er_positive: np.ndarray, seed: int, population: PopulationSpec) -> pd.DataFrame:
     """Covariates of women ``0..n-1`` drawn from ``population`` given their ER status.
 
     :meth:`Cohort.sample` is run twice on the same streams, once with every woman ER+ and
@@ -520,21 +546,29 @@ def _draw_given_er(er_positive: np.ndarray, seed: int, population: PopulationSpe
     """
     n = int(er_positive.size)
     node_negative = {"node_negative_fraction": 1.0}
-    positive = Cohort.sample(population.model_copy(
-        update={**node_negative, "er_positive_fraction": 1.0}), n, seed).covariates
-    negative = Cohort.sample(population.model_copy(
-        update={**node_negative, "er_positive_fraction": 0.0}), n, seed).covariates
-    return pd.DataFrame({column: np.where(er_positive, positive[column], negative[column])
-                         for column in positive.columns})
+    positive = Cohort.sample(
+        population.model_copy(update={**node_negative, "er_positive_fraction": 1.0}), n, seed
+    ).covariates
+    negative = Cohort.sample(
+        population.model_copy(update={**node_negative, "er_positive_fraction": 0.0}), n, seed
+    ).covariates
+    return pd.DataFrame(
+        {
+            column: np.where(er_positive, positive[column], negative[column])
+            for column in positive.columns
+        }
+    )
 
 
 def _pr_rule(population: PopulationSpec) -> str:
     median = float(np.exp(population.receptor_fmol_log_median))
-    return (f"if ER+, PR+ with probability {population.pr_positive_fraction_if_er_positive:g} "
-            f"(lognormal, median {median:.0f} fmol/mg, log sd "
-            f"{population.receptor_fmol_log_sd:g}, at least "
-            f"{RECEPTOR_POSITIVE_FMOL:g}) else PR- (uniform whole numbers 0-9 fmol/mg); if "
-            "ER-, PR- (this population has no ER-/PR+ women)")
+    return (
+        f"if ER+, PR+ with probability {population.pr_positive_fraction_if_er_positive:g} "
+        f"(lognormal, median {median:.0f} fmol/mg, log sd "
+        f"{population.receptor_fmol_log_sd:g}, at least "
+        f"{RECEPTOR_POSITIVE_FMOL:g}) else PR- (uniform whole numbers 0-9 fmol/mg); if "
+        "ER-, PR- (this population has no ER-/PR+ women)"
+    )
 
 
 def _grade_rule(population: PopulationSpec) -> str:
@@ -544,11 +578,13 @@ def _grade_rule(population: PopulationSpec) -> str:
 
 def _population_rule(population: PopulationSpec) -> str:
     p = population
-    return (f"age normal {p.age_mean_years:g} +/- {p.age_sd_years:g} years clipped to "
-            f"{p.age_min_years:g}-{p.age_max_years:g}; size lognormal median "
-            f"{p.tumour_size_median_mm:g} mm (log sd {p.tumour_size_log_sd:g}) clipped to "
-            f"{p.tumour_size_min_mm:g}-{p.tumour_size_max_mm:g} mm; grade "
-            f"{_grade_rule(p)}")
+    return (
+        f"age normal {p.age_mean_years:g} +/- {p.age_sd_years:g} years clipped to "
+        f"{p.age_min_years:g}-{p.age_max_years:g}; size lognormal median "
+        f"{p.tumour_size_median_mm:g} mm (log sd {p.tumour_size_log_sd:g}) clipped to "
+        f"{p.tumour_size_min_mm:g}-{p.tumour_size_max_mm:g} mm; grade "
+        f"{_grade_rule(p)}"
+    )
 
 
 # --- splits ------------------------------------------------------------------------------------
@@ -594,8 +630,8 @@ class Split:
             "train_fraction": self.train_fraction,
             "stratified_by": list(self.stratified_by),
             "method": "within each stratum (sorted by event, then ER status), ids permuted "
-                      "with numpy.random.default_rng(seed) (one generator for all strata, "
-                      "in order); the first floor(train_fraction * n + 0.5) go to training",
+            "with numpy.random.default_rng(seed) (one generator for all strata, "
+            "in order); the first floor(train_fraction * n + 0.5) go to training",
             "ids": "patient_id = row position in the source package's order",
             "data_sha256": self.data_sha256,
             "training_patients": len(self.training_ids),
@@ -605,8 +641,7 @@ class Split:
         }
         text = json.dumps(record, indent=1)
         # Id lists on one line each: the file stays short and diffs stay readable.
-        for key, ids in (("training_ids", self.training_ids),
-                         ("held_out_ids", self.held_out_ids)):
+        for key, ids in (("training_ids", self.training_ids), ("held_out_ids", self.held_out_ids)):
             text = text.replace(f'"@{key}@"', json.dumps(list(ids)))
         return text + "\n"
 
@@ -619,22 +654,33 @@ def _split_frame(name: str) -> pd.DataFrame:
     else:
         raw = gse2034_table()
         er, time, event = raw["ER"] == "pos", raw["time_survival"], raw["event_survival"]
-    return pd.DataFrame({
-        "patient_id": np.arange(len(raw), dtype=np.int64),
-        "time": time.to_numpy(float),
-        "relapse_event": event.to_numpy().astype(bool),
-        "er_status": np.where(er.to_numpy(), "ER+", "ER-"),
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": np.arange(len(raw), dtype=np.int64),
+            "time": time.to_numpy(float),
+            "relapse_event": event.to_numpy().astype(bool),
+            "er_status": np.where(er.to_numpy(), "ER+", "ER-"),
+        }
+    )
 
 
 def _fingerprint(frame: pd.DataFrame) -> str:
-    text = "\n".join(f"{i},{t:.10g},{int(e)},{s}" for i, t, e, s in frame[
-        ["patient_id", "time", "relapse_event", "er_status"]].itertuples(index=False))
+    text = "\n".join(
+        f"{i},{t:.10g},{int(e)},{s}"
+        for i, t, e, s in frame[["patient_id", "time", "relapse_event", "er_status"]].itertuples(
+            index=False
+        )
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def make_split(name: str, *, seed: int = SPLIT_SEED, train_fraction: float = TRAIN_FRACTION,
-               directory: str = "src/tumorsim/data/splits") -> Split:
+def make_split(
+    name: str,
+    *,
+    seed: int = SPLIT_SEED,
+    train_fraction: float = TRAIN_FRACTION,
+    directory: str = "src/tumorsim/data/splits",
+) -> Split:
     """Split a data set into training and held-out parts, stratified by event and ER.
 
     Strata are the four combinations of ``relapse_event`` (False, True) and ER status
@@ -667,11 +713,16 @@ def make_split(name: str, *, seed: int = SPLIT_SEED, train_fraction: float = TRA
         training.extend(rng.permutation(ids)[:keep].tolist())
     training_set = set(training)
     held_out = [int(i) for i in frame["patient_id"] if int(i) not in training_set]
-    return Split(name=key, training_ids=tuple(sorted(training)), held_out_ids=tuple(held_out),
-                 seed=seed, train_fraction=train_fraction,
-                 stratified_by=("relapse_event", "er_status"),
-                 data_sha256=_fingerprint(frame),
-                 command=_SPLIT_COMMAND.format(directory=directory))
+    return Split(
+        name=key,
+        training_ids=tuple(sorted(training)),
+        held_out_ids=tuple(held_out),
+        seed=seed,
+        train_fraction=train_fraction,
+        stratified_by=("relapse_event", "er_status"),
+        data_sha256=_fingerprint(frame),
+        command=_SPLIT_COMMAND.format(directory=directory),
+    )
 
 
 def write_split_files(directory: str | Path) -> list[Path]:
@@ -719,11 +770,16 @@ def load_split(name: str, *, check_data: bool = True) -> Split:
     key = _dataset_name(name, SPLIT_DATASETS)
     resource = resources.files("tumorsim").joinpath(*_SPLIT_DIRECTORY, f"{key}.json")
     record = json.loads(resource.read_text())
-    split = Split(name=key, training_ids=tuple(int(i) for i in record["training_ids"]),
-                  held_out_ids=tuple(int(i) for i in record["held_out_ids"]),
-                  seed=int(record["seed"]), train_fraction=float(record["train_fraction"]),
-                  stratified_by=tuple(record["stratified_by"]),
-                  data_sha256=str(record["data_sha256"]), command=str(record["command"]))
+    split = Split(
+        name=key,
+        training_ids=tuple(int(i) for i in record["training_ids"]),
+        held_out_ids=tuple(int(i) for i in record["held_out_ids"]),
+        seed=int(record["seed"]),
+        train_fraction=float(record["train_fraction"]),
+        stratified_by=tuple(record["stratified_by"]),
+        data_sha256=str(record["data_sha256"]),
+        command=str(record["command"]),
+    )
     if check_data:
         found = _fingerprint(_split_frame(key))
         if found != split.data_sha256:
@@ -732,12 +788,14 @@ def load_split(name: str, *, check_data: bool = True) -> Split:
                 f"the split was made on (sha256 {found[:12]}..., split made on "
                 f"{split.data_sha256[:12]}...); expected: the data of the package version "
                 "the split records, or a new split made with its command before anything "
-                "is looked at")
+                "is looked at"
+            )
     return split
 
 
-def _part(name: str, part: Literal["training", "held_out"], seed: int,
-          population: PopulationSpec | None) -> Cohort:
+def _part(
+    name: str, part: Literal["training", "held_out"], seed: int, population: PopulationSpec | None
+) -> Cohort:
     data = load_dataset(_dataset_name(name, SPLIT_DATASETS), seed=seed, population=population)
     split = load_split(data.name)
     ids = split.training_ids if part == "training" else split.held_out_ids
@@ -745,8 +803,9 @@ def _part(name: str, part: Literal["training", "held_out"], seed: int,
     return Cohort(covariates[covariates["patient_id"].isin(ids)].reset_index(drop=True))
 
 
-def training_cohort(name: str, *, seed: int = DRAW_SEED,
-                    population: PopulationSpec | None = None) -> Cohort:
+def training_cohort(
+    name: str, *, seed: int = DRAW_SEED, population: PopulationSpec | None = None
+) -> Cohort:
     """The training part of TRANSBIG or GSE2034 (see :func:`load_dataset` for the draws).
 
     Parameters
@@ -763,8 +822,9 @@ def training_cohort(name: str, *, seed: int = DRAW_SEED,
     return _part(name, "training", seed, population)
 
 
-def held_out_cohort(name: str, *, seed: int = DRAW_SEED,
-                    population: PopulationSpec | None = None) -> Cohort:
+def held_out_cohort(
+    name: str, *, seed: int = DRAW_SEED, population: PopulationSpec | None = None
+) -> Cohort:
     """The held-out part of TRANSBIG or GSE2034: for a calibration's final check only.
 
     A held-out part is never looked at while choosing structure or parameters
@@ -812,30 +872,43 @@ def km_targets(name: str, *, years: Sequence[float] = KM_TARGET_YEARS) -> pd.Dat
 
     key = _dataset_name(name, SPLIT_DATASETS)
     train = training_cohort(key).covariates
-    table = pd.DataFrame({
-        "T": train["follow_up_days"].to_numpy(float),
-        "E": train["relapse_event"].to_numpy(bool),
-        "er_status": np.where(train["er_fmol"] >= RECEPTOR_POSITIVE_FMOL, "ER+", "ER-"),
-    })
+    table = pd.DataFrame(
+        {
+            "T": train["follow_up_days"].to_numpy(float),
+            "E": train["relapse_event"].to_numpy(bool),
+            "er_status": np.where(train["er_fmol"] >= RECEPTOR_POSITIVE_FMOL, "ER+", "ER-"),
+        }
+    )
     wanted = [float(y) for y in years]
-    km = kaplan_meier(table, "T", "E", by="er_status",
-                      times=[y * _DAYS_PER_YEAR for y in wanted])
+    km = kaplan_meier(table, "T", "E", by="er_status", times=[y * _DAYS_PER_YEAR for y in wanted])
     counts = table.groupby("er_status").agg(patients=("E", "size"), events=("E", "sum"))
-    out = pd.DataFrame({
-        "data_set": key,
-        "er_status": km["group"].astype(str).to_numpy(),
-        "time_years": km["time"].to_numpy(float) / _DAYS_PER_YEAR,
-        "time_days": km["time"].to_numpy(float),
-        "dmfs_fraction": km["survival"].to_numpy(float),
-        "ci_lower_95": km["ci_lower"].to_numpy(float),
-        "ci_upper_95": km["ci_upper"].to_numpy(float),
-        "at_risk_patients": km["at_risk"].to_numpy(np.int64),
-    })
+    out = pd.DataFrame(
+        {
+            "data_set": key,
+            "er_status": km["group"].astype(str).to_numpy(),
+            "time_years": km["time"].to_numpy(float) / _DAYS_PER_YEAR,
+            "time_days": km["time"].to_numpy(float),
+            "dmfs_fraction": km["survival"].to_numpy(float),
+            "ci_lower_95": km["ci_lower"].to_numpy(float),
+            "ci_upper_95": km["ci_upper"].to_numpy(float),
+            "at_risk_patients": km["at_risk"].to_numpy(np.int64),
+        }
+    )
     out = out.merge(counts, left_on="er_status", right_index=True, how="left")
     out["er_order"] = out["er_status"].map({"ER+": 0, "ER-": 1})
     out = out.sort_values(["er_order", "time_years"], kind="stable")
-    columns = ["data_set", "er_status", "patients", "events", "time_years", "time_days",
-               "dmfs_fraction", "ci_lower_95", "ci_upper_95", "at_risk_patients"]
+    columns = [
+        "data_set",
+        "er_status",
+        "patients",
+        "events",
+        "time_years",
+        "time_days",
+        "dmfs_fraction",
+        "ci_lower_95",
+        "ci_upper_95",
+        "at_risk_patients",
+    ]
     return out[columns].reset_index(drop=True)
 
 
@@ -846,8 +919,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m tumorsim.cohort.datasets write-splits DIRECTORY``: (re)write the splits."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 2 or args[0] != "write-splits":
-        print("usage: python -m tumorsim.cohort.datasets write-splits DIRECTORY",
-              file=sys.stderr)
+        print("usage: python -m tumorsim.cohort.datasets write-splits DIRECTORY", file=sys.stderr)
         return 2
     for path in write_split_files(args[1]):
         print(f"wrote {path}")
