@@ -1,0 +1,1 @@
+"""Calibration: what is fitted (priors), to what (training targets), and the posterior."""
