@@ -75,8 +75,8 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
     done: dict[int, dict[str, float]] = {}
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
-        for row in pd.read_parquet(path, use_threads=False).to_dict("records"):
-            done[int(row["point"])] = row
+        for record in pd.read_parquet(path, use_threads=False).to_dict("records"):
+            done[int(record["point"])] = record
     for i in range(points):
         if i not in done:
             values = values_from_unit(u[i], fitted)

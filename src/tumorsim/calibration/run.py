@@ -30,6 +30,7 @@ from tumorsim.calibration.posterior import (
 )
 from tumorsim.calibration.priors import FITTED, scenario_with
 from tumorsim.calibration.targets import (
+    DEFAULT_SIZES,
     SimulationSizes,
     TrainingData,
     observed_targets,
@@ -41,7 +42,7 @@ __all__ = ["posterior_calibration"]
 
 
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,
-                          checks: int = 20, sizes: SimulationSizes = SimulationSizes(),
+                          checks: int = 20, sizes: SimulationSizes = DEFAULT_SIZES,
                           command: str = "",
                           progress: Callable[[str, int, int], None] | None = None
                           ) -> PosteriorResult:

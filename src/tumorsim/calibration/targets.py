@@ -71,6 +71,9 @@ class SimulationSizes:
     k7_er_negative_patients: int = 1500
 
 
+DEFAULT_SIZES = SimulationSizes()
+
+
 @dataclass(frozen=True)
 class TrainingData:
     """The training cohorts (loaded once)."""
@@ -161,7 +164,7 @@ def _log_ratio(num: tuple[float, float], den: tuple[float, float]) -> float:
 
 
 def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
-                        sizes: SimulationSizes = SimulationSizes()) -> dict[str, float]:
+                        sizes: SimulationSizes = DEFAULT_SIZES) -> dict[str, float]:
     """Every target's simulated value under ``base`` (same names as
     :func:`observed_targets`); NaN where the simulation gives no value (no events)."""
     out: dict[str, float] = {}
