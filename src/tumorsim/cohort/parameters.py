@@ -28,6 +28,7 @@ from scipy.special import ndtri
 
 from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.engine.random import PURPOSE_TRAITS, patient_uniforms
+from tumorsim.model.laws import pr_positive_cell_fraction
 from tumorsim.model.scenario import Scenario
 
 
@@ -67,9 +68,9 @@ def clone_fractions_at_diagnosis(
     """Clone mix at diagnosis from ER and PR in fmol/mg; shape (n, 3)."""
     er_pos = np.asarray(er_fmol) >= RECEPTOR_POSITIVE_FMOL
     pr = np.asarray(pr_fmol, dtype=float)
-    pr50 = scenario.parameter("pr_fmol_half_max")
     er_neg_share = scenario.parameter("er_negative_cell_fraction_in_er_positive")
-    pr_share = pr / (pr + pr50)
+    pr_share = pr_positive_cell_fraction(pr, scenario.parameter("pr_fmol_half_max"),
+                                         scenario.parameter("pr_fmol_hill_power"))
     out = np.zeros((er_pos.size, 3))
     out[:, 0] = np.where(er_pos, (1.0 - er_neg_share) * pr_share, 0.0)
     out[:, 1] = np.where(er_pos, (1.0 - er_neg_share) * (1.0 - pr_share), 0.0)

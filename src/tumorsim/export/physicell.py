@@ -461,6 +461,9 @@ _MAPPINGS: Final[dict[str, Mapping]] = {
     "site_gompertz_rate": _no_counterpart(
         "a PhysiCell domain is one site; set each site's cycle entry in its own settings "
         "(metastases grow at m_met times the patient's rate)"),
+    "pr_positive_cell_fraction": _no_counterpart(
+        "the PR+ share of a primary at diagnosis is an initial condition: seed the "
+        "ERpos_PRpos and ERpos_PRneg cell types in that proportion"),
     "growth_cap": _no_counterpart(
         "the cap on the growth rate (g_max, slower while a metastatic colony is below "
         "N_col) is the cycle entry base value of the settings fragment"),

@@ -68,6 +68,7 @@ INPUTS: Final[dict[str, Input]] = {
                                 "breast"),
     "site_gompertz_rate": Input("g_s", "the Gompertz rate at the site (1/day)"),
     "site_growth_rate": Input("g_eff", "capped Gompertz rate at the site (1/day)"),
+    "pr_fmol": Input("PR", "the tumour's progesterone receptor level (fmol/mg)"),
     "growth_cap": Input("g_cap", "cap on the Gompertz rate at the site (1/day)"),
     "deep_dormancy_share": Input("φ_s", "the site's share of dormancy that is deep"),
     "deep_dormancy_multiplier": Input("m_deep,c", "the clone's multiplier of that share"),
@@ -362,6 +363,14 @@ def clone_growth_rate(site_growth_rate, clone_growth_multiplier):
      "EBCTCG 2011 (tamoxifen holds ER+ growth); the turnover d0 adds to birth and death")
 def proliferation_rate(clone_growth_rate, tamoxifen_effect):
     return clone_growth_rate * (1.0 - tamoxifen_effect)
+
+
+@law("growth", "PR+ cells at diagnosis", "f_PR+", "1",
+     "immunohistochemistry: PR fmol/mg measures the tumour's mean PR; a Hill map of it gives "
+     "the share of PR+ cells (GBSG2 PR+ cut-off 10 fmol/mg)")
+def pr_positive_cell_fraction(pr_fmol, pr_fmol_half_max, pr_fmol_hill_power):
+    return pr_fmol**pr_fmol_hill_power / (pr_fmol**pr_fmol_hill_power
+                                          + pr_fmol_half_max**pr_fmol_hill_power)
 
 
 # treatment (docs/model.md 2.6)

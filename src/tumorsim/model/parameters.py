@@ -116,6 +116,10 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("pr_fmol_half_max", 10.0, "fmol/mg", 0.1, 1000.0, "C",
        "PR fmol at which half the ER+ cells are PR+; 10 fmol is GBSG2's PR+ cut-off",
        "PR50", "growth"),
+    _p("pr_fmol_hill_power", 1.0, "1", 0.25, 8.0, "C",
+       "steepness of the PR fmol -> PR+ cell fraction map; above 1 a PR+ primary "
+       "(>= 10 fmol/mg) is mostly PR+ cells (docs/model.md 2.10 e); 1 until calibrated",
+       "n_PR", "growth"),
     _p("er_negative_cell_fraction_in_er_positive", 0.002, "1", 0.0, 0.5, "C",
        "minor ER- subclone in ER+ tumours (intratumour heterogeneity)", "f_ERneg",
        "growth"),

@@ -320,11 +320,13 @@ def _growth(s: Scenario) -> list[Rule]:
             s, "growth", "clone mix at diagnosis",
             "At diagnosis, an ER+ primary holds a share "
             f"{_q(s, 'er_negative_cell_fraction_in_er_positive')} of ER− cells; of the rest, "
-            "a share PR / (PR + PR50) is ER+/PR+ and the remainder ER+/PR−, PR being the "
-            f"tumour's progesterone receptor level and {_q(s, 'pr_fmol_half_max')}; an ER− "
+            f"a share {_eq('pr_positive_cell_fraction')} is ER+/PR+ and the remainder "
+            "ER+/PR−, PR being the tumour's progesterone receptor level, with "
+            f"{_q(s, 'pr_fmol_half_max')} and {_q(s, 'pr_fmol_hill_power')}; an ER− "
             "primary is all ER−.",
-            ["er_negative_cell_fraction_in_er_positive", "pr_fmol_half_max"],
+            ["er_negative_cell_fraction_in_er_positive"],
             "intratumour heterogeneity; GBSG2 PR+ cut-off 10 fmol/mg",
+            ["pr_positive_cell_fraction"],
         ),
         _rule(
             s, "growth", "natural history",
