@@ -150,12 +150,14 @@ def case_lsoda(patients: int, years: float, seed: int):
     rrel = arrays.params[ode._RRES]
     dydt = np.zeros(ode.N_STATES)
     rates = np.zeros(ode.N_STATES)
-    env = np.zeros((K.N_SITES, 4))
+    env = np.zeros((K.N_SITES, K.N_ENV))
+    per_site = K.N_CLONES * K.N_ACTIVITIES
 
     def patient(i: int) -> float:
         pat = ode.patient_vector(pp.gompertz_rate_per_day[i], pp.dissemination_coefficient[i],
                                  pp.cxcl_multiplier[i], pp.diagnosis_cells[i],
-                                 np.ascontiguousarray(pp.clone_fractions[i]), arrays)
+                                 np.ascontiguousarray(pp.clone_fractions[i]),
+                                 pp.endocrine_sensitivity[i], arrays)
         t_pre = pat[ode.PAT_PRE_DAYS]
         y = np.zeros(ode.N_STATES)
         for m in range(2):
@@ -169,9 +171,10 @@ def case_lsoda(patients: int, years: float, seed: int):
             pre = b <= 0.0
             if a == 0.0:  # diagnosis and surgery
                 for c in range(K.N_CLONES):
-                    y[c * 2] = pat[ode.PAT_DIAGNOSIS_CELLS] * pat[ode.PAT_CLONE0 + c]
+                    y[c * K.N_ACTIVITIES] = (pat[ode.PAT_DIAGNOSIS_CELLS]
+                                             * pat[ode.PAT_CLONE0 + c])
                     if compiled.surgery[p]:
-                        y[c * 2] *= rrel
+                        y[c * K.N_ACTIVITIES] *= rrel
             j = np.searchsorted(bounds, a, side="right") - 1
             drivers = compiled.drivers[p, j] if j >= 0 else np.zeros(N_DRIVERS)
 
@@ -183,7 +186,7 @@ def case_lsoda(patients: int, years: float, seed: int):
             if not pre:
                 for s in range(1, K.N_SITES):
                     def crossing(t, u, s=s):
-                        return float(u[s * 6:(s + 1) * 6].sum() - detection[s])
+                        return float(u[s * per_site:(s + 1) * per_site].sum() - detection[s])
                     crossing.direction = 1.0  # type: ignore[attr-defined]
                     events.append(crossing)
             sol = solve_ivp(f, (a, b), y, method="LSODA", rtol=1e-6, atol=1e-12,
@@ -194,7 +197,8 @@ def case_lsoda(patients: int, years: float, seed: int):
                     relapse[s] = float(times[0])
             if a == 0.0:  # already detectable at diagnosis
                 for s in range(1, K.N_SITES):
-                    if s not in relapse and sol.y[s * 6:(s + 1) * 6, 0].sum() >= detection[s]:
+                    at_diagnosis = sol.y[s * per_site:(s + 1) * per_site, 0].sum()
+                    if s not in relapse and at_diagnosis >= detection[s]:
                         relapse[s] = 0.0
         return min(relapse.values()) if relapse else float("nan")
 

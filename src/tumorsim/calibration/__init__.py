@@ -5,6 +5,12 @@ is fitted, why and how).
 It sits above validation: a joint fit measures claims with the claims' own functions. What
 the calibration and claim K1 both measure (the GBSG2 split, the fit statistics, the
 held-out fit) is :mod:`tumorsim.analysis.gbsg2`.
+
+The Bayesian calibration (a posterior ensemble over the data-constrained parameters, fitted
+to GBSG2, TRANSBIG, GSE2034 and the claims K2 and K7) is :mod:`tumorsim.calibration.priors`
+(what is fitted), :mod:`tumorsim.calibration.targets` (to what),
+:mod:`tumorsim.calibration.posterior` (emulators and sampler) and
+:mod:`tumorsim.calibration.run` (end to end).
 """
 
 from tumorsim.calibration.fit import (

@@ -28,6 +28,7 @@ from scipy.special import ndtri
 
 from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.engine.random import PURPOSE_TRAITS, patient_uniforms
+from tumorsim.model.laws import pr_positive_cell_fraction
 from tumorsim.model.scenario import Scenario
 
 
@@ -47,6 +48,10 @@ class PatientParameters:
         1, or ``cxcl_high_multiplier`` for CXCL1/2-high patients.
     clone_fractions : ndarray, shape (n, 3)
         Clone mix at diagnosis (ER+/PR+, ER+/PR-, ER-), rows sum to 1.
+    endocrine_sensitivity : ndarray
+        1 in endocrine-sensitive disease; ``endocrine_insensitive_effect_fraction`` in
+        insensitive disease, drawn with probability ``endocrine_insensitive_fraction_pr_pos``
+        or ``_pr_neg`` by the patient's PR status (>= 10 fmol/mg is PR+).
     """
 
     diagnosis_cells: np.ndarray
@@ -54,6 +59,7 @@ class PatientParameters:
     dissemination_coefficient: np.ndarray
     cxcl_multiplier: np.ndarray
     clone_fractions: np.ndarray
+    endocrine_sensitivity: np.ndarray
 
 
 def clone_fractions_at_diagnosis(
@@ -62,9 +68,9 @@ def clone_fractions_at_diagnosis(
     """Clone mix at diagnosis from ER and PR in fmol/mg; shape (n, 3)."""
     er_pos = np.asarray(er_fmol) >= RECEPTOR_POSITIVE_FMOL
     pr = np.asarray(pr_fmol, dtype=float)
-    pr50 = scenario.parameter("pr_fmol_half_max")
     er_neg_share = scenario.parameter("er_negative_cell_fraction_in_er_positive")
-    pr_share = pr / (pr + pr50)
+    pr_share = pr_positive_cell_fraction(pr, scenario.parameter("pr_fmol_half_max"),
+                                         scenario.parameter("pr_fmol_hill_power"))
     out = np.zeros((er_pos.size, 3))
     out[:, 0] = np.where(er_pos, (1.0 - er_neg_share) * pr_share, 0.0)
     out[:, 1] = np.where(er_pos, (1.0 - er_neg_share) * (1.0 - pr_share), 0.0)
@@ -87,7 +93,8 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
     PatientParameters
     """
     cov = cohort.covariates
-    u = patient_uniforms(seed, cohort.patient_ids, 3, PURPOSE_TRAITS)
+    # the stream is sequential: a trait added at the end leaves the earlier draws alone
+    u = patient_uniforms(seed, cohort.patient_ids, 4, PURPOSE_TRAITS)
     size_mm = cov["tumour_size_mm"].to_numpy(float)
     diagnosis_cells = scenario.parameter("cells_per_cubic_mm") * math.pi / 6.0 * size_mm**3
     k_primary = scenario.site_value("breast", "carrying_capacity_cells")
@@ -120,4 +127,11 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
                               * ndtri(u[:, 1])))
     cxcl = np.where(u[:, 2] < scenario.parameter("cxcl_high_prevalence"),
                     scenario.parameter("cxcl_high_multiplier"), 1.0)
-    return PatientParameters(diagnosis_cells, gompertz, dissemination, cxcl, fractions)
+    pr_positive = cov["pr_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL
+    insensitive_share = np.where(pr_positive,
+                                 scenario.parameter("endocrine_insensitive_fraction_pr_pos"),
+                                 scenario.parameter("endocrine_insensitive_fraction_pr_neg"))
+    sensitivity = np.where(u[:, 3] < insensitive_share,
+                           scenario.parameter("endocrine_insensitive_effect_fraction"), 1.0)
+    return PatientParameters(diagnosis_cells, gompertz, dissemination, cxcl, fractions,
+                             sensitivity)

@@ -58,17 +58,23 @@ from tumorsim.engine.random import (
 )
 from tumorsim.engine.structures import (
     CLONE_CXCL,
+    CLONE_DEEP_MULTIPLIER,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
     CLONE_MOTILITY,
     CLONE_TAMOXIFEN_EFFECT,
+    DEEP_DORMANT,
+    DORMANT,
     ENV_ANTIOXIDANT,
     ENV_CXCL,
     ENV_MYELOID,
     ENV_ROS,
+    N_ACTIVITIES,
     N_CLONES,
     N_SITES,
+    PROLIFERATING,
     SITE_CARRYING_CAPACITY,
+    SITE_DEEP_SHARE,
     SITE_DETECTION,
     SITE_DORMANCY_ENTRY,
     SITE_FISSION,
@@ -187,6 +193,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     cxcl_mult = patients.cxcl_multiplier[i]
     n_dx = patients.diagnosis_cells[i]
     clone0 = patients.clone_fractions[i]
+    sensitivity = patients.endocrine_sensitivity[i]
     traj_slot = recording.slot[i]
     params, site_table, clone_table, switches = (model.params, model.site_table,
                                                  model.clone_table, model.switches)
@@ -209,8 +216,8 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     mortal = switches[SWITCH_DEATH_AFTER_RELAPSE] != 0
     condition_m0 = switches[SWITCH_METASTASIS_FREE_AT_DIAGNOSIS] != 0
 
-    n = np.zeros((N_SITES, N_CLONES, 2))
-    arrivals = np.zeros((N_SITES, N_CLONES, 2))
+    n = np.zeros((N_SITES, N_CLONES, N_ACTIVITIES))
+    arrivals = np.zeros((N_SITES, N_CLONES, N_ACTIVITIES))
     myeloid = np.zeros(N_SITES)
     antiox = np.zeros(N_SITES)
     ros = np.ones(N_SITES)
@@ -254,7 +261,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
             for s in range(1, N_SITES):
                 tot = 0.0
                 for c in range(N_CLONES):
-                    tot += n[s, c, 0] + n[s, c, 1]
+                    tot += n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
                 if tot >= site_table[s, SITE_DETECTION]:
                     detectable = True
             if detectable:
@@ -280,7 +287,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
             for s in range(N_SITES):
                 tot = 0.0
                 for c in range(N_CLONES):
-                    tot += n[s, c, 0] + n[s, c, 1]
+                    tot += n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
                 out.diagnosis_cells[i, s] = tot
             if plans.surgery[plan] != 0:
                 for c in range(N_CLONES):
@@ -303,7 +310,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
             alive = 0.0
             for s in range(N_SITES):
                 for c in range(N_CLONES):
-                    alive += n[s, c, 0] + n[s, c, 1]
+                    alive += n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
             if alive <= 0.0:
                 break
 
@@ -352,7 +359,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
         for s in range(N_SITES):
             tot = 0.0
             for c in range(N_CLONES):
-                tot += n[s, c, 0] + n[s, c, 1]
+                tot += n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
             size_before[s] = tot
 
         # --- environment ---------------------------------------------------------------------
@@ -370,7 +377,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
             if m2:
                 secretion = 0.0
                 for c in range(N_CLONES):
-                    secretion += clone_table[c, CLONE_CXCL] * (n[s, c, 0] + n[s, c, 1])
+                    secretion += clone_table[c, CLONE_CXCL] * (n[s, c, 0] + n[s, c, 1] + n[s, c, 2])
                 secretion /= size_before[s]
                 x = R.cxcl_signal(params, cxcl_mult, secretion, size_before[s], chemo_on)
                 cxcl[s] = x
@@ -383,8 +390,9 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
             if size_before[s] <= 0.0 or (pre and s == 0):
                 continue
             g_site = R.site_gompertz_rate(params, gp, s > 0)
+            cap = R.growth_cap(params, size_before[s], s > 0)
             g_eff = R.capped_gompertz_rate(params, size_before[s],
-                                           site_table[s, SITE_CARRYING_CAPACITY], g_site)
+                                           site_table[s, SITE_CARRYING_CAPACITY], g_site, cap)
             protect_m = R.myeloid_protection(params, myeloid[s]) if m2 else 1.0
             protect_a = R.antioxidant_protection(params, antiox[s], chemo_rho) if m3 else 1.0
             # proliferating: birth-death
@@ -395,7 +403,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                     continue
                 g_c = R.clone_growth_rate(params, g_eff, clone_table[c, CLONE_GROWTH])
                 e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                           tam_level)
+                                           tam_level, sensitivity)
                 b = R.proliferation_rate(params, g_c, e_tam) + d0
                 kill = R.proliferating_kill_rate(params, e_tam, chemo_hazard, g_c, protect_m,
                                                  protect_a)
@@ -411,7 +419,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                 if d_cells <= 0.0:
                     continue
                 e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                           tam_level)
+                                           tam_level, sensitivity)
                 wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2)
                 die = R.dormant_death_rate(params, antiox[s], e_tam, chemo_hazard, protect_a)
                 total = wake + die
@@ -421,6 +429,21 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                 woke = _leave(state, gone, wake / total, n_switch)
                 n[s, c, 1] = d_cells - gone
                 n[s, c, 0] += woke
+            # deep dormant: awaken (over decades) or die; no endocrine effect
+            for c in range(N_CLONES):
+                d_cells = _whole_if_small(state, n[s, c, DEEP_DORMANT], n_switch)
+                n[s, c, DEEP_DORMANT] = d_cells
+                if d_cells <= 0.0:
+                    continue
+                wake = R.deep_awakening_rate(params, i_drp1, i_nrf2)
+                die = R.deep_dormant_death_rate(params, antiox[s], chemo_hazard, protect_a)
+                total = wake + die
+                if total <= 0.0:
+                    continue
+                gone = _leave(state, d_cells, 1.0 - math.exp(-total * dt), n_switch)
+                woke = _leave(state, gone, wake / total, n_switch)
+                n[s, c, DEEP_DORMANT] = d_cells - gone
+                n[s, c, PROLIFERATING] += woke
             # PR loss and regain; with M1 off ROS does not act on PR (the laws at R = 0 and
             # Q = 0 leave their baseline terms)
             r_pr = ros[s] if m1 else 0.0
@@ -432,7 +455,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
             regain = R.pr_regain_hazard(params, quencher)
             p_loss = 1.0 - math.exp(-loss * dt)
             p_regain = 1.0 - math.exp(-regain * dt)
-            for a in range(2):
+            for a in range(N_ACTIVITIES):
                 pos = _whole_if_small(state, n[s, 0, a], n_switch)
                 neg = _whole_if_small(state, n[s, 1, a], n_switch)
                 to_neg = _leave(state, pos, p_loss, n_switch)
@@ -477,9 +500,15 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                         d = _categorical(state, dest_w, dest_total)
                         q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
                         if uniform(state) < q:
-                            arrivals[d, c, 1] += 1.0
+                            deep = R.deep_dormancy_fraction(
+                                params, site_table[d, SITE_DEEP_SHARE],
+                                clone_table[c, CLONE_DEEP_MULTIPLIER])
+                            if deep > 0.0 and uniform(state) < deep:
+                                arrivals[d, c, DEEP_DORMANT] += 1.0
+                            else:
+                                arrivals[d, c, DORMANT] += 1.0
                         else:
-                            arrivals[d, c, 0] += 1.0
+                            arrivals[d, c, PROLIFERATING] += 1.0
                 else:
                     # many arrivals (large metastases seeding): by Poisson thinning the
                     # counts per clone, destination and activity are independent
@@ -493,8 +522,12 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                                 continue
                             x = rate * clone_w[c] / motile * dest_w[d] / dest_total
                             q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
-                            for a in range(2):
-                                lam = x * (q if a == 1 else 1.0 - q)
+                            deep = R.deep_dormancy_fraction(
+                                params, site_table[d, SITE_DEEP_SHARE],
+                                clone_table[c, CLONE_DEEP_MULTIPLIER])
+                            for a in range(N_ACTIVITIES):
+                                lam = x * (1.0 - q if a == PROLIFERATING else
+                                           (q * (1.0 - deep) if a == DORMANT else q * deep))
                                 if lam <= 0.0:
                                     continue
                                 k = lam if n[d, c, a] >= n_switch else poisson(state, lam)
@@ -502,7 +535,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                                 total_arrived += k
             for s in range(1, N_SITES):
                 for c in range(N_CLONES):
-                    for a in range(2):
+                    for a in range(N_ACTIVITIES):
                         if arrivals[s, c, a] > 0.0:
                             n[s, c, a] += arrivals[s, c, a]
                             arrivals[s, c, a] = 0.0
@@ -517,7 +550,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                     continue
                 tot = 0.0
                 for c in range(N_CLONES):
-                    tot += n[s, c, 0] + n[s, c, 1]
+                    tot += n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
                 det = site_table[s, SITE_DETECTION]
                 if tot >= det:
                     when = t
@@ -536,7 +569,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     for s in range(N_SITES):
         tot = 0.0
         for c in range(N_CLONES):
-            tot += n[s, c, 0] + n[s, c, 1]
+            tot += n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
         out.end_cells[i, s] = tot
     out.disseminated_cells[i] = total_arrived
 
@@ -546,9 +579,10 @@ def _record_event(i, s, when, n, myeloid, antiox, out):
     out.event_time[i, s] = when
     tot = 0.0
     for c in range(N_CLONES):
-        tot += n[s, c, 0] + n[s, c, 1]
+        tot += n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
     for c in range(N_CLONES):
-        out.event_clone[i, s, c] = (n[s, c, 0] + n[s, c, 1]) / tot if tot > 0.0 else 0.0
+        out.event_clone[i, s, c] = ((n[s, c, 0] + n[s, c, 1] + n[s, c, 2]) / tot
+                                    if tot > 0.0 else 0.0)
     out.event_myeloid[i, s] = myeloid[s]
     out.event_antioxidant[i, s] = antiox[s]
 
@@ -558,7 +592,7 @@ def _draw_death(state, when, n, s, params, clone_table):
     er_pos = 0.0
     tot = 0.0
     for c in range(N_CLONES):
-        x = n[s, c, 0] + n[s, c, 1]
+        x = n[s, c, 0] + n[s, c, 1] + n[s, c, 2]
         tot += x
         er_pos += x * clone_table[c, CLONE_ER_POSITIVE]
     median_months = params[_OS_ERPOS] if er_pos >= 0.5 * tot else params[_OS_ERNEG]
@@ -574,7 +608,7 @@ def _record(slot, k, t, recording, n, myeloid, antiox, ros, cxcl):
         recording.times[slot, k] = k * every
         for s in range(N_SITES):
             for c in range(N_CLONES):
-                for a in range(2):
+                for a in range(N_ACTIVITIES):
                     recording.cells[slot, k, s, c, a] = n[s, c, a]
             recording.environment[slot, k, s, ENV_MYELOID] = myeloid[s]
             recording.environment[slot, k, s, ENV_ANTIOXIDANT] = antiox[s]

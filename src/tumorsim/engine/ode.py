@@ -62,18 +62,23 @@ from tumorsim.engine.plan import (
 )
 from tumorsim.engine.structures import (
     CLONE_CXCL,
+    CLONE_DEEP_MULTIPLIER,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
     CLONE_MOTILITY,
     CLONE_TAMOXIFEN_EFFECT,
+    DEEP_DORMANT,
+    DORMANT,
     ENV_ANTIOXIDANT,
     ENV_CXCL,
     ENV_MYELOID,
     ENV_ROS,
+    N_ACTIVITIES,
     N_CLONES,
     N_ENV,
     N_SITES,
     SITE_CARRYING_CAPACITY,
+    SITE_DEEP_SHARE,
     SITE_DETECTION,
     SITE_DORMANCY_ENTRY,
     SITE_FISSION,
@@ -96,8 +101,9 @@ _OS_ERPOS = _P["survival_after_relapse_er_pos_months"]
 _OS_ERNEG = _P["survival_after_relapse_er_neg_months"]
 
 # --- state vector -------------------------------------------------------------------------------
-N_CELL_STATES = N_SITES * N_CLONES * 2
-"""Cells ``n[s, c, a]`` sit at ``(s * N_CLONES + c) * 2 + a`` (a = 0 proliferating)."""
+N_CELL_STATES = N_SITES * N_CLONES * N_ACTIVITIES
+"""Cells ``n[s, c, a]`` sit at ``(s * N_CLONES + c) * N_ACTIVITIES + a`` (a = 0
+proliferating, 1 dormant, 2 deep dormant)."""
 IDX_MYELOID = N_CELL_STATES
 """Myeloid niche ``M[s]`` at ``IDX_MYELOID + s``."""
 IDX_METAL = IDX_MYELOID + N_SITES
@@ -114,7 +120,8 @@ PAT_DIAGNOSIS_CELLS = 3
 PAT_START_CELLS = 4
 PAT_PRIMARY_RATE = 5
 PAT_PRE_DAYS = 6
-PAT_CLONE0 = 7
+PAT_ENDOCRINE = 7
+PAT_CLONE0 = 8
 N_PAT = PAT_CLONE0 + N_CLONES
 
 MAX_STEP_DAYS = 365.25
@@ -195,12 +202,12 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
 
     own_niche_rate = R.myeloid_niche_rate(params, 0.0, 1.0)
     for s in range(N_SITES):
-        base = s * N_CLONES * 2
+        base = s * N_CLONES * N_ACTIVITIES
         size = 0.0
         if pre and s == 0:
             size = prim
         else:
-            for k in range(N_CLONES * 2):
+            for k in range(N_CLONES * N_ACTIVITIES):
                 size += y[base + k]
         # --- environment
         antiox = (R.antioxidant_capacity(params, site_table[s, SITE_FISSION], i_drp1, i_nrf2)
@@ -217,8 +224,8 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
                 if pre and s == 0:
                     secretion += clone_table[c, CLONE_CXCL] * pat[PAT_CLONE0 + c]
                 else:
-                    secretion += clone_table[c, CLONE_CXCL] * (y[base + 2 * c]
-                                                               + y[base + 2 * c + 1])
+                    ic = base + N_ACTIVITIES * c
+                    secretion += clone_table[c, CLONE_CXCL] * (y[ic] + y[ic + 1] + y[ic + 2])
             if not (pre and s == 0):
                 secretion /= size
             cxcl = R.cxcl_signal(params, pat[PAT_CXCL], secretion, size, chemo_on)
@@ -234,43 +241,50 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
 
         # --- cells
         g_site = R.site_gompertz_rate(params, pat[PAT_GOMPERTZ], s > 0)
+        cap = R.growth_cap(params, size, s > 0)
         g_eff = R.capped_gompertz_rate(params, size, site_table[s, SITE_CARRYING_CAPACITY],
-                                       g_site)
+                                       g_site, cap)
         protect_m = R.myeloid_protection(params, myeloid) if m2 else 1.0
         protect_a = R.antioxidant_protection(params, antiox, chemo_rho) if m3 else 1.0
         # with M1 off ROS does not act on PR (the law at R = 0 leaves its baseline term)
         loss = R.pr_loss_hazard(params, ros if m1 else 0.0)
         regain = R.pr_regain_hazard(params, quencher)
         for c in range(N_CLONES):
-            ip = base + 2 * c
-            idm = ip + 1
+            ip = base + N_ACTIVITIES * c
+            idm = ip + DORMANT
+            ideep = ip + DEEP_DORMANT
             switch_out = loss if c == 0 else (regain if c == 1 else 0.0)
             g_c = R.clone_growth_rate(params, g_eff, clone_table[c, CLONE_GROWTH])
             e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                       tam_level)
+                                       tam_level, pat[PAT_ENDOCRINE])
             kill = R.proliferating_kill_rate(params, e_tam, chemo_hazard, g_c, protect_m,
                                              protect_a)
             rates[ip] = R.proliferation_rate(params, g_c, e_tam) - kill - switch_out
             wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2)
             die = R.dormant_death_rate(params, antiox, e_tam, chemo_hazard, protect_a)
             rates[idm] = -(wake + die) - switch_out
-            dydt[ip] += rates[ip] * y[ip] + wake * y[idm]
+            wake_deep = R.deep_awakening_rate(params, i_drp1, i_nrf2)
+            die_deep = R.deep_dormant_death_rate(params, antiox, chemo_hazard, protect_a)
+            rates[ideep] = -(wake_deep + die_deep) - switch_out
+            dydt[ip] += rates[ip] * y[ip] + wake * y[idm] + wake_deep * y[ideep]
             dydt[idm] += rates[idm] * y[idm]
-        # PR loss (ER+/PR+ -> ER+/PR-) and regain, in both activities
-        for a in range(2):
-            dydt[base + 2 + a] += loss * y[base + a]
-            dydt[base + a] += regain * y[base + 2 + a]
+            dydt[ideep] += rates[ideep] * y[ideep]
+        # PR loss (ER+/PR+ -> ER+/PR-) and regain, in every activity
+        for a in range(N_ACTIVITIES):
+            dydt[base + N_ACTIVITIES + a] += loss * y[base + a]
+            dydt[base + a] += regain * y[base + N_ACTIVITIES + a]
 
     # --- dissemination
     if spread:
         for src in range(N_SITES):
             if src > 0 and not secondary:
                 continue
-            base = src * N_CLONES * 2
+            base = src * N_CLONES * N_ACTIVITIES
             n_p = 0.0
             motile = 0.0
             for c in range(N_CLONES):
-                cells = prim * pat[PAT_CLONE0 + c] if (pre and src == 0) else y[base + 2 * c]
+                cells = (prim * pat[PAT_CLONE0 + c] if (pre and src == 0)
+                         else y[base + N_ACTIVITIES * c])
                 n_p += cells
                 motile += cells * clone_table[c, CLONE_MOTILITY]
             if n_p <= 0.0 or motile <= 0.0:
@@ -286,7 +300,8 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
                                         boost, dest_total)
             dydt[IDX_ARRIVED] += rate
             for c in range(N_CLONES):
-                cells = prim * pat[PAT_CLONE0 + c] if (pre and src == 0) else y[base + 2 * c]
+                cells = (prim * pat[PAT_CLONE0 + c] if (pre and src == 0)
+                         else y[base + N_ACTIVITIES * c])
                 share_c = cells * clone_table[c, CLONE_MOTILITY] / motile
                 if share_c <= 0.0:
                     continue
@@ -296,9 +311,12 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
                     w = _destination_weight(params, site_table, y, d, m2)
                     x = rate * share_c * w / dest_total
                     q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
-                    ib = (d * N_CLONES + c) * 2
+                    deep = R.deep_dormancy_fraction(params, site_table[d, SITE_DEEP_SHARE],
+                                                    clone_table[c, CLONE_DEEP_MULTIPLIER])
+                    ib = (d * N_CLONES + c) * N_ACTIVITIES
                     dydt[ib] += x * (1.0 - q)
-                    dydt[ib + 1] += x * q
+                    dydt[ib + DORMANT] += x * (q * (1.0 - deep))
+                    dydt[ib + DEEP_DORMANT] += x * (q * deep)
 
 
 @nb.njit(inline="always")
@@ -314,8 +332,8 @@ def _destination_weight(params, site_table, y, d, m2):
 def _site_total(v, s):
     """Sum over site ``s``'s six cell compartments of a state (or derivative) vector."""
     tot = 0.0
-    base = s * N_CLONES * 2
-    for k in range(N_CLONES * 2):
+    base = s * N_CLONES * N_ACTIVITIES
+    for k in range(N_CLONES * N_ACTIVITIES):
         tot += v[base + k]
     return tot
 
@@ -375,8 +393,8 @@ def _record_state(slot, k, t, y, env, recording):
     recording.times[slot, k] = t
     for s in range(N_SITES):
         for c in range(N_CLONES):
-            for a in range(2):
-                recording.cells[slot, k, s, c, a] = y[(s * N_CLONES + c) * 2 + a]
+            for a in range(N_ACTIVITIES):
+                recording.cells[slot, k, s, c, a] = y[(s * N_CLONES + c) * N_ACTIVITIES + a]
         for j in range(env.shape[1]):
             recording.environment[slot, k, s, j] = env[s, j]
 
@@ -386,7 +404,8 @@ def _death_day(when, y, s, params, clone_table):
     er_pos = 0.0
     tot = 0.0
     for c in range(N_CLONES):
-        x = y[(s * N_CLONES + c) * 2] + y[(s * N_CLONES + c) * 2 + 1]
+        ic = (s * N_CLONES + c) * N_ACTIVITIES
+        x = y[ic] + y[ic + 1] + y[ic + 2]
         tot += x
         er_pos += x * clone_table[c, CLONE_ER_POSITIVE]
     median_months = params[_OS_ERPOS] if er_pos >= 0.5 * tot else params[_OS_ERNEG]
@@ -526,13 +545,14 @@ def _simulate_one(i, plan, pat, model, solver, plans, recording, out):
             pre = False
             t = 0.0
             for c in range(N_CLONES):
-                y[c * 2] = pat[PAT_DIAGNOSIS_CELLS] * pat[PAT_CLONE0 + c]
-                y[c * 2 + 1] = 0.0
+                y[c * N_ACTIVITIES] = pat[PAT_DIAGNOSIS_CELLS] * pat[PAT_CLONE0 + c]
+                y[c * N_ACTIVITIES + DORMANT] = 0.0
+                y[c * N_ACTIVITIES + DEEP_DORMANT] = 0.0
             for s in range(N_SITES):
                 out.diagnosis_cells[i, s] = _site_total(y, s)
             if surgery[plan] != 0:
                 for c in range(N_CLONES):
-                    y[c * 2] *= params[_RRES]
+                    y[c * N_ACTIVITIES] *= params[_RRES]
             for s in range(1, N_SITES):
                 if out.diagnosis_cells[i, s] >= site_table[s, SITE_DETECTION]:
                     _event(i, s, 0.0, y, env, out)
@@ -634,9 +654,10 @@ def _simulate_one(i, plan, pat, model, solver, plans, recording, out):
 def _event(i, s, when, y, env, out):
     out.event_time[i, s] = when
     tot = _site_total(y, s)
-    base = s * N_CLONES * 2
+    base = s * N_CLONES * N_ACTIVITIES
     for c in range(N_CLONES):
-        out.event_clone[i, s, c] = ((y[base + 2 * c] + y[base + 2 * c + 1]) / tot
+        ic = base + N_ACTIVITIES * c
+        out.event_clone[i, s, c] = ((y[ic] + y[ic + 1] + y[ic + 2]) / tot
                                     if tot > 0.0 else 0.0)
     out.event_myeloid[i, s] = y[IDX_MYELOID + s]
     out.event_antioxidant[i, s] = env[s, ENV_ANTIOXIDANT]
@@ -644,7 +665,7 @@ def _event(i, s, when, y, env, out):
 
 @nb.njit
 def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis_cells,
-                   clone_fractions, model):
+                   clone_fractions, endocrine_sensitivity, model):
     """Pack one patient's parameters and her natural-history timing (``PAT_*`` columns)."""
     params, site_table, clone_table = model.params, model.site_table, model.clone_table
     pat = np.zeros(N_PAT)
@@ -652,6 +673,7 @@ def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis
     pat[PAT_DISSEMINATION] = dissemination_coef
     pat[PAT_CXCL] = cxcl_multiplier
     pat[PAT_DIAGNOSIS_CELLS] = diagnosis_cells
+    pat[PAT_ENDOCRINE] = endocrine_sensitivity
     mean_growth = 0.0
     for c in range(N_CLONES):
         pat[PAT_CLONE0 + c] = clone_fractions[c]
@@ -675,6 +697,7 @@ def simulate_patients(patients, seed, model, solver, plans, recording, out):
     for i in nb.prange(patients.ids.shape[0]):
         pat = patient_vector(patients.gompertz_rate_per_day[i],
                              patients.dissemination_coefficient[i], patients.cxcl_multiplier[i],
-                             patients.diagnosis_cells[i], patients.clone_fractions[i], model)
+                             patients.diagnosis_cells[i], patients.clone_fractions[i],
+                             patients.endocrine_sensitivity[i], model)
         _simulate_one(i, patients.plan[i], pat, model, solver, plans, recording, out)
         out.natural_history_redraws[i] = 0.0

@@ -49,6 +49,7 @@ def compiled_law(name: str) -> Callable[..., float]:
 
 
 site_gompertz_rate = _COMPILED["site_gompertz_rate"]
+growth_cap = _COMPILED["growth_cap"]
 capped_gompertz_rate = _COMPILED["capped_gompertz_rate"]
 clone_growth_rate = _COMPILED["clone_growth_rate"]
 proliferation_rate = _COMPILED["proliferation_rate"]
@@ -57,6 +58,9 @@ tamoxifen_effect = _COMPILED["tamoxifen_effect"]
 proliferating_kill_rate = _COMPILED["proliferating_kill_rate"]
 awakening_rate = _COMPILED["awakening_rate"]
 dormant_death_rate = _COMPILED["dormant_death_rate"]
+deep_dormancy_fraction = _COMPILED["deep_dormancy_fraction"]
+deep_awakening_rate = _COMPILED["deep_awakening_rate"]
+deep_dormant_death_rate = _COMPILED["deep_dormant_death_rate"]
 dissemination_rate = _COMPILED["dissemination_rate"]
 destination_weight = _COMPILED["destination_weight"]
 internal_dose_rate = _COMPILED["internal_dose_rate"]

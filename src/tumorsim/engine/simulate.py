@@ -128,7 +128,7 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
     k_traj = int(recorded.sum())
     recording = Recording(
         slot=local_slot, every_days=every,
-        cells=np.zeros((k_traj, n_records, len(SITES), len(CLONES), 2)),
+        cells=np.zeros((k_traj, n_records, len(SITES), len(CLONES), len(ACTIVITIES))),
         environment=np.zeros((k_traj, n_records, len(SITES), N_ENV)),
         times=np.full((k_traj, n_records), np.nan))
     out = Outputs.empty(n)
@@ -137,7 +137,8 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
         ids=ids, plan=run.plan_of_patient[sl], gompertz_rate_per_day=pp.gompertz_rate_per_day[sl],
         dissemination_coefficient=pp.dissemination_coefficient[sl],
         cxcl_multiplier=pp.cxcl_multiplier[sl], diagnosis_cells=pp.diagnosis_cells[sl],
-        clone_fractions=pp.clone_fractions[sl])
+        clone_fractions=pp.clone_fractions[sl],
+        endocrine_sensitivity=pp.endocrine_sensitivity[sl])
 
     previous_threads = numba.get_num_threads()
     if n_threads is not None:
@@ -232,20 +233,20 @@ def _patient_table(cohort, arms, horizon, ev_time, ev_clone, ev_myeloid, ev_anti
 
 def _trajectory_tables(ids, cells, env, times) -> tuple[pd.DataFrame, pd.DataFrame]:
     k, r = times.shape
-    ns, nc = len(SITES), len(CLONES)
+    ns, nc, na = len(SITES), len(CLONES), len(ACTIVITIES)
     valid = ~np.isnan(times)
     pid = np.broadcast_to(ids[:, None], (k, r))[valid]
     t = times[valid]
     c = cells[valid]  # (m, site, clone, activity)
     m = t.size
     traj = pd.DataFrame({
-        "patient_id": np.repeat(pid, ns * nc * 2),
-        "time_days": np.repeat(t, ns * nc * 2),
-        "site": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(ns), nc * 2), m),
+        "patient_id": np.repeat(pid, ns * nc * na),
+        "time_days": np.repeat(t, ns * nc * na),
+        "site": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(ns), nc * na), m),
                                           categories=list(SITES)),
-        "clone": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(nc), 2), m * ns),
+        "clone": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(nc), na), m * ns),
                                            categories=list(CLONES)),
-        "activity": pd.Categorical.from_codes(np.tile(np.arange(2), m * ns * nc),
+        "activity": pd.Categorical.from_codes(np.tile(np.arange(na), m * ns * nc),
                                               categories=list(ACTIVITIES)),
         "cells": c.reshape(-1),
     })

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tumorsim.model.anatomy import CLONES, SITES
+from tumorsim.model.anatomy import ACTIVITIES, CLONES, SITES
 from tumorsim.model.laws import fission_level
 from tumorsim.model.parameters import PARAMETER_SPECS
 from tumorsim.model.scenario import Scenario
@@ -41,7 +41,8 @@ SITE_TROPISM = 1
 SITE_DORMANCY_ENTRY = 2
 SITE_DETECTION = 3
 SITE_FISSION = 4
-N_SITE_COLUMNS = 5
+SITE_DEEP_SHARE = 5
+N_SITE_COLUMNS = 6
 
 # clone table columns
 CLONE_MOTILITY = 0
@@ -49,7 +50,8 @@ CLONE_GROWTH = 1
 CLONE_CXCL = 2
 CLONE_TAMOXIFEN_EFFECT = 3
 CLONE_ER_POSITIVE = 4
-N_CLONE_COLUMNS = 5
+CLONE_DEEP_MULTIPLIER = 5
+N_CLONE_COLUMNS = 6
 
 # mechanism switches
 SWITCH_METAL_ROS_PR = 0
@@ -71,6 +73,10 @@ N_ENV = 4
 
 N_SITES = len(SITES)
 N_CLONES = len(CLONES)
+N_ACTIVITIES = len(ACTIVITIES)
+PROLIFERATING = 0
+DORMANT = 1
+DEEP_DORMANT = 2
 
 _MECHANISM_SWITCH_FIELDS = (
     "metal_ros_pr",
@@ -92,10 +98,11 @@ class ModelArrays(NamedTuple):
         Scalar parameters in :data:`tumorsim.model.parameters.PARAMETER_SPECS` order.
     site_table : ndarray, shape (N_SITES, N_SITE_COLUMNS)
         Per site: carrying capacity (cells), tropism weight (normalised over metastatic
-        sites), dormancy entry probability, detection size (cells), fission level.
+        sites), dormancy entry probability, detection size (cells), fission level, deep
+        dormancy share.
     clone_table : ndarray, shape (N_CLONES, N_CLONE_COLUMNS)
         Per clone: motility, growth multiplier, CXCL1/2 secretion, full tamoxifen
-        effect, ER positive (1 or 0).
+        effect, ER positive (1 or 0), deep dormancy multiplier.
     switches : ndarray of int64, shape (N_SWITCHES,)
         Mechanism switches (``SWITCH_*``), 1 = on.
     """
@@ -120,6 +127,9 @@ class Patients(NamedTuple):
         Primary size at diagnosis (cells).
     clone_fractions : ndarray, shape (n, N_CLONES)
         Clone mix of the primary at diagnosis.
+    endocrine_sensitivity : ndarray, shape (n,)
+        1 in endocrine-sensitive disease, the residual fraction of tamoxifen's effect in
+        insensitive disease.
     """
 
     ids: np.ndarray
@@ -129,6 +139,7 @@ class Patients(NamedTuple):
     cxcl_multiplier: np.ndarray
     diagnosis_cells: np.ndarray
     clone_fractions: np.ndarray
+    endocrine_sensitivity: np.ndarray
 
 
 class Solver(NamedTuple):
@@ -165,7 +176,7 @@ class Recording(NamedTuple):
         Per patient, her row among the recorded trajectories, or -1.
     every_days : float
         Days between records.
-    cells : ndarray, shape (k, n_records, N_SITES, N_CLONES, 2)
+    cells : ndarray, shape (k, n_records, N_SITES, N_CLONES, N_ACTIVITIES)
     environment : ndarray, shape (k, n_records, N_SITES, N_ENV)
     times : ndarray, shape (k, n_records)
     """
@@ -244,6 +255,7 @@ def model_arrays(scenario: Scenario) -> ModelArrays:
             site, "dormancy_entry_probability")
         site_table[s, SITE_DETECTION] = scenario.site_value(site, "detection_cells")
         site_table[s, SITE_FISSION] = fission_level(stiffness, e50, hill)
+        site_table[s, SITE_DEEP_SHARE] = scenario.site_value(site, "deep_dormancy_share")
     tropism_total = site_table[1:, SITE_TROPISM].sum()
     site_table[1:, SITE_TROPISM] /= tropism_total
     clone_table = np.zeros((N_CLONES, N_CLONE_COLUMNS))
@@ -255,6 +267,8 @@ def model_arrays(scenario: Scenario) -> ModelArrays:
         clone_table[c, CLONE_CXCL] = scenario.clone_value(clone, "cxcl_secretion")
         clone_table[c, CLONE_TAMOXIFEN_EFFECT] = tamoxifen[c]
         clone_table[c, CLONE_ER_POSITIVE] = 0.0 if clone == "ERneg" else 1.0
+        clone_table[c, CLONE_DEEP_MULTIPLIER] = scenario.clone_value(
+            clone, "deep_dormancy_multiplier")
     switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS]
                         + [int(scenario.cohort.metastasis_free_at_diagnosis)], dtype=np.int64)
     return ModelArrays(params, site_table, clone_table, switches)

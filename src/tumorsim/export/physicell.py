@@ -83,6 +83,7 @@ CUSTOM_VARIABLES: Final[dict[str, str]] = {
 """Custom cell variables (signals ``custom:<name>``; behaviors of the same name)."""
 
 DORMANT_SUFFIX: Final[str] = "_dormant"
+DEEP_SUFFIX: Final[str] = "_deep_dormant"
 MYELOID: Final[str] = "myeloid_cell"
 _ER_POSITIVE: Final[tuple[str, ...]] = ("ERpos_PRpos", "ERpos_PRneg")
 
@@ -169,6 +170,10 @@ def _dormant(clones: Sequence[str] = CLONES) -> list[str]:
     return [c + DORMANT_SUFFIX for c in clones]
 
 
+def _all_dormant(clones: Sequence[str] = CLONES) -> list[str]:
+    return [*_dormant(clones), *(c + DEEP_SUFFIX for c in clones)]
+
+
 def _reference_chemo_hazard(s: Scenario) -> tuple[float, float, str]:
     """Kill hazard (1/day) and ROS dependence of the plan's first chemotherapy phase."""
     chemo = s.treatment.chemotherapy
@@ -192,7 +197,8 @@ def _pr_loss(s: Scenario) -> tuple[list[PhysiCellRule], str]:
                           _per_minute(h0 + h_max), s.parameter("pr_loss_ros_half_max"),
                           s.parameter("pr_loss_hill_power"), "pr_loss_hazard", True)
             for src, dst in (("ERpos_PRpos", "ERpos_PRneg"),
-                             ("ERpos_PRpos_dormant", "ERpos_PRneg_dormant"))]
+                             ("ERpos_PRpos_dormant", "ERpos_PRneg_dormant"),
+                             ("ERpos_PRpos_deep_dormant", "ERpos_PRneg_deep_dormant"))]
     return rows, ""
 
 
@@ -202,7 +208,8 @@ def _pr_regain(s: Scenario) -> tuple[list[PhysiCellRule], str]:
     rows = [PhysiCellRule(src, "ros_quencher", "increases", f"transform to {dst}", sat, hm,
                           1.0, "pr_regain_hazard", False, _LINEAR_NOTE)
             for src, dst in (("ERpos_PRneg", "ERpos_PRpos"),
-                             ("ERpos_PRneg_dormant", "ERpos_PRpos_dormant"))]
+                             ("ERpos_PRneg_dormant", "ERpos_PRpos_dormant"),
+                             ("ERpos_PRneg_deep_dormant", "ERpos_PRpos_deep_dormant"))]
     return rows, ""
 
 
@@ -220,7 +227,7 @@ def _ros(s: Scenario) -> tuple[list[PhysiCellRule], str]:
     for signal, slope_name, top, direction in signals:
         slope = s.parameter(slope_name) * (1.0 if direction == "increases" else -1.0)
         sat, hm = _linear(1.0, slope, top)
-        for cell in _proliferating() + _dormant():
+        for cell in _proliferating() + _all_dormant():
             rows.append(PhysiCellRule(cell, signal, direction, "custom:ros_index",
                                       max(sat, 0.0), hm, 1.0, "ros_index", False, note))
     return rows, ""
@@ -239,7 +246,7 @@ def _antioxidant(s: Scenario) -> tuple[list[PhysiCellRule], str]:
             "down-regulating signals in one Hill function, so each row matches its "
             "inhibitor acting alone (full inhibition gives 0 either way)")
     rows = []
-    for cell in _proliferating() + _dormant():
+    for cell in _proliferating() + _all_dormant():
         sat, hm = _linear(0.0, 1.0)
         rows.append(PhysiCellRule(cell, "custom:fission", "increases",
                                   "custom:antioxidant_capacity", sat, hm, 1.0,
@@ -347,6 +354,37 @@ def _awakening(s: Scenario) -> tuple[list[PhysiCellRule], str]:
     return rows, ""
 
 
+def _deep_awakening(s: Scenario) -> tuple[list[PhysiCellRule], str]:
+    w = _per_minute(s.parameter("deep_awakening_rate_per_day"))
+    a_inh = s.parameter("inhibitor_awakening_block")
+    rows = [PhysiCellRule(f"{clone}{DEEP_SUFFIX}", inhibitor, "decreases",
+                          f"transform to {clone}", w * (1.0 - a_inh), 0.5, 1.0,
+                          "deep_awakening_rate", False,
+                          "the block acts through the product I_DRP1 I_NRF2; each inhibitor "
+                          "alone here (see awakening_rate)")
+            for clone in CLONES for inhibitor in ("drp1_inhibitor", "nrf2_inhibitor")]
+    return rows, ""
+
+
+def _deep_death(s: Scenario) -> tuple[list[PhysiCellRule], str]:
+    delta = _per_minute(s.parameter("deep_dormant_death_rate_per_day"))
+    a_ao = s.parameter("antioxidant_dormant_protection")
+    hazard, _, which = _reference_chemo_hazard(s)
+    kappa = s.parameter("dormant_chemo_factor")
+    rows = []
+    for clone in CLONES:
+        cell = f"{clone}{DEEP_SUFFIX}"
+        sat, hm = _linear(delta, -delta * a_ao)
+        rows.append(PhysiCellRule(cell, "custom:antioxidant_capacity", "decreases",
+                                  "apoptosis", max(sat, 0.0), hm, 1.0,
+                                  "deep_dormant_death_rate", False, _LINEAR_NOTE))
+        sat, hm = _linear(delta, _per_minute(hazard * kappa))
+        rows.append(PhysiCellRule(cell, "chemotherapy", "increases", "apoptosis", sat, hm,
+                                  1.0, "deep_dormant_death_rate", False,
+                                  f"reference dose: {which}; " + _LINEAR_NOTE))
+    return rows, ""
+
+
 def _proliferation(s: Scenario) -> tuple[list[PhysiCellRule], str]:
     d0 = s.parameter("baseline_turnover_per_day")
     g_max = s.parameter("max_growth_rate_per_day")
@@ -423,6 +461,12 @@ _MAPPINGS: Final[dict[str, Mapping]] = {
     "site_gompertz_rate": _no_counterpart(
         "a PhysiCell domain is one site; set each site's cycle entry in its own settings "
         "(metastases grow at m_met times the patient's rate)"),
+    "pr_positive_cell_fraction": _no_counterpart(
+        "the PR+ share of a primary at diagnosis is an initial condition: seed the "
+        "ERpos_PRpos and ERpos_PRneg cell types in that proportion"),
+    "growth_cap": _no_counterpart(
+        "the cap on the growth rate (g_max, slower while a metastatic colony is below "
+        "N_col) is the cycle entry base value of the settings fragment"),
     "capped_gompertz_rate": _capped_gompertz,
     "clone_growth_rate": _no_counterpart(
         "the clone multipliers are the cycle entry base values of the cell definitions in "
@@ -433,10 +477,17 @@ _MAPPINGS: Final[dict[str, Mapping]] = {
         "(a Dirichlet condition or a custom function), not a rule"),
     "tamoxifen_effect": _no_counterpart(
         "the clone's effect e_c is folded into the tamoxifen rows of 'proliferation_rate' "
-        "and 'awakening_rate'"),
+        "and 'awakening_rate'; an endocrine-insensitive patient (s_p < 1) is a separate "
+        "cell line with those rows scaled by s_p"),
     "proliferating_kill_rate": _kill,
     "awakening_rate": _awakening,
     "dormant_death_rate": _dormant_death,
+    "deep_dormancy_fraction": _no_counterpart(
+        "the split of arriving cells between shallow and deep dormancy happens on arrival "
+        "in an organ (see dissemination_rate); seed a domain's dormant cell types in that "
+        "proportion"),
+    "deep_awakening_rate": _deep_awakening,
+    "deep_dormant_death_rate": _deep_death,
     "dissemination_rate": _no_counterpart(
         "dissemination carries cells between organs, which a single PhysiCell domain does "
         "not hold; seed a lung or bone domain with the cells tumorsim sends there"),
@@ -501,7 +552,7 @@ def rules_csv(scenario: Scenario) -> str:
 
 
 def _cell_types() -> list[str]:
-    return [*CLONES, *_dormant(), MYELOID]
+    return [*CLONES, *_dormant(), *(c + DEEP_SUFFIX for c in CLONES), MYELOID]
 
 
 def settings_fragment(scenario: Scenario) -> str:
@@ -523,9 +574,13 @@ def settings_fragment(scenario: Scenario) -> str:
         lines.append(f'  <variable name="{name}" units="dimensionless" ID="{i}">'
                      f"<!-- {escape(meaning)} --></variable>")
     lines += ["</microenvironment_setup>", "<cell_definitions>"]
+    w_deep = _per_minute(scenario.parameter("deep_awakening_rate_per_day"))
+    delta_deep = _per_minute(scenario.parameter("deep_dormant_death_rate_per_day"))
     for k, cell in enumerate(_cell_types()):
-        clone = cell.removesuffix(DORMANT_SUFFIX)
-        dormant = cell.endswith(DORMANT_SUFFIX)
+        suffix = (DEEP_SUFFIX if cell.endswith(DEEP_SUFFIX)
+                  else DORMANT_SUFFIX if cell.endswith(DORMANT_SUFFIX) else "")
+        clone = cell.removesuffix(suffix) if suffix else cell
+        dormant = bool(suffix)
         lines.append(f'  <cell_definition name="{cell}" ID="{k}">')
         if cell == MYELOID:
             death = _per_minute(scenario.parameter("myeloid_decay_per_day"))
@@ -535,22 +590,21 @@ def settings_fragment(scenario: Scenario) -> str:
         else:
             birth = 0.0 if dormant else _per_minute(
                 g_max * scenario.clone_value(clone, "growth_multiplier")) + d0
+            death = {"": d0, DORMANT_SUFFIX: delta0, DEEP_SUFFIX: delta_deep}[suffix]
             lines.append(f'    <cycle_entry units="1/min">{_num(birth)}</cycle_entry>')
-            lines.append(f'    <apoptosis_rate units="1/min">{_num(delta0 if dormant else d0)}'
-                         "</apoptosis_rate>")
+            lines.append(f'    <apoptosis_rate units="1/min">{_num(death)}</apoptosis_rate>')
             lines.append(f'    <secretion substrate="cxcl1_2">'
                          f"{_num(scenario.clone_value(clone, 'cxcl_secretion'))}</secretion>")
             if clone == "ERpos_PRpos":
-                target = "ERpos_PRneg" + (DORMANT_SUFFIX if dormant else "")
-                lines.append(f'    <transformation_rate name="{target}" units="1/min">'
-                             f"{_num(h0)}</transformation_rate>")
+                lines.append(f'    <transformation_rate name="ERpos_PRneg{suffix}" '
+                             f'units="1/min">{_num(h0)}</transformation_rate>')
             if clone == "ERpos_PRneg":
-                target = "ERpos_PRpos" + (DORMANT_SUFFIX if dormant else "")
-                lines.append(f'    <transformation_rate name="{target}" units="1/min">'
-                             f"{_num(r0)}</transformation_rate>")
+                lines.append(f'    <transformation_rate name="ERpos_PRpos{suffix}" '
+                             f'units="1/min">{_num(r0)}</transformation_rate>')
             if dormant:
+                wake = w_deep if suffix == DEEP_SUFFIX else w0
                 lines.append(f'    <transformation_rate name="{clone}" units="1/min">'
-                             f"{_num(w0)}</transformation_rate>")
+                             f"{_num(wake)}</transformation_rate>")
             lines.append("    <custom_data>")
             for name, meaning in CUSTOM_VARIABLES.items():
                 value = {"ros_index": 1.0, "stiffness_kpa": 1.4}.get(name, 0.0)

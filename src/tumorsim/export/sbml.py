@@ -79,6 +79,7 @@ PATIENT_PARAMETERS: Final[tuple[str, ...]] = (
     "start_cells",
     "primary_growth_rate_per_day",
     "natural_history_days",
+    "endocrine_sensitivity",
     "clone_fraction_ERpos_PRpos",
     "clone_fraction_ERpos_PRneg",
     "clone_fraction_ERneg",
@@ -101,7 +102,8 @@ def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
     pat = ode.patient_vector(
         float(pp.gompertz_rate_per_day[index]), float(pp.dissemination_coefficient[index]),
         float(pp.cxcl_multiplier[index]), float(pp.diagnosis_cells[index]),
-        np.ascontiguousarray(pp.clone_fractions[index]), arrays)
+        np.ascontiguousarray(pp.clone_fractions[index]),
+        float(pp.endocrine_sensitivity[index]), arrays)
     values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat, strict=True)}
     plan = int(run.plan_of_patient[index])
     for m, name in enumerate(("arsenic_internal_ug_per_l", "lead_internal_ug_per_dl")):
@@ -258,12 +260,14 @@ class _Builder:
             self.constant(f"dormancy_entry_{site}", site_t[s, K.SITE_DORMANCY_ENTRY])
             self.constant(f"detection_cells_{site}", site_t[s, K.SITE_DETECTION])
             self.constant(f"fission_{site}", site_t[s, K.SITE_FISSION])
+            self.constant(f"deep_share_{site}", site_t[s, K.SITE_DEEP_SHARE])
         for c, clone in enumerate(CLONES):
             self.constant(f"motility_{clone}", clone_t[c, K.CLONE_MOTILITY])
             self.constant(f"growth_{clone}", clone_t[c, K.CLONE_GROWTH])
             self.constant(f"cxcl_secretion_{clone}", clone_t[c, K.CLONE_CXCL])
             self.constant(f"tamoxifen_effect_{clone}", clone_t[c, K.CLONE_TAMOXIFEN_EFFECT])
             self.constant(f"er_positive_{clone}", clone_t[c, K.CLONE_ER_POSITIVE])
+            self.constant(f"deep_multiplier_{clone}", clone_t[c, K.CLONE_DEEP_MULTIPLIER])
         values = patient_values(run, self.index)
         for name in PATIENT_PARAMETERS:
             self.constant(name, values[name])
@@ -313,16 +317,21 @@ class _Builder:
         for clone in CLONES:
             self.assign(f"tamoxifen_effect_now_{clone}", self.law(
                 "tamoxifen_effect", clone_tamoxifen_effect=f"tamoxifen_effect_{clone}",
-                tamoxifen_level="tamoxifen_level"))
+                tamoxifen_level="tamoxifen_level",
+                endocrine_sensitivity="endocrine_sensitivity"))
         for s, site in enumerate(SITES):
             cells = [cell_id(site, cl, ac) for cl in CLONES for ac in ACTIVITIES]
             self.assign(f"cells_{site}", " + ".join(cells))
             n_site = f"cells_{site}"
             g_site = self.law("site_gompertz_rate", patient_gompertz_rate="gompertz_rate_per_day",
                               is_metastatic_site="true" if s > 0 else "false")
+            self.assign(f"growth_cap_{site}", self.law(
+                "growth_cap", site_cells=n_site,
+                is_metastatic_site="true" if s > 0 else "false"))
             self.assign(f"growth_rate_{site}", self.law(
                 "capped_gompertz_rate", site_cells=n_site,
-                carrying_capacity_cells=f"carrying_capacity_{site}", site_gompertz_rate=g_site))
+                carrying_capacity_cells=f"carrying_capacity_{site}", site_gompertz_rate=g_site,
+                growth_cap=f"growth_cap_{site}"))
             self.assign(f"antioxidant_{site}", self.law(
                 "antioxidant_capacity", fission=f"fission_{site}",
                 drp1_inhibition="drp1_inhibition", nrf2_inhibition="nrf2_inhibition")
@@ -366,6 +375,7 @@ class _Builder:
             for clone in CLONES:
                 p_id = cell_id(site, clone, "proliferating")
                 d_id = cell_id(site, clone, "dormant")
+                deep_id = cell_id(site, clone, "deep_dormant")
                 g_c = f"growth_rate_{site}_{clone}"
                 self.assign(g_c, self.law("clone_growth_rate",
                                           site_growth_rate=f"growth_rate_{site}",
@@ -389,6 +399,15 @@ class _Builder:
                 inflow[p_id].append(f"+ awakening_{site}_{clone}_per_day * {d_id}")
                 inflow[d_id].append(f"- (awakening_{site}_{clone}_per_day + "
                                     f"dormant_death_{site}_{clone}_per_day) * {d_id}")
+                self.assign(f"deep_awakening_{site}_{clone}_per_day", self.law(
+                    "deep_awakening_rate", drp1_inhibition="drp1_inhibition",
+                    nrf2_inhibition="nrf2_inhibition"))
+                self.assign(f"deep_dormant_death_{site}_{clone}_per_day", self.law(
+                    "deep_dormant_death_rate", antioxidant_capacity=f"antioxidant_{site}",
+                    chemo_hazard="chemo_hazard_now", antioxidant_protection=protect_a))
+                inflow[p_id].append(f"+ deep_awakening_{site}_{clone}_per_day * {deep_id}")
+                inflow[deep_id].append(f"- (deep_awakening_{site}_{clone}_per_day + "
+                                       f"deep_dormant_death_{site}_{clone}_per_day) * {deep_id}")
             for act in ACTIVITIES:
                 pos = cell_id(site, CLONES[0], act)
                 neg = cell_id(site, CLONES[1], act)
@@ -430,16 +449,23 @@ class _Builder:
                     self.assign(f"share_{src}_{cl}", share)
                     for d in dests:
                         q = f"dormancy_entry_{d}" if dormancy else "0"
+                        deep = self.law("deep_dormancy_fraction",
+                                        deep_dormancy_share=f"deep_share_{d}",
+                                        deep_dormancy_multiplier=f"deep_multiplier_{cl}")
                         to = (f"seeding_{src} * share_{src}_{cl} * ({weight[d]}) / "
                               f"destinations_{src}")
                         inflow[cell_id(d, cl, "proliferating")].append(f"+ {to} * (1 - {q})")
-                        inflow[cell_id(d, cl, "dormant")].append(f"+ {to} * {q}")
+                        inflow[cell_id(d, cl, "dormant")].append(
+                            f"+ {to} * ({q} * (1 - ({deep})))")
+                        inflow[cell_id(d, cl, "deep_dormant")].append(
+                            f"+ {to} * ({q} * ({deep}))")
         self.rate("disseminated_cells", " + ".join(seeding) if seeding else "0")
 
         # rate rules of the cells; the primary follows its path before diagnosis
         primary_rate = self.law("capped_gompertz_rate", site_cells=f"cells_{SITES[0]}",
                                 carrying_capacity_cells=f"carrying_capacity_{SITES[0]}",
-                                site_gompertz_rate="primary_growth_rate_per_day")
+                                site_gompertz_rate="primary_growth_rate_per_day",
+                                growth_cap="max_growth_rate_per_day")
         for site in SITES:
             for clone in CLONES:
                 for act in ACTIVITIES:

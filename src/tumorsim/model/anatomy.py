@@ -20,7 +20,9 @@ METASTATIC_SITES: Final[tuple[str, ...]] = SITES[1:]
 CLONES: Final[tuple[str, ...]] = ("ERpos_PRpos", "ERpos_PRneg", "ERneg")
 """Receptor clones. ER-/PR+ (1.6 % in SEER) is folded into ``ERneg``."""
 
-ACTIVITIES: Final[tuple[str, ...]] = ("proliferating", "dormant")
+ACTIVITIES: Final[tuple[str, ...]] = ("proliferating", "dormant", "deep_dormant")
+"""Proliferating, shallow dormant (awakens over years, endocrine-responsive) and deep
+dormant (awakens over decades, insensitive to endocrine therapy)."""
 
 BREAST: Final[int] = 0
 ERPOS_PRPOS: Final[int] = 0

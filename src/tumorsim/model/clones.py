@@ -25,6 +25,8 @@ CLONE_ATTRIBUTES: Final[tuple[CloneAttribute, ...]] = (
     CloneAttribute("growth_multiplier", "1", 0.0, 10.0,
                    "growth rate relative to the patient's Gompertz rate"),
     CloneAttribute("cxcl_secretion", "1", 0.0, 100.0, "chi_c: CXCL1/2 secretion"),
+    CloneAttribute("deep_dormancy_multiplier", "1", 0.0, 10.0,
+                   "multiplies the site's deep-dormancy share for this clone"),
 )
 
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
@@ -32,16 +34,20 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "motility_multiplier": (1.0, "C", "reference clone"),
         "growth_multiplier": (1.0, "C", "reference clone"),
         "cxcl_secretion": (1.0, "C", "reference clone"),
+        "deep_dormancy_multiplier": (1.0, "C", "reference clone"),
     },
     "ERpos_PRneg": {
         "motility_multiplier": (2.0, "C", "PR loss promotes metastasis (seed 000)"),
         "growth_multiplier": (1.1, "C", "ER+/PR- tumours are more aggressive (seed 000)"),
         "cxcl_secretion": (1.0, "C", "no evidence of a difference"),
+        "deep_dormancy_multiplier": (1.0, "C", "no evidence of a difference"),
     },
     "ERneg": {
         "motility_multiplier": (2.0, "C", "ER- tumours metastasise early"),
         "growth_multiplier": (1.2, "C", "ER- tumours grow faster"),
         "cxcl_secretion": (2.0, "C", "CXCL1/2 high in aggressive, ER- lines (Acharyya 2012)"),
+        "deep_dormancy_multiplier": (0.2, "C", "ER- cells rarely enter deep dormancy (late "
+                                     "relapse is an ER+ pattern: Colleoni 2016)"),
     },
 }
 

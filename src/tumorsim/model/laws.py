@@ -68,6 +68,12 @@ INPUTS: Final[dict[str, Input]] = {
                                 "breast"),
     "site_gompertz_rate": Input("g_s", "the Gompertz rate at the site (1/day)"),
     "site_growth_rate": Input("g_eff", "capped Gompertz rate at the site (1/day)"),
+    "pr_fmol": Input("PR", "the tumour's progesterone receptor level (fmol/mg)"),
+    "growth_cap": Input("g_cap", "cap on the Gompertz rate at the site (1/day)"),
+    "deep_dormancy_share": Input("φ_s", "the site's share of dormancy that is deep"),
+    "deep_dormancy_multiplier": Input("m_deep,c", "the clone's multiplier of that share"),
+    "endocrine_sensitivity": Input("s_p", "1 in endocrine-sensitive disease, s_ins in "
+                                   "insensitive disease (a patient trait)"),
     "clone_growth_multiplier": Input("m_g,c", "the clone's growth multiplier (1)"),
     "clone_growth_rate": Input("g_c", "the clone's growth rate at the site (1/day)"),
     "clone_tamoxifen_effect": Input("e_c", "the clone's full tamoxifen effect (1)"),
@@ -328,12 +334,22 @@ def site_gompertz_rate(patient_gompertz_rate, is_metastatic_site,
             else patient_gompertz_rate)
 
 
+@law("growth", "growth cap", "g_cap", "1/day",
+     "the fastest plausible doubling (about 20 days); slow colonisation of micrometastases "
+     "(outgrowth to detection takes years: Willis 2010; Demicheli 2005)")
+def growth_cap(site_cells, is_metastatic_site, max_growth_rate_per_day,
+               colonisation_max_growth_rate_per_day, colonisation_threshold_cells):
+    return (min(max_growth_rate_per_day, colonisation_max_growth_rate_per_day)
+            if is_metastatic_site and site_cells < colonisation_threshold_cells
+            else max_growth_rate_per_day)
+
+
 @law("growth", "capped Gompertz growth", "g_eff", "1/day",
      "Norton 1988 (Gompertz); the cap keeps one-cell rates finite")
 def capped_gompertz_rate(site_cells, carrying_capacity_cells, site_gompertz_rate,
-                         max_growth_rate_per_day):
-    return (max_growth_rate_per_day if site_cells <= 0.0
-            else (min(max_growth_rate_per_day, site_gompertz_rate
+                         growth_cap):
+    return (growth_cap if site_cells <= 0.0
+            else (min(growth_cap, site_gompertz_rate
                       * (math.log(carrying_capacity_cells) - math.log(site_cells)))
                   if site_cells < carrying_capacity_cells else 0.0))
 
@@ -347,6 +363,14 @@ def clone_growth_rate(site_growth_rate, clone_growth_multiplier):
      "EBCTCG 2011 (tamoxifen holds ER+ growth); the turnover d0 adds to birth and death")
 def proliferation_rate(clone_growth_rate, tamoxifen_effect):
     return clone_growth_rate * (1.0 - tamoxifen_effect)
+
+
+@law("growth", "PR+ cells at diagnosis", "f_PR+", "1",
+     "immunohistochemistry: PR fmol/mg measures the tumour's mean PR; a Hill map of it gives "
+     "the share of PR+ cells (GBSG2 PR+ cut-off 10 fmol/mg)")
+def pr_positive_cell_fraction(pr_fmol, pr_fmol_half_max, pr_fmol_hill_power):
+    return pr_fmol**pr_fmol_hill_power / (pr_fmol**pr_fmol_hill_power
+                                          + pr_fmol_half_max**pr_fmol_hill_power)
 
 
 # treatment (docs/model.md 2.6)
@@ -366,9 +390,10 @@ def tamoxifen_level(days, start_day, end_day, adherence, tamoxifen_ramp_days):
 
 
 @law("treatment", "tamoxifen effect", "E_tam,c", "1",
-     "EBCTCG 2011; Nordenskjöld 2016 (smaller effect in PR− disease)")
-def tamoxifen_effect(clone_tamoxifen_effect, tamoxifen_level):
-    return clone_tamoxifen_effect * tamoxifen_level
+     "EBCTCG 2011; Nordenskjöld 2016 (smaller effect in PR− disease); endocrine "
+     "sensitivity as a patient trait")
+def tamoxifen_effect(clone_tamoxifen_effect, tamoxifen_level, endocrine_sensitivity):
+    return clone_tamoxifen_effect * tamoxifen_level * endocrine_sensitivity
 
 
 @law("treatment", "kill of proliferating cells", "k_P", "1/day",
@@ -402,6 +427,33 @@ def dormant_death_rate(antioxidant_capacity, tamoxifen_effect, chemo_hazard,
     return (dormant_death_rate_per_day * (1.0 - antioxidant_dormant_protection
                                           * antioxidant_capacity)
             + tamoxifen_dormant_kill_per_day * tamoxifen_effect
+            + chemo_hazard * dormant_chemo_factor * antioxidant_protection)
+
+
+@law("dormancy", "deep dormancy entry", "f_deep", "1",
+     "Willis 2010 (dormancy for decades); bone marrow favours deep dormancy; ER- cells "
+     "rarely (Colleoni 2016: late relapse is an ER+ pattern)")
+def deep_dormancy_fraction(deep_dormancy_share, deep_dormancy_multiplier):
+    return min(deep_dormancy_share * deep_dormancy_multiplier, 1.0)
+
+
+@law("dormancy", "deep awakening", "w_deep", "1/day",
+     "Willis 2010 (escape half-life >= 12 years); Pan 2017 (steady 5-20-year hazard); "
+     "Romani 2022 (DRP1 + NRF2 inhibition prevented awakening)")
+def deep_awakening_rate(drp1_inhibition, nrf2_inhibition, deep_awakening_rate_per_day,
+                        inhibitor_awakening_block):
+    return (deep_awakening_rate_per_day
+            * (1.0 - inhibitor_awakening_block * drp1_inhibition * nrf2_inhibition))
+
+
+@law("dormancy", "deep-dormant death", "δ_deep", "1/day",
+     "deep-dormant cells are insensitive to endocrine therapy and reached by chemotherapy "
+     "only through the small dormant kill, lowered by antioxidants (Romani 2022)")
+def deep_dormant_death_rate(antioxidant_capacity, chemo_hazard, antioxidant_protection,
+                            deep_dormant_death_rate_per_day, antioxidant_dormant_protection,
+                            dormant_chemo_factor):
+    return (deep_dormant_death_rate_per_day * (1.0 - antioxidant_dormant_protection
+                                               * antioxidant_capacity)
             + chemo_hazard * dormant_chemo_factor * antioxidant_protection)
 
 

@@ -99,6 +99,14 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("max_growth_rate_per_day", 0.035, "1/day", 0.001, 0.5, "C",
        "cap on small-colony Gompertz rate: about a 20-day doubling, the fastest plausible",
        "g_max", "growth"),
+    _p("colonisation_max_growth_rate_per_day", 0.035, "1/day", 0.001, 0.5, "C",
+       "cap on the growth of a micrometastasis below colonisation_threshold_cells: "
+       "outgrowth from an awakened cell to detection takes years (prior: doubling 40-150 "
+       "days, 0.0046-0.017/day); the default, equal to g_max, leaves colonisation as fast "
+       "as any small colony until it is calibrated", "g_col", "growth"),
+    _p("colonisation_threshold_cells", 1e6, "cells", 1.0, 1e9, "C",
+       "size below which a metastatic colony grows at most at g_col (a colonisation "
+       "phase before it has its own niche)", "N_col", "growth"),
     _p("baseline_turnover_per_day", 0.01, "1/day", 0.0, 0.5, "C",
        "cell turnover that makes small colonies go extinct by chance", "d0", "growth"),
     _p("cells_per_cubic_mm", 1e5, "cells/mm^3", 1e4, 1e6, "D",
@@ -108,6 +116,10 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("pr_fmol_half_max", 10.0, "fmol/mg", 0.1, 1000.0, "C",
        "PR fmol at which half the ER+ cells are PR+; 10 fmol is GBSG2's PR+ cut-off",
        "PR50", "growth"),
+    _p("pr_fmol_hill_power", 1.0, "1", 0.25, 8.0, "C",
+       "steepness of the PR fmol -> PR+ cell fraction map; above 1 a PR+ primary "
+       "(>= 10 fmol/mg) is mostly PR+ cells (docs/model.md 2.10 e); 1 until calibrated",
+       "n_PR", "growth"),
     _p("er_negative_cell_fraction_in_er_positive", 0.002, "1", 0.0, 0.5, "C",
        "minor ER- subclone in ER+ tumours (intratumour heterogeneity)", "f_ERneg",
        "growth"),
@@ -131,6 +143,12 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("dormant_death_rate_per_day", _LN2 / (8.0 * 365.25), "1/day", 0.0, 0.1, "C",
        "most dormant cells never relapse (Willis 2010: <= ~6 dangerous micrometastases)",
        "delta0", "dormancy"),
+    _p("deep_awakening_rate_per_day", _LN2 / (20.0 * 365.25), "1/day", 0.0, 0.01, "C",
+       "deep-dormant cells awaken over decades (half-life 10-30 years; Willis 2010: "
+       ">= 12 years); 20 y used", "w_deep", "dormancy"),
+    _p("deep_dormant_death_rate_per_day", _LN2 / (20.0 * 365.25), "1/day", 0.0, 0.1, "C",
+       "deep-dormant cells persist for decades (late relapses 5-20 years on: Pan 2017)",
+       "delta_deep", "dormancy"),
     _p("tamoxifen_dormancy_hold", 0.8, "1", 0.0, 1.0, "C",
        "endocrine therapy holds ER+ cells dormant (EBCTCG 2011 carry-over benefit)",
        "a_tam", "dormancy"),
@@ -222,6 +240,17 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("tamoxifen_effect_pr_neg", 0.5, "1", 0.0, 1.0, "C",
        "smaller in ER+/PR- cells; PR- recurrence RR 0.53-0.87 is contested "
        "(EBCTCG 2011 vs Stockholm trial)", "e_PRneg", "treatment"),
+    _p("endocrine_insensitive_fraction_pr_pos", 0.0, "1", 0.0, 1.0, "C",
+       "share of patients with ER+/PR+ disease that is endocrine-insensitive (a patient "
+       "trait); prior 20-60 %; 0 (every ER+ tumour sensitive) until calibrated",
+       "p_ins,PR+", "treatment"),
+    _p("endocrine_insensitive_fraction_pr_neg", 0.0, "1", 0.0, 1.0, "C",
+       "share of patients with ER+/PR- disease that is endocrine-insensitive; prior above "
+       "the PR+ share (PR loss marks endocrine resistance); 0 until calibrated",
+       "p_ins,PR-", "treatment"),
+    _p("endocrine_insensitive_effect_fraction", 0.1, "1", 0.0, 1.0, "C",
+       "fraction of tamoxifen's effect left in endocrine-insensitive disease", "s_ins",
+       "treatment"),
     _p("tamoxifen_kill_per_day", 0.0, "1/day", 0.0, 0.1, "C",
        "death hazard of proliferating ER+ cells at full tamoxifen effect (x E_tam): "
        "tamoxifen induces apoptosis in ER+ cells, so the benefit can outlast it (EBCTCG 2011 "

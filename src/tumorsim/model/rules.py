@@ -275,10 +275,15 @@ def _growth(s: Scenario) -> list[Rule]:
             f"{_eq('capped_gompertz_rate')}, N_s counting all cells at the site, with the cap "
             f"{_q(s, 'max_growth_rate_per_day')} and plateaus K_s of {_join(plateaus)} cells; "
             f"the site's rate is {_eq('site_gompertz_rate')} with "
-            f"{_q(s, 'metastasis_growth_multiplier')}.",
+            f"{_q(s, 'metastasis_growth_multiplier')}; the cap is {_eq('growth_cap')}, "
+            f"slowing colonies below {_q(s, 'colonisation_threshold_cells')} to "
+            f"{_q(s, 'colonisation_max_growth_rate_per_day')}"
+            + (" (no slower than any small colony: the default)"
+               if s.parameter("colonisation_max_growth_rate_per_day")
+               >= s.parameter("max_growth_rate_per_day") else "") + ".",
             [*(f"sites.{x}.carrying_capacity_cells" for x in SITES)],
-            "Norton 1988 (Gompertz plateau); cap for small colonies",
-            ["capped_gompertz_rate", "site_gompertz_rate"],
+            "Norton 1988 (Gompertz plateau); cap for small colonies; slow colonisation",
+            ["capped_gompertz_rate", "site_gompertz_rate", "growth_cap"],
         ),
         _rule(
             s, "growth", "baseline turnover",
@@ -315,11 +320,13 @@ def _growth(s: Scenario) -> list[Rule]:
             s, "growth", "clone mix at diagnosis",
             "At diagnosis, an ER+ primary holds a share "
             f"{_q(s, 'er_negative_cell_fraction_in_er_positive')} of ER− cells; of the rest, "
-            "a share PR / (PR + PR50) is ER+/PR+ and the remainder ER+/PR−, PR being the "
-            f"tumour's progesterone receptor level and {_q(s, 'pr_fmol_half_max')}; an ER− "
+            f"a share {_eq('pr_positive_cell_fraction')} is ER+/PR+ and the remainder "
+            "ER+/PR−, PR being the tumour's progesterone receptor level, with "
+            f"{_q(s, 'pr_fmol_half_max')} and {_q(s, 'pr_fmol_hill_power')}; an ER− "
             "primary is all ER−.",
-            ["er_negative_cell_fraction_in_er_positive", "pr_fmol_half_max"],
+            ["er_negative_cell_fraction_in_er_positive"],
             "intratumour heterogeneity; GBSG2 PR+ cut-off 10 fmol/mg",
+            ["pr_positive_cell_fraction"],
         ),
         _rule(
             s, "growth", "natural history",
@@ -399,6 +406,10 @@ def _dormancy(s: Scenario) -> list[Rule]:
         return [_off(s, "dormancy", "dormancy", "Dormancy", "every arriving cell proliferates")]
     entry = [f"{site} {_g(s.site_value(site, 'dormancy_entry_probability'))}"
              for site in METASTATIC_SITES]
+    deep = [f"{site} {_g(s.site_value(site, 'deep_dormancy_share'))}"
+            for site in METASTATIC_SITES]
+    deep_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'deep_dormancy_multiplier'))}"
+                 for c in CLONES]
     w0 = s.parameter("awakening_rate_per_day")
     delta0 = s.parameter("dormant_death_rate_per_day")
     m3 = s.mechanisms.stiffness_drp1_nrf2
@@ -419,9 +430,26 @@ def _dormancy(s: Scenario) -> list[Rule]:
         _rule(
             s, "dormancy", "dormancy entry",
             f"An arriving cell enters dormancy with probability q_s: {_join(entry)}; dormant "
-            "cells do not divide.",
-            [f"sites.{site}.dormancy_entry_probability" for site in METASTATIC_SITES],
+            "cells do not divide. Of those, a fraction "
+            f"{_eq('deep_dormancy_fraction')} enters deep dormancy, the site's share φ_s "
+            f"being {_join(deep)} and the clone's multiplier {_join(deep_mult)}.",
+            [*(f"sites.{site}.dormancy_entry_probability" for site in METASTATIC_SITES),
+             *(f"sites.{site}.deep_dormancy_share" for site in METASTATIC_SITES),
+             *(f"clones.{c}.deep_dormancy_multiplier" for c in CLONES)],
             "Willis 2010",
+            ["deep_dormancy_fraction"],
+        ),
+        _rule(
+            s, "dormancy", "deep dormancy",
+            f"Deep-dormant cells awaken at {_eq('deep_awakening_rate')} with "
+            f"{_q(s, 'deep_awakening_rate_per_day')} "
+            f"({half_life(s.parameter('deep_awakening_rate_per_day'))}) and die at "
+            f"{_eq('deep_dormant_death_rate')} with "
+            f"{_q(s, 'deep_dormant_death_rate_per_day')}: endocrine therapy does not reach "
+            "them, chemotherapy only through the small dormant kill.",
+            [],
+            "Willis 2010 (>= 12 years); Pan 2017 (steady late hazard)",
+            ["deep_awakening_rate", "deep_dormant_death_rate"],
         ),
         _rule(
             s, "dormancy", "awakening",
@@ -718,13 +746,18 @@ def _treatments(s: Scenario) -> list[Rule]:
         e_neg = s.parameter("tamoxifen_effect_pr_neg")
         rules.append(_rule(
             s, "treatment", "tamoxifen effect",
-            f"Tamoxifen blocks a fraction {_eq('tamoxifen_effect')} of the growth of ER+ cells, "
-            "e_c being "
+            f"Tamoxifen blocks a fraction {_eq('tamoxifen_effect')} of the growth of ER+ cells "
+            "(s_p = 1 in endocrine-sensitive disease; in insensitive disease, a patient trait "
+            f"with probability {_q(s, 'endocrine_insensitive_fraction_pr_pos')} for PR+ and "
+            f"{_q(s, 'endocrine_insensitive_fraction_pr_neg')} for PR− tumours, "
+            f"s_p = {_q(s, 'endocrine_insensitive_effect_fraction')}), e_c being "
             f"{_q(s, 'tamoxifen_effect_pr_pos')} in ER+/PR+ and "
             f"{_q(s, 'tamoxifen_effect_pr_neg')} in ER+/PR− cells, none in ER− cells; at "
             f"adherence {_g(tam.adherence)} that is {_g(e_pos * tam.adherence)} and "
             f"{_g(e_neg * tam.adherence)}.",
-            ["tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg", "treatment.tamoxifen.adherence"],
+            ["tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg", "treatment.tamoxifen.adherence",
+             "endocrine_insensitive_fraction_pr_pos", "endocrine_insensitive_fraction_pr_neg",
+             "endocrine_insensitive_effect_fraction"],
             "EBCTCG 2011 (recurrence RR 0.53); Nordenskjöld 2016 (0.43 PR+, 0.87 PR−)",
             ["tamoxifen_effect"],
         ))

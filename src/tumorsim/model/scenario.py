@@ -115,6 +115,7 @@ class SiteSpec(_Frozen):
     tropism_weight: float | None = _site_field("tropism_weight")
     dormancy_entry_probability: float | None = _site_field("dormancy_entry_probability")
     detection_cells: float | None = _site_field("detection_cells")
+    deep_dormancy_share: float | None = _site_field("deep_dormancy_share")
 
 
 def _clone_field(attr: str) -> Any:
@@ -128,6 +129,7 @@ class CloneSpec(_Frozen):
     motility_multiplier: float | None = _clone_field("motility_multiplier")
     growth_multiplier: float | None = _clone_field("growth_multiplier")
     cxcl_secretion: float | None = _clone_field("cxcl_secretion")
+    deep_dormancy_multiplier: float | None = _clone_field("deep_dormancy_multiplier")
 
 
 class MechanismSwitches(_Frozen):

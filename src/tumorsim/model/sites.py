@@ -35,6 +35,8 @@ SITE_ATTRIBUTES: Final[tuple[SiteAttribute, ...]] = (
                   "probability q_s that an arriving cell enters dormancy"),
     SiteAttribute("detection_cells", "cells", 1.0, 1e13, False,
                   "cells at which a relapse at this site is detected"),
+    SiteAttribute("deep_dormancy_share", "1", 0.0, 1.0, False,
+                  "share of the cells entering dormancy here that enter deep dormancy"),
 )
 
 # value, source tag, source, for each site and attribute
@@ -47,6 +49,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "dormancy_entry_probability": (0.0, "C", "residual primary cells proliferate"),
         "detection_cells": (1e8, "C", "local recurrence found at ~1 cm^3 (Del Monte 2009: "
                             "1e8 cells/cm^3)"),
+        "deep_dormancy_share": (0.0, "C", "residual primary cells proliferate"),
     },
     "bone": {
         "stiffness_kpa": (10.0, "C", "bone marrow 0.25-24.7 kPa (V); ~10 used"),
@@ -54,6 +57,8 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "tropism_weight": (0.66, "D", "bone 66 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "deep_dormancy_share": (0.0, "C", "bone marrow favours deep dormancy (prior "
+                                "0.2-0.8); 0 until calibrated"),
     },
     "lung": {
         "stiffness_kpa": (1.4, "V", "lung 1.4 kPa by indentation (3.3 by rheology)"),
@@ -61,6 +66,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "tropism_weight": (0.30, "D", "lung 30 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
     },
     "liver": {
         "stiffness_kpa": (4.1, "V", "liver 4.1 kPa (2.3-5.9) by elastography"),
@@ -68,6 +74,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "tropism_weight": (0.25, "D", "liver 25 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
     },
     "brain": {
         "stiffness_kpa": (1.0, "C", "brain ~1 kPa (uncertain)"),
@@ -75,6 +82,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "tropism_weight": (0.10, "D", "brain 10 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
     },
 }
 

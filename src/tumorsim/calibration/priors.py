@@ -1,0 +1,123 @@
+"""The parameters the Bayesian calibration fits, with their priors.
+
+Only parameters constrained by data are fitted (natural history, dormancy and awakening,
+colonisation, endocrine sensitivity and tamoxifen's effect). The mechanism parameters of
+M1-M3 have no human dose-response data: they keep their documented ranges as priors and
+are never fitted (docs/model.md section 6).
+
+A prior is uniform on a scale: ``"linear"`` (uniform on [low, high]) or ``"log"``
+(log-uniform, for rates and coefficients spanning orders of magnitude). A fitted value is
+set on a scenario as a registry parameter, or as a site or clone attribute for every
+metastatic site / every clone named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+
+from tumorsim.model.anatomy import METASTATIC_SITES
+from tumorsim.model.scenario import Scenario
+
+__all__ = ["FITTED", "FittedParameter", "scenario_with"]
+
+_LN2 = math.log(2.0)
+_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class FittedParameter:
+    """One fitted parameter and its prior.
+
+    Attributes
+    ----------
+    name : str
+        Registry parameter name, or ``"sites.<attribute>"`` / ``"sites.<site>.<attribute>"``
+        for site attributes (the first sets every metastatic site but ``bone``).
+    scale : {"linear", "log"}
+    low, high : float
+        The prior's support, in the parameter's unit.
+    reason : str
+        Why this range (the source of the prior).
+    """
+
+    name: str
+    scale: Literal["linear", "log"]
+    low: float
+    high: float
+    reason: str
+
+    def from_unit(self, u: np.ndarray | float) -> np.ndarray:
+        """Map ``u`` in [0, 1] to the parameter (the prior's quantile function)."""
+        u = np.asarray(u, dtype=float)
+        if self.scale == "log":
+            return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        return self.low + u * (self.high - self.low)
+
+    def to_unit(self, value: np.ndarray | float) -> np.ndarray:
+        """Inverse of :meth:`from_unit`."""
+        v = np.asarray(value, dtype=float)
+        if self.scale == "log":
+            return (np.log(v) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (v - self.low) / (self.high - self.low)
+
+
+def _per_day(half_life_years: float) -> float:
+    return _LN2 / (half_life_years * _YEAR)
+
+
+FITTED: Final[tuple[FittedParameter, ...]] = (
+    FittedParameter("dissemination_coefficient", "log", 3e-10, 3e-8,
+                    "spread per cell ~1 event per 1e8 cells (Michaelson 2005) and 1 "
+                    "metastasis per 6e7 disseminated cells (Coumans 2013), each within 10x"),
+    FittedParameter("awakening_rate_per_day", "log", _per_day(8.0), _per_day(1.0),
+                    "shallow dormancy awakens over years 1-8 (docs/model.md 2.10 b)"),
+    FittedParameter("dormant_death_rate_per_day", "log", _per_day(30.0), _per_day(1.0),
+                    "most dormant cells never relapse (Willis 2010); half-life 1-30 years"),
+    FittedParameter("colonisation_max_growth_rate_per_day", "log", _LN2 / 150.0,
+                    _LN2 / 40.0, "micrometastases double every 40-150 days before "
+                    "detection (docs/model.md 2.10 c)"),
+    FittedParameter("sites.bone.deep_dormancy_share", "linear", 0.2, 0.8,
+                    "bone marrow favours deep dormancy (docs/model.md 2.10 b)"),
+    FittedParameter("sites.deep_dormancy_share", "linear", 0.0, 0.5,
+                    "lung, liver, brain: less deep dormancy than bone"),
+    FittedParameter("deep_awakening_rate_per_day", "log", _per_day(30.0), _per_day(10.0),
+                    "deep dormancy escape half-life 10-30 years (Willis 2010: >= 12)"),
+    FittedParameter("endocrine_insensitive_fraction_pr_pos", "linear", 0.2, 0.6,
+                    "20-60 % of ER+ disease endocrine-insensitive (docs/model.md 2.10 a)"),
+    FittedParameter("endocrine_insensitive_fraction_pr_neg", "linear", 0.2, 0.8,
+                    "more insensitive disease among PR- tumours"),
+    FittedParameter("tamoxifen_kill_per_day", "log", 1e-4, 0.05,
+                    "cytoreductive tamoxifen in sensitive disease: kill above the "
+                    "remaining birth rate at the top of the range"),
+    FittedParameter("tamoxifen_dormant_kill_per_day", "log", 1e-5, 5e-3,
+                    "tamoxifen clears part of the shallow-dormant pool (EBCTCG carry-over)"),
+)
+"""The fitted parameters, in the order of the calibration's parameter vector."""
+
+
+def scenario_with(base: Scenario, values: Mapping[str, float]) -> Scenario:
+    """``base`` with fitted values set (names as in :data:`FITTED`)."""
+    parameters: dict[str, float] = {}
+    sites: dict[str, dict[str, float]] = {}
+    for name, value in values.items():
+        parts = name.split(".")
+        if parts[0] == "sites" and len(parts) == 3:
+            sites.setdefault(parts[1], {})[parts[2]] = float(value)
+        elif parts[0] == "sites" and len(parts) == 2:
+            for site in METASTATIC_SITES:
+                if site != "bone":
+                    sites.setdefault(site, {})[parts[1]] = float(value)
+        else:
+            parameters[name] = float(value)
+    return base.with_changes(parameters=parameters, sites=sites)
+
+
+def values_from_unit(u: Sequence[float], fitted: Sequence[FittedParameter] = FITTED
+                     ) -> dict[str, float]:
+    """Parameter values of a point ``u`` of the unit cube."""
+    return {p.name: float(p.from_unit(x)) for p, x in zip(fitted, u, strict=True)}

@@ -1,0 +1,210 @@
+"""What the Bayesian calibration fits to: training targets and the matching simulation.
+
+Every target is one number with its standard error, named ``data:statistic:group:time``:
+
+* **GBSG2** (training part of the stratified split, seed 2026): recurrence-free survival at
+  1, 3 and 5 years per horTh x PR group and the horTh hazard ratio by PR (log scale),
+  against K twins of every training woman under her recorded treatment;
+* **TRANSBIG** (training part): distant-metastasis-free survival by ER at 1, 3, 5 and 10
+  years, against twins of the training women without systemic therapy;
+* **GSE2034** (training part, population level): the same by ER, against a simulated
+  node-negative untreated population with the training part's ER mix;
+* **K2** (EBCTCG 2011): the recurrence rate ratio of 5 years of tamoxifen vs none in ER+
+  disease in years 0-4, 5-9 and 10-14 (log scale; the published 95 % CIs give the SEs);
+* **K7** (Colleoni 2016): the ER+ / ER- ratio of annual recurrence hazards without
+  endocrine therapy in years 0-5, 5-10 and 10-15 (log scale; a stated tolerance, SE 0.15,
+  as the paper's rates are quoted without intervals in our sources).
+
+Held-out parts are never touched here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tumorsim.analysis.dataset_targets import km_targets
+from tumorsim.analysis.gbsg2 import observed_statistics, simulated_statistics, split_gbsg2
+from tumorsim.analysis.survival import kaplan_meier
+from tumorsim.cohort.data import load_gbsg2
+from tumorsim.cohort.datasets import gse2034_population, training_cohort
+from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
+from tumorsim.model.scenario import Scenario
+from tumorsim.runner.simulate import run_plans, simulate
+from tumorsim.runner.twins import run_twin
+
+__all__ = ["SimulationSizes", "TrainingData", "observed_targets", "simulated_summaries"]
+
+Z95 = 1.959963984540054
+DAYS_PER_YEAR = 365.25
+KM_YEARS = (1.0, 3.0, 5.0, 10.0)
+K2_PERIODS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0))
+K2_PUBLISHED = ((0.53, 0.48, 0.57), (0.68, 0.60, 0.78))
+"""EBCTCG 2011 rate ratio with 95 % CI, years 0-4 and 5-9."""
+K2_LATE = (0.97, 0.10)
+"""EBCTCG 2011 years 10-14: rate ratio 0.97 with SE 0.10."""
+K7_PERIODS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0))
+K7_HAZARDS = ((9.9, 11.5), (5.4, 3.3), (2.9, 1.3))
+"""Colleoni 2016 (IBCSG I-V): annual recurrence hazard %/y, ER+ and ER-, per period."""
+K7_SE_LOG = 0.15
+SE_FLOOR = 0.01
+"""Smallest standard error of a survival fraction (a KM point with no event has none)."""
+TAMOXIFEN_DAYS = 5 * DAYS_PER_YEAR
+GBSG2_SPLIT_SEED = 2026
+
+
+@dataclass(frozen=True)
+class SimulationSizes:
+    """How many virtual patients each target's simulation uses."""
+
+    gbsg2_twins: int = 3
+    transbig_twins: int = 8
+    gse2034_patients: int = 1500
+    k2_patients_per_arm: int = 1500
+    k7_er_negative_patients: int = 1500
+
+
+DEFAULT_SIZES = SimulationSizes()
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The training cohorts (loaded once)."""
+
+    gbsg2: Cohort
+    transbig: Cohort
+    gse2034_er_positive_fraction: float
+
+    @classmethod
+    def load(cls) -> TrainingData:
+        train, _ = split_gbsg2(load_gbsg2(), seed=GBSG2_SPLIT_SEED)
+        gse = training_cohort("gse2034")
+        er_pos = float((gse.covariates["er_fmol"] >= RECEPTOR_POSITIVE_FMOL).mean())
+        return cls(gbsg2=train, transbig=training_cohort("transbig"),
+                   gse2034_er_positive_fraction=er_pos)
+
+
+def _km_rows(name: str) -> list[dict[str, object]]:
+    km = km_targets(name, years=KM_YEARS)
+    rows = []
+    for r in km.itertuples():
+        if not np.isfinite(r.dmfs_fraction):
+            continue
+        se = max((r.ci_upper_95 - r.ci_lower_95) / (2 * Z95), SE_FLOOR)
+        rows.append({"target": f"{name}:dmfs:{r.er_status}:{r.time_years:g}y",
+                     "value": float(r.dmfs_fraction), "se": float(se),
+                     "kind": "data (training part)"})
+    return rows
+
+
+def observed_targets(data: TrainingData) -> pd.DataFrame:
+    """Every target's observed value and standard error (``target``, ``value``, ``se``,
+    ``kind``)."""
+    obs = observed_statistics(data.gbsg2)
+    rows: list[dict[str, object]] = []
+    for r in obs.rfs.itertuples():
+        rows.append({"target": f"gbsg2:rfs:{r.group}:{r.years:g}y",
+                     "value": float(r.survival), "se": max(float(r.se), SE_FLOOR),
+                     "kind": "data (training part)"})
+    for r in obs.hazard_ratios.itertuples():
+        rows.append({"target": f"gbsg2:log_hr_horth:{r.pr}", "value": math.log(r.hr),
+                     "se": float(r.se_log_hr), "kind": "data (training part)"})
+    rows += _km_rows("transbig") + _km_rows("gse2034")
+    for (a, b), (rr, lo, hi) in zip(K2_PERIODS[:2], K2_PUBLISHED, strict=True):
+        rows.append({"target": f"k2:log_rate_ratio:{a:g}-{b:g}y", "value": math.log(rr),
+                     "se": (math.log(hi) - math.log(lo)) / (2 * Z95),
+                     "kind": "published 95 % CI (EBCTCG 2011)"})
+    a, b = K2_PERIODS[2]
+    rows.append({"target": f"k2:log_rate_ratio:{a:g}-{b:g}y", "value": math.log(K2_LATE[0]),
+                 "se": K2_LATE[1] / K2_LATE[0], "kind": "published SE (EBCTCG 2011)"})
+    for (a, b), (pos, neg) in zip(K7_PERIODS, K7_HAZARDS, strict=True):
+        rows.append({"target": f"k7:log_er_hazard_ratio:{a:g}-{b:g}y",
+                     "value": math.log(pos / neg), "se": K7_SE_LOG,
+                     "kind": "stated tolerance (Colleoni 2016 rates)"})
+    return pd.DataFrame(rows)
+
+
+def _km_by_er(table: pd.DataFrame, name: str, duration: str, event: str) -> dict[str, float]:
+    df = pd.DataFrame({"T": table[duration].to_numpy(float),
+                       "E": table[event].to_numpy().astype(bool),
+                       "er": np.where(table["er_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL,
+                                      "ER+", "ER-")})
+    km = kaplan_meier(df, "T", "E", by="er", times=[y * DAYS_PER_YEAR for y in KM_YEARS])
+    out = {}
+    for r in km.itertuples():
+        out[f"{name}:dmfs:{r.group}:{r.time / DAYS_PER_YEAR:g}y"] = float(r.survival)
+    return out
+
+
+def _period_rates(table: pd.DataFrame, periods: Sequence[tuple[float, float]]
+                  ) -> list[tuple[float, float]]:
+    """(events, person-years) of recurrence in each period of years after diagnosis."""
+    t = table["rfs_days"].to_numpy(float) / DAYS_PER_YEAR
+    e = table["rfs_event"].to_numpy().astype(bool)
+    out = []
+    for a, b in periods:
+        at_risk = t > a
+        exposure = np.clip(np.minimum(t, b) - a, 0.0, None)[at_risk].sum()
+        events = (e & (t > a) & (t <= b)).sum()
+        out.append((float(events), float(exposure)))
+    return out
+
+
+def _log_ratio(num: tuple[float, float], den: tuple[float, float]) -> float:
+    if num[0] <= 0 or den[0] <= 0 or num[1] <= 0 or den[1] <= 0:
+        return math.nan
+    return math.log((num[0] / num[1]) / (den[0] / den[1]))
+
+
+def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
+                        sizes: SimulationSizes = DEFAULT_SIZES) -> dict[str, float]:
+    """Every target's simulated value under ``base`` (same names as
+    :func:`observed_targets`); NaN where the simulation gives no value (no events)."""
+    out: dict[str, float] = {}
+    horizon = base.with_changes(cohort={"horizon_years": 15.0},
+                                mechanisms={"death_after_relapse": False})
+    sim = simulated_statistics(horizon, data.gbsg2, twins=sizes.gbsg2_twins, seed=seed)
+    for r in sim.rfs.itertuples():
+        out[f"gbsg2:rfs:{r.group}:{r.years:g}y"] = float(r.survival)
+    for r in sim.hazard_ratios.itertuples():
+        out[f"gbsg2:log_hr_horth:{r.pr}"] = math.log(r.hr) if r.hr > 0 else math.nan
+
+    twins = run_twin(horizon, data.transbig, twins=sizes.transbig_twins, seed=seed,
+                     chemotherapy_regimen=None).twins
+    twins = twins.assign(er_fmol=data.transbig.covariates["er_fmol"].to_numpy()[
+        twins["source_row"].to_numpy()])
+    out.update(_km_by_er(twins, "transbig", "dmfs_days", "dmfs_event"))
+
+    untreated = horizon.with_changes(
+        treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None},
+        cohort={"metastasis_free_at_diagnosis": True})
+    pop = gse2034_population(sizes.gse2034_patients, seed,
+                             er_positive_fraction=data.gse2034_er_positive_fraction)
+    gse = run_plans([untreated], np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
+    out.update(_km_by_er(gse, "gse2034", "dmfs_days", "dmfs_event"))
+
+    # K2 and K7: ER+ (and ER-) adjuvant M0 cohorts; both K2 arms are the same women on
+    # the same random streams (common random numbers)
+    n = sizes.k2_patients_per_arm
+    er_pos = Cohort.sample(base.population.model_copy(update={"er_positive_fraction": 1.0}),
+                           n, seed)
+    tamoxifen = untreated.with_changes(
+        treatment={"tamoxifen": {"start_day": 0.0, "duration_days": TAMOXIFEN_DAYS}})
+    none_arm = simulate(untreated, er_pos, seed=seed).patients
+    tam_arm = simulate(tamoxifen, er_pos, seed=seed).patients
+    none_rates = _period_rates(none_arm, K2_PERIODS)
+    tam_rates = _period_rates(tam_arm, K2_PERIODS)
+    for (a, b), t, c in zip(K2_PERIODS, tam_rates, none_rates, strict=True):
+        out[f"k2:log_rate_ratio:{a:g}-{b:g}y"] = _log_ratio(t, c)
+    er_neg = Cohort.sample(base.population.model_copy(update={"er_positive_fraction": 0.0}),
+                           sizes.k7_er_negative_patients, seed + 1)
+    neg = simulate(untreated, er_neg, seed=seed + 1).patients
+    neg_rates = _period_rates(neg, K7_PERIODS)
+    pos_rates = _period_rates(none_arm, K7_PERIODS)
+    for (a, b), p, q in zip(K7_PERIODS, pos_rates, neg_rates, strict=True):
+        out[f"k7:log_er_hazard_ratio:{a:g}-{b:g}y"] = _log_ratio(p, q)
+    return out
