@@ -1037,21 +1037,19 @@ def validate(
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=200)
     console.print(_scorecard_table(card))
-    console.print(f"{card.passed} of {len(card.rows)} checks pass "
-                  f"({card.wall_seconds:.0f} s); wrote {paths['claims']}")
+    console.print(f"{card.headline()} ({card.wall_seconds:.0f} s); wrote {paths['claims']}")
 
 
 def _scorecard_table(card: Any) -> Table:
-    """The scorecard as a rich table."""
+    """The scorecard as a rich table (rows built by ``Scorecard.display_rows``)."""
     table = Table(title=f"claims (seed {card.seed}{', fast' if card.fast else ''})")
-    for name in ("claim", "statistic", "published", "pass rule", "simulated [95 % CI]",
-                 "result", "margin"):
-        table.add_column(name, justify="right" if name in ("margin",) else "left")
-    for r in card.rows:
-        table.add_row(r.id, r.statistic, r.published_text, r.rule,
-                      f"{r.simulated:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]",
-                      "[green]pass[/green]" if r.passed else "[red]FAIL[/red]",
-                      f"{r.margin:+.3g}")
+    rows = card.display_rows()
+    for name in rows[0] if rows else ():
+        table.add_column(name, justify="right" if name == "margin" else "left")
+    for row in rows:
+        colour = "green" if row["result"] == "pass" else "red"
+        table.add_row(*(f"[{colour}]{v}[/{colour}]" if k == "result" else v
+                        for k, v in row.items()))
     return table
 
 

@@ -17,7 +17,7 @@ __all__ = ["all_claims", "select_claims"]
 
 
 def all_claims() -> tuple[Claim, ...]:
-    """Mechanism claims M1a-M3b, then clinical claims K1-K6."""
+    """Mechanism claims M1a-M3b, then clinical claims K1-K7."""
     from tumorsim.validation.clinical_claims import clinical_claims
     from tumorsim.validation.mechanism_claims import MECHANISM_CLAIMS
 

@@ -5,6 +5,12 @@ whose interval reflects the Monte Carlo uncertainty of a finite virtual cohort. 
 claim are simulated on the same patients with the same seed (common random numbers), so
 comparisons between arms are *paired*: differences use per-patient differences, and the
 bootstrap resamples patients, keeping each patient's outcomes in every arm together.
+
+A statistic without Monte Carlo variation (every simulated woman gives the same number,
+as in expected-value runs or for a large deterministic tumour) has no confidence
+interval: :func:`bootstrap` and :func:`mean_difference` then return an exact,
+parameter-conditional :class:`~tumorsim.validation.claim.Estimate` instead of a
+zero-width "interval".
 """
 
 from __future__ import annotations
@@ -30,6 +36,14 @@ __all__ = [
 
 BOOTSTRAP_RESAMPLES: Final[int] = 2000
 DAYS_PER_YEAR: Final[float] = 365.25
+EXACT_RELATIVE_SPREAD: Final[float] = 1e-9
+"""A resampling spread below this (relative to the value) means no Monte Carlo variation."""
+
+_EXACT_NOTE: Final[str] = "exact given the parameters (no Monte Carlo variation)"
+
+
+def _exact_note(note: str) -> str:
+    return f"{note}; {_EXACT_NOTE}" if note else _EXACT_NOTE
 
 
 def mean_difference(a: np.ndarray, b: np.ndarray, note: str = "") -> Estimate:
@@ -38,6 +52,8 @@ def mean_difference(a: np.ndarray, b: np.ndarray, note: str = "") -> Estimate:
     d = d[~np.isnan(d)]
     if d.size < 2:
         return Estimate(math.nan, math.nan, math.nan, note or "fewer than 2 patients")
+    if np.ptp(d) <= EXACT_RELATIVE_SPREAD * max(1.0, abs(float(d.mean()))):
+        return Estimate.exact_value(float(d.mean()), _exact_note(note))
     return Estimate.from_se(float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size)), note)
 
 
@@ -67,7 +83,8 @@ def bootstrap(
     -------
     Estimate
         The point estimate and the 2.5 and 97.5 percentiles of the resampled statistics
-        (resamples giving ``nan`` are dropped).
+        (resamples giving ``nan`` are dropped); an exact estimate when the resampled
+        statistics do not vary.
     """
     value = float(statistic(np.arange(n_patients)))
     rng = np.random.default_rng(seed)
@@ -77,6 +94,8 @@ def bootstrap(
     if draws.size < resamples // 2 or not math.isfinite(value):
         return Estimate(value, math.nan, math.nan, note)
     low, high = np.percentile(draws, [2.5, 97.5])
+    if np.ptp(draws) <= EXACT_RELATIVE_SPREAD * max(1.0, abs(value)):
+        return Estimate.exact_value(value, _exact_note(note))
     return Estimate(value, float(low), float(high), note)
 
 
