@@ -67,7 +67,7 @@ def depending_on(mechanisms: Iterable[str]) -> tuple[str, ...]:
     KeyError
         For a mechanism not in :data:`MECHANISMS` (a typo in a claim).
     """
-    wanted = set()
+    wanted: set[str] = set()
     for mechanism in mechanisms:
         if mechanism not in MECHANISMS:
             raise KeyError(f"unknown mechanism {mechanism!r}; known: {sorted(MECHANISMS)}")

@@ -33,7 +33,14 @@ from tumorsim.validation.arms import (
     stacked_patients,
 )
 from tumorsim.validation.claim import Band, Check, Claim, ClaimContext, Estimate
-from tumorsim.validation.statistics import bootstrap, cox_hazard_ratio, mean_difference
+from tumorsim.validation.statistics import (
+    as_exact,
+    bootstrap,
+    cox_hazard_ratio,
+    mean_difference,
+)
+
+_EXPECTED_VALUES: Final[str] = "expected values (deterministic mode): exact given the parameters"
 
 ARSENIC_UG_PER_L: Final[float] = 10.0
 """EPA drinking-water limit (MODEL.md section 4), the level of every metal claim."""
@@ -496,8 +503,10 @@ def _measure_m3a(context: ClaimContext) -> dict[str, Estimate]:
     share = {s: _surviving_share(cells, s) for s in ("bone", "lung", "brain")}
     n = share["bone"][0].size
     text = ", ".join(f"{s} {share[s][0].sum() / share[s][1].sum():.3f}" for s in share)
-    return {site: bootstrap(_share_difference(share[site], share["bone"]), n,
-                            seed=context.seed, note=f"dormant cells surviving cisplatin: {text}")
+    return {site: as_exact(bootstrap(_share_difference(share[site], share["bone"]), n,
+                                     seed=context.seed,
+                                     note=f"dormant cells surviving cisplatin: {text}"),
+                           _EXPECTED_VALUES)
             for site in ("lung", "brain")}
 
 
@@ -537,11 +546,12 @@ def _measure_m3b(context: ClaimContext) -> dict[str, Estimate]:
     lung_plain = _surviving_share(plain, "lung")
     lung_inhibited = _surviving_share(inhibited, "lung")
     n = lung_plain[0].size
-    dormant = bootstrap(_share_difference(lung_inhibited, lung_plain), n, seed=context.seed,
-                        note=f"lung dormant cells surviving cisplatin "
-                             f"{lung_plain[0].sum() / lung_plain[1].sum():.3f} without, "
-                             f"{lung_inhibited[0].sum() / lung_inhibited[1].sum():.3f} with "
-                             "the inhibitors (each against its own arm without cisplatin)")
+    dormant = as_exact(bootstrap(
+        _share_difference(lung_inhibited, lung_plain), n, seed=context.seed,
+        note=f"lung dormant cells surviving cisplatin "
+             f"{lung_plain[0].sum() / lung_plain[1].sum():.3f} without, "
+             f"{lung_inhibited[0].sum() / lung_inhibited[1].sum():.3f} with "
+             "the inhibitors (each against its own arm without cisplatin)"), _EXPECTED_VALUES)
     # lung relapse: cisplatin's effect with the inhibitors (against inhibitors alone) over
     # its effect without them (against no treatment), so the inhibitors' own delay of
     # awakening is not counted as resensitisation

@@ -26,6 +26,8 @@ from tumorsim.validation.claim import Z95, Estimate
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
+    "EXACT_RELATIVE_SPREAD",
+    "as_exact",
     "bootstrap",
     "cox_hazard_ratio",
     "mean_difference",
@@ -36,14 +38,28 @@ __all__ = [
 
 BOOTSTRAP_RESAMPLES: Final[int] = 2000
 DAYS_PER_YEAR: Final[float] = 365.25
-EXACT_RELATIVE_SPREAD: Final[float] = 1e-9
-"""A resampling spread below this (relative to the value) means no Monte Carlo variation."""
+EXACT_RELATIVE_SPREAD: Final[float] = 1e-6
+"""A resampling spread below this (relative to the value, or absolute below 1) means no
+Monte Carlo variation: it is the default relative tolerance of the expected-value (ODE)
+mode, so what is left is integration error, not sampling."""
 
 _EXACT_NOTE: Final[str] = "exact given the parameters (no Monte Carlo variation)"
 
 
 def _exact_note(note: str) -> str:
     return f"{note}; {_EXACT_NOTE}" if note else _EXACT_NOTE
+
+
+def as_exact(estimate: Estimate, why: str) -> Estimate:
+    """``estimate``'s value as an exact, parameter-conditional value (no interval).
+
+    For statistics of expected values (deterministic mode), where a resampling interval
+    would describe integration error or the mix of women, not Monte Carlo uncertainty.
+    """
+    if estimate.exact:
+        return estimate
+    note = f"{estimate.note}; {why}" if estimate.note else why
+    return Estimate.exact_value(estimate.value, note)
 
 
 def mean_difference(a: np.ndarray, b: np.ndarray, note: str = "") -> Estimate:
