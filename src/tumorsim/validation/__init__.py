@@ -1,4 +1,4 @@
-"""Executable claims: the model checked against MODEL.md section 5 in one scorecard.
+"""Executable claims: the model checked against its published targets in one scorecard.
 
 - :mod:`~tumorsim.validation.claim`: what a claim is (checks, bands, estimates);
 - :mod:`~tumorsim.validation.mechanism_claims` (M1a-M3b) and

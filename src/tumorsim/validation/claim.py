@@ -244,7 +244,7 @@ Family = Literal["mechanism", "clinical"]
 
 @dataclass(frozen=True)
 class Claim:
-    """An executable claim of MODEL.md section 5.
+    """An executable claim: a published finding and how the model is asked about it.
 
     Attributes
     ----------
@@ -254,7 +254,7 @@ class Claim:
     statement : str
         The claim in words.
     citation : str
-        Where it was published (and the MODEL.md section).
+        Where it was published.
     checks : tuple of Check
         The numbers tested.
     measure : callable

@@ -415,7 +415,7 @@ def clinical_claims() -> tuple[Claim, ...]:
             id="K1", family="clinical",
             statement="GBSG2 twin: held-out RFS at 1, 3, 5 years per horTh x PR group and the "
                       "horTh hazard ratio in PR+ and PR- women lie within the observed 95 % CI.",
-            citation="GBSG2 (Schumacher et al. 1994; lifelines.datasets.load_gbsg2); MODEL.md 5",
+            citation="GBSG2 (Schumacher et al. 1994; lifelines.datasets.load_gbsg2)",
             checks=_k1_checks(), measure=_measure_k1, patients=100, fast_patients=40,
             size_unit="twins per woman",
             design="Twins of the held-out third of GBSG2 (the split of the recorded "

@@ -1,4 +1,4 @@
-"""Mechanism claims M1a-M3b (MODEL.md section 5): direction plus plausible size.
+"""Mechanism claims M1a-M3b: direction plus plausible size.
 
 The seed studies of the three mechanisms report directions from cell lines and mice, not
 numbers that transfer to patients. Each check therefore states a *direction* (the whole
@@ -43,7 +43,7 @@ from tumorsim.validation.statistics import (
 _EXPECTED_VALUES: Final[str] = "expected values (deterministic mode): exact given the parameters"
 
 ARSENIC_UG_PER_L: Final[float] = 10.0
-"""EPA drinking-water limit (MODEL.md section 4), the level of every metal claim."""
+"""EPA drinking-water limit, the level of every metal claim."""
 DAYS_PER_YEAR: Final[float] = 365.25
 
 # --- M1a, M1c (PR loss in the primary) -------------------------------------------------------
@@ -117,7 +117,7 @@ M1A = Claim(
     family="mechanism",
     statement="Chronic arsenic (10 ug/L, >= 6 months) lowers the tumour's PR+ fraction; "
               "1 month does little; 1 month of washout does not restore it.",
-    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    citation="NIH grant 11124190 (Northwestern; the seed study of mechanism 1)",
     checks=(
         Check("6 months", "PR+ share of ER+ tumour cells lost after 6 months (fraction)",
               None, Band(low=0.10, whole_interval=True,
@@ -223,7 +223,7 @@ M1B = Claim(
     family="mechanism",
     statement="In ER+/PR+ patients, chronic metal exposure weakens tamoxifen's hazard ratio "
               "and raises distant metastasis.",
-    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    citation="NIH grant 11124190 (Northwestern; the seed study of mechanism 1)",
     checks=(
         Check("tamoxifen HR ratio", "recurrence HR of tamoxifen under arsenic / without "
               "(Cox interaction)", None,
@@ -284,7 +284,7 @@ M1C = Claim(
     statement="A ROS quencher given with the exposure prevents most PR loss and restores "
               "most tamoxifen benefit (against a quencher-alone arm, so the quencher's own "
               "effect is not counted as prevention).",
-    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    citation="NIH grant 11124190 (Northwestern; the seed study of mechanism 1)",
     checks=(
         Check("PR loss prevented", "share of the 6-month PR+ loss caused by arsenic that the "
               "quencher prevents (loss with the quencher measured against quencher alone)",
@@ -340,7 +340,7 @@ M2A = Claim(
     id="M2a",
     family="mechanism",
     statement="Chemotherapy raises the tumour's CXCL1/2 signal and myeloid niche.",
-    citation="seed 001 (Massague lab, Acharyya et al. 2012 Cell); MODEL.md 2.5, 5",
+    citation="Acharyya et al. 2012 Cell 150:165 (Massague lab; the seed study of mechanism 2)",
     checks=(
         Check("CXCL1/2", "tumour CXCL1/2 signal 6 days after AC / untreated", None,
               Band(low=1.5, whole_interval=True, reason="raises: whole CI above 1.5-fold"),
@@ -418,7 +418,7 @@ M2B = Claim(
     family="mechanism",
     statement="CXCR2 inhibitor + chemotherapy leaves a smaller tumour and fewer lung "
               "metastases than chemotherapy alone; the inhibitor alone does little.",
-    citation="seed 001 (Acharyya et al. 2012 Cell); MODEL.md 2.5, 5",
+    citation="Acharyya et al. 2012 Cell 150:165 (the seed study of mechanism 2)",
     checks=(
         Check("tumour", "primary tumour cells, AC + CXCR2 inhibitor / AC (geometric mean)",
               None, Band(high=1.0, whole_interval=True, reason="smaller: whole CI below 1"),
@@ -515,7 +515,7 @@ M3A = Claim(
     family="mechanism",
     statement="Dormant cells in soft sites (lung, brain) survive chemotherapy better than in "
               "stiff ones.",
-    citation="seed 002; MODEL.md 2.7, 5",
+    citation="Romani et al. 2022 Nat Cell Biol (the seed study of mechanism 3)",
     checks=tuple(
         Check(site, f"share of dormant cells surviving cisplatin, {site} minus bone", None,
               Band(low=0.02, whole_interval=True,
@@ -589,7 +589,7 @@ M3B = Claim(
     statement="DRP1 + NRF2 inhibition with cisplatin restores the kill of dormant lung cells "
               "and lowers lung relapse (against an inhibitors-alone arm, so delayed "
               "awakening is not counted as resensitisation).",
-    citation="seed 002; MODEL.md 2.7, 5",
+    citation="Romani et al. 2022 Nat Cell Biol (the seed study of mechanism 3)",
     checks=(
         Check("dormant lung cells", "share of lung dormant cells surviving cisplatin, with "
               "minus without DRP1 + NRF2 inhibitors", None,

@@ -1,4 +1,4 @@
-"""Every claim of MODEL.md section 5, by id.
+"""Every claim of the scorecard, by id.
 
 To add a claim, define a :class:`~tumorsim.validation.claim.Claim` in
 ``mechanism_claims`` (add it to ``MECHANISM_CLAIMS``) or in ``clinical_claims`` (add it to
