@@ -181,3 +181,27 @@ def test_the_dependency_lists_match_the_demo_and_the_examples():
     assert set(EXAMPLES) == models
     for names in MECHANISMS.values():
         assert set(names) <= set(WHAT_IFS) | set(EXAMPLES)
+
+
+def test_the_demo_puts_the_caveat_of_failing_checks_beside_the_what_ifs(tmp_path):
+    from tumorsim.demo import VALIDATE_DIR, _what_if_caveat
+    from tumorsim.report.html import Report
+
+    def claim(cid: str, value: float, mechanism: str) -> Claim:
+        return Claim(id=cid, family="clinical", statement="s", citation="c",
+                     checks=(Check("", "n", 1.0, Band(0.5, 1.5), mechanisms=(mechanism,)),),
+                     measure=lambda context: {"": Estimate(value, value, value)},
+                     patients=1, fast_patients=1, design="d")
+
+    card = run_claims([claim("K9", 3.0, "tamoxifen"), claim("K8", 1.0, "stiffness_drp1_nrf2")],
+                      load_default_scenario(), seed=1)
+    write_scorecard(card, tmp_path / VALIDATE_DIR)
+    report = Report("t")
+    report.add_section("What-ifs")
+    _what_if_caveat(report, tmp_path, ["as recorded", "arsenic 10 ug/L", "cisplatin"])
+    _what_if_caveat(report, tmp_path, ["cisplatin"])
+    html = report.render()
+    assert "as recorded: 1 failing checks of the same mechanisms (K9)" in html
+    assert "arsenic 10 ug/L: 1 failing checks of the same mechanisms (K9)" in html
+    assert "cisplatin:" not in html  # its mechanism's check passed
+    assert "No failing check of the scorecard touches these arms." in html
