@@ -115,9 +115,16 @@ def _num(x: float | None) -> str:
 
 
 def _simulated(c: dict) -> str:
+    """The value and its interval (digits enough to show a narrow interval's width)."""
     if c.get("exact"):
         return f"{_num(c['simulated'])} (exact)"
-    return f"{_num(c['simulated'])} [{_num(c['ci_low'])}, {_num(c['ci_high'])}]"
+    if None in (c["simulated"], c["ci_low"], c["ci_high"]):
+        return f"{_num(c['simulated'])} [{_num(c['ci_low'])}, {_num(c['ci_high'])}]"
+    digits = 3
+    while digits < 8 and f"{c['ci_low']:.{digits}g}" == f"{c['ci_high']:.{digits}g}":
+        digits += 1
+    return (f"{c['simulated']:.{digits}g} [{c['ci_low']:.{digits}g}, "
+            f"{c['ci_high']:.{digits}g}]")
 
 
 def _headline(claims: list[dict]) -> str:

@@ -141,10 +141,20 @@ def headline(claims: Sequence[dict[str, Any]]) -> str:
 
 
 def simulated_text(c: dict[str, Any]) -> str:
-    """``"0.53 [0.5, 0.56]"``, or ``"0.53 (exact)"`` for an exact value."""
+    """``"0.53 [0.5, 0.56]"``, or ``"0.53 (exact)"`` for an exact value.
+
+    A narrow interval gets the digits that show its width, so that a real interval never
+    reads as a zero-width one.
+    """
     if c.get("exact"):
         return f"{_fmt(c['simulated'])} (exact)"
-    return f"{_fmt(c['simulated'])} [{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]"
+    digits = 3
+    while (digits < 8 and c["ci_low"] is not None and c["ci_high"] is not None
+           and _fmt(c["ci_low"], f".{digits}g") == _fmt(c["ci_high"], f".{digits}g")):
+        digits += 1
+    spec = f".{digits}g"
+    return (f"{_fmt(c['simulated'], spec)} [{_fmt(c['ci_low'], spec)}, "
+            f"{_fmt(c['ci_high'], spec)}]")
 
 
 def display_row(c: dict[str, Any]) -> dict[str, str]:
