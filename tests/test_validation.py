@@ -39,12 +39,12 @@ from tumorsim.validation.statistics import (
 )
 
 MODEL_MD_CLAIMS = {"M1a", "M1b", "M1c", "M2a", "M2b", "M3a", "M3b",
-                   "K1", "K2", "K3", "K4", "K5", "K6"}
+                   "K1", "K2", "K3", "K4", "K5", "K6", "K7"}
 
 
 def _claim(value: float, low: float, high: float, band: Band) -> Claim:
     return Claim(
-        id="T1", kind="mechanism", statement="a test claim", citation="none",
+        id="T1", family="mechanism", statement="a test claim", citation="none",
         checks=(Check("x", "a number", 1.0, band),),
         measure=lambda context: {"x": Estimate(value, low, high)},
         patients=10, fast_patients=5, design="returns a fixed estimate",
@@ -81,6 +81,12 @@ def test_a_band_needs_an_end_and_ordered_ends():
         Band(2.0, 1.0)
 
 
+def test_a_one_sided_band_must_judge_the_whole_interval():
+    with pytest.raises(ValueError, match="whole interval"):
+        Band(low=0.5)
+    assert Band(low=0.5, whole_interval=True).describe() == "95 % CI above 0.5"
+
+
 def test_every_model_md_claim_is_registered_with_a_citation_and_design():
     claims = all_claims()
     assert {c.id for c in claims} == MODEL_MD_CLAIMS
@@ -97,7 +103,8 @@ def test_unknown_claim_id_is_a_clear_error():
 
 def test_scorecard_files_round_trip(tmp_path):
     card = run_claims([_claim(1.0, 0.9, 1.1, Band(0.5, 1.5)),
-                       _claim(2.0, 1.9, 2.1, Band(high=1.5))], Scenario(), seed=3)
+                       _claim(2.0, 1.9, 2.1, Band(high=1.5, whole_interval=True))],
+                      Scenario(), seed=3)
     write_scorecard(card, tmp_path)
     claims, run = load_scorecard(tmp_path)
     assert [c["passed"] for c in claims] == [True, False]
@@ -162,13 +169,22 @@ def test_validate_fast_runs_every_claim_and_writes_the_scorecard(tmp_path):
     ids = {c["claim_id"] for c in claims}
     assert ids == MODEL_MD_CLAIMS
     for c in claims:
-        # every check produced a number with an interval around it
+        # every check produced a number, with an interval around it unless it is exact
         assert c["simulated"] is not None, c["id"]
-        assert c["ci_low"] is not None and c["ci_high"] is not None, c["id"]
-        assert c["ci_low"] <= c["simulated"] + 1e-12 <= c["ci_high"] + 2e-12, c["id"]
+        assert c["kind"] in ("emergent", "structural", "calibration target"), c["id"]
+        if c["exact"]:
+            assert c["ci_low"] is None and c["ci_high"] is None, c["id"]
+        else:
+            assert c["ci_low"] is not None and c["ci_high"] is not None, c["id"]
+            assert c["ci_low"] <= c["simulated"] + 1e-12 <= c["ci_high"] + 2e-12, c["id"]
+    by_id = {c["id"]: c for c in claims}
+    assert by_id["K2 years 0-4"]["published_ci"] == [0.48, 0.57]
+    assert by_id["K2 years 5-9"]["published_ci"] == [0.60, 0.78]
     run = json.loads((out / "validate.json").read_text())
     assert run["fast"] is True and run["checks"] == len(claims)
-    assert "checks pass" in result.stdout
+    emergent = [c for c in claims if c["kind"] == "emergent"]
+    assert (f"{sum(c['passed'] for c in emergent)} of {len(emergent)} emergent checks pass"
+            in result.stdout)
 
 
 def test_validate_rejects_unknown_claims_in_one_line(tmp_path):

@@ -159,20 +159,17 @@ def validate(
         progress.update(overall, completed=len(chosen))
     paths = write_scorecard(card, out)
     print_tables(_scorecard_table(card))
-    echo(f"{card.passed} of {len(card.rows)} checks pass ({card.wall_seconds:.0f} s); "
-         f"wrote {paths['claims']}")
+    echo(f"{card.headline()} ({card.wall_seconds:.0f} s); wrote {paths['claims']}")
 
 
 def _scorecard_table(card: Scorecard) -> TextTable:
-    """The scorecard as a table (to become ``Scorecard.table()`` once the claims' rewrite of
-    issue 13 has landed in tumorsim.validation)."""
-    headers = ("claim", "statistic", "published", "pass rule", "simulated [95 % CI]",
-               "result", "margin")
+    """The scorecard as a table (cells built by :meth:`Scorecard.display_rows`)."""
+    rows = card.display_rows()
+    headers = tuple(rows[0]) if rows else ()
     columns = tuple(Column(h, "right" if h == "margin" else "left") for h in headers)
-    rows = tuple(
-        (r.id, r.statistic, r.published_text, r.rule,
-         f"{r.simulated:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]",
-         Cell("pass", "pass") if r.passed else Cell("FAIL", "fail"), f"{r.margin:+.3g}")
-        for r in card.rows)
+    body = tuple(
+        tuple(Cell(v, "pass" if v == "pass" else "fail") if k == "result" else v
+              for k, v in row.items())
+        for row in rows)
     return TextTable(f"claims (seed {card.seed}{', fast' if card.fast else ''})", columns,
-                     rows)
+                     body)

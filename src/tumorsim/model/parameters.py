@@ -282,6 +282,17 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("survival_after_relapse_er_neg_months", 27.0, "month", 1.0, 600.0, "V",
        "median 27 months after distant relapse, ER-/HER2- (Savci-Heijink 2015)", "OS_ER-",
        "death"),
+    # --- observation: how a simulated metastasis is called (claims K4, K5) ----------------------
+    # appended at the end: the engine indexes this tuple; the kernel does not read these
+    _p("involved_site_cells", 1e7, "cells", 1e5, 1e9, "C",
+       "a distant site counts as involved at first distant relapse when it holds at least "
+       "this many cells then (imaging finds lesions of a few mm, 1e6-1e8 cells at 1e8 "
+       "cells/cm^3, Del Monte 2009), not when it is detected within a time window",
+       "N_involved", "observation"),
+    _p("pr_negative_ihc_cut_fraction", 0.01, "1", 0.01, 0.10, "C",
+       "a metastasis is called PR- when fewer than this share of all its cells (ER- cells "
+       "included) are PR+: the 1 % immunohistochemistry cut of ASCO/CAP; 10 % is the other "
+       "cut in use among the studies Schrijver 2018 pooled", "c_PR", "observation"),
 )
 
 PARAMETERS: Final[Mapping[str, ParameterSpec]] = {p.name: p for p in PARAMETER_SPECS}

@@ -2,6 +2,12 @@
 
 Defaults and their sources follow MODEL.md sections 2.7, 2.8 and 4. Stiffness values are
 compared within one measurement method only (indentation for lung, elastography for liver).
+
+Tropism weights are parameters, not data: the default is the no-preference prior (every
+metastatic site the same weight, the engine normalises them), a modelling choice that is
+independent of any relapse-site table. The published share of relapses by site (claim K4,
+luminal A and triple-negative rows) is what the weights are to be fitted to, and is never
+copied into them: copying it made K4 check its own input.
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ SITE_ATTRIBUTES: Final[tuple[SiteAttribute, ...]] = (
                   "share of the cells entering dormancy here that enter deep dormancy"),
 )
 
+_NO_PREFERENCE: Final[float] = 1.0
+_NO_PREFERENCE_REASON: Final[str] = (
+    "no-preference prior: the same weight for every metastatic site (range 0-1e3); to be "
+    "fitted to the relapse-site shares of claim K4 (PMC5040895), never set to them")
+
 # value, source tag, source, for each site and attribute
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
     "breast": {
@@ -54,7 +65,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
     "bone": {
         "stiffness_kpa": (10.0, "C", "bone marrow 0.25-24.7 kPa (V); ~10 used"),
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
-        "tropism_weight": (0.66, "D", "bone 66 % of luminal A relapses (PMC5040895)"),
+        "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
         "deep_dormancy_share": (0.0, "C", "bone marrow favours deep dormancy (prior "
@@ -63,7 +74,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
     "lung": {
         "stiffness_kpa": (1.4, "V", "lung 1.4 kPa by indentation (3.3 by rheology)"),
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
-        "tropism_weight": (0.30, "D", "lung 30 % of luminal A relapses (PMC5040895)"),
+        "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
         "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
@@ -71,7 +82,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
     "liver": {
         "stiffness_kpa": (4.1, "V", "liver 4.1 kPa (2.3-5.9) by elastography"),
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
-        "tropism_weight": (0.25, "D", "liver 25 % of luminal A relapses (PMC5040895)"),
+        "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
         "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
@@ -79,7 +90,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
     "brain": {
         "stiffness_kpa": (1.0, "C", "brain ~1 kPa (uncertain)"),
         "carrying_capacity_cells": (1e11, "C", "smaller space in the skull"),
-        "tropism_weight": (0.10, "D", "brain 10 % of luminal A relapses (PMC5040895)"),
+        "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
         "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),

@@ -1,11 +1,14 @@
-"""Executable claims: the model checked against MODEL.md section 5 in one scorecard.
+"""Executable claims: the model checked against its published targets in one scorecard.
 
 - :mod:`~tumorsim.validation.claim`: what a claim is (checks, bands, estimates);
 - :mod:`~tumorsim.validation.mechanism_claims` (M1a-M3b) and
-  :mod:`~tumorsim.validation.clinical_claims` (K1-K6): the claims;
+  :mod:`~tumorsim.validation.clinical_claims` (K1-K7): the claims;
 - :mod:`~tumorsim.validation.registry`: every claim by id;
+- :mod:`~tumorsim.validation.dependencies`: the what-ifs and examples each mechanism
+  carries, so that a failing check says what it touches;
 - :mod:`~tumorsim.validation.scorecard`: running claims, the table, ``claims.json`` and
-  the HTML section of the demo report.
+  the HTML section of the demo report. The headline counts *emergent* checks only;
+  structural checks and calibration targets are listed apart.
 
 ``tumorsim validate`` is the command line.
 """

@@ -3,9 +3,19 @@
 A :class:`Claim` is data plus one small function. The data say what is claimed, where it
 was published and what counts as reproducing it (one :class:`Check` per number); the
 function, ``measure(context)``, runs the simulations the claim needs and returns one
-:class:`Estimate` (a simulated value with its 95 % confidence interval) per check.
-:func:`evaluate` applies each check's :class:`Band` to its estimate and gives the
-:class:`CheckResult` rows of the scorecard.
+:class:`Estimate` (a simulated value with its 95 % confidence interval, or an exact value)
+per check. :func:`evaluate` applies each check's :class:`Band` to its estimate and gives
+the :class:`CheckResult` rows of the scorecard.
+
+Every check says what kind of evidence it is (:data:`EVIDENCE_KINDS`):
+
+- ``"emergent"``: the statistic is not a parameter read back and its outcome is not fixed
+  by the form of the equations; only these count in the scorecard's headline;
+- ``"structural"``: true by construction of the equations for every parameter value in
+  its allowed range (a sign or a value the equations fix); it tests the code, not the
+  biology, and is listed apart;
+- ``"calibration target"``: a number the parameters are (to be) fitted to; reported, but
+  not validation.
 
 Adding a claim is a few lines in one of the claim modules (``mechanism_claims``,
 ``clinical_claims``) and needs no change elsewhere: the registry
@@ -17,21 +27,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from tumorsim.model.scenario import Scenario
 
 __all__ = [
+    "EVIDENCE_KINDS",
     "Band",
     "Check",
     "CheckResult",
     "Claim",
     "ClaimContext",
     "Estimate",
+    "EvidenceKind",
     "evaluate",
 ]
 
 Z95: Final[float] = 1.959963984540054
+
+EvidenceKind = Literal["emergent", "structural", "calibration target"]
+EVIDENCE_KINDS: Final[tuple[str, ...]] = get_args(EvidenceKind)
 
 
 @dataclass(frozen=True)
@@ -43,15 +58,30 @@ class Estimate:
     value : float
         Point estimate (``nan`` when the simulation cannot produce it, e.g. no events).
     ci_low, ci_high : float
-        95 % confidence interval of ``value`` over the simulated patients.
+        95 % confidence interval of ``value`` over the simulated patients; ``nan`` for an
+        exact value.
     note : str
         Supporting numbers shown with the result (counts, the arms compared).
+    exact : bool, default False
+        ``True`` when the value has no Monte Carlo uncertainty (expected values, or every
+        simulated woman gives the same number): it is exact *given the parameters*
+        (parameter-conditional), and carries no confidence interval.
     """
 
     value: float
     ci_low: float
     ci_high: float
     note: str = ""
+    exact: bool = False
+
+    @classmethod
+    def exact_value(cls, value: float, note: str = "") -> Estimate:
+        """A deterministic value: exact given the parameters, no interval."""
+        return cls(float(value), math.nan, math.nan, note, exact=True)
+
+    def interval(self) -> tuple[float, float]:
+        """The range a whole-interval rule judges: the CI, or the value if exact."""
+        return (self.value, self.value) if self.exact else (self.ci_low, self.ci_high)
 
     @classmethod
     def from_log_se(cls, log_value: float, se: float, note: str = "") -> Estimate:
@@ -71,7 +101,10 @@ class Band:
 
     Either end may be open (``None``). With ``whole_interval=True`` the simulated 95 %
     confidence interval must lie inside the band, not just the point estimate: used for
-    direction claims ("lowers", "raises"), so that Monte Carlo noise cannot pass them.
+    direction and size claims ("lowers", "most", "little"), so that Monte Carlo noise
+    cannot pass them. A one-sided band must judge the whole interval (a point value
+    against an open band is the rule this class refuses). An exact estimate is judged by
+    its value.
 
     Attributes
     ----------
@@ -91,11 +124,13 @@ class Band:
             raise ValueError("a band needs at least one end")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"band low {self.low} > high {self.high}")
+        if (self.low is None or self.high is None) and not self.whole_interval:
+            raise ValueError("a one-sided band must judge the whole interval "
+                             "(whole_interval=True), not a point value")
 
     def margin(self, estimate: Estimate) -> float:
         """Signed distance to the nearest edge: >= 0 passes, < 0 fails by that much."""
-        lo = estimate.ci_low if self.whole_interval else estimate.value
-        hi = estimate.ci_high if self.whole_interval else estimate.value
+        lo, hi = estimate.interval() if self.whole_interval else (estimate.value,) * 2
         if any(math.isnan(x) for x in (lo, hi)):
             return math.nan
         distances = []
@@ -105,9 +140,10 @@ class Band:
             distances.append(self.high - hi)
         return min(distances)
 
-    def describe(self) -> str:
-        """The rule as text, e.g. ``"in [0.47, 0.59]"`` or ``"95 % CI above 0"``."""
-        what = "95 % CI" if self.whole_interval else "value"
+    def describe(self, exact: bool = False) -> str:
+        """The rule as text, e.g. ``"value in [0.48, 0.57]"`` or ``"95 % CI above 1"``
+        (``"exact value ..."`` for an exact estimate)."""
+        what = "exact value" if exact else "95 % CI" if self.whole_interval else "value"
         if self.low is not None and self.high is not None:
             return f"{what} in [{self.low:.4g}, {self.high:.4g}]"
         if self.low is not None:
@@ -128,9 +164,20 @@ class Check:
     published : float or None
         The published value (``None`` for a direction-only claim).
     published_ci : tuple of float, optional
-        Its published 95 % CI, where known.
+        Its 95 % CI exactly as published (or, where only an SE was published, the
+        interval derived from it: ``published_ci_note`` then says how).
     band : Band
         The pass rule.
+    kind : {"emergent", "structural", "calibration target"}
+        What kind of evidence the check is (module docstring).
+    why_kind : str
+        Why a check is structural or a calibration target (required for those).
+    published_ci_note : str
+        Where ``published_ci`` comes from when it is not printed in the source.
+    mechanisms : tuple of str
+        The mechanisms the check tests (keys of
+        :data:`tumorsim.validation.dependencies.MECHANISMS`); a failing check lists the
+        what-ifs and examples that depend on them.
     """
 
     label: str
@@ -138,6 +185,17 @@ class Check:
     published: float | None
     band: Band
     published_ci: tuple[float, float] | None = None
+    kind: EvidenceKind = "emergent"
+    why_kind: str = ""
+    published_ci_note: str = ""
+    mechanisms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVIDENCE_KINDS:
+            raise ValueError(f"check {self.label!r}: kind {self.kind!r} is not one of "
+                             f"{EVIDENCE_KINDS}")
+        if self.kind != "emergent" and not self.why_kind:
+            raise ValueError(f"check {self.label!r}: a {self.kind} check needs why_kind")
 
     def published_text(self) -> str:
         if self.published is None:
@@ -145,6 +203,8 @@ class Check:
         text = f"{self.published:.4g}"
         if self.published_ci is not None:
             text += f" [{self.published_ci[0]:.4g}-{self.published_ci[1]:.4g}]"
+            if self.published_ci_note:
+                text += " (derived)"
         return text
 
 
@@ -179,22 +239,22 @@ class ClaimContext:
     cache: dict[object, object] = field(default_factory=dict)
 
 
-Kind = Literal["mechanism", "clinical"]
+Family = Literal["mechanism", "clinical"]
 
 
 @dataclass(frozen=True)
 class Claim:
-    """An executable claim of MODEL.md section 5.
+    """An executable claim: a published finding and how the model is asked about it.
 
     Attributes
     ----------
     id : str
         ``"M1a"``, ``"K3"``, ...
-    kind : {"mechanism", "clinical"}
+    family : {"mechanism", "clinical"}
     statement : str
         The claim in words.
     citation : str
-        Where it was published (and the MODEL.md section).
+        Where it was published.
     checks : tuple of Check
         The numbers tested.
     measure : callable
@@ -208,7 +268,7 @@ class Claim:
     """
 
     id: str
-    kind: Kind
+    family: Family
     statement: str
     citation: str
     checks: tuple[Check, ...]
@@ -229,7 +289,14 @@ class Claim:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One row of the scorecard."""
+    """One row of the scorecard.
+
+    ``kind`` is the evidence kind (emergent, structural, calibration target) and
+    ``family`` the claim family (mechanism, clinical). ``exact`` marks a value without
+    Monte Carlo uncertainty (``ci_low`` and ``ci_high`` are then ``nan``). ``affects``
+    lists, for a failing check only, the what-ifs and examples whose answer depends on a
+    mechanism the check tests.
+    """
 
     claim_id: str
     label: str
@@ -251,6 +318,12 @@ class CheckResult:
     size_unit: str
     seconds: float
     design: str = ""
+    family: str = ""
+    why_kind: str = ""
+    exact: bool = False
+    published_ci_note: str = ""
+    mechanisms: tuple[str, ...] = ()
+    affects: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -272,19 +345,24 @@ def evaluate(claim: Claim, context: ClaimContext) -> list[CheckResult]:
     unknown = set(estimates) - {c.label for c in claim.checks}
     if unknown:
         raise KeyError(f"claim {claim.id}: measure returned unknown checks {sorted(unknown)}")
+    from tumorsim.validation.dependencies import depending_on
+
     rows = []
     for check in claim.checks:
         est = estimates[check.label]
         margin = check.band.margin(est)
+        passed = bool(margin >= 0) if not math.isnan(margin) else False
         rows.append(CheckResult(
-            claim_id=claim.id, label=check.label, kind=claim.kind,
+            claim_id=claim.id, label=check.label, kind=check.kind,
             statement=claim.statement, citation=claim.citation, statistic=check.statistic,
             published=check.published, published_ci=check.published_ci,
-            published_text=check.published_text(), rule=check.band.describe(),
+            published_text=check.published_text(), rule=check.band.describe(est.exact),
             simulated=est.value, ci_low=est.ci_low, ci_high=est.ci_high,
-            passed=bool(margin >= 0) if not math.isnan(margin) else False,
-            margin=margin, note=est.note, patients=context.patients,
+            passed=passed, margin=margin, note=est.note, patients=context.patients,
             size_unit=claim.size_unit, seconds=seconds / len(claim.checks),
-            design=claim.design,
+            design=claim.design, family=claim.family, why_kind=check.why_kind,
+            exact=est.exact, published_ci_note=check.published_ci_note,
+            mechanisms=check.mechanisms,
+            affects=() if passed else depending_on(check.mechanisms),
         ))
     return rows

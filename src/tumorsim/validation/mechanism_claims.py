@@ -1,9 +1,19 @@
-"""Mechanism claims M1a-M3b (MODEL.md section 5): direction plus plausible size.
+"""Mechanism claims M1a-M3b: direction plus plausible size.
 
-The seeds (``shared/seeds``) report directions from cell lines and mice, not numbers that
-transfer to patients. Each check therefore states a *direction* (the whole simulated 95 %
-interval must lie on the claimed side of no effect) and, where the claim says "most" or
-"little", a size; the sizes are our reading of the words, given in each check's band.
+The seed studies of the three mechanisms report directions from cell lines and mice, not
+numbers that transfer to patients. Each check therefore states a *direction* (the whole
+simulated 95 % interval must lie on the claimed side of no effect) and, where the claim
+says "most" or "little", a two-sided size: "most" is 50-150 % of the effect (at least half;
+more than one and a half times the effect would be a different claim, an overshoot), and
+"little" is within a quarter of the reference effect either way. The sizes are our
+reading of the words, given in each check's band.
+
+Separate effects get separate arms: the quencher's own effect is measured in a
+quencher-alone arm (M1c), the DRP1/NRF2 inhibitors' own effect in an inhibitors-alone arm
+(M3b), so a check measures the effect it names. Many mechanism checks are *structural*:
+the equations fix their sign for every parameter value (each says why); they show that
+the code does what the rule says, not that the biology is right, and are not counted in
+the scorecard's headline.
 """
 
 from __future__ import annotations
@@ -15,12 +25,25 @@ import numpy as np
 import pandas as pd
 
 from tumorsim.cohort.population import Cohort
-from tumorsim.validation.arms import arm_scenario, simulate_arms, stacked_patients
+from tumorsim.validation.arms import (
+    arm_scenario,
+    m0_note,
+    m0_patients,
+    simulate_arms,
+    stacked_patients,
+)
 from tumorsim.validation.claim import Band, Check, Claim, ClaimContext, Estimate
-from tumorsim.validation.statistics import bootstrap, cox_hazard_ratio, mean_difference
+from tumorsim.validation.statistics import (
+    as_exact,
+    bootstrap,
+    cox_hazard_ratio,
+    mean_difference,
+)
+
+_EXPECTED_VALUES: Final[str] = "expected values (deterministic mode): exact given the parameters"
 
 ARSENIC_UG_PER_L: Final[float] = 10.0
-"""EPA drinking-water limit (MODEL.md section 4), the level of every metal claim."""
+"""EPA drinking-water limit, the level of every metal claim."""
 DAYS_PER_YEAR: Final[float] = 365.25
 
 # --- M1a, M1c (PR loss in the primary) -------------------------------------------------------
@@ -91,18 +114,24 @@ def _measure_m1a(context: ClaimContext) -> dict[str, Estimate]:
 
 M1A = Claim(
     id="M1a",
-    kind="mechanism",
+    family="mechanism",
     statement="Chronic arsenic (10 ug/L, >= 6 months) lowers the tumour's PR+ fraction; "
               "1 month does little; 1 month of washout does not restore it.",
-    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    citation="NIH grant 11124190 (Northwestern; the seed study of mechanism 1)",
     checks=(
         Check("6 months", "PR+ share of ER+ tumour cells lost after 6 months (fraction)",
               None, Band(low=0.10, whole_interval=True,
-                         reason="lowers: at least 10 percentage points, whole CI")),
+                         reason="lowers: at least 10 percentage points, whole CI"),
+              mechanisms=("metal_ros_pr",)),
         Check("1 month", "loss after 1 month / loss after 6 months", None,
-              Band(high=0.25, reason="does little: under a quarter of the 6-month loss")),
+              Band(-0.25, 0.25, whole_interval=True,
+                   reason="does little: within a quarter of the 6-month loss either way, "
+                          "whole CI"),
+              mechanisms=("metal_ros_pr",)),
         Check("washout", "loss 1 month after a 6-month exposure ended / loss at its end",
-              None, Band(low=0.75, reason="not restored: at least 3/4 of the loss remains")),
+              None, Band(low=0.75, whole_interval=True,
+                         reason="not restored: at least 3/4 of the loss remains, whole CI"),
+              mechanisms=("metal_ros_pr",)),
     ),
     measure=_measure_m1a,
     patients=400,
@@ -115,19 +144,23 @@ M1A = Claim(
 
 
 def _measure_m1c_pr(context: ClaimContext) -> Estimate:
+    quencher = {"ros_quencher": {"start_day": 0.0, "duration_days": 180.0}}
     share = _pr_positive_share(
         context,
         {"none": {}, "arsenic": {"exposures": _arsenic_for_months(6)},
-         "arsenic + quencher": {"exposures": _arsenic_for_months(6), "treatment": {
-             "ros_quencher": {"start_day": 0.0, "duration_days": 180.0}}}},
+         "quencher": {"treatment": quencher},
+         "arsenic + quencher": {"exposures": _arsenic_for_months(6), "treatment": quencher}},
         days=(180.0,),
     )
+    # the arsenic-caused loss, without the quencher and against the quencher-alone arm
     loss = share[("none", 180.0)] - share[("arsenic", 180.0)]
-    loss_q = share[("none", 180.0)] - share[("arsenic + quencher", 180.0)]
+    loss_q = share[("quencher", 180.0)] - share[("arsenic + quencher", 180.0)]
     return bootstrap(lambda rows: float(1.0 - np.mean(loss_q[rows]) / np.mean(loss[rows])),
                      loss.size, seed=context.seed,
-                     note=f"PR+ share lost {np.mean(loss):.3f} without, {np.mean(loss_q):.3f} "
-                          "with the quencher")
+                     note=f"PR+ share lost to arsenic {np.mean(loss):.3f} without, "
+                          f"{np.mean(loss_q):.3f} with the quencher (against quencher alone, "
+                          f"whose own PR+ share is {np.mean(share[('quencher', 180.0)]):.3f} "
+                          f"vs {np.mean(share[('none', 180.0)]):.3f} untreated)")
 
 
 # --- M1b, M1c (tamoxifen benefit under exposure) --------------------------------------------
@@ -137,7 +170,8 @@ _ADJUVANT_HORIZON_YEARS: Final[float] = 10.0
 
 def _tamoxifen_exposure_arms(context: ClaimContext, *, quencher: bool
                              ) -> dict[str, Any]:
-    """ER+/PR+ women after surgery: {tamoxifen, none} x {no metal, arsenic[, + quencher]}."""
+    """ER+/PR+ M0 women after surgery: {tamoxifen, none} x {no metal, arsenic} [x {no
+    quencher, quencher}]; the quencher-alone arms measure the quencher's own effect."""
     tamoxifen = {"tamoxifen": {"start_day": 0.0,
                                "duration_days": _TAMOXIFEN_YEARS * DAYS_PER_YEAR}}
     horizon_days = _ADJUVANT_HORIZON_YEARS * DAYS_PER_YEAR
@@ -146,26 +180,27 @@ def _tamoxifen_exposure_arms(context: ClaimContext, *, quencher: bool
     quench = {"ros_quencher": {"start_day": 0.0, "duration_days": horizon_days}}
     arms: dict[str, Any] = {}
     flags: dict[str, dict[str, int]] = {}
-    variants = [("none", False), ("arsenic", False)] + ([("arsenic", True)] if quencher else [])
-    for metal, q in variants:
-        for tam in (0, 1):
-            name = (f"{'tamoxifen' if tam else 'no tamoxifen'}, {metal}"
-                    f"{' + quencher' if q else ''}")
-            treatment: dict[str, Any] = {"surgery": True, **(tamoxifen if tam else {}),
-                                         **(quench if q else {})}
-            arms[name] = arm_scenario(
-                context.scenario, treatment=treatment, exposures=exposures[metal],
-                cohort={"horizon_years": _ADJUVANT_HORIZON_YEARS},
-                population={"er_positive_fraction": 1.0,
-                            "pr_positive_fraction_if_er_positive": 1.0})
-            flags[name] = {"tamoxifen": tam, "arsenic": int(metal == "arsenic"),
-                           "quencher": int(q)}
-    results = simulate_arms(context, arms)
-    return {"table": stacked_patients(results, flags), "results": results}
+    for q in ((False, True) if quencher else (False,)):
+        for metal in ("none", "arsenic"):
+            for tam in (0, 1):
+                name = (f"{'tamoxifen' if tam else 'no tamoxifen'}, {metal}"
+                        f"{' + quencher' if q else ''}")
+                treatment: dict[str, Any] = {"surgery": True, **(tamoxifen if tam else {}),
+                                             **(quench if q else {})}
+                arms[name] = arm_scenario(
+                    context.scenario, treatment=treatment, exposures=exposures[metal],
+                    cohort={"horizon_years": _ADJUVANT_HORIZON_YEARS},
+                    population={"er_positive_fraction": 1.0,
+                                "pr_positive_fraction_if_er_positive": 1.0}, adjuvant=True)
+                flags[name] = {"tamoxifen": tam, "arsenic": int(metal == "arsenic"),
+                               "quencher": int(q)}
+    tables, excluded = m0_patients(simulate_arms(context, arms))
+    return {"table": stacked_patients(tables, flags), "excluded": excluded}
 
 
 def _measure_m1b(context: ClaimContext) -> dict[str, Estimate]:
-    table = _tamoxifen_exposure_arms(context, quencher=False)["table"]
+    arms = _tamoxifen_exposure_arms(context, quencher=False)
+    table = arms["table"]
     interaction = cox_hazard_ratio(
         table, "rfs_days", "rfs_event", "tamoxifen:arsenic", formula="tamoxifen * arsenic",
         note="Cox model of recurrence on tamoxifen, arsenic and their product")
@@ -174,36 +209,48 @@ def _measure_m1b(context: ClaimContext) -> dict[str, Estimate]:
         treated, "dmfs_days", "dmfs_event", "arsenic",
         note=f"{int(treated[treated['arsenic'] == 1]['dmfs_event'].sum())} vs "
              f"{int(treated[treated['arsenic'] == 0]['dmfs_event'].sum())} distant "
-             "relapses in 10 years")
+             f"relapses in 10 years{m0_note(arms['excluded'])}")
     return {"tamoxifen HR ratio": interaction, "distant metastasis": distant}
 
 
+_M1B_STRUCTURAL: Final[str] = (
+    "arsenic raises ROS, ROS raises the ER+/PR+ -> ER+/PR- hazard, and ER+/PR- cells respond "
+    "less to tamoxifen (e_PRneg < e_PRpos) and move more (m_c > 1): the sign follows from "
+    "the form of the rules for every parameter value in range")
+
 M1B = Claim(
     id="M1b",
-    kind="mechanism",
+    family="mechanism",
     statement="In ER+/PR+ patients, chronic metal exposure weakens tamoxifen's hazard ratio "
               "and raises distant metastasis.",
-    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+    citation="NIH grant 11124190 (Northwestern; the seed study of mechanism 1)",
     checks=(
         Check("tamoxifen HR ratio", "recurrence HR of tamoxifen under arsenic / without "
               "(Cox interaction)", None,
-              Band(low=1.0, whole_interval=True, reason="weakens: whole CI above 1")),
+              Band(low=1.0, whole_interval=True, reason="weakens: whole CI above 1"),
+              kind="structural", why_kind=_M1B_STRUCTURAL,
+              mechanisms=("metal_ros_pr", "tamoxifen")),
         Check("distant metastasis", "distant-relapse HR, arsenic vs none, on tamoxifen",
-              None, Band(low=1.0, whole_interval=True, reason="raises: whole CI above 1")),
+              None, Band(low=1.0, whole_interval=True, reason="raises: whole CI above 1"),
+              kind="structural", why_kind=_M1B_STRUCTURAL,
+              mechanisms=("metal_ros_pr", "tamoxifen")),
     ),
     measure=_measure_m1b,
     patients=5000,
     fast_patients=1500,
-    design="ER+/PR+ women after surgery, 10 years; arms: 5 years of tamoxifen or none, "
-           "each without metal or with 10 ug/L arsenic in water throughout; Cox models "
-           "with robust variance clustered on the (shared) virtual patient.",
+    design="ER+/PR+ women, M0 at diagnosis, after surgery, 10 years; arms: 5 years of "
+           "tamoxifen or none, each without metal or with 10 ug/L arsenic in water "
+           "throughout; Cox models with robust variance clustered on the (shared) virtual "
+           "patient.",
 )
 
 
 def _measure_m1c(context: ClaimContext) -> dict[str, Estimate]:
-    table = _tamoxifen_exposure_arms(context, quencher=True)["table"]
+    arms = _tamoxifen_exposure_arms(context, quencher=True)
+    table = arms["table"]
     horizon = _ADJUVANT_HORIZON_YEARS * DAYS_PER_YEAR
-    n = int((table["tamoxifen"].eq(0) & table["arsenic"].eq(0)).sum())
+    n = int((table["tamoxifen"].eq(0) & table["arsenic"].eq(0)
+             & table["quencher"].eq(0)).sum())
     relapsed = {}
     for (tam, metal, q), sub in table.groupby(["tamoxifen", "arsenic", "quencher"]):
         relapsed[(tam, metal, q)] = (sub["rfs_event"].to_numpy(bool)
@@ -213,37 +260,48 @@ def _measure_m1c(context: ClaimContext) -> dict[str, Estimate]:
         return float(relapsed[(0, metal, q)][rows].mean() - relapsed[(1, metal, q)][rows].mean())
 
     def restored(rows: np.ndarray) -> float:
+        # benefit lost to arsenic without the quencher, and with it against quencher alone
         lost = benefit(rows, 0, 0) - benefit(rows, 1, 0)
-        return (benefit(rows, 1, 1) - benefit(rows, 1, 0)) / lost if lost > 0 else np.nan
+        lost_q = benefit(rows, 0, 1) - benefit(rows, 1, 1)
+        return 1.0 - lost_q / lost if lost > 0 else np.nan
 
     all_rows = np.arange(n)
     note = (f"10-year recurrence reduced by tamoxifen {benefit(all_rows, 0, 0):.3f} without "
-            f"metal, {benefit(all_rows, 1, 0):.3f} with arsenic, {benefit(all_rows, 1, 1):.3f} "
-            "with arsenic + quencher")
+            f"metal, {benefit(all_rows, 1, 0):.3f} with arsenic; with the quencher "
+            f"{benefit(all_rows, 0, 1):.3f} without metal (quencher alone), "
+            f"{benefit(all_rows, 1, 1):.3f} with arsenic{m0_note(arms['excluded'])}")
     return {"PR loss prevented": _measure_m1c_pr(context),
             "tamoxifen benefit restored": bootstrap(restored, n, seed=context.seed,
                                                     note=note)}
 
 
+_MOST: Final[str] = ("most: 50-150 % of the effect, whole CI (at least half; an overshoot "
+                      "beyond 150 % would be a different claim)")
+
 M1C = Claim(
     id="M1c",
-    kind="mechanism",
+    family="mechanism",
     statement="A ROS quencher given with the exposure prevents most PR loss and restores "
-              "most tamoxifen benefit.",
-    citation="seed 000 (Northwestern, NIH 11124190); MODEL.md 2.4, 5",
+              "most tamoxifen benefit (against a quencher-alone arm, so the quencher's own "
+              "effect is not counted as prevention).",
+    citation="NIH grant 11124190 (Northwestern; the seed study of mechanism 1)",
     checks=(
-        Check("PR loss prevented", "share of the 6-month PR+ loss prevented by the quencher",
-              None, Band(low=0.5, reason="most: more than half")),
+        Check("PR loss prevented", "share of the 6-month PR+ loss caused by arsenic that the "
+              "quencher prevents (loss with the quencher measured against quencher alone)",
+              None, Band(0.5, 1.5, whole_interval=True, reason=_MOST),
+              mechanisms=("metal_ros_pr",)),
         Check("tamoxifen benefit restored", "share of the tamoxifen benefit (10-year absolute "
-              "recurrence reduction) lost to arsenic that the quencher restores", None,
-              Band(low=0.5, reason="most: more than half")),
+              "recurrence reduction) lost to arsenic that the quencher restores (against "
+              "quencher alone)", None, Band(0.5, 1.5, whole_interval=True, reason=_MOST),
+              mechanisms=("metal_ros_pr", "tamoxifen")),
     ),
     measure=_measure_m1c,
     patients=5000,
     fast_patients=1500,
-    design="As M1a (PR share, 6 months of arsenic with or without a ROS quencher, 90 % "
-           "inhibition) and M1b (adding arms with the quencher throughout); bootstrap over "
-           "patients, keeping each patient's arms together.",
+    design="As M1a (PR share after 6 months: none, arsenic, quencher alone, arsenic + "
+           "quencher) and M1b (the four arms again with the quencher throughout); the "
+           "arsenic effect with the quencher is measured against quencher alone; bootstrap "
+           "over patients, keeping each patient's arms together.",
 )
 
 # --- M2a, M2b (chemotherapy -> CXCL1/2 -> myeloid niche) ---------------------------------------
@@ -280,15 +338,23 @@ def _measure_m2a(context: ClaimContext) -> dict[str, Estimate]:
 
 M2A = Claim(
     id="M2a",
-    kind="mechanism",
+    family="mechanism",
     statement="Chemotherapy raises the tumour's CXCL1/2 signal and myeloid niche.",
-    citation="seed 001 (Massague lab, Acharyya et al. 2012 Cell); MODEL.md 2.5, 5",
+    citation="Acharyya et al. 2012 Cell 150:165 (Massague lab; the seed study of mechanism 2)",
     checks=(
         Check("CXCL1/2", "tumour CXCL1/2 signal 6 days after AC / untreated", None,
-              Band(low=1.5, whole_interval=True, reason="raises: whole CI above 1.5-fold")),
+              Band(low=1.5, whole_interval=True, reason="raises: whole CI above 1.5-fold"),
+              kind="structural",
+              why_kind="the ratio reads back the parameter cxcl_chemo_induction: the signal "
+                       "is multiplied by (1 + tau_TNF C_on) while chemotherapy acts",
+              mechanisms=("chemo_cxcl_myeloid",)),
         Check("myeloid niche", "myeloid niche occupancy 6 days after AC minus untreated "
               "(fraction of capacity)", None,
-              Band(low=0.02, whole_interval=True, reason="raises: whole CI above +0.02")),
+              Band(low=0.02, whole_interval=True, reason="raises: whole CI above +0.02"),
+              kind="structural",
+              why_kind="the niche's recruitment term rises with the CXCL1/2 signal, which "
+                       "chemotherapy multiplies: the sign is fixed by the rule",
+              mechanisms=("chemo_cxcl_myeloid",)),
     ),
     measure=_measure_m2a,
     patients=400,
@@ -342,20 +408,35 @@ def _measure_m2b(context: ClaimContext) -> dict[str, Estimate]:
     }
 
 
+_M2B_STRUCTURAL: Final[str] = (
+    "the inhibitor only lowers myeloid recruitment, and the niche only protects cells from "
+    "chemotherapy and helps arriving cells settle: every path lowers the statistic, so its "
+    "sign is fixed by the rules (only its size is not)")
+
 M2B = Claim(
     id="M2b",
-    kind="mechanism",
+    family="mechanism",
     statement="CXCR2 inhibitor + chemotherapy leaves a smaller tumour and fewer lung "
               "metastases than chemotherapy alone; the inhibitor alone does little.",
-    citation="seed 001 (Acharyya et al. 2012 Cell); MODEL.md 2.5, 5",
+    citation="Acharyya et al. 2012 Cell 150:165 (the seed study of mechanism 2)",
     checks=(
         Check("tumour", "primary tumour cells, AC + CXCR2 inhibitor / AC (geometric mean)",
-              None, Band(high=1.0, whole_interval=True, reason="smaller: whole CI below 1")),
+              None, Band(high=1.0, whole_interval=True, reason="smaller: whole CI below 1"),
+              kind="structural", why_kind=_M2B_STRUCTURAL,
+              mechanisms=("chemo_cxcl_myeloid", "chemotherapy")),
         Check("lung metastases", "women with lung relapse, AC + CXCR2 inhibitor / AC",
-              None, Band(high=1.0, whole_interval=True, reason="fewer: whole CI below 1")),
+              None, Band(high=1.0, whole_interval=True, reason="fewer: whole CI below 1"),
+              kind="structural", why_kind=_M2B_STRUCTURAL,
+              mechanisms=("chemo_cxcl_myeloid", "chemotherapy")),
         Check("inhibitor alone", "primary tumour cells, CXCR2 inhibitor / none "
               "(geometric mean)", None,
-              Band(low=0.8, high=1.25, reason="does little: within 20 % either way")),
+              Band(low=0.8, high=1.25, whole_interval=True,
+                   reason="does little: within 20 % either way, whole CI"),
+              kind="structural",
+              why_kind="without chemotherapy the niche has nothing to protect the primary "
+                       "from, so the inhibitor cannot change its size: the ratio is 1 by "
+                       "construction",
+              mechanisms=("chemo_cxcl_myeloid",)),
     ),
     measure=_measure_m2b,
     patients=3000,
@@ -422,21 +503,30 @@ def _measure_m3a(context: ClaimContext) -> dict[str, Estimate]:
     share = {s: _surviving_share(cells, s) for s in ("bone", "lung", "brain")}
     n = share["bone"][0].size
     text = ", ".join(f"{s} {share[s][0].sum() / share[s][1].sum():.3f}" for s in share)
-    return {site: bootstrap(_share_difference(share[site], share["bone"]), n,
-                            seed=context.seed, note=f"dormant cells surviving cisplatin: {text}")
+    return {site: as_exact(bootstrap(_share_difference(share[site], share["bone"]), n,
+                                     seed=context.seed,
+                                     note=f"dormant cells surviving cisplatin: {text}"),
+                           _EXPECTED_VALUES)
             for site in ("lung", "brain")}
 
 
 M3A = Claim(
     id="M3a",
-    kind="mechanism",
+    family="mechanism",
     statement="Dormant cells in soft sites (lung, brain) survive chemotherapy better than in "
               "stiff ones.",
-    citation="seed 002; MODEL.md 2.7, 5",
+    citation="Romani et al. 2022 Nat Cell Biol (the seed study of mechanism 3)",
     checks=tuple(
         Check(site, f"share of dormant cells surviving cisplatin, {site} minus bone", None,
               Band(low=0.02, whole_interval=True,
-                   reason="better: whole CI at least 2 percentage points above bone"))
+                   reason="better: at least 2 percentage points above bone (whole CI, or "
+                          "the exact value)"),
+              kind="structural",
+              why_kind="antioxidant capacity falls with stiffness (fission = E50^n / "
+                       "(E50^n + E^n)) and lowers the ROS-dependent kill: softer sites keep "
+                       "more cells for every parameter value; an exact, parameter-"
+                       "conditional expected value",
+              mechanisms=("stiffness_drp1_nrf2",))
         for site in ("lung", "brain")
     ),
     measure=_measure_m3a,
@@ -456,58 +546,78 @@ def _measure_m3b(context: ClaimContext) -> dict[str, Estimate]:
     lung_plain = _surviving_share(plain, "lung")
     lung_inhibited = _surviving_share(inhibited, "lung")
     n = lung_plain[0].size
-    dormant = bootstrap(_share_difference(lung_inhibited, lung_plain), n, seed=context.seed,
-                        note=f"lung dormant cells surviving cisplatin "
-                             f"{lung_plain[0].sum() / lung_plain[1].sum():.3f} without, "
-                             f"{lung_inhibited[0].sum() / lung_inhibited[1].sum():.3f} with "
-                             "the inhibitors")
-    # lung relapse in adjuvant cisplatin with / without the inhibitors (stochastic)
+    dormant = as_exact(bootstrap(
+        _share_difference(lung_inhibited, lung_plain), n, seed=context.seed,
+        note=f"lung dormant cells surviving cisplatin "
+             f"{lung_plain[0].sum() / lung_plain[1].sum():.3f} without, "
+             f"{lung_inhibited[0].sum() / lung_inhibited[1].sum():.3f} with "
+             "the inhibitors (each against its own arm without cisplatin)"), _EXPECTED_VALUES)
+    # lung relapse: cisplatin's effect with the inhibitors (against inhibitors alone) over
+    # its effect without them (against no treatment), so the inhibitors' own delay of
+    # awakening is not counted as resensitisation
     relapse_context = ClaimContext(context.scenario, context.seed, context.patients * 20,
                                    context.n_threads, context.progress, context.cache)
     plans: dict[str, dict[str, Any]] = {
-             "cisplatin": {"surgery": True, "chemotherapy": _CISPLATIN},
-             "cisplatin + DRP1/NRF2 inhibitors": {"surgery": True, "chemotherapy": _CISPLATIN,
-                                                  **_INHIBITORS}}
-    arms = {name: arm_scenario(context.scenario, treatment=plan,
+        "none": {"surgery": True},
+        "inhibitors": {"surgery": True, **_INHIBITORS},
+        "cisplatin": {"surgery": True, "chemotherapy": _CISPLATIN},
+        "cisplatin + inhibitors": {"surgery": True, "chemotherapy": _CISPLATIN,
+                                   **_INHIBITORS}}
+    arms = {name: arm_scenario(context.scenario, treatment=plan, adjuvant=True,
                                cohort={"horizon_years": _M3B_HORIZON_YEARS})
             for name, plan in plans.items()}
-    results = simulate_arms(relapse_context, arms)
-    lung = {k: r.patients["distant_lung_days"].notna().to_numpy() for k, r in results.items()}
+    tables, excluded = m0_patients(simulate_arms(relapse_context, arms))
+    lung = {k: t["distant_lung_days"].notna().to_numpy() for k, t in tables.items()}
     m = lung["cisplatin"].size
 
-    def ratio(rows: np.ndarray) -> float:
-        base = lung["cisplatin"][rows].mean()
-        return (float(lung["cisplatin + DRP1/NRF2 inhibitors"][rows].mean() / base)
-                if base > 0 else np.nan)
+    def ratio_of_ratios(rows: np.ndarray) -> float:
+        p = {k: float(v[rows].mean()) for k, v in lung.items()}
+        if min(p["none"], p["inhibitors"], p["cisplatin"]) <= 0:
+            return np.nan
+        return (p["cisplatin + inhibitors"] / p["inhibitors"]) / (p["cisplatin"] / p["none"])
 
-    relapse = bootstrap(ratio, m, seed=context.seed,
-                        note=f"lung relapse in {lung['cisplatin + DRP1/NRF2 inhibitors'].sum()}"
-                             f" vs {lung['cisplatin'].sum()} of {m} women in 10 years")
+    counts = ", ".join(f"{k} {int(v.sum())}" for k, v in lung.items())
+    relapse = bootstrap(ratio_of_ratios, m, seed=context.seed,
+                        note=f"lung relapse in 10 years of {m} women: {counts}"
+                             f"{m0_note(excluded)}")
     return {"dormant lung cells": dormant, "lung relapse": relapse}
 
 
 M3B = Claim(
     id="M3b",
-    kind="mechanism",
+    family="mechanism",
     statement="DRP1 + NRF2 inhibition with cisplatin restores the kill of dormant lung cells "
-              "and lowers lung relapse.",
-    citation="seed 002; MODEL.md 2.7, 5",
+              "and lowers lung relapse (against an inhibitors-alone arm, so delayed "
+              "awakening is not counted as resensitisation).",
+    citation="Romani et al. 2022 Nat Cell Biol (the seed study of mechanism 3)",
     checks=(
         Check("dormant lung cells", "share of lung dormant cells surviving cisplatin, with "
               "minus without DRP1 + NRF2 inhibitors", None,
               Band(high=-0.02, whole_interval=True,
-                   reason="restores the kill: whole CI at least 2 points lower")),
-        Check("lung relapse", "women with lung relapse in 10 years, cisplatin + inhibitors / "
-              "cisplatin", None,
-              Band(high=1.0, whole_interval=True, reason="lowers: whole CI below 1")),
+                   reason="restores the kill: at least 2 points lower (whole CI, or the "
+                          "exact value)"),
+              kind="structural",
+              why_kind="the inhibitors set the antioxidant capacity to zero, which by the "
+                       "rule removes the protection from the ROS-dependent kill; an exact, "
+                       "parameter-conditional expected value",
+              mechanisms=("stiffness_drp1_nrf2",)),
+        Check("lung relapse", "women with lung relapse in 10 years: (cisplatin + inhibitors "
+              "/ inhibitors alone) / (cisplatin / none)", None,
+              Band(high=1.0, whole_interval=True,
+                   reason="lowers: cisplatin cuts lung relapse more with the inhibitors "
+                          "than without, whole CI below 1"),
+              mechanisms=("stiffness_drp1_nrf2", "chemotherapy")),
     ),
     measure=_measure_m3b,
     patients=300,
     fast_patients=100,
     size_unit="women per arm (x20 for lung relapse)",
     design="Dormant cells as in M3a, with DRP1 and NRF2 inhibitors (90 %) for a year in both "
-           "arms; lung relapse from adjuvant cisplatin with or without the inhibitors, 10 "
-           "years, 20 times as many women; bootstrap over women.",
+           "arms (expected values: exact); lung relapse of M0 women after surgery, 10 years, "
+           "20 times as many women, in four arms: no treatment, inhibitors alone, "
+           "cisplatin, cisplatin + inhibitors; the cisplatin effect with the inhibitors "
+           "(against inhibitors alone) over the cisplatin effect without them; bootstrap "
+           "over women.",
 )
 
 MECHANISM_CLAIMS: Final[tuple[Claim, ...]] = (M1A, M1B, M1C, M2A, M2B, M3A, M3B)

@@ -1,4 +1,4 @@
-"""Every claim of MODEL.md section 5, by id.
+"""Every claim of the scorecard, by id.
 
 To add a claim, define a :class:`~tumorsim.validation.claim.Claim` in
 ``mechanism_claims`` (add it to ``MECHANISM_CLAIMS``) or in ``clinical_claims`` (add it to
@@ -19,7 +19,7 @@ __all__ = ["all_claims", "select_claims"]
 
 
 def all_claims() -> tuple[Claim, ...]:
-    """Mechanism claims M1a-M3b, then clinical claims K1-K6."""
+    """Mechanism claims M1a-M3b, then clinical claims K1-K7."""
     claims = MECHANISM_CLAIMS + clinical_claims()
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):

@@ -1,4 +1,11 @@
-"""Running claims and the scorecard they produce: table, JSON and an HTML section."""
+"""Running claims and the scorecard they produce: table, JSON and an HTML section.
+
+The headline counts *emergent* checks only (``Scorecard.headline``); structural checks
+(true by construction) and calibration targets (fitted to) are counted and listed apart,
+so that neither inflates how far the model can be trusted. A failing check names the
+what-ifs and examples whose answer depends on the same mechanism
+(:mod:`tumorsim.validation.dependencies`).
+"""
 
 from __future__ import annotations
 
@@ -18,13 +25,22 @@ import pandas as pd
 from tumorsim.errors import ResultsError
 from tumorsim.io.atomic import write_text_atomic
 from tumorsim.model.scenario import Scenario
-from tumorsim.validation.claim import CheckResult, Claim, ClaimContext, evaluate
+from tumorsim.validation.claim import (
+    EVIDENCE_KINDS,
+    CheckResult,
+    Claim,
+    ClaimContext,
+    evaluate,
+)
 
 __all__ = [
     "CLAIMS_FILE",
     "CLAIMS_HTML",
     "RUN_FILE",
     "Scorecard",
+    "display_row",
+    "headline",
+    "kind_counts",
     "load_scorecard",
     "run_claims",
     "scenario_fingerprint",
@@ -72,24 +88,116 @@ class Scorecard:
 
     @property
     def passed(self) -> int:
+        """Checks passed, of every kind (see :meth:`counts` for the headline)."""
         return sum(r.passed for r in self.rows)
 
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """``{kind: (passed, total)}`` for each evidence kind present."""
+        return kind_counts([asdict(r) for r in self.rows])
+
+    def headline(self) -> str:
+        """The one-line summary: emergent checks passed, the other kinds apart."""
+        return headline([asdict(r) for r in self.rows])
+
     def table(self) -> pd.DataFrame:
-        """One row per check: id, statistic, published, simulated with CI, pass, margin."""
+        """One row per check: id, kind, statistic, published, simulated with CI, pass, margin."""
         return pd.DataFrame([{
-            "id": r.id, "statistic": r.statistic, "published": r.published_text,
+            "id": r.id, "kind": r.kind, "statistic": r.statistic,
+            "published": r.published_text, "published_ci": r.published_ci,
             "rule": r.rule, "simulated": r.simulated, "ci_low": r.ci_low,
-            "ci_high": r.ci_high, "passed": r.passed, "margin": r.margin,
+            "ci_high": r.ci_high, "exact": r.exact, "passed": r.passed, "margin": r.margin,
+            "affects": ", ".join(r.affects),
         } for r in self.rows])
+
+    def display_rows(self) -> list[dict[str, str]]:
+        """The table as text cells, for a terminal or a page (the CLI only renders them).
+
+        Columns: ``claim``, ``kind``, ``statistic``, ``published``, ``pass rule``,
+        ``simulated``, ``result``, ``margin``, ``what it touches``.
+        """
+        return [display_row({"id": r.id, **asdict(r)}) for r in self.rows]
+
+
+def kind_counts(claims: Sequence[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """``{kind: (passed, total)}`` over rows of ``claims.json`` (or ``asdict`` rows)."""
+    out: dict[str, tuple[int, int]] = {}
+    for kind in EVIDENCE_KINDS:
+        rows = [c for c in claims if c.get("kind") == kind]
+        if rows:
+            out[kind] = (sum(bool(c["passed"]) for c in rows), len(rows))
+    return out
+
+
+def headline(claims: Sequence[dict[str, Any]]) -> str:
+    """``"E of N emergent checks pass; not counted: ..."`` over rows of ``claims.json``."""
+    counts = kind_counts(claims)
+    passed, total = counts.get("emergent", (0, 0))
+    others = [f"{p} of {n} {kind} checks pass" for kind, (p, n) in counts.items()
+              if kind != "emergent"]
+    text = f"{passed} of {total} emergent checks pass"
+    if others:
+        text += "; not counted as evidence: " + ", ".join(others)
+    return text
+
+
+def simulated_text(c: dict[str, Any]) -> str:
+    """``"0.53 [0.5, 0.56]"``, or ``"0.53 (exact)"`` for an exact value.
+
+    A narrow interval gets the digits that show its width, so that a real interval never
+    reads as a zero-width one.
+    """
+    if c.get("exact"):
+        return f"{_fmt(c['simulated'])} (exact)"
+    digits = 3
+    while (digits < 8 and c["ci_low"] is not None and c["ci_high"] is not None
+           and _fmt(c["ci_low"], f".{digits}g") == _fmt(c["ci_high"], f".{digits}g")):
+        digits += 1
+    spec = f".{digits}g"
+    return (f"{_fmt(c['simulated'], spec)} [{_fmt(c['ci_low'], spec)}, "
+            f"{_fmt(c['ci_high'], spec)}]")
+
+
+def display_row(c: dict[str, Any]) -> dict[str, str]:
+    """One row of ``claims.json`` as the text cells of the scorecard table."""
+    return {
+        "claim": str(c["id"]), "kind": str(c.get("kind", "")),
+        "statistic": str(c["statistic"]), "published": str(c["published_text"]),
+        "pass rule": str(c["rule"]), "simulated": simulated_text(c),
+        "result": "pass" if c["passed"] else "FAIL", "margin": _fmt(c["margin"], "+.3g"),
+        "what it touches": "" if c["passed"] else _touches(c.get("affects") or ()),
+    }
+
+
+def _touches(affects: Sequence[str]) -> str:
+    """The what-ifs and examples a failing check touches, short when it is all of them."""
+    from tumorsim.validation.dependencies import EXAMPLES, WHAT_IFS
+
+    if set(affects) >= set(WHAT_IFS) | set(EXAMPLES):
+        return "every what-if and example"
+    return ", ".join(affects)
 
 
 def scenario_fingerprint(scenario: Scenario) -> str:
-    """First 12 hex digits of the SHA-256 of the scenario's full JSON (every value)."""
+    """First 12 hex digits of the SHA-256 of the scenario's full JSON and of every value
+    it resolves to (registry defaults of parameters, sites and clones included), so that
+    a change of a default also changes the fingerprint."""
     import hashlib
 
     from tumorsim.io.scenario_file import scenario_to_json
+    from tumorsim.model.anatomy import CLONES, SITES
+    from tumorsim.model.clones import CLONE_ATTRIBUTES
+    from tumorsim.model.parameters import PARAMETER_SPECS
+    from tumorsim.model.sites import SITE_ATTRIBUTES
 
-    return hashlib.sha256(scenario_to_json(scenario).encode("utf-8")).hexdigest()[:12]
+    resolved = {
+        "parameters": {p.name: scenario.parameter(p.name) for p in PARAMETER_SPECS},
+        "sites": {s: {a.name: scenario.site_value(s, a.name) for a in SITE_ATTRIBUTES}
+                  for s in SITES},
+        "clones": {c: {a.name: scenario.clone_value(c, a.name) for a in CLONE_ATTRIBUTES}
+                   for c in CLONES},
+    }
+    text = scenario_to_json(scenario) + json.dumps(resolved, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def run_claims(
@@ -167,6 +275,8 @@ def write_scorecard(scorecard: Scorecard, out_dir: str | os.PathLike[str]) -> di
     run = {k: v for k, v in asdict(scorecard).items() if k != "rows"}
     run["passed"] = scorecard.passed
     run["checks"] = len(scorecard.rows)
+    run["by_kind"] = {k: {"passed": p, "checks": n} for k, (p, n) in scorecard.counts().items()}
+    run["headline"] = scorecard.headline()
     paths = {"claims": out / CLAIMS_FILE, "run": out / RUN_FILE, "html": out / CLAIMS_HTML}
     write_text_atomic(paths["claims"], json.dumps(claims, indent=2, allow_nan=False) + "\n")
     write_text_atomic(paths["run"], json.dumps(run, indent=2, allow_nan=False) + "\n")
@@ -201,8 +311,10 @@ def load_scorecard(out_dir: str | os.PathLike[str]) -> tuple[list[dict[str, Any]
     return claims, run
 
 
-def _fmt(x: Any) -> str:
-    return "-" if x is None else f"{x:.3g}"
+def _fmt(x: Any, spec: str = ".3g") -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return format(x, spec)
 
 
 def scorecard_html(claims: Sequence[dict[str, Any]], run: dict[str, Any]) -> str:
@@ -210,21 +322,23 @@ def scorecard_html(claims: Sequence[dict[str, Any]], run: dict[str, Any]) -> str
     esc = html.escape
     rows = []
     for c in claims:
+        cells = display_row(c)
         status = "pass" if c["passed"] else "fail"
-        rows.append(
-            f'<tr class="{status}"><td>{esc(c["id"])}</td><td>{esc(c["statistic"])}</td>'
-            f'<td>{esc(c["published_text"])}</td><td>{esc(c["rule"])}</td>'
-            f'<td>{_fmt(c["simulated"])} [{_fmt(c["ci_low"])}, {_fmt(c["ci_high"])}]</td>'
-            f'<td>{status}</td><td>{_fmt(c["margin"])}</td><td>{esc(c["note"])}</td></tr>')
+        rows.append(f'<tr class="{status}">' + "".join(
+            f"<td>{esc(cells[k])}</td>" for k in cells) + f"<td>{esc(c['note'])}</td></tr>")
     mode = "fast subset sizes" if run.get("fast") else "full sizes"
+    header = "".join(f"<th>{esc(k)}</th>" for k in (
+        "claim", "kind", "statistic", "published", "pass rule", "simulated [95 % CI]",
+        "result", "margin", "what it touches", "note"))
     return (
-        '<section id="claims"><h2>Scorecard: claims of MODEL.md section 5</h2>\n'
-        f'<p>{run["passed"]} of {run["checks"]} checks pass; seed {run["seed"]}, {mode}, '
+        '<section id="claims"><h2>Scorecard: the claims of the model specification</h2>\n'
+        f'<p><strong>{esc(headline(claims))}.</strong> Seed {run["seed"]}, {mode}, '
         f'scenario {esc(str(run["scenario_name"]))}, tumorsim {esc(str(run["version"]))}, '
-        f'{esc(str(run["date"]))}, {run["wall_seconds"]:.0f} s. Simulated values carry '
-        'their 95 % Monte Carlo interval; margin is the distance to the nearest edge of '
-        'the pass band (negative: failed by that much).</p>\n'
-        '<table class="claims"><thead><tr><th>claim</th><th>statistic</th><th>published'
-        '</th><th>pass rule</th><th>simulated [95 % CI]</th><th>result</th><th>margin</th>'
-        '<th>note</th></tr></thead>\n<tbody>\n' + "\n".join(rows)
-        + "\n</tbody></table></section>\n")
+        f'{esc(str(run["date"]))}, {run["wall_seconds"]:.0f} s. Only emergent checks count '
+        'as evidence: structural checks hold by construction of the equations and '
+        'calibration targets are fitted to. Simulated values carry their 95 % Monte Carlo '
+        'interval, or are exact given the parameters; margin is the distance to the '
+        'nearest edge of the pass band (negative: failed by that much). A failing check '
+        'lists the what-ifs and examples that rest on the same mechanism.</p>\n'
+        f'<table class="claims"><thead><tr>{header}</tr></thead>\n<tbody>\n'
+        + "\n".join(rows) + "\n</tbody></table></section>\n")

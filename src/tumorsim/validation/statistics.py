@@ -5,6 +5,12 @@ whose interval reflects the Monte Carlo uncertainty of a finite virtual cohort. 
 claim are simulated on the same patients with the same seed (common random numbers), so
 comparisons between arms are *paired*: differences use per-patient differences, and the
 bootstrap resamples patients, keeping each patient's outcomes in every arm together.
+
+A statistic without Monte Carlo variation (every simulated woman gives the same number,
+as in expected-value runs or for a large deterministic tumour) has no confidence
+interval: :func:`bootstrap` and :func:`mean_difference` then return an exact,
+parameter-conditional :class:`~tumorsim.validation.claim.Estimate` instead of a
+zero-width "interval".
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from tumorsim.validation.claim import Z95, Estimate
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
+    "EXACT_RELATIVE_SPREAD",
+    "as_exact",
     "bootstrap",
     "cox_hazard_ratio",
     "mean_difference",
@@ -32,6 +40,28 @@ __all__ = [
 
 BOOTSTRAP_RESAMPLES: Final[int] = 2000
 DAYS_PER_YEAR: Final[float] = 365.25
+EXACT_RELATIVE_SPREAD: Final[float] = 1e-6
+"""A resampling spread below this (relative to the value, or absolute below 1) means no
+Monte Carlo variation: it is the default relative tolerance of the expected-value (ODE)
+mode, so what is left is integration error, not sampling."""
+
+_EXACT_NOTE: Final[str] = "exact given the parameters (no Monte Carlo variation)"
+
+
+def _exact_note(note: str) -> str:
+    return f"{note}; {_EXACT_NOTE}" if note else _EXACT_NOTE
+
+
+def as_exact(estimate: Estimate, why: str) -> Estimate:
+    """``estimate``'s value as an exact, parameter-conditional value (no interval).
+
+    For statistics of expected values (deterministic mode), where a resampling interval
+    would describe integration error or the mix of women, not Monte Carlo uncertainty.
+    """
+    if estimate.exact:
+        return estimate
+    note = f"{estimate.note}; {why}" if estimate.note else why
+    return Estimate.exact_value(estimate.value, note)
 
 
 def mean_difference(a: np.ndarray, b: np.ndarray, note: str = "") -> Estimate:
@@ -40,6 +70,8 @@ def mean_difference(a: np.ndarray, b: np.ndarray, note: str = "") -> Estimate:
     d = d[~np.isnan(d)]
     if d.size < 2:
         return Estimate(math.nan, math.nan, math.nan, note or "fewer than 2 patients")
+    if np.ptp(d) <= EXACT_RELATIVE_SPREAD * max(1.0, abs(float(d.mean()))):
+        return Estimate.exact_value(float(d.mean()), _exact_note(note))
     return Estimate.from_se(float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size)), note)
 
 
@@ -69,7 +101,8 @@ def bootstrap(
     -------
     Estimate
         The point estimate and the 2.5 and 97.5 percentiles of the resampled statistics
-        (resamples giving ``nan`` are dropped).
+        (resamples giving ``nan`` are dropped); an exact estimate when the resampled
+        statistics do not vary.
     """
     value = float(statistic(np.arange(n_patients)))
     rng = np.random.default_rng(seed)
@@ -79,6 +112,8 @@ def bootstrap(
     if draws.size < resamples // 2 or not math.isfinite(value):
         return Estimate(value, math.nan, math.nan, note)
     low, high = np.percentile(draws, [2.5, 97.5])
+    if np.ptp(draws) <= EXACT_RELATIVE_SPREAD * max(1.0, abs(value)):
+        return Estimate.exact_value(value, _exact_note(note))
     return Estimate(value, float(low), float(high), note)
 
 
