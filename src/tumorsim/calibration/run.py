@@ -1,6 +1,6 @@
 """The posterior calibration end to end: design, emulators, sampler, predictive checks.
 
-    python -m tumorsim.calibration.run OUT_DIR [--points 160] [--seed 2026] [--draws 200]
+    tumorsim calibrate-posterior --out OUT_DIR [--points 160] [--seed 2026] [--draws 200]
         [--checks 20]
 
 writes into ``OUT_DIR``: ``design.parquet`` (the simulator at every design point; the
@@ -13,10 +13,8 @@ replace its values.
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -77,30 +75,3 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     result.diagnostics["wall_seconds"] = round(time.perf_counter() - started, 1)
     write_posterior(result, out, command=command)
     return result
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tumorsim.calibration.run",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("out_dir")
-    parser.add_argument("--points", type=int, default=160)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--draws", type=int, default=200)
-    parser.add_argument("--checks", type=int, default=20)
-    args = parser.parse_args(argv)
-    command = "python -m tumorsim.calibration.run " + " ".join(sys.argv[1:] if argv is None
-                                                               else argv)
-
-    def show(stage: str, done: int, total: int) -> None:
-        print(f"{stage}: {done}/{total}", flush=True)
-
-    result = posterior_calibration(args.out_dir, points=args.points, seed=args.seed,
-                                   draws=args.draws, checks=args.checks, command=command,
-                                   progress=show)
-    print(f"acceptance {result.diagnostics['acceptance_fraction']:.2f}, effective sample size "
-          f"{result.diagnostics['effective_sample_size']:.0f}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

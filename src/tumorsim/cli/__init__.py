@@ -41,6 +41,7 @@ _COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("twin", run_commands.twin),
     ("trial", run_commands.trial),
     ("calibrate", check_commands.calibrate),
+    ("calibrate-posterior", check_commands.calibrate_posterior),
     ("validate", check_commands.validate),
     ("demo", demo_commands.demo),
     ("report", demo_commands.report),

@@ -110,6 +110,46 @@ def calibrate(
          f"{wall_s:.0f} s; wrote {path} and {record}")
 
 
+def calibrate_posterior(
+    out: Annotated[Path, out_option(
+        "Directory for design.parquet (the checkpoint a rerun resumes from), "
+        "posterior_draws.parquet, posterior.json and predictive_checks.parquet.")],
+    points: Annotated[int, typer.Option("--points", help="Design points (simulator runs).",
+                                        callback=at_least(4))] = 160,
+    seed: Annotated[int, typer.Option(help="Seed of the design, simulations and sampler.")
+                    ] = 2026,
+    draws: Annotated[int, typer.Option("--draws", help="Posterior draws in the ensemble.",
+                                       callback=at_least(100))] = 200,
+    checks: Annotated[int, typer.Option(
+        "--checks", help="Posterior draws re-simulated as predictive checks.",
+        callback=at_least(1))] = 20,
+) -> None:
+    """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K7).
+
+    Gaussian-process emulators of the simulator over a Latin-hypercube design, sampled
+    with emcee (docs/posterior.md). An interrupted run resumes from OUT/design.parquet.
+    """
+    from tumorsim.calibration.run import posterior_calibration
+
+    if out.exists() and not out.is_dir():
+        raise TumorsimError(f"--out = {str(out)!r}: exists and is not a directory; allowed: "
+                            "a directory (new, or a previous run's to resume)")
+    with progress_bar() as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total, unit="evaluations")
+            progress.update(tasks[stage], completed=done, total=total)
+
+        result = posterior_calibration(out, points=points, seed=seed, draws=draws,
+                                       checks=checks, progress=step,
+                                       command=command_line("tumorsim calibrate-posterior"))
+    d = result.diagnostics
+    echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
+         f"sample size {d['effective_sample_size']:.0f}; wrote {out}")
+
+
 def validate(
     out: Annotated[Path, out_option(
         "Directory for claims.json, validate.json and claims.html.")],
