@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from tumorsim.calibration.priors import FITTED, FittedParameter, values_from_unit
+from tumorsim.errors import TumorsimError
 
 __all__ = [
     "Emulator",
@@ -62,8 +63,13 @@ def design_points(n: int, dimensions: int, seed: int) -> np.ndarray:
 def run_design(summaries: SummaryFunction, *, points: int, seed: int,
                checkpoint: str | Path | None = None,
                fitted: Sequence[FittedParameter] = FITTED,
-               progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+               progress: Callable[[int, int], None] | None = None,
+               fingerprint: str = "") -> pd.DataFrame:
     """Simulated summaries at every design point; resumes from ``checkpoint``.
+
+    ``fingerprint`` names what the summaries depend on besides the parameters (the base
+    biology, the simulation sizes); a checkpoint written under another fingerprint is
+    refused rather than mixed in.
 
     Returns
     -------
@@ -72,16 +78,21 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
         parameter values by name and the summaries by target name.
     """
     u = design_points(points, len(fitted), seed)
-    done: dict[int, dict[str, float]] = {}
+    done: dict[int, dict[str, object]] = {}
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
         for record in pd.read_parquet(path, use_threads=False).to_dict("records"):
+            if record.get("fingerprint", "") != fingerprint:
+                raise TumorsimError(
+                    f"{path}: a design of another biology or simulation size "
+                    f"({record.get('fingerprint', '')!r}, this run {fingerprint!r}); allowed: "
+                    "a new directory, or the same command on the same version")
             done[int(record["point"])] = record
     for i in range(points):
         if i not in done:
             values = values_from_unit(u[i], fitted)
             sims = summaries(values, seed)
-            row: dict[str, float] = {"point": i}
+            row: dict[str, object] = {"point": i, "fingerprint": fingerprint}
             row.update({f"u_{k}": float(x) for k, x in enumerate(u[i])})
             row.update(values)
             row.update({k: float(v) for k, v in sims.items()})

@@ -35,6 +35,7 @@ from tumorsim.calibration.targets import (
     simulated_summaries,
 )
 from tumorsim.io.scenario_file import load_default_scenario
+from tumorsim.validation.scorecard import scenario_fingerprint
 
 __all__ = ["posterior_calibration"]
 
@@ -54,8 +55,10 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
         return simulated_summaries(scenario_with(base, values), data, seed=s, sizes=sizes)
 
     started = time.perf_counter()
+    fingerprint = f"{scenario_fingerprint(base)}:{sizes}"
     design = run_design(summaries, points=points, seed=seed, checkpoint=out / "design.parquet",
-                        progress=(lambda d, n: progress("design", d, n)) if progress else None)
+                        progress=(lambda d, n: progress("design", d, n)) if progress else None,
+                        fingerprint=fingerprint)
     design_s = time.perf_counter() - started
     names = [t for t in targets["target"] if t in design.columns]
     emulator = fit_emulator(design, names, len(FITTED), seed)
