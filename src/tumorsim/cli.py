@@ -93,11 +93,21 @@ DefaultScenarioArg = Annotated[
 ]
 
 
-def _load_scenario(path: Path | None) -> Scenario:
-    """The scenario in ``path``; for ``None`` the built-in default scenario."""
+def _load_scenario(path: Path | None, *, trial_ok: bool = False) -> Scenario:
+    """The scenario in ``path``; for ``None`` the built-in default scenario.
+
+    With ``trial_ok`` a trial file gives its shared scenario (biology, cohort, the
+    treatment every arm starts from).
+    """
     from tumorsim.io.scenario_file import load_default_scenario, load_scenario
 
     if path is not None:
+        # issue 16: validate-scenario, params and rules accept trial files (trial_ok)
+        if trial_ok:
+            from tumorsim.trial.file import is_trial_file, load_trial
+
+            if is_trial_file(path):
+                return load_trial(path).scenario
         return load_scenario(path)
     return load_default_scenario()
 
@@ -108,7 +118,7 @@ def _load_scenario(path: Path | None) -> Scenario:
 @app.command("validate-scenario")
 def validate_scenario(scenario: ScenarioArg) -> None:
     """Check a scenario file (and the files it extends); print "ok: <name>"."""
-    loaded = _load_scenario(scenario)
+    loaded = _load_scenario(scenario, trial_ok=True)
     typer.echo(f"ok: {loaded.name}")
 
 
@@ -118,7 +128,7 @@ def params(scenario: DefaultScenarioArg = None) -> None:
 
     Values set by the scenario are marked with '*'.
     """
-    loaded = _load_scenario(scenario)
+    loaded = _load_scenario(scenario, trial_ok=True)
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # Piped to a file or pager: keep each row on one line instead of 80 columns.
@@ -134,7 +144,7 @@ def rules(scenario: DefaultScenarioArg = None) -> None:
     """Print the model's mechanisms as sentences, with the scenario's values and sources."""
     from tumorsim.model.rules import format_rules, rules_for
 
-    typer.echo(format_rules(rules_for(_load_scenario(scenario))), nl=False)
+    typer.echo(format_rules(rules_for(_load_scenario(scenario, trial_ok=True))), nl=False)
 
 
 @app.command("sbml")
