@@ -23,7 +23,7 @@ from tumorsim.io import load_results, save_results
 from tumorsim.io.checkpoint import checkpoint_dir, simulate_to_directory
 from tumorsim.io.results_file import RESULTS_FILES
 
-SCENARIO = Scenario(treatment={"tamoxifen": {}},
+SCENARIO = Scenario(biology="registry", treatment={"tamoxifen": {}},
                     cohort={"trajectory_patients": 40, "horizon_years": 10.0})
 
 

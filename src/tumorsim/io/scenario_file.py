@@ -268,15 +268,16 @@ def read_bounded(file: Path, *, named_by: tuple[Path, str] | None = None) -> byt
         problem = ("a symbolic link loop" if exc.errno == errno.ELOOP
                    else f"cannot read: {exc.strerror or exc}")
         raise _file_error(file, problem, named_by) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = ("a directory" if stat.S_ISDIR(mode)
+                else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket or other special file")
+        raise _file_error(file, f"not a regular file ({kind})", named_by,
+                          "a regular TOML file")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = ("a directory" if stat.S_ISDIR(info.st_mode)
-                    else "a FIFO" if stat.S_ISFIFO(info.st_mode)
-                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-                    else "not a regular file")
-            raise _file_error(file, f"not a regular file ({kind})", named_by,
-                              "a regular TOML file")
         try:
             raw = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
