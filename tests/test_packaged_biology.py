@@ -123,10 +123,12 @@ def test_changes_and_json_keep_the_biology(tmp_path: Path) -> None:
 
 
 def test_json_written_before_the_biology_field_reads_as_registry() -> None:
-    data = json.loads(scenario_to_json(Scenario(biology="registry")))
-    del data["biology"]
-    old = scenario_from_json(json.dumps(data))
+    # JSON of file scenarios (results, checkpoints, fingerprints) keeps its old form
+    registry = json.loads(scenario_to_json(Scenario(biology="registry")))
+    assert "biology" not in registry
+    old = scenario_from_json(json.dumps(registry))
     assert resolved_biology(old) == resolved_biology(Scenario(biology="registry"))
+    assert json.loads(scenario_to_json(Scenario()))["biology"] == "calibrated"
 
 
 def test_files_may_not_set_biology(tmp_path: Path) -> None:

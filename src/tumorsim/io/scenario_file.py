@@ -168,8 +168,15 @@ def scenario_to_json(scenario: Scenario, *, indent: int | None = 2) -> str:
     -------
     str
         JSON that :func:`scenario_from_json` turns back into an equal scenario.
+        ``biology`` is written only when it is ``"calibrated"``: JSON without it is
+        read as ``"registry"`` (every value written out).
     """
-    return json.dumps(scenario.model_dump(mode="json"), indent=indent, allow_nan=False)
+    data = scenario.model_dump(mode="json")
+    if data.get(_BIOLOGY_KEY) == "registry":
+        # the form written before the field existed (every value written out), so that
+        # files, checkpoints and fingerprints of file scenarios are unchanged
+        del data[_BIOLOGY_KEY]
+    return json.dumps(data, indent=indent, allow_nan=False)
 
 
 def scenario_from_json(text: str | bytes) -> Scenario:
