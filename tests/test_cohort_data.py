@@ -81,7 +81,7 @@ def test_gbsg2_loads_without_a_map_in_input_order(
     np.testing.assert_array_equal(cov["grade"],
                                   gbsg2_frame["tgrade"].map({"I": 1, "II": 2, "III": 3}))
     np.testing.assert_array_equal(cov["hormone_therapy"], gbsg2_frame["horTh"] == "yes")
-    # MODEL.md section 5: 299 RFS events; 246 women with hormone therapy.
+    # docs/model.md §5: 299 RFS events; 246 women with hormone therapy.
     assert cov["relapse_event"].sum() == 299
     assert cov["hormone_therapy"].sum() == 246
     assert cov["grade"].dtype == np.int64 and cov["relapse_event"].dtype == bool

@@ -1,4 +1,4 @@
-"""Each mechanism moves its outputs in the direction of MODEL.md section 5, and switched
+"""Each mechanism moves its outputs in the direction of docs/model.md §5, and switched
 off (or irrelevant) it changes nothing."""
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def test_m3_off_stiffness_does_not_matter():
     np.testing.assert_allclose(survival["lung"], survival["bone"], rtol=1e-4)
 
 
-# --- tamoxifen kill (docs/model.md item 8: a refinement of MODEL.md 2.1 and 2.3) -----------
+# --- tamoxifen kill (docs/model.md §8 item 8: a refinement of §2.1 and §2.3) ---------------
 UNTREATED_YEAR = DORMANT.with_changes(
     # no source after surgery and no PR switching: dormant cells change only by awakening
     # and death, each clone on its own

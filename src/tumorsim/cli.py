@@ -59,8 +59,19 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:  # issue 16: --version
+    if value:
+        from tumorsim import __version__
+
+        typer.echo(f"tumorsim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Simulate breast-cancer treatment resistance and metastasis in virtual patients."""
 
 
@@ -965,7 +976,7 @@ def validate(
     seed: Annotated[int, typer.Option(help="Master seed of every claim.")] = 2026,
     threads: ThreadsOption = None,
 ) -> None:
-    """Check the model against MODEL.md section 5: one scorecard of every claim.
+    """Check the model against docs/model.md §5: one scorecard of every claim.
 
     Runs each claim (its simulations use all threads), prints the table (claim,
     published, simulated with 95 % CI, pass or fail and by how much) and writes

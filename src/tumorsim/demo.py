@@ -323,7 +323,7 @@ def build_report(out_dir: str | Path) -> Path:
 
         claim_rows, run = load_scorecard(out / VALIDATE_DIR)
         report.add_section(
-            "Scorecard: the claims of MODEL.md section 5",
+            "Scorecard: the claims of docs/model.md §5",
             f"{run['passed']} of {run['checks']} checks pass at the fast sizes "
             f"(`tumorsim validate --fast`, seed {run['seed']}, {run['wall_seconds']:.0f} s); "
             "the full suite and the reason for every failure are in docs/validation.md. "

@@ -1,4 +1,4 @@
-"""Stochastic twins of real patients (the GBSG2 twin, MODEL.md claim K1).
+"""Stochastic twins of real patients (the GBSG2 twin, docs/model.md §5, claim K1).
 
 Each real woman gets ``K`` virtual twins: the same covariates (age, menopause, tumour
 size, grade, nodes, ER, PR) and the same recorded treatment, but each twin draws her own
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 GBSG2_HORMONE_DURATION_DAYS: Final[float] = 730.5
-"""Tamoxifen in GBSG2: 2 years (MODEL.md section 5)."""
+"""Tamoxifen in GBSG2: 2 years (docs/model.md §5)."""
 
 FRACTION_YEARS: Final[tuple[int, ...]] = (1, 3, 5, 10)
 """Years at which each patient's ``twins_relapsed_fraction_<t>y`` is reported."""

@@ -1,6 +1,6 @@
 """Organ sites: stiffness, carrying capacity, tropism, dormancy entry and detection size.
 
-Defaults and their sources follow MODEL.md sections 2.7, 2.8 and 4. Stiffness values are
+Defaults and their sources follow docs/model.md §2.7, §2.8 and §4. Stiffness values are
 compared within one measurement method only (indentation for lung, elastography for liver).
 """
 
@@ -52,28 +52,28 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
         "tropism_weight": (0.66, "D", "bone 66 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
     },
     "lung": {
         "stiffness_kpa": (1.4, "V", "lung 1.4 kPa by indentation (3.3 by rheology)"),
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
         "tropism_weight": (0.30, "D", "lung 30 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
     },
     "liver": {
         "stiffness_kpa": (4.1, "V", "liver 4.1 kPa (2.3-5.9) by elastography"),
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
         "tropism_weight": (0.25, "D", "liver 25 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
     },
     "brain": {
         "stiffness_kpa": (1.0, "C", "brain ~1 kPa (uncertain)"),
         "carrying_capacity_cells": (1e11, "C", "smaller space in the skull"),
         "tropism_weight": (0.10, "D", "brain 10 % of luminal A relapses (PMC5040895)"),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
     },
 }
 
@@ -88,7 +88,7 @@ assert tuple(_DEFAULTS) == SITES
 
 
 def fission_level(stiffness_kpa: float, half_max_kpa: float, hill_power: float) -> float:
-    """DRP1 fission without inhibitor, ``E50^n / (E50^n + E_s^n)`` (MODEL.md 2.7).
+    """DRP1 fission without inhibitor, ``E50^n / (E50^n + E_s^n)`` (docs/model.md §2.7).
 
     Soft tissue gives values near 1, stiff tissue near 0.
     """
