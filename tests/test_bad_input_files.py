@@ -73,7 +73,7 @@ def test_extends_with_a_nul_byte(tmp_path: Path) -> None:
                           "contains a NUL byte")
 
 
-# --- what is inside ---------------------------------------------------------------------------------
+# --- what is inside ------------------------------------------------------------------------------
 
 
 def test_deep_nesting(tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_scenario_json_nested_too_deeply() -> None:
         scenario_from_json("[" * 100_000 + "]" * 100_000)
 
 
-# --- trial files ------------------------------------------------------------------------------------
+# --- trial files ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("command", ["validate-scenario", "params", "rules"])
@@ -141,7 +141,7 @@ def test_simulate_names_the_trial_command_for_a_trial_file(tmp_path: Path) -> No
         "trial_cxcr2.toml", "a trial file ([arms] tables)", "tumorsim trial")
 
 
-# --- column maps and patient tables ----------------------------------------------------------------
+# --- column maps and patient tables --------------------------------------------------------------
 
 
 def csv(tmp_path: Path, text: str, name: str = "patients.csv") -> Path:
