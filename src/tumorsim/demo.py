@@ -35,7 +35,6 @@ import pandas as pd
 from tumorsim.errors import ResultsError
 from tumorsim.model.scenario import Scenario
 
-CALIBRATED_FILE: Final[str] = "calibrated_parameters.toml"
 MANIFEST: Final[str] = "demo.json"
 REPORT: Final[str] = "report.html"
 HORIZON_YEARS: Final[float] = 10.0
@@ -78,8 +77,7 @@ def calibrated_scenario() -> Scenario:
     """The package's calibrated parameters as a scenario (model defaults elsewhere)."""
     from tumorsim.io.scenario_file import load_scenario
 
-    with resources.as_file(resources.files("tumorsim") / "data" / CALIBRATED_FILE) as path:
-        return load_scenario(path)
+    return load_scenario("tumorsim:calibrated")
 
 
 def run_demo(
