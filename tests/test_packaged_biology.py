@@ -136,6 +136,9 @@ def test_files_may_not_set_biology(tmp_path: Path) -> None:
     path.write_text('biology = "calibrated"\n', encoding="utf-8")
     assert_one_line_error(run_cli("validate-scenario", path), "b.toml", "biology",
                           'extends = "tumorsim:calibrated"')
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "b.toml"\n', encoding="utf-8")
+    assert_one_line_error(run_cli("validate-scenario", child), "b.toml: biology")
 
 
 def test_unknown_packaged_name(tmp_path: Path) -> None:

@@ -390,7 +390,7 @@ def _read_chain(
     """Merged data of ``file`` and its ``extends`` ancestors, and each key's file."""
     file = _display(file)
     data = _read_toml(file, named_by=named_by)
-    if not chain and _BIOLOGY_KEY in data:
+    if _BIOLOGY_KEY in data:
         raise ScenarioError(
             file, _BIOLOGY_KEY, data[_BIOLOGY_KEY],
             'extends = "tumorsim:calibrated" (or "tumorsim:registry") instead',
