@@ -99,12 +99,14 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     Parameters
     ----------
     path : str or os.PathLike
-        The scenario file.
+        The scenario file, or a packaged name (``"tumorsim:default"``,
+        ``"tumorsim:calibrated"``, ``"tumorsim:registry"``).
 
     Returns
     -------
     Scenario
-        The validated, immutable scenario.
+        The validated, immutable scenario, with ``biology = "registry"``: every value
+        the file chain gives is written out.
 
     Raises
     ------
