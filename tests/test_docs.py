@@ -7,7 +7,6 @@ import importlib.util
 import re
 from pathlib import Path
 
-import pytest
 from cli_helpers import run_cli
 
 import tumorsim

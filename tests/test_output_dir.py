@@ -168,3 +168,35 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
     assert lock_path(out).exists()  # the file stays; the kernel dropped the flock
     with claim_output_dir(out):
         pass
+
+
+# --- wired: tumorsim demo (its directory handling lives in tumorsim.demo) -----------------------
+
+
+def test_demo_refuses_a_file_before_any_computation(tmp_path: Path) -> None:
+    from cli_helpers import assert_one_line_error, run_cli
+
+    target = tmp_path / "report.txt"
+    target.write_text("mine")
+    assert_one_line_error(run_cli("demo", "--out", target, "--no-claims"),
+                          f"--out {target}: exists and is not a directory")
+    assert target.read_text() == "mine"
+
+
+def test_demo_refuses_a_directory_of_user_files(tmp_path: Path) -> None:
+    from cli_helpers import assert_one_line_error, run_cli
+
+    (tmp_path / "notes.txt").write_text("mine")
+    assert_one_line_error(run_cli("demo", "--out", tmp_path, "--no-claims"),
+                          "holds files tumorsim did not write (notes.txt)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_demo_refuses_a_directory_another_run_holds(tmp_path: Path) -> None:
+    from tumorsim.demo import demo_files, run_demo
+
+    out = tmp_path / "demo"
+    with claim_output_dir(out, known=demo_files()):
+        with pytest.raises(ResultsError, match="another tumorsim run .* is writing there"):
+            run_demo(out, twins=1, claims=False)
+    assert not out.exists()  # nothing computed, nothing written

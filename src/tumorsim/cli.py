@@ -1067,10 +1067,12 @@ def demo(
     """
     import sys
 
-    from tumorsim.demo import CLAIMS_TASK, WHAT_IFS, run_demo
+    from tumorsim.demo import CLAIMS_TASK, WHAT_IFS, demo_files, run_demo
+    from tumorsim.io.output_dir import check_output_dir
 
     _check_at_least("--twins", twins, 1)
     _check_threads(threads)
+    check_output_dir(out, known=demo_files())  # issue 16: before the progress bars start
     err_console = Console(stderr=True)
     command = "tumorsim " + " ".join(sys.argv[1:]) if sys.argv[1:] else "tumorsim demo"
     started = time.perf_counter()

@@ -113,13 +113,42 @@ def run_demo(
     -------
     Path
         The report file.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        Before any computation: ``out_dir`` is a file, holds files the demo did not write,
+        is not writable, or another run is writing there.
     """
+    from tumorsim.io.output_dir import claim_output_dir
+
+    # issue 16: --out is checked (and locked) before any computation
+    with claim_output_dir(out_dir, known=demo_files()) as out:
+        return _run_demo(out, twins=twins, seed=seed, n_threads=n_threads,
+                         progress=progress, command=command, claims=claims)
+
+
+def demo_files() -> tuple[str, ...]:
+    """The files and folders ``run_demo`` writes into its output directory."""
+    return (*(w.slug for w in WHAT_IFS), VALIDATE_DIR, MANIFEST, REPORT)
+
+
+def _run_demo(
+    out: Path,
+    *,
+    twins: int,
+    seed: int,
+    n_threads: int | None,
+    progress: Callable[[str, int, int], None] | None,
+    command: str,
+    claims: bool,
+) -> Path:
+    """:func:`run_demo` into the claimed directory ``out``."""
     from tumorsim import __version__
     from tumorsim.cohort.data import load_gbsg2
     from tumorsim.cohort.twins import run_twin
     from tumorsim.io.twin_file import save_twin_result
 
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = calibrated_scenario().with_changes(cohort={"horizon_years": HORIZON_YEARS})
     cohort = load_gbsg2()

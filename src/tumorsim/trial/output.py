@@ -20,7 +20,6 @@ then each CSV file atomically on its own.
 from __future__ import annotations
 
 import json
-
 import os
 from collections.abc import Mapping
 from pathlib import Path
