@@ -45,7 +45,7 @@ EXAMPLES = ROOT / "examples"
 SCENARIO_FILES = sorted(p for p in EXAMPLES.glob("*.toml") if p.name != "gbsg2_columns.toml")
 COLUMN_MAP = EXAMPLES / "gbsg2_columns.toml"
 N_SCENARIO = 700     # validate-scenario (most), params, rules
-N_SIMULATE = 25      # simulate --patients 2 on scenario mutations that still validate
+N_SIMULATE = 30      # simulate (or trial) --patients 2 on mutations that still validate
 N_COLUMN_MAP = 160   # twin --twins 1 on a 4-patient CSV with a mutated map
 N_CSV = 200          # twin --twins 1 on a mutated CSV
 N_REAL = 12          # through `python -m tumorsim` in a subprocess
@@ -392,12 +392,14 @@ def test_fuzz_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
             continue
         if simulated >= N_SIMULATE:
             break
-        # simulate the mutations that pass validation (or most of them would stop early)
+        # simulate the mutations that pass validation (or most of them would stop early);
+        # a trial file runs through `tumorsim trial`
         check = CliRunner().invoke(app, ["validate-scenario", str(path)])
         if check.exit_code == 0 or rng.random() < 0.2:
             simulated += 1
             out = tmp_path / f"sim{simulated}"
-            run_case(figures, f"{label}: simulate", ["simulate", str(path), "--patients", "2",
+            command = "trial" if "trial_" in path.name else "simulate"
+            run_case(figures, f"{label}: {command}", [command, str(path), "--patients", "2",
                                                       "--out", str(out)])
 
     data_dir = tmp_path / "data"
