@@ -73,7 +73,7 @@ def test_claim_objective_penalises_a_tamoxifen_without_lasting_benefit():
 
 
 def test_calibration_rerun_with_the_same_seed_gives_the_same_parameters():
-    base = Scenario(cohort={"horizon_years": 6})
+    base = Scenario(biology="registry", cohort={"horizon_years": 6})
     a = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7,
                   claim_sizes=SMALL_CLAIMS)
     b = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=7,
@@ -90,7 +90,7 @@ def test_calibration_rerun_with_the_same_seed_gives_the_same_parameters():
 
 
 def test_parameter_file_loads_as_a_scenario(tmp_path):
-    base = Scenario(cohort={"horizon_years": 6})
+    base = Scenario(biology="registry", cohort={"horizon_years": 6})
     result = calibrate(base, _small_gbsg2(), seed=9, twins=1, max_evaluations=2)
     assert list(result.parameters) == [p.name for p in CALIBRATED_PARAMETERS]
     path = write_parameter_file(result, tmp_path / "calibrated.toml", command="test", version="x")

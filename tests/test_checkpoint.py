@@ -26,7 +26,7 @@ from tumorsim.io.checkpoint import checkpoint_dir
 from tumorsim.io.results_file import RESULTS_FILES
 from tumorsim.runner.directory import simulate_to_directory
 
-SCENARIO = Scenario(treatment={"tamoxifen": {}},
+SCENARIO = Scenario(biology="registry", treatment={"tamoxifen": {}},
                     cohort={"trajectory_patients": 40, "horizon_years": 10.0})
 
 

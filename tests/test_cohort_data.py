@@ -83,7 +83,7 @@ def test_gbsg2_loads_without_a_map_in_input_order(
     np.testing.assert_array_equal(cov["grade"],
                                   gbsg2_frame["tgrade"].map({"I": 1, "II": 2, "III": 3}))
     np.testing.assert_array_equal(cov["hormone_therapy"], gbsg2_frame["horTh"] == "yes")
-    # MODEL.md section 5: 299 RFS events; 246 women with hormone therapy.
+    # docs/model.md §5: 299 RFS events; 246 women with hormone therapy.
     assert cov["relapse_event"].sum() == 299
     assert cov["hormone_therapy"].sum() == 246
     assert cov["grade"].dtype == np.int64 and cov["relapse_event"].dtype == bool
@@ -265,7 +265,7 @@ def test_twins_have_row_based_ids_and_their_patient_covariates(gbsg2: Cohort) ->
 
 
 def test_twin_plans_follow_the_recorded_treatment(gbsg2: Cohort) -> None:
-    plans, plan_of = twin_plans(Scenario(), gbsg2)
+    plans, plan_of = twin_plans(Scenario(biology="registry"), gbsg2)
     assert len(plans) == 2
     horth = gbsg2.covariates["hormone_therapy"].to_numpy() == 1
     for k in range(len(gbsg2)):
@@ -278,7 +278,7 @@ def test_twin_plans_follow_the_recorded_treatment(gbsg2: Cohort) -> None:
             assert treatment.tamoxifen is None
     # With a chemotherapy column, CMF only where it is 1.
     frame = gbsg2.covariates.head(4).assign(chemotherapy=[1, 0, 1, 0])
-    plans, plan_of = twin_plans(Scenario(), Cohort(frame))
+    plans, plan_of = twin_plans(Scenario(biology="registry"), Cohort(frame))
     chemo = [plans[p].treatment.chemotherapy is not None for p in plan_of]
     assert chemo == [True, False, True, False]
 
@@ -304,7 +304,7 @@ def high_risk_cohort() -> Cohort:
 
 @pytest.fixture(scope="module")
 def twin_result():  # type: ignore[no-untyped-def]
-    return run_twin(Scenario(), high_risk_cohort(), twins=6, seed=11)
+    return run_twin(Scenario(biology="registry"), high_risk_cohort(), twins=6, seed=11)
 
 
 def test_per_patient_table_one_row_per_input_row(twin_result) -> None:  # type: ignore[no-untyped-def]
@@ -353,7 +353,8 @@ def test_twins_censored_at_their_patient_follow_up(twin_result) -> None:  # type
 
 
 def test_twin_run_is_reproducible(twin_result) -> None:  # type: ignore[no-untyped-def]
-    again = run_twin(Scenario(), high_risk_cohort(), twins=6, seed=11, chunk_size=7)
+    again = run_twin(Scenario(biology="registry"), high_risk_cohort(), twins=6, seed=11,
+                     chunk_size=7)
     pd.testing.assert_frame_equal(again.twins, twin_result.twins)
     pd.testing.assert_frame_equal(again.patients, twin_result.patients)
 

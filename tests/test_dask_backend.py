@@ -32,7 +32,8 @@ def test_dask_two_workers_equals_in_process_whatever_the_chunking(tmp_path):
 def test_killing_a_worker_midway_still_gives_identical_results(tmp_path):
     from dask.distributed import Client, LocalCluster
 
-    scenario = Scenario(treatment={"tamoxifen": {}}, cohort={"horizon_years": 20.0})
+    scenario = Scenario(biology="registry", treatment={"tamoxifen": {}},
+                        cohort={"horizon_years": 20.0})
     out = tmp_path / "run"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:

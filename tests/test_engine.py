@@ -10,7 +10,7 @@ from tumorsim import Cohort, Scenario, simulate
 from tumorsim.engine.kernel import grow_colonies
 from tumorsim.model.anatomy import METASTATIC_SITES, SITES
 
-DEFAULT = Scenario(treatment={"tamoxifen": {"adherence": 0.9}})
+DEFAULT = Scenario(biology="registry", treatment={"tamoxifen": {"adherence": 0.9}})
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Each mechanism moves its outputs in the direction of MODEL.md section 5, and switched
+"""Each mechanism moves its outputs in the direction of docs/model.md §5, and switched
 off (or irrelevant) it changes nothing."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from tumorsim import Cohort, Scenario, simulate
 # An unresected ER+/PR+ tumour, followed for a year and a half (M1a: "the tumour's PR+
 # fraction"); no dissemination so the breast is the only site.
 PR_POSITIVE_TUMOUR = Scenario(
+    biology="registry",
     population={"er_positive_fraction": 1.0, "pr_positive_fraction_if_er_positive": 1.0},
     treatment={"surgery": False},
     mechanisms={"dissemination": False, "death_after_relapse": False},
@@ -96,6 +97,7 @@ def test_m2_off_no_myeloid_niche():
 
 # Disseminated dormant cells before and after cisplatin, in expected values.
 DORMANT = Scenario(
+    biology="registry",
     numerics={"mode": "deterministic"},
     # no secondary seeding: after surgery, dormant cells change only by awakening and death
     mechanisms={"death_after_relapse": False, "secondary_seeding": False},
@@ -146,7 +148,7 @@ def test_m3_off_stiffness_does_not_matter():
     np.testing.assert_allclose(survival["lung"], survival["bone"], rtol=1e-4)
 
 
-# --- tamoxifen kill (docs/model.md item 8: a refinement of MODEL.md 2.1 and 2.3) -----------
+# --- tamoxifen kill (docs/model.md §8 item 8: a refinement of §2.1 and §2.3) ---------------
 UNTREATED_YEAR = DORMANT.with_changes(
     # no source after surgery and no PR switching: dormant cells change only by awakening
     # and death, each clone on its own
@@ -209,7 +211,9 @@ def test_tamoxifen_kill_lowers_proliferating_er_positive_cells_only_while_it_act
 
 
 # --- switched off, or not relevant: nothing changes ------------------------------------------
-BASE = Scenario(treatment={"chemotherapy": {"regimen": "AC_T"}, "tamoxifen": {}})
+BASE = Scenario(
+    biology="registry", treatment={"chemotherapy": {"regimen": "AC_T"}, "tamoxifen": {}}
+)
 
 
 def _same(a: Scenario, b: Scenario, patients: int = 1500) -> None:

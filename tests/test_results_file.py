@@ -27,7 +27,8 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def result() -> SimulationResult:
-    scenario = Scenario(cohort={"patients": 200, "trajectory_patients": 3, "horizon_years": 5})
+    scenario = Scenario(biology="registry",
+                        cohort={"patients": 200, "trajectory_patients": 3, "horizon_years": 5})
     return simulate(scenario, seed=SEED)
 
 

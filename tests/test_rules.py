@@ -38,7 +38,9 @@ def _one(rules: list[Rule], process: str) -> Rule:
 
 
 def _full() -> Scenario:
+    # the registry defaults: the sentences below quote them
     return Scenario(
+        biology="registry",
         exposures={**ARSENIC, "lead": {"kind": "steps", "times_days": [-3650, 0],
                                        "levels": [2.0, 0.0]}},
         treatment=FULL_PLAN,

@@ -127,7 +127,7 @@ def test_cox_recovers_gbsg2_hormone_therapy_hazard_ratio(gbsg2: pd.DataFrame) ->
 
 @pytest.mark.parametrize(
     ("pr_positive", "hr", "low", "high"),
-    # PR-: MODEL.md section 5 (K1) gives 0.824 (0.552-1.231). PR+: MODEL.md gives 0.655
+    # PR-: docs/model.md §5 (K1) gives 0.824 (0.552-1.231). PR+: it gives 0.655
     # (0.476-0.903); a Cox fit of the 487 PR+ women (Efron ties) gives 0.639 (0.467-0.873).
     [(1, 0.639, 0.467, 0.873), (0, 0.824, 0.552, 1.231)],
 )

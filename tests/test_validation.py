@@ -52,7 +52,7 @@ def _claim(value: float, low: float, high: float, band: Band) -> Claim:
 
 
 def _context() -> ClaimContext:
-    return ClaimContext(scenario=Scenario(), seed=1, patients=10)
+    return ClaimContext(scenario=Scenario(biology="registry"), seed=1, patients=10)
 
 
 def test_a_claim_built_to_pass_passes_and_one_built_to_fail_fails():
@@ -104,7 +104,7 @@ def test_unknown_claim_id_is_a_clear_error():
 def test_scorecard_files_round_trip(tmp_path):
     card = run_claims([_claim(1.0, 0.9, 1.1, Band(0.5, 1.5)),
                        _claim(2.0, 1.9, 2.1, Band(high=1.5, whole_interval=True))],
-                      Scenario(), seed=3)
+                      Scenario(biology="registry"), seed=3)
     write_scorecard(card, tmp_path)
     claims, run = load_scorecard(tmp_path)
     assert [c["passed"] for c in claims] == [True, False]

@@ -55,7 +55,6 @@ from tumorsim.validation.scorecard import load_scorecard
 if TYPE_CHECKING:
     from tumorsim.report.html import Report
 
-CALIBRATED_FILE: Final[str] = "calibrated_parameters.toml"
 MANIFEST: Final[str] = "demo.json"
 REPORT: Final[str] = "report.html"
 HORIZON_YEARS: Final[float] = 10.0
@@ -124,8 +123,7 @@ def _what_if_caveat(report: Report, out: Path, names: list[str]) -> None:
 
 def calibrated_scenario() -> Scenario:
     """The package's calibrated parameters as a scenario (model defaults elsewhere)."""
-    with resources.as_file(resources.files("tumorsim") / "data" / CALIBRATED_FILE) as path:
-        return load_scenario(path)
+    return load_scenario("tumorsim:calibrated")
 
 
 def run_demo(
@@ -161,8 +159,37 @@ def run_demo(
     -------
     Path
         The report file.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        Before any computation: ``out_dir`` is a file, holds files the demo did not write,
+        is not writable, or another run is writing there.
     """
-    out = Path(out_dir)
+    from tumorsim.io.output_dir import claim_output_dir
+
+    # issue 16: --out is checked (and locked) before any computation
+    with claim_output_dir(out_dir, known=demo_files()) as out:
+        return _run_demo(out, twins=twins, seed=seed, n_threads=n_threads,
+                         progress=progress, command=command, claims=claims)
+
+
+def demo_files() -> tuple[str, ...]:
+    """The files and folders ``run_demo`` writes into its output directory."""
+    return (*(w.slug for w in WHAT_IFS), VALIDATE_DIR, MANIFEST, REPORT)
+
+
+def _run_demo(
+    out: Path,
+    *,
+    twins: int,
+    seed: int,
+    n_threads: int | None,
+    progress: Callable[[str, int, int], None] | None,
+    command: str,
+    claims: bool,
+) -> Path:
+    """:func:`run_demo` into the claimed directory ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     base = calibrated_scenario().with_changes(cohort={"horizon_years": HORIZON_YEARS})
     cohort = load_gbsg2()
@@ -353,7 +380,7 @@ def build_report(out_dir: str | Path) -> Path:
         from tumorsim.validation.scorecard import headline
 
         report.add_section(
-            "Scorecard: the claims of the model specification",
+            "Scorecard: the claims of docs/model.md §5",
             f"{headline(claim_rows)} at the fast sizes (`tumorsim validate --fast`, seed "
             f"{run['seed']}, {run['wall_seconds']:.0f} s); only emergent checks count as "
             "evidence (structural checks hold by construction, calibration targets are "

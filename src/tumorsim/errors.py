@@ -458,6 +458,8 @@ def _describe(
             else []
         )
         if not loc[:-1] and top_level_extends:
+            # files name their base biology with extends, never with the biology field
+            keys = [k for k in keys if k != "biology"]
             keys.append("extends")
         return {
             "value": loc[-1],

@@ -1,4 +1,4 @@
-"""Calibration of the model's C parameters to GBSG2 (MODEL.md section 5, target K1), alone or
+"""Calibration of the model's C parameters to GBSG2 (docs/model.md §5, target K1), alone or
 jointly with the tamoxifen claims K2 and K3.
 
 What is fitted, and why
@@ -21,7 +21,7 @@ motility_multiplier``                  tamoxifen: the PR gap of the no-horTh gro
 
 GBSG2 alone (2 years of tamoxifen, about 5 years of follow-up) cannot tell a tamoxifen
 that defers relapses from one that prevents them, nor say how long dormant cells wait.
-``claim_sizes`` (``tumorsim calibrate --claims K2,K3``) adds claims of MODEL.md section 5
+``claim_sizes`` (``tumorsim calibrate --claims K2,K3``) adds claims of docs/model.md §5
 to the objective, measured by the claims' own functions at the sizes of
 :data:`CLAIM_TARGETS` (K2: EBCTCG 2011, tamoxifen 5 years vs none, recurrence rate ratio
 by period; K3: Pan 2017, distant recurrence in years 5-20 after 5 years of endocrine

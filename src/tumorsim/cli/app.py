@@ -1,8 +1,7 @@
 """The typer application and its one error handler."""
 
 from __future__ import annotations
-
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import typer
 from typer.core import TyperGroup
@@ -40,8 +39,19 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from tumorsim import __version__
+
+        typer.echo(f"tumorsim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Simulate breast-cancer treatment resistance and metastasis in virtual patients."""
 
 

@@ -168,7 +168,7 @@ def validate(
     seed: Annotated[int, typer.Option(help="Master seed of every claim.")] = 2026,
     threads: ThreadsOption = None,
 ) -> None:
-    """Check the model against MODEL.md section 5: one scorecard of every claim.
+    """Check the model against docs/model.md §5: one scorecard of every claim.
 
     Runs each claim (its simulations use all threads), prints the table (claim,
     published, simulated with 95 % CI, pass or fail and by how much) and writes

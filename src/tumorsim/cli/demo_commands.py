@@ -29,8 +29,10 @@ def demo(
     Writes one self-contained HTML report (observed vs simulated survival, hazard ratios,
     what-if curves, the mechanism rules in use, run time and version).
     """
-    from tumorsim.demo import CLAIMS_TASK, WHAT_IFS, run_demo
+    from tumorsim.demo import CLAIMS_TASK, WHAT_IFS, demo_files, run_demo
+    from tumorsim.io.output_dir import check_output_dir
 
+    check_output_dir(out, known=demo_files())  # before the progress bars start
     started = time.perf_counter()
     with progress_bar() as progress:
         tasks = {w.name: progress.add_task(w.name, total=686 * twins) for w in WHAT_IFS}

@@ -119,9 +119,18 @@ def patients_option(help: str, *, low: int | None = None) -> Any:
     return typer.Option("--patients", help=help, show_default=False, callback=callback)
 
 
-def load_scenario(path: Path | None) -> Scenario:
-    """The scenario in ``path``; for ``None`` the built-in default scenario."""
+def load_scenario(path: Path | None, *, trial_ok: bool = False) -> Scenario:
+    """The scenario in ``path``; for ``None`` the built-in default scenario.
+
+    With ``trial_ok`` a trial file gives its shared scenario (biology, cohort, the
+    treatment every arm starts from).
+    """
     if path is not None:
+        if trial_ok:
+            from tumorsim.trial.file import is_trial_file, load_trial
+
+            if is_trial_file(path):
+                return load_trial(path).scenario
         return load_scenario_file(path)
     return load_default_scenario()
 

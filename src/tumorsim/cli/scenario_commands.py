@@ -21,7 +21,7 @@ from tumorsim.cli.render import print_tables
 
 def validate_scenario(scenario: ScenarioArg) -> None:
     """Check a scenario file (and the files it extends); print "ok: <name>"."""
-    typer.echo(f"ok: {load_scenario(scenario).name}")
+    typer.echo(f"ok: {load_scenario(scenario, trial_ok=True).name}")
 
 
 def params(scenario: DefaultScenarioArg = None) -> None:
@@ -31,7 +31,7 @@ def params(scenario: DefaultScenarioArg = None) -> None:
     """
     from tumorsim.model.tables import parameter_tables
 
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario, trial_ok=True)
     title = f"scenario: {loaded.name}" + (f" ({scenario})" if scenario else " (built-in)")
     print_tables(*parameter_tables(loaded, title))
 
@@ -63,13 +63,13 @@ def rules(
         if out is not None:
             raise TumorsimError("--out: given with --format text; allowed: only with "
                                 "--format physicell")
-        typer.echo(format_rules(rules_for(load_scenario(scenario))), nl=False)
+        typer.echo(format_rules(rules_for(load_scenario(scenario, trial_ok=True))), nl=False)
         return
     if out is None:
         raise TumorsimError("--out: missing; --format physicell needs a directory to write")
     from tumorsim.export.physicell import write_physicell
 
-    for path in write_physicell(load_scenario(scenario), out):
+    for path in write_physicell(load_scenario(scenario, trial_ok=True), out):
         typer.echo(f"written: {path}")
 
 

@@ -186,7 +186,7 @@ class ColumnMap(BaseModel):
         ``2.0`` both match ``"2"``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field("custom", min_length=1)
     id_column: str | None = Field(None, min_length=1)
@@ -395,16 +395,31 @@ def read_patient_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     if not file.is_file():
         problem = "not a file" if file.exists() else "file not found"
         raise CohortError(file, problem, "a CSV or Parquet file of patients", label="expected")
+    parquet = file.suffix.lower() in (".parquet", ".pq")
     try:
-        if file.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(file)
-        return pd.read_csv(file)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        if parquet:
+            frame = pd.read_parquet(file)
+        else:
+            # pandas renames a repeated header ("age", "age.1"): read the header as it is
+            header = pd.read_csv(file, header=None, nrows=1, dtype=str,
+                                 keep_default_na=False).iloc[0].tolist()
+            frame = pd.read_csv(file)
+    except pd.errors.EmptyDataError:
+        raise CohortError(file, "empty file", "a CSV file with a header row and one row "
+                          "per patient", label="expected") from None
+    except (OSError, ValueError, UnicodeDecodeError, IndexError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CohortError(
             file, f"cannot read ({first})", "a CSV file with a header row, or Parquet",
             label="expected",
         ) from None
+    names = [str(c) for c in frame.columns] if parquet else [str(c) for c in header]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise CohortError(file, f"column {'names' if len(repeated) > 1 else 'name'} "
+                          f"repeated in the header: {', '.join(map(repr, repeated))}",
+                          "each column name once", label="expected")
+    return frame
 
 
 def guess_column_map(
@@ -481,6 +496,13 @@ def cohort_from_dataframe(
         ``columns`` names a bad map file.
     """
     column_map = _resolve_map(columns)
+    if len(frame) == 0:
+        raise CohortError(source, "no patients (the table has no rows)",
+                          "a header row and at least one row per patient", label="expected")
+    repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if repeated:
+        raise CohortError(source, f"column names repeated: {', '.join(map(repr, repeated))}",
+                          "each column name once", label="expected")
     if column_map is None:
         column_map = guess_column_map(frame, source)
     present = list(frame.columns)

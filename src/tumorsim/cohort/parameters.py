@@ -3,7 +3,7 @@
 =====================  ====================================================================
 covariate              what it sets, and why
 =====================  ====================================================================
-tumour size (mm)       cells at diagnosis ``N_dx = rho_cells * pi/6 * d^3`` (MODEL.md 2.9)
+tumour size (mm)       cells at diagnosis ``N_dx = rho_cells * pi/6 * d^3`` (docs/model.md §2.9)
 age, grade             growth: the net doubling time *at diagnosis* is Peer 1993's median
                        for the age band (80 d under 50, 157 d otherwise), divided by a
                        grade multiplier, times a lognormal patient factor; the Gompertz

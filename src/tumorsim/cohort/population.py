@@ -1,7 +1,7 @@
 """Virtual cohorts: one row of covariates per patient.
 
 A :class:`Cohort` is a table with a global ``patient_id`` and the covariates of
-MODEL.md section 1 (age, menopausal status, tumour size, grade, positive nodes, ER and PR
+docs/model.md §1 (age, menopausal status, tumour size, grade, positive nodes, ER and PR
 in fmol/mg). Cohorts are sampled from a :class:`~tumorsim.model.scenario.PopulationSpec`;
 each patient's covariates come from her own random stream, so patient 17 is the same
 woman whatever the cohort size or chunking. Cohorts of real patients come from a table
@@ -32,7 +32,7 @@ COVARIATE_COLUMNS: Final[tuple[str, ...]] = (
 """Covariates every cohort carries, in this order, after ``patient_id``."""
 
 RECEPTOR_POSITIVE_FMOL: Final[float] = 10.0
-"""ER or PR positive at >= 10 fmol/mg (the GBSG2 convention, MODEL.md section 5)."""
+"""ER or PR positive at >= 10 fmol/mg (the GBSG2 convention, docs/model.md §5)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ Three ways to get a virtual cohort, from the least to the most data-driven:
   a combination the data lacks;
 - staged: :func:`sample_stage` draws parametric patients and keeps those of a given T
   and N make-up (tumour size and positive-node ranges), for cohorts such as "T1N1-3"
-  (MODEL.md claim K3);
+  (docs/model.md §5, claim K3);
 - selected: :func:`select_virtual_population` takes a large *plausible* cohort (sampled
   either way) and keeps each patient with a probability that turns its covariate
   distribution into a *target* one (Allen, Rieger & Musante 2016, CPT Pharmacometrics

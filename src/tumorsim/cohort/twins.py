@@ -1,4 +1,4 @@
-"""Stochastic twins of real patients (the GBSG2 twin, MODEL.md claim K1): who they are and
+"""Stochastic twins of real patients (the GBSG2 twin, docs/model.md §5, claim K1): who they are and
 how they are treated. Running them is :func:`tumorsim.runner.twins.run_twin`.
 
 Each real woman gets ``K`` virtual twins: the same covariates (age, menopause, tumour
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 GBSG2_HORMONE_DURATION_DAYS: Final[float] = 730.5
-"""Tamoxifen in GBSG2: 2 years (MODEL.md section 5)."""
+"""Tamoxifen in GBSG2: 2 years (docs/model.md §5)."""
 
 _DAYS_PER_YEAR: Final[float] = 365.25
 

@@ -1,6 +1,6 @@
 """Organ sites, clones and cell activities: the axes of the per-patient count array.
 
-The cell state of one patient is ``n[site, clone, activity]`` (MODEL.md section 1), a
+The cell state of one patient is ``n[site, clone, activity]`` (docs/model.md §1), a
 5 x 3 x 2 array. The order of the names below is the order of the axes everywhere in
 the package (engine arrays, result columns, trajectories).
 """

@@ -7,6 +7,18 @@ from a TOML file (:func:`tumorsim.io.scenario_file.load_scenario`) or directly i
     from tumorsim import Scenario
     s = Scenario(name="arsenic", exposures={"arsenic": {"kind": "constant", "level": 10}})
 
+Both start from the same packaged biology. A file names it with ``extends =
+"tumorsim:calibrated"`` (the GBSG2 calibration, what the examples and the built-in
+default use) or ``extends = "tumorsim:default"`` (the built-in default scenario). A
+scenario built in Python starts from the calibration unless it says otherwise:
+``biology="calibrated"`` (the default) merges the packaged calibrated values under the
+scenario's own ``parameters``, ``sites`` and ``clones`` (the scenario's values win);
+``biology="registry"`` keeps the registry defaults of :mod:`tumorsim.model.parameters`,
+:mod:`tumorsim.model.sites` and :mod:`tumorsim.model.clones` (the calibration's starting
+point). Scenario files always validate with ``biology="registry"``: every value a file
+chain gives is written out, and a file without ``extends`` starts from the registry
+defaults (``extends = "tumorsim:registry"`` says so explicitly).
+
 Times are days relative to diagnosis (day 0 = diagnosis and surgery); exposure time
 courses may start before diagnosis (negative days).
 """
@@ -14,7 +26,10 @@ courses may start before diagnosis (negative days).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -28,9 +43,22 @@ RegimenName = Literal["CMF", "AC", "AC_T", "ddAC_T", "cisplatin"]
 
 _DAY_LIMIT = 365.25 * 100
 
+Biology = Literal["calibrated", "registry"]
+"""The packaged parameter set under a scenario's own values (see the module docstring)."""
+
+CALIBRATED_RESOURCE: Final[tuple[str, ...]] = ("data", "calibrated_parameters.toml")
+"""Where the packaged calibration lives inside the ``tumorsim`` package."""
+
+_BIOLOGY_SECTIONS: Final[tuple[str, ...]] = ("parameters", "sites", "clones")
+"""The sections of a scenario that hold biology (what ``biology`` fills in)."""
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # Every number must be finite: NaN or inf would pass range checks that compare
+    # (NaN compares false) and break the engine or the JSON written with results.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 NonNegDay = Annotated[float, Field(ge=0.0, le=_DAY_LIMIT)]
@@ -285,9 +313,46 @@ class NumericsSpec(_Frozen):
                     "(1e-9 shifted diagnosis counts by 3 % in the SBML test)")
 
 
-class Scenario(_Frozen):
-    """Everything needed to simulate one virtual cohort under one treatment plan."""
+@cache
+def packaged_calibration() -> dict[str, dict[str, Any]]:
+    """The biology of the packaged GBSG2 calibration (``tumorsim:calibrated``).
 
+    Returns
+    -------
+    dict
+        ``{"parameters": {...}, "sites": {...}, "clones": {...}}`` as written in
+        ``tumorsim/data/calibrated_parameters.toml`` (read through
+        :mod:`importlib.resources`, so it works from an installed package). Do not
+        modify the result: it is cached.
+    """
+    resource = resources.files("tumorsim").joinpath(*CALIBRATED_RESOURCE)
+    data = tomllib.loads(resource.read_text(encoding="utf-8"))
+    return {section: data.get(section, {}) for section in _BIOLOGY_SECTIONS}
+
+
+def _plain(value: Any) -> Any:
+    """A section value as plain dicts (models dumped without unset entries)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_none=True)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class Scenario(_Frozen):
+    """Everything needed to simulate one virtual cohort under one treatment plan.
+
+    ``Scenario()`` is the packaged calibrated biology with registry defaults for
+    everything else; ``Scenario(biology="registry")`` the registry defaults alone.
+    """
+
+    biology: Biology = Field(
+        "calibrated",
+        description="packaged values under this scenario's parameters, sites and clones: "
+        "'calibrated' (the GBSG2 calibration, tumorsim:calibrated) or 'registry' (the "
+        "registry defaults); scenario files always use 'registry' and name their base "
+        "with extends",
+    )
     name: str = Field("default", min_length=1, max_length=200)
     description: str = ""
     cohort: CohortSpec = CohortSpec()
@@ -299,6 +364,22 @@ class Scenario(_Frozen):
     exposures: Exposures = Exposures()
     treatment: TreatmentPlan = TreatmentPlan()
     numerics: NumericsSpec = NumericsSpec()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _packaged_biology(cls, data: Any) -> Any:
+        """Merge the packaged calibration under the scenario's own biology."""
+        if not isinstance(data, dict) or data.get("biology", "calibrated") != "calibrated":
+            return data
+        merged = dict(data)
+        for section, packaged in packaged_calibration().items():
+            own = merged.get(section)
+            if own is None:
+                own = {}
+            elif not isinstance(own, dict):
+                continue  # a wrong type: reported by field validation
+            merged[section] = deep_merge(_plain(packaged), _plain(own))
+        return merged
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -373,6 +454,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 __all__ = [
     "CLONES",
+    "Biology",
     "ChemotherapySpec",
     "CloneSpec",
     "CohortSpec",
@@ -387,4 +469,5 @@ __all__ = [
     "SiteSpec",
     "TamoxifenSpec",
     "TreatmentPlan",
+    "packaged_calibration",
 ]

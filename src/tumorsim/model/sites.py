@@ -1,6 +1,6 @@
 """Organ sites: stiffness, carrying capacity, tropism, dormancy entry and detection size.
 
-Defaults and their sources follow MODEL.md sections 2.7, 2.8 and 4. Stiffness values are
+Defaults and their sources follow docs/model.md §2.7, §2.8 and §4. Stiffness values are
 compared within one measurement method only (indentation for lung, elastography for liver).
 
 Tropism weights are parameters, not data: the default is the no-preference prior (every
@@ -67,7 +67,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
         "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
         "deep_dormancy_share": (0.0, "C", "bone marrow favours deep dormancy (prior "
                                 "0.2-0.8); 0 until calibrated"),
     },
@@ -76,7 +76,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
         "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
         "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
     },
     "liver": {
@@ -84,7 +84,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "carrying_capacity_cells": (1e12, "C", "metastatic plateau, scale of Iwata 2000 b"),
         "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
         "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
     },
     "brain": {
@@ -92,7 +92,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "carrying_capacity_cells": (1e11, "C", "smaller space in the skull"),
         "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
-        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (MODEL.md 2.8)"),
+        "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
         "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
     },
 }
@@ -109,7 +109,7 @@ assert tuple(_DEFAULTS) == SITES
 
 def fission_level(stiffness_kpa: float, half_max_kpa: float, hill_power: float) -> float:
     """DRP1 fission without inhibitor, ``E50^n / (E50^n + E_s^n)``: the law
-    :func:`tumorsim.model.laws.fission_level`.
+    :func:`tumorsim.model.laws.fission_level` (docs/model.md §2.7).
 
     Soft tissue gives values near 1, stiff tissue near 0.
     """

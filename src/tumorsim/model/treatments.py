@@ -1,4 +1,4 @@
-"""Chemotherapy drugs and regimens (MODEL.md section 2.6).
+"""Chemotherapy drugs and regimens (docs/model.md §2.6).
 
 A regimen is a sequence of phases; each phase gives a set of drugs every ``interval_days``
 for ``cycles`` cycles. Each dose starts a kill hazard on proliferating cells for

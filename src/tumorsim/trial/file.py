@@ -41,11 +41,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tumorsim.errors import ScenarioError
-from tumorsim.io.scenario_file import _as_tuples, _display, _read_chain
+from tumorsim.io.scenario_file import _as_tuples, _display, read_document
 from tumorsim.model.scenario import Exposures, Scenario, TreatmentPlan, deep_merge
 from tumorsim.trial.design import DEFAULT_ENDPOINTS, Arm, EndpointName, Trial
 
-__all__ = ["ARMS_KEY", "TRIAL_KEY", "load_trial"]
+__all__ = ["ARMS_KEY", "TRIAL_KEY", "is_trial_file", "load_trial"]
 
 ARMS_KEY = "arms"
 """Top-level table of a trial file holding one table per arm."""
@@ -86,6 +86,18 @@ class _TrialFile(Scenario):
     trial: _TrialSettings = _TrialSettings()
 
 
+def is_trial_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` (with its ``extends`` chain) has ``[arms]`` or ``[trial]`` tables.
+
+    Raises
+    ------
+    tumorsim.errors.ScenarioError
+        A file of the chain cannot be read or parsed.
+    """
+    data, _ = read_document(path)
+    return ARMS_KEY in data or TRIAL_KEY in data
+
+
 def load_trial(path: str | os.PathLike[str]) -> Trial:
     """Read and validate a trial file (a scenario file with ``[arms.<name>]`` tables).
 
@@ -107,7 +119,7 @@ def load_trial(path: str | os.PathLike[str]) -> Trial:
         naming the file, the field, the value and what is allowed.
     """
     file = Path(path)
-    data, origins = _read_chain(file, chain=())
+    data, origins = read_document(file)
     shown = _display(file)
     arms = data.get(ARMS_KEY)
     if arms is None:

@@ -19,6 +19,7 @@ then each CSV file atomically on its own.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -155,8 +156,12 @@ def load_trial_results(out_dir: str | os.PathLike[str]) -> TrialResult:
             "holds no trial (no tumorsim.trial metadata)",
             "a directory written by tumorsim.trial.save_trial_results (tumorsim trial --out)",
         )
+    document = json.loads(raw)
+    if isinstance(document.get("scenario"), dict):
+        # written before Scenario.biology existed: every value written out (issue 16)
+        document["scenario"].setdefault("biology", "registry")
     return TrialResult(
-        trial=Trial.model_validate_json(raw),
+        trial=Trial.model_validate(document),
         seed=simulation.seed,
         patients=simulation.patients,
         trajectories=simulation.trajectories,
