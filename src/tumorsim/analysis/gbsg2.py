@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 RFS_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0)
-"""Times (years) at which RFS is compared (MODEL.md target K1)."""
+"""Times (years) at which RFS is compared (docs/model.md §5, target K1)."""
 
 DAYS_PER_YEAR: Final[float] = 365.25
 

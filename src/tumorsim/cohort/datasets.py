@@ -828,7 +828,7 @@ def held_out_cohort(
     """The held-out part of TRANSBIG or GSE2034: for a calibration's final check only.
 
     A held-out part is never looked at while choosing structure or parameters
-    (MODEL.md section 6).
+    (docs/model.md §6).
 
     Parameters
     ----------

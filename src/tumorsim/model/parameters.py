@@ -1,6 +1,6 @@
 """Scalar model parameters with unit, allowed range, default, source and reason.
 
-Every number the engine uses is declared here once (MODEL.md section 4). Source tags:
+Every number the engine uses is declared here once (docs/model.md §4). Source tags:
 ``V`` the number is in the cited paper's abstract or an official page; ``S`` quoted by a
 secondary source; ``D`` derived by arithmetic from V/S numbers; ``C`` a modelling choice
 to calibrate. A scenario may override any value inside its allowed range.
@@ -36,7 +36,7 @@ class ParameterSpec:
     source : str
         Citation, or the reason for a modelling choice.
     symbol : str
-        Symbol used in MODEL.md.
+        Symbol used in docs/model.md.
     group : str
         Which process the parameter belongs to (``growth``, ``metal_ros_pr``...).
     """
@@ -81,7 +81,7 @@ def _p(
 _LN2 = math.log(2.0)
 
 PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
-    # --- growth (MODEL.md 2.1, 2.9) ---------------------------------------------------------
+    # --- growth (docs/model.md §2.1, §2.9) ------------------------------------------------
     _p("primary_doubling_time_days", 157.0, "day", 20.0, 1000.0, "V",
        "Peer 1993 Cancer: median 157 d (121-204) at age 50-70", "DT", "growth"),
     _p("primary_doubling_time_under_50_days", 80.0, "day", 20.0, 1000.0, "V",
