@@ -1,6 +1,7 @@
 """The typer application and its one error handler."""
 
 from __future__ import annotations
+
 from typing import Annotated, Any, Final
 
 import typer

@@ -143,6 +143,12 @@ def twin(
         bool,
         typer.Option("--gbsg2", help="Use the GBSG2 trial bundled with lifelines (686 women)."),
     ] = False,
+    dataset: Annotated[
+        str | None,
+        typer.Option("--dataset", help="A packaged calibration data set: gbsg2, transbig "
+                     "(scikit-survival) or gse2034 (oncodatasets); covariates a data set "
+                     "lacks are drawn and said so (docs/data.md).", show_default=False),
+    ] = None,
     columns: Annotated[
         Path | None,
         typer.Option(
@@ -179,13 +185,31 @@ def twin(
 
     builtin = gbsg2 or (data is not None and data.lower() == _GBSG2_NAME
                         and not Path(data).exists())
+    if dataset is not None and (data is not None or gbsg2 or columns is not None):
+        raise TumorsimError(f"--dataset {dataset!r}: give it alone, without DATA, --gbsg2 or "
+                            "--columns")
     if gbsg2 and data is not None:
         raise TumorsimError(f"DATA = {data!r} and --gbsg2: give one of them, not both")
-    if data is None and not gbsg2:
-        raise TumorsimError("missing DATA: give a CSV or Parquet file, or --gbsg2")
+    if data is None and not gbsg2 and dataset is None:
+        raise TumorsimError("missing DATA: give a CSV or Parquet file, --gbsg2 or --dataset")
     loaded = with_cohort_options(load_scenario(scenario), seed=seed)
     check_results_dir(out, known=TWIN_FILES.values())  # fail before the simulation
-    cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
+    notes: tuple[str, ...] = ()
+    if dataset is not None:
+        from tumorsim.cohort.datasets import DATASET_NAMES, load_dataset
+
+        if dataset.lower() not in DATASET_NAMES:
+            raise TumorsimError(f"--dataset: {dataset!r} given; allowed: "
+                                f"{', '.join(DATASET_NAMES)}")
+        data_set = load_dataset(dataset, seed=loaded.cohort.seed)
+        cohort, source, map_name = data_set.cohort, data_set.source, data_set.name
+        notes = data_set.notes
+        if data_set.endpoint != "rfs":
+            notes = (*notes, f"the data's event is {data_set.event}: compare it with the "
+                     f"twins' {data_set.endpoint}_* columns; the summary's relapse counts "
+                     "are recurrence-free survival events")
+    else:
+        cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
     total = len(cohort) * twins
     with progress_bar() as progress:
         task = progress.add_task(f"twins of {task_description(Path(source).name)}",
@@ -195,9 +219,12 @@ def twin(
                           chunk_size=default_chunk_size(total), n_threads=threads,
                           progress=progress_callback(progress, task))
         wall_s = time.perf_counter() - started
-    written = save_twin_result(
-        result, out, metadata={"tumorsim.data": source, "tumorsim.column_map": map_name}
-    )
+    metadata = {"tumorsim.data": source, "tumorsim.column_map": map_name}
+    if notes:
+        metadata["tumorsim.drawn"] = " | ".join(notes)
+    written = save_twin_result(result, out, metadata=metadata)
+    for note in notes:
+        echo(f"note: {note}")
     print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
         ("written", written_text(written))))
 
