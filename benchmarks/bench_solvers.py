@@ -146,8 +146,8 @@ def case_lsoda(patients: int, years: float, seed: int):
     horizon = years * YEAR
     p = 0
     bounds = compiled.boundaries[p][np.isfinite(compiled.boundaries[p])]
-    detection = arrays.site_table[:, K.SITE_DETECTION]
-    rrel = arrays.params[ode._RRES]
+    detection = arrays.site_table[0, :, K.SITE_DETECTION]
+    rrel = arrays.params[0, ode._RRES]
     dydt = np.zeros(ode.N_STATES)
     rates = np.zeros(ode.N_STATES)
     env = np.zeros((K.N_SITES, K.N_ENV))
@@ -157,7 +157,7 @@ def case_lsoda(patients: int, years: float, seed: int):
         pat = ode.patient_vector(pp.gompertz_rate_per_day[i], pp.dissemination_coefficient[i],
                                  pp.cxcl_multiplier[i], pp.diagnosis_cells[i],
                                  np.ascontiguousarray(pp.clone_fractions[i]),
-                                 pp.endocrine_sensitivity[i], arrays)
+                                 pp.endocrine_sensitivity[i], 0, arrays)
         t_pre = pat[ode.PAT_PRE_DAYS]
         y = np.zeros(ode.N_STATES)
         for m in range(2):

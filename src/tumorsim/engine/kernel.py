@@ -195,8 +195,9 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     clone0 = patients.clone_fractions[i]
     sensitivity = patients.endocrine_sensitivity[i]
     traj_slot = recording.slot[i]
-    params, site_table, clone_table, switches = (model.params, model.site_table,
-                                                 model.clone_table, model.switches)
+    draw = patients.draw[i]
+    params, site_table, clone_table, switches = (model.params[draw], model.site_table[draw],
+                                                 model.clone_table[draw], model.switches)
     horizon = solver.horizon_days
     bnd, drv, tam = plans.boundaries, plans.drivers, plans.tamoxifen
     e_kind, e_times, e_levels = plans.exposure_kind, plans.exposure_times, plans.exposure_levels

@@ -122,7 +122,9 @@ PAT_PRIMARY_RATE = 5
 PAT_PRE_DAYS = 6
 PAT_ENDOCRINE = 7
 PAT_CLONE0 = 8
-N_PAT = PAT_CLONE0 + N_CLONES
+PAT_DRAW = PAT_CLONE0 + N_CLONES
+"""The patient's parameter draw (row of the model arrays), stored as a float."""
+N_PAT = PAT_DRAW + 1
 
 MAX_STEP_DAYS = 365.25
 """Longest step the integrator takes, whatever the error estimate says."""
@@ -159,8 +161,9 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
     env : ndarray, shape (N_SITES, N_ENV)
         Written: myeloid niche, antioxidant capacity, ROS index and CXCL1/2 signal per site.
     """
-    params, site_table, clone_table, switches = (model.params, model.site_table,
-                                                 model.clone_table, model.switches)
+    draw = int(pat[PAT_DRAW])
+    params, site_table, clone_table, switches = (model.params[draw], model.site_table[draw],
+                                                 model.clone_table[draw], model.switches)
     m1 = switches[SWITCH_METAL_ROS_PR] != 0
     m2 = switches[SWITCH_CHEMO_CXCL_MYELOID] != 0
     m3 = switches[SWITCH_STIFFNESS_DRP1_NRF2] != 0
@@ -497,8 +500,9 @@ def _etd_step(t, u, fu, lam, h, co, out, work, pre, drivers, pat, model, plans, 
 
 @nb.njit
 def _simulate_one(i, plan, pat, model, solver, plans, recording, out):
-    params, site_table, clone_table, switches = (model.params, model.site_table,
-                                                 model.clone_table, model.switches)
+    draw = int(pat[PAT_DRAW])
+    params, site_table, clone_table, switches = (model.params[draw], model.site_table[draw],
+                                                 model.clone_table[draw], model.switches)
     rtol = solver.relative_tolerance
     atol = solver.absolute_tolerance_cells
     horizon = solver.horizon_days
@@ -665,15 +669,17 @@ def _event(i, s, when, y, env, out):
 
 @nb.njit
 def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis_cells,
-                   clone_fractions, endocrine_sensitivity, model):
+                   clone_fractions, endocrine_sensitivity, draw, model):
     """Pack one patient's parameters and her natural-history timing (``PAT_*`` columns)."""
-    params, site_table, clone_table = model.params, model.site_table, model.clone_table
+    params, site_table, clone_table = (model.params[draw], model.site_table[draw],
+                                       model.clone_table[draw])
     pat = np.zeros(N_PAT)
     pat[PAT_GOMPERTZ] = gompertz_rate
     pat[PAT_DISSEMINATION] = dissemination_coef
     pat[PAT_CXCL] = cxcl_multiplier
     pat[PAT_DIAGNOSIS_CELLS] = diagnosis_cells
     pat[PAT_ENDOCRINE] = endocrine_sensitivity
+    pat[PAT_DRAW] = draw
     mean_growth = 0.0
     for c in range(N_CLONES):
         pat[PAT_CLONE0 + c] = clone_fractions[c]
@@ -698,6 +704,6 @@ def simulate_patients(patients, seed, model, solver, plans, recording, out):
         pat = patient_vector(patients.gompertz_rate_per_day[i],
                              patients.dissemination_coefficient[i], patients.cxcl_multiplier[i],
                              patients.diagnosis_cells[i], patients.clone_fractions[i],
-                             patients.endocrine_sensitivity[i], model)
+                             patients.endocrine_sensitivity[i], patients.draw[i], model)
         _simulate_one(i, patients.plan[i], pat, model, solver, plans, recording, out)
         out.natural_history_redraws[i] = 0.0

@@ -35,6 +35,8 @@ PURPOSE_TRAITS = 2
 """Stream used to sample a patient's own parameters (growth, dissemination, CXCL trait)."""
 PURPOSE_DYNAMICS = 3
 """Stream used by the engine while simulating the patient."""
+PURPOSE_ENSEMBLE = 4
+"""Stream that assigns a patient to a parameter draw of an ensemble run."""
 
 
 @nb.njit(inline="always")

@@ -10,7 +10,7 @@ chunks is the caller's choice (:mod:`tumorsim.runner`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numba
 import numpy as np
@@ -21,6 +21,7 @@ from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.engine import kernel as K
 from tumorsim.engine import ode
 from tumorsim.engine.plan import CompiledPlans, compile_plans
+from tumorsim.engine.random import PURPOSE_ENSEMBLE, patient_uniforms
 from tumorsim.engine.structures import (
     ENV_ANTIOXIDANT,
     ENV_CXCL,
@@ -31,8 +32,8 @@ from tumorsim.engine.structures import (
     Outputs,
     Patients,
     Recording,
-    model_arrays,
     solver_settings,
+    stack_model_arrays,
 )
 from tumorsim.model.anatomy import ACTIVITIES, CLONES, METASTATIC_SITES, SITES
 from tumorsim.model.scenario import Scenario
@@ -56,9 +57,14 @@ class PreparedRun:
     compiled : object
         The compiled plans (:func:`tumorsim.engine.plan.compile_plans`).
     parameters : PatientParameters
+        Each patient's parameters under her own draw's biology.
     trajectory_slot : ndarray of int
         Per patient, her row among the recorded trajectories, or -1. Chosen for the whole
         cohort from the seed, so a chunk records the same patients as the whole run.
+    draw_of_patient : ndarray of int
+        Per patient, her parameter draw (row of ``arrays``); all 0 in a point run.
+    n_draws : int
+        Draws of the run's biology (1 for a point run).
     """
 
     base: Scenario
@@ -70,6 +76,8 @@ class PreparedRun:
     compiled: CompiledPlans
     parameters: PatientParameters
     trajectory_slot: np.ndarray
+    draw_of_patient: np.ndarray
+    n_draws: int = 1
 
     @property
     def n_patients(self) -> int:
@@ -87,10 +95,18 @@ def prepare_run(
     *,
     seed: int,
     arm_names: Sequence[str] | None = None,
+    draws: Sequence[Scenario] | None = None,
 ) -> PreparedRun:
-    """Compile plans, pack arrays, map covariates and choose the recorded patients."""
+    """Compile plans, pack arrays, map covariates and choose the recorded patients.
+
+    With ``draws`` (scenarios differing in parameter values only: an ensemble), each
+    patient lives under one draw, chosen on her own ``PURPOSE_ENSEMBLE`` stream, so her
+    draw does not depend on chunking; the plans give the treatment.
+    """
     base = plans[0]
     n = len(cohort)
+    biologies = list(draws) if draws else [base]
+    _check_same_plan_parameters(base, biologies)
     k_traj = min(base.cohort.trajectory_patients, n)
     traj_slot = np.full(n, -1, dtype=np.int64)
     if k_traj:
@@ -98,11 +114,48 @@ def prepare_run(
         traj_slot[chosen] = np.arange(k_traj)
     arms = list(arm_names) if arm_names is not None else [p.name for p in plans]
     plan_of_patient = np.asarray(plan_of_patient, dtype=np.int64)
+    if len(biologies) == 1:
+        draw_of_patient = np.zeros(n, dtype=np.int64)
+        parameters = patient_parameters(biologies[0], cohort, seed)
+    else:
+        u = patient_uniforms(seed, cohort.patient_ids, 1, PURPOSE_ENSEMBLE)[:, 0]
+        draw_of_patient = np.minimum((u * len(biologies)).astype(np.int64),
+                                     len(biologies) - 1)
+        parameters = _parameters_by_draw(biologies, cohort, seed, draw_of_patient)
     return PreparedRun(
         base=base, cohort=cohort, plan_of_patient=plan_of_patient,
         arm_labels=np.asarray(arms)[plan_of_patient], seed=int(seed),
-        arrays=model_arrays(base), compiled=compile_plans(list(plans)),
-        parameters=patient_parameters(base, cohort, seed), trajectory_slot=traj_slot)
+        arrays=stack_model_arrays(biologies), compiled=compile_plans(list(plans)),
+        parameters=parameters, trajectory_slot=traj_slot, draw_of_patient=draw_of_patient,
+        n_draws=len(biologies))
+
+
+PLAN_PARAMETERS = ("chemo_kill_days", "chemo_signal_window_days", "tamoxifen_ramp_days")
+"""Parameters the compiled plans read; every draw of an ensemble keeps the plan's value."""
+
+
+def _check_same_plan_parameters(base: Scenario, biologies: Sequence[Scenario]) -> None:
+    for name in PLAN_PARAMETERS:
+        if any(b.parameter(name) != base.parameter(name) for b in biologies):
+            raise ValueError(f"an ensemble may not vary {name} (the treatment plans read it)")
+
+
+def _parameters_by_draw(biologies: Sequence[Scenario], cohort: Cohort, seed: int,
+                        draw_of_patient: np.ndarray) -> PatientParameters:
+    """Each patient's parameters under her draw's biology (same trait streams in all)."""
+    merged: dict[str, np.ndarray] | None = None
+    for d, biology in enumerate(biologies):
+        mine = draw_of_patient == d
+        if not mine.any():
+            continue
+        pp = patient_parameters(biology, cohort, seed)
+        if merged is None:
+            merged = {f.name: np.array(getattr(pp, f.name), copy=True)
+                      for f in fields(PatientParameters)}
+        for f in fields(PatientParameters):
+            merged[f.name][mine] = getattr(pp, f.name)[mine]
+    assert merged is not None
+    return PatientParameters(**merged)
 
 
 def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None = None
@@ -138,7 +191,7 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
         dissemination_coefficient=pp.dissemination_coefficient[sl],
         cxcl_multiplier=pp.cxcl_multiplier[sl], diagnosis_cells=pp.diagnosis_cells[sl],
         clone_fractions=pp.clone_fractions[sl],
-        endocrine_sensitivity=pp.endocrine_sensitivity[sl])
+        endocrine_sensitivity=pp.endocrine_sensitivity[sl], draw=run.draw_of_patient[sl])
 
     previous_threads = numba.get_num_threads()
     if n_threads is not None:
@@ -156,6 +209,8 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
                            out.event_antioxidant, out.death_time, out.diagnosis_cells,
                            out.end_cells, out.natural_history_days, out.disseminated_cells,
                            out.natural_history_redraws)
+    if run.n_draws > 1:
+        table.insert(2, "draw", run.draw_of_patient[sl])
     trajectories = None
     environment = None
     if (run.trajectory_slot >= 0).any():  # the run records trajectories

@@ -16,6 +16,7 @@ them as they are (a tuple of arrays and numbers), and a reader sees names, not p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "Recording",
     "Solver",
     "model_arrays",
+    "stack_model_arrays",
     "solver_settings",
 ]
 
@@ -90,21 +92,24 @@ _MECHANISM_SWITCH_FIELDS = (
 
 
 class ModelArrays(NamedTuple):
-    """The scenario's biology as arrays.
+    """The biology as arrays, one row per parameter draw (one draw for a point run).
+
+    A run over a parameter ensemble gives each patient one draw (``Patients.draw``); the
+    kernels read that draw's row.
 
     Attributes
     ----------
-    params : ndarray, shape (n_parameters,)
+    params : ndarray, shape (n_draws, n_parameters)
         Scalar parameters in :data:`tumorsim.model.parameters.PARAMETER_SPECS` order.
-    site_table : ndarray, shape (N_SITES, N_SITE_COLUMNS)
+    site_table : ndarray, shape (n_draws, N_SITES, N_SITE_COLUMNS)
         Per site: carrying capacity (cells), tropism weight (normalised over metastatic
         sites), dormancy entry probability, detection size (cells), fission level, deep
         dormancy share.
-    clone_table : ndarray, shape (N_CLONES, N_CLONE_COLUMNS)
+    clone_table : ndarray, shape (n_draws, N_CLONES, N_CLONE_COLUMNS)
         Per clone: motility, growth multiplier, CXCL1/2 secretion, full tamoxifen
         effect, ER positive (1 or 0), deep dormancy multiplier.
     switches : ndarray of int64, shape (N_SWITCHES,)
-        Mechanism switches (``SWITCH_*``), 1 = on.
+        Mechanism switches (``SWITCH_*``), 1 = on; the same for every draw.
     """
 
     params: np.ndarray
@@ -130,6 +135,8 @@ class Patients(NamedTuple):
     endocrine_sensitivity : ndarray, shape (n,)
         1 in endocrine-sensitive disease, the residual fraction of tamoxifen's effect in
         insensitive disease.
+    draw : ndarray of int64, shape (n,)
+        Row of :class:`ModelArrays` (the parameter draw) each patient lives under.
     """
 
     ids: np.ndarray
@@ -140,6 +147,7 @@ class Patients(NamedTuple):
     diagnosis_cells: np.ndarray
     clone_fractions: np.ndarray
     endocrine_sensitivity: np.ndarray
+    draw: np.ndarray
 
 
 class Solver(NamedTuple):
@@ -240,7 +248,29 @@ class Outputs(NamedTuple):
 
 
 def model_arrays(scenario: Scenario) -> ModelArrays:
-    """Pack a scenario's resolved parameter values into kernel arrays."""
+    """Pack a scenario's resolved parameter values into kernel arrays (one draw)."""
+    return stack_model_arrays([scenario])
+
+
+def stack_model_arrays(scenarios: Sequence[Scenario]) -> ModelArrays:
+    """Kernel arrays with one row per scenario (a parameter draw each).
+
+    Raises
+    ------
+    ValueError
+        The scenarios switch different mechanisms on (a draw varies values, not which
+        processes exist).
+    """
+    rows = [_model_row(s) for s in scenarios]
+    switches = rows[0][3]
+    for row in rows[1:]:
+        if not np.array_equal(row[3], switches):
+            raise ValueError("every draw of an ensemble must switch the same mechanisms on")
+    return ModelArrays(np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]),
+                       np.stack([r[2] for r in rows]), switches)
+
+
+def _model_row(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     params = np.array([scenario.parameter(p.name) for p in PARAMETER_SPECS])
     site_table = np.zeros((N_SITES, N_SITE_COLUMNS))
     e50 = scenario.parameter("fission_half_max_stiffness_kpa")
@@ -271,7 +301,7 @@ def model_arrays(scenario: Scenario) -> ModelArrays:
             clone, "deep_dormancy_multiplier")
     switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS]
                         + [int(scenario.cohort.metastasis_free_at_diagnosis)], dtype=np.int64)
-    return ModelArrays(params, site_table, clone_table, switches)
+    return params, site_table, clone_table, switches
 
 
 def solver_settings(scenario: Scenario) -> Solver:

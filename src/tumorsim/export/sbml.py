@@ -103,8 +103,9 @@ def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
         float(pp.gompertz_rate_per_day[index]), float(pp.dissemination_coefficient[index]),
         float(pp.cxcl_multiplier[index]), float(pp.diagnosis_cells[index]),
         np.ascontiguousarray(pp.clone_fractions[index]),
-        float(pp.endocrine_sensitivity[index]), arrays)
-    values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat, strict=True)}
+        float(pp.endocrine_sensitivity[index]), int(run.draw_of_patient[index]), arrays)
+    values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat[:ode.PAT_DRAW],
+                                                strict=True)}
     plan = int(run.plan_of_patient[index])
     for m, name in enumerate(("arsenic_internal_ug_per_l", "lead_internal_ug_per_dl")):
         values[name] = float(exposure_level(
@@ -240,7 +241,9 @@ class _Builder:
     def build(self):
         run, plan = self.run, self.plan
         arrays, compiled = run.arrays, run.compiled
-        params = {spec.name: float(arrays.params[i]) for i, spec in enumerate(PARAMETER_SPECS)}
+        draw = int(run.draw_of_patient[self.index])
+        params = {spec.name: float(arrays.params[draw, i])
+                  for i, spec in enumerate(PARAMETER_SPECS)}
         sw = arrays.switches
         m1 = bool(sw[K.SWITCH_METAL_ROS_PR])
         m2 = bool(sw[K.SWITCH_CHEMO_CXCL_MYELOID])
@@ -249,7 +252,7 @@ class _Builder:
         secondary = bool(sw[K.SWITCH_SECONDARY_SEEDING])
         dormancy = bool(sw[K.SWITCH_DORMANCY])
         mortal = bool(sw[K.SWITCH_DEATH_AFTER_RELAPSE])
-        site_t, clone_t = arrays.site_table, arrays.clone_table
+        site_t, clone_t = arrays.site_table[draw], arrays.clone_table[draw]
 
         # scenario-wide constants (the parameter table, by name)
         for name, value in params.items():

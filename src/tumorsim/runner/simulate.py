@@ -15,6 +15,7 @@ import numpy as np
 
 from tumorsim.cohort.population import Cohort
 from tumorsim.engine.simulate import combine_chunks, prepare_run, run_chunk
+from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
 from tumorsim.results import SimulationResult
 
@@ -33,6 +34,7 @@ def simulate(
     chunk_size: int = 20_000,
     n_threads: int | None = None,
     progress: ProgressCallback | None = None,
+    ensemble: Ensemble | None = None,
 ) -> SimulationResult:
     """Simulate a virtual cohort under the scenario's treatment plan.
 
@@ -53,6 +55,9 @@ def simulate(
         Numba threads; default: numba's current setting. Results do not depend on it.
     progress : callable, optional
         ``progress(done, total)`` after each chunk.
+    ensemble : Ensemble, optional
+        Parameter draws: each patient lives under one (chosen on her own stream), and the
+        patients table gains a ``draw`` column. Default: the scenario's one biology.
 
     Returns
     -------
@@ -65,7 +70,8 @@ def simulate(
         cohort = sample_cohort(scenario, seed=seed, patients=patients)
     plan_of_patient = np.zeros(len(cohort), dtype=np.int64)
     return run_plans([scenario], plan_of_patient, cohort, seed=seed, chunk_size=chunk_size,
-                     n_threads=n_threads, progress=progress, arm_names=[scenario.name])
+                     n_threads=n_threads, progress=progress, arm_names=[scenario.name],
+                     ensemble=ensemble)
 
 
 def sample_cohort(scenario: Scenario, *, seed: int, patients: int | None = None) -> Cohort:
@@ -85,15 +91,18 @@ def run_plans(
     n_threads: int | None = None,
     progress: ProgressCallback | None = None,
     arm_names: Sequence[str] | None = None,
+    ensemble: Ensemble | None = None,
 ) -> SimulationResult:
     """Simulate a cohort in which patient ``k`` follows plan ``plan_of_patient[k]``.
 
     All plans share the biology of ``plans[0]`` (parameters, sites, clones, mechanisms,
-    numerics); each contributes its own treatment plan and exposures. This is what trial
-    arms with common random numbers are built on.
+    numerics), or its ``ensemble`` of draws; each plan contributes its own treatment plan
+    and exposures. This is what trial arms with common random numbers are built on.
     """
     check_chunk_size(chunk_size)
-    run = prepare_run(plans, plan_of_patient, cohort, seed=seed, arm_names=arm_names)
+    draws = ensemble.scenarios(plans[0]) if ensemble is not None else None
+    run = prepare_run(plans, plan_of_patient, cohort, seed=seed, arm_names=arm_names,
+                      draws=draws)
     parts = []
     for start, stop in chunk_bounds(run.n_patients, chunk_size):
         parts.append(run_chunk(run, start, stop, n_threads=n_threads))

@@ -28,6 +28,7 @@ from tumorsim.analysis.survival import (
 from tumorsim.cohort.population import Cohort
 from tumorsim.errors import AnalysisError
 from tumorsim.model.anatomy import SITES
+from tumorsim.model.ensemble import Ensemble
 from tumorsim.results import SimulationResult, package_version
 from tumorsim.runner.simulate import run_plans, sample_cohort
 from tumorsim.text_table import Column, TextTable
@@ -58,6 +59,7 @@ def run_trial(
     chunk_size: int = 20_000,
     n_threads: int | None = None,
     progress: ProgressCallback | None = None,
+    ensemble: Ensemble | None = None,
 ) -> TrialResult:
     """Simulate every patient of a cohort under every arm of a trial.
 
@@ -80,6 +82,8 @@ def run_trial(
     progress : callable, optional
         ``progress(done, total)`` after each chunk, counting patient-arm runs
         (``total = len(cohort) * len(trial.arms)``).
+    ensemble : Ensemble, optional
+        Parameter draws; a patient lives under the same draw in every arm.
 
     Returns
     -------
@@ -116,6 +120,7 @@ def run_trial(
                 n_threads=n_threads,
                 progress=arm_progress,
                 arm_names=[arm.name],
+                ensemble=ensemble,
             )
         )
     return TrialResult(

@@ -1,0 +1,103 @@
+"""A parameter ensemble: many values of the biology, each a draw of what we do not know.
+
+An ensemble run spreads its patients over the draws (each patient under one draw, chosen
+on her own random stream), so it costs what a point run of the same size costs, and every
+statistic can carry an interval that includes parameter uncertainty
+(:mod:`tumorsim.analysis.ensemble`). Draws come from a posterior (the calibration's
+``posterior_draws.parquet``) or from priors (:meth:`Ensemble.from_priors`).
+
+A draw sets values by name: registry parameters (``"myeloid_chemo_protection"``), site
+attributes (``"sites.lung.deep_dormancy_share"``) and clone attributes
+(``"clones.ERneg.motility_multiplier"``); what a draw does not name keeps the base
+scenario's value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from tumorsim.model.parameters import PARAMETERS
+from tumorsim.model.scenario import Scenario
+
+__all__ = ["Ensemble", "PriorRange"]
+
+
+@dataclass(frozen=True)
+class PriorRange:
+    """A uniform prior on a scale over [low, high] (``"log"``: log-uniform)."""
+
+    low: float
+    high: float
+    scale: Literal["linear", "log"] = "linear"
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        """Values at the quantiles ``u`` (in [0, 1])."""
+        if self.scale == "log":
+            return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        return self.low + u * (self.high - self.low)
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Parameter draws (one row each) and where they come from.
+
+    Attributes
+    ----------
+    draws : pandas.DataFrame
+        One row per draw, one column per parameter name (see the module docstring).
+    source : str
+        Where the draws come from, printed with every ensemble result.
+    """
+
+    draws: pd.DataFrame
+    source: str
+
+    def __post_init__(self) -> None:
+        if len(self.draws) < 1:
+            raise ValueError("an ensemble needs at least one draw")
+        for name in self.draws.columns:
+            parts = name.split(".")
+            if name not in PARAMETERS and not (len(parts) == 3
+                                               and parts[0] in ("sites", "clones")):
+                raise ValueError(f"ensemble column {name!r}: not a parameter, "
+                                 "sites.<site>.<attribute> or clones.<clone>.<attribute>")
+
+    def __len__(self) -> int:
+        return len(self.draws)
+
+    def scenarios(self, base: Scenario) -> list[Scenario]:
+        """``base`` under each draw."""
+        out = []
+        for row in self.draws.to_dict("records"):
+            parameters: dict[str, float] = {}
+            sites: dict[str, dict[str, float]] = {}
+            clones: dict[str, dict[str, float]] = {}
+            for name, value in row.items():
+                parts = str(name).split(".")
+                if parts[0] == "sites":
+                    sites.setdefault(parts[1], {})[parts[2]] = float(value)
+                elif parts[0] == "clones":
+                    clones.setdefault(parts[1], {})[parts[2]] = float(value)
+                else:
+                    parameters[str(name)] = float(value)
+            out.append(base.with_changes(parameters=parameters, sites=sites, clones=clones))
+        return out
+
+    @classmethod
+    def from_priors(cls, priors: Mapping[str, PriorRange], draws: int, seed: int,
+                    source: str = "priors") -> Ensemble:
+        """``draws`` draws from independent priors (a Latin hypercube, seeded)."""
+        from scipy.stats import qmc
+
+        names: Sequence[str] = list(priors)
+        u = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(draws)
+        table = pd.DataFrame({n: priors[n].sample(u[:, k]) for k, n in enumerate(names)})
+        ranges = ", ".join(f"{n} {priors[n].scale} [{priors[n].low:g}, {priors[n].high:g}]"
+                           for n in names)
+        return cls(table, f"{source}: {ranges} ({draws} draws, seed {seed})")

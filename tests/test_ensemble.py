@@ -1,0 +1,76 @@
+"""Ensemble runs: patients spread over parameter draws, reproducible whatever the chunking,
+and intervals that separate parameter uncertainty from Monte Carlo noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tumorsim import Scenario
+from tumorsim.analysis.ensemble import ensemble_interval
+from tumorsim.model.ensemble import Ensemble, PriorRange
+from tumorsim.runner.simulate import simulate
+
+BASE = Scenario(biology="registry", cohort={"horizon_years": 8.0},
+                population={"er_positive_fraction": 0.0})
+
+
+def _relapse_by_5y(table: pd.DataFrame) -> float:
+    return float(((table["rfs_days"] <= 5 * 365.25) & table["rfs_event"]).mean())
+
+
+def test_one_draw_at_the_base_values_is_the_point_run():
+    value = BASE.parameter("dissemination_coefficient")
+    ensemble = Ensemble(pd.DataFrame({"dissemination_coefficient": [value]}), "base")
+    point = simulate(BASE, patients=300, seed=5).patients
+    one = simulate(BASE, patients=300, seed=5, ensemble=ensemble).patients
+    pd.testing.assert_frame_equal(point, one, check_exact=True)
+
+
+def test_ensemble_results_do_not_depend_on_chunking_or_threads():
+    ensemble = Ensemble.from_priors(
+        {"dissemination_coefficient": PriorRange(1e-10, 1e-8, "log"),
+         "sites.lung.deep_dormancy_share": PriorRange(0.0, 0.5)}, draws=5, seed=2)
+    a = simulate(BASE, patients=400, seed=9, ensemble=ensemble, chunk_size=37, n_threads=1)
+    b = simulate(BASE, patients=400, seed=9, ensemble=ensemble, chunk_size=400)
+    pd.testing.assert_frame_equal(a.patients, b.patients, check_exact=True)
+    assert set(a.patients["draw"]) == set(range(5))
+
+
+def test_each_patient_lives_under_her_draw():
+    low, high = 2e-10, 2e-8
+    ensemble = Ensemble(pd.DataFrame({"dissemination_coefficient": [low, high]}), "two")
+    p = simulate(BASE, patients=1500, seed=4, ensemble=ensemble).patients
+    by_draw = p.groupby("draw")["disseminated_cells"].mean()
+    assert by_draw[1] > 10 * by_draw[0]
+
+
+def test_point_run_interval_is_the_monte_carlo_part_only():
+    p = simulate(BASE, patients=600, seed=3).patients
+    ci = ensemble_interval(p, _relapse_by_5y, replicates=60, seed=1)
+    assert ci.draws == 1
+    assert (ci.total_low, ci.total_high) == (ci.mc_low, ci.mc_high)
+    assert ci.parameter_share == 0.0
+    assert ci.mc_low < ci.estimate < ci.mc_high
+
+
+def test_wider_priors_give_wider_intervals_and_a_larger_parameter_share():
+    def run(low: float, high: float):
+        ensemble = Ensemble.from_priors(
+            {"dissemination_coefficient": PriorRange(low, high, "log")}, draws=20, seed=6)
+        p = simulate(BASE, patients=2000, seed=8, ensemble=ensemble).patients
+        return ensemble_interval(p, _relapse_by_5y, replicates=80, seed=2)
+
+    centre = BASE.parameter("dissemination_coefficient")
+    narrow = run(centre / 1.2, centre * 1.2)
+    wide = run(centre / 30.0, centre * 30.0)
+    assert (wide.total_high - wide.total_low) > 1.5 * (narrow.total_high - narrow.total_low)
+    assert wide.parameter_share > narrow.parameter_share
+    assert wide.parameter_share > 0.5
+
+
+def test_an_ensemble_names_only_known_values():
+    with pytest.raises(ValueError, match="not a parameter"):
+        Ensemble(pd.DataFrame({"no_such_thing": [1.0]}), "bad")
+    np.testing.assert_allclose(PriorRange(1.0, 100.0, "log").sample(np.array([0.5])), [10.0])
