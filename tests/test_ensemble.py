@@ -74,3 +74,36 @@ def test_an_ensemble_names_only_known_values():
     with pytest.raises(ValueError, match="not a parameter"):
         Ensemble(pd.DataFrame({"no_such_thing": [1.0]}), "bad")
     np.testing.assert_allclose(PriorRange(1.0, 100.0, "log").sample(np.array([0.5])), [10.0])
+
+
+def test_trial_with_an_ensemble_prints_both_intervals(tmp_path):
+    from cli_helpers import run_cli
+
+    draws = tmp_path / "draws.csv"
+    pd.DataFrame({"draw": [0, 1, 2, 3],
+                  "myeloid_chemo_protection": [0.0, 0.3, 0.6, 0.9],
+                  "dissemination_coefficient": [1e-9, 2e-9, 4e-9, 8e-9]}).to_csv(draws,
+                                                                                 index=False)
+    result = run_cli("trial", "examples/trial_cxcr2.toml", "--patients", "300", "--seed", "2",
+                     "--ensemble", draws, "--interval-replicates", "20",
+                     "--out", tmp_path / "trial")
+    assert result.returncode == 0, result.stderr
+    assert "hazard ratios over the ensemble (draws of draws.csv)" in result.stdout
+    assert "Monte Carlo only" in result.stdout and "share from parameters" in result.stdout
+    patients = pd.read_parquet(tmp_path / "trial" / "patients.parquet")
+    assert set(patients["draw"]) == {0, 1, 2, 3}
+
+
+def test_bad_ensemble_files_are_one_line(tmp_path):
+    from cli_helpers import run_cli
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("no_such_parameter\n1.0\n")
+    nan = tmp_path / "nan.csv"
+    nan.write_text("myeloid_chemo_protection\nnan\n")
+    for path, words in ((tmp_path / "missing.csv", "no such file"),
+                        (bad, "not a parameter"), (nan, "not a finite number")):
+        result = run_cli("trial", "examples/trial_cxcr2.toml", "--patients", "10",
+                         "--ensemble", path, "--out", tmp_path / "t")
+        assert result.returncode == 2, path
+        assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +28,7 @@ from tumorsim.cli.render import (
     written_text,
 )
 from tumorsim.errors import TumorsimError
+from tumorsim.text_table import Column, TextTable
 
 if TYPE_CHECKING:
     from tumorsim.cohort.population import Cohort
@@ -269,6 +270,16 @@ def trial(
         "Virtual patients per arm (default: the scenario's cohort.patients).")] = None,
     seed: SeedOption = None,
     threads: ThreadsOption = None,
+    ensemble: Annotated[
+        Path | None,
+        typer.Option("--ensemble", help="Parquet or CSV of parameter draws (e.g. the "
+                     "calibration's posterior_draws.parquet): patients are spread over the "
+                     "draws and hazard ratios get intervals with parameter uncertainty.",
+                     show_default=False),
+    ] = None,
+    interval_replicates: Annotated[int, typer.Option(
+        "--interval-replicates", help="Bootstrap replicates of the ensemble intervals.",
+        callback=at_least(20))] = 100,
 ) -> None:
     """Run an in-silico trial: every virtual patient under every arm of a trial file.
 
@@ -284,14 +295,22 @@ def trial(
         with_cohort_options(loaded.scenario, patients=patients, seed=seed)
     )
     check_trial_dir(out)  # fail before a long simulation, not after it
+    draws = None
+    if ensemble is not None:
+        from tumorsim.io.ensemble_file import load_ensemble
+
+        draws = load_ensemble(ensemble)
     n = loaded.scenario.cohort.patients
     with progress_bar() as progress:
         task = progress.add_task(
             f"trial {task_description(loaded.name)}: {len(loaded.arms)} arms",
             total=n * len(loaded.arms))
         started = time.perf_counter()
-        result = run_trial(loaded, chunk_size=default_chunk_size(n), n_threads=threads,
-                           progress=progress_callback(progress, task))
+        try:
+            result = run_trial(loaded, chunk_size=default_chunk_size(n), n_threads=threads,
+                               progress=progress_callback(progress, task), ensemble=draws)
+        except ValueError as exc:  # an ensemble that does not fit the trial's biology
+            raise TumorsimError(f"--ensemble: {exc}") from None
         wall_s = time.perf_counter() - started
     summaries = result.summary_tables()
     written = save_trial_results(result, out, summaries)
@@ -299,4 +318,21 @@ def trial(
         print_tables(result.summary(summaries["hazard_ratios"]))
     else:
         echo(f"trial: {result.trial.name}: one arm, no hazard ratios")
+    if draws is not None and len(result.arms) > 1:
+        intervals = result.hazard_ratio_intervals(replicates=interval_replicates,
+                                                  seed=loaded.scenario.cohort.seed)
+        print_tables(hazard_ratio_interval_table(intervals, draws.source))
     echo(f"wall time {wall_s:.2f} s; written: {written_text(written)}")
+
+
+def hazard_ratio_interval_table(intervals: Any, source: str) -> TextTable:
+    """Hazard ratios with the total and Monte Carlo intervals, and the parameter share."""
+    columns = tuple(Column(h, "left" if h in ("endpoint", "arm") else "right") for h in (
+        "endpoint", "arm", "HR", "95 % interval (total)", "Monte Carlo only",
+        "share from parameters"))
+    rows = tuple(
+        (r.endpoint, f"{r.arm} vs {r.reference_arm}", f"{r.hr:.3g}",
+         f"[{r.total_low:.3g}, {r.total_high:.3g}]", f"[{r.mc_low:.3g}, {r.mc_high:.3g}]",
+         f"{100 * r.parameter_share:.0f} %")
+        for r in intervals.itertuples())
+    return TextTable(f"hazard ratios over the ensemble ({source})", columns, rows)

@@ -1,0 +1,59 @@
+"""Reading a parameter ensemble (the calibration's posterior draws, or any table of draws).
+
+A Parquet or CSV file with one row per draw and one column per parameter name (see
+:mod:`tumorsim.model.ensemble`); a ``draw`` column (the calibration writes one) is the
+draw's number and is not a parameter. Every bad input is one line naming what was given
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from tumorsim.errors import TumorsimError
+from tumorsim.model.ensemble import Ensemble
+
+__all__ = ["load_ensemble"]
+
+MAX_BYTES = 50_000_000
+
+
+def load_ensemble(path: str | os.PathLike[str], *, option: str = "--ensemble") -> Ensemble:
+    """The ensemble in ``path`` (``.parquet`` or ``.csv``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise TumorsimError(f"{option} = {str(p)!r}: no such file; allowed: a Parquet or CSV "
+                            "file of parameter draws")
+    if p.stat().st_size > MAX_BYTES:
+        raise TumorsimError(f"{option} = {str(p)!r}: larger than {MAX_BYTES} bytes")
+    try:
+        if p.suffix == ".parquet":
+            table = pd.read_parquet(p, use_threads=False)
+        elif p.suffix == ".csv":
+            table = pd.read_csv(p)
+        else:
+            raise TumorsimError(f"{option} = {str(p)!r}: suffix {p.suffix!r}; allowed: "
+                                "'.parquet' or '.csv'")
+    except TumorsimError:
+        raise
+    except Exception as exc:  # pyarrow and pandas raise many kinds
+        raise TumorsimError(f"{option} = {str(p)!r}: cannot read it ({type(exc).__name__})"
+                            ) from None
+    table = table.drop(columns=[c for c in ("draw",) if c in table.columns])
+    if table.empty or table.shape[1] == 0:
+        raise TumorsimError(f"{option} = {str(p)!r}: no draws; allowed: at least one row and "
+                            "one parameter column")
+    for column in table.columns:
+        values = pd.to_numeric(table[column], errors="coerce")
+        if not all(math.isfinite(v) for v in values):
+            raise TumorsimError(f"{option} = {str(p)!r}: column {column!r} holds a value that "
+                                "is not a finite number")
+        table[column] = values.astype(float)
+    try:
+        return Ensemble(table.reset_index(drop=True), f"draws of {p.name}")
+    except ValueError as exc:
+        raise TumorsimError(f"{option} = {str(p)!r}: {exc}") from None
