@@ -318,11 +318,17 @@ def trial(
         print_tables(result.summary(summaries["hazard_ratios"]))
     else:
         echo(f"trial: {result.trial.name}: one arm, no hazard ratios")
+    interval_s = None
     if draws is not None and len(result.arms) > 1:
+        started = time.perf_counter()
         intervals = result.hazard_ratio_intervals(replicates=interval_replicates,
                                                   seed=loaded.scenario.cohort.seed)
+        interval_s = time.perf_counter() - started
         print_tables(hazard_ratio_interval_table(intervals, draws.source))
-    echo(f"wall time {wall_s:.2f} s; written: {written_text(written)}")
+    timing = f"wall time {wall_s:.2f} s"
+    if interval_s is not None:
+        timing += f" (simulation), {interval_s:.1f} s (ensemble intervals)"
+    echo(f"{timing}; written: {written_text(written)}")
 
 
 def hazard_ratio_interval_table(intervals: Any, source: str) -> TextTable:
