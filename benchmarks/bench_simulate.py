@@ -59,15 +59,15 @@ class Case:
     description: str
     max_patients: int | None  # None: all --patients
     parameters: dict[str, float] | None = None
-    numerics: dict[str, str] | None = None
+    numerics: dict[str, str | float] | None = None
     single_thread: bool = False
 
 
 CASES: tuple[Case, ...] = (
     Case("target", "default scenario (ER+, 5 y tamoxifen), default threads", None),
     Case("one_thread", "same, 1 numba thread", 20_000, single_thread=True),
-    Case("one_day_steps", "same, untreated_step_days = 1 (default 7)", 5_000,
-         parameters={"untreated_step_days": 1.0}),
+    Case("one_day_steps", "same, numerics.untreated_step_days = 1 (default 7)", 5_000,
+         numerics={"untreated_step_days": 1.0}),
     Case("deterministic", "same, numerics.mode = deterministic", 20_000,
          numerics={"mode": "deterministic"}),
 )

@@ -8,7 +8,7 @@ One command, one cohort, one seed (the performance issue's benchmark):
     ``tumorsim.engine.ode.derivatives`` (a pure-Python one would be far slower), so the
     loop measures the solver, not Python arithmetic.
 (b) ``roadrunner``    a loop over patients, libRoadRunner on the exported SBML model
-    (:mod:`tumorsim.io.sbml`); only ``simulate`` is timed, model building is not (see
+    (:mod:`tumorsim.export.sbml`); only ``simulate`` is timed, model building is not (see
     ``case_roadrunner`` for why the instance is not reused).
 (c) ``deterministic`` our deterministic mode (``simulate`` with ``numerics.mode =
     "deterministic"``), all threads and one thread.
@@ -22,7 +22,7 @@ solver integrates every patient over the full horizon (20 years after diagnosis,
 the natural history before it); the relapse times of (a) and (b) are compared with (c) on
 the patients they share (largest relative difference is reported). Tolerances: relative
 1e-6 for all three; absolute 1e-12 cells for LSODA and libRoadRunner (its default), our
-default ``ode_absolute_tolerance_cells`` = 1e-15. What each setting buys is measured, not
+default ``numerics.absolute_tolerance_cells`` = 1e-15. What each setting buys is measured, not
 assumed: every solver's first distant relapse times are compared with a reference
 solution (our integrator at relative 1e-10, absolute 1e-20 cells; the SBML test checks
 that our integrator agrees with libRoadRunner at tight tolerances) on the same patients.
@@ -63,7 +63,7 @@ YEAR = 365.25
 
 
 # --- child processes: one case each -----------------------------------------------------------
-REFERENCE_TOLERANCES = {"ode_relative_tolerance": 1e-10, "ode_absolute_tolerance_cells": 1e-20}
+REFERENCE_TOLERANCES = {"relative_tolerance": 1e-10, "absolute_tolerance_cells": 1e-20}
 """Tolerances of the reference solution every solver's relapse times are compared with."""
 
 
@@ -71,8 +71,8 @@ def _scenario(years: float, tolerances: dict[str, float] | None = None):
     from tumorsim.io.scenario_file import load_default_scenario
 
     return load_default_scenario().with_changes(
-        numerics={"mode": "deterministic"}, cohort={"horizon_years": years},
-        mechanisms={"death_after_relapse": False}, parameters=tolerances or {})
+        numerics={"mode": "deterministic", **(tolerances or {})},
+        cohort={"horizon_years": years}, mechanisms={"death_after_relapse": False})
 
 
 def _prepared(patients: int, years: float, seed: int,
@@ -108,7 +108,7 @@ def case_deterministic(patients: int, years: float, seed: int, threads: int | No
 def case_roadrunner(patients: int, years: float, seed: int):
     import roadrunner
 
-    from tumorsim.io.sbml import scenario_sbml
+    from tumorsim.export.sbml import scenario_sbml
     from tumorsim.model.anatomy import SITES
 
     # One instance per patient, built from her own SBML file; only ``simulate`` is timed.
@@ -136,8 +136,9 @@ def case_lsoda(patients: int, years: float, seed: int):
     import numpy as np
     from scipy.integrate import solve_ivp
 
-    from tumorsim.engine import kernel as K
     from tumorsim.engine import ode
+    from tumorsim.engine import structures as K
+    from tumorsim.engine.courses import exposure_level
     from tumorsim.engine.plan import N_DRIVERS
 
     run = _prepared(patients, years, seed)
@@ -154,12 +155,11 @@ def case_lsoda(patients: int, years: float, seed: int):
     def patient(i: int) -> float:
         pat = ode.patient_vector(pp.gompertz_rate_per_day[i], pp.dissemination_coefficient[i],
                                  pp.cxcl_multiplier[i], pp.diagnosis_cells[i],
-                                 np.ascontiguousarray(pp.clone_fractions[i]), arrays.params,
-                                 arrays.site_table, arrays.clone_table)
+                                 np.ascontiguousarray(pp.clone_fractions[i]), arrays)
         t_pre = pat[ode.PAT_PRE_DAYS]
         y = np.zeros(ode.N_STATES)
         for m in range(2):
-            y[ode.IDX_METAL + m] = K._exposure(
+            y[ode.IDX_METAL + m] = exposure_level(
                 -t_pre, compiled.exposure_kind[p, m], compiled.exposure_times[p, m],
                 compiled.exposure_levels[p, m], compiled.exposure_count[p, m],
                 compiled.exposure_removal_day[p])
@@ -176,12 +176,7 @@ def case_lsoda(patients: int, years: float, seed: int):
             drivers = compiled.drivers[p, j] if j >= 0 else np.zeros(N_DRIVERS)
 
             def f(t, u, pre=pre, drivers=drivers, pat=pat):
-                ode.derivatives(t, u, dydt, rates, pre, drivers, pat, arrays.params,
-                                arrays.site_table, arrays.clone_table, arrays.switches,
-                                compiled.tamoxifen[p], compiled.exposure_kind[p],
-                                compiled.exposure_times[p], compiled.exposure_levels[p],
-                                compiled.exposure_count[p], compiled.exposure_removal_day[p],
-                                env)
+                ode.derivatives(t, u, dydt, rates, pre, drivers, pat, arrays, compiled, p, env)
                 return dydt.copy()
 
             events = []

@@ -36,8 +36,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("trial", ("tumorsim.trial",)),
     ("validation", ("tumorsim.validation",)),
     ("calibration", ("tumorsim.calibration",)),
-    # SBML export reads the engine's prepared run; it is to move to tumorsim.export
-    ("export", ("tumorsim.io.sbml",)),
+    # SBML and PhysiCell rules: they read the engine's prepared run and the law records
+    ("export", ("tumorsim.export",)),
     ("report", ("tumorsim.report",)),
     ("demo", ("tumorsim.demo",)),
     ("cli", ("tumorsim.cli", "tumorsim.__main__")),
@@ -255,9 +255,8 @@ def test_checker_finds_a_cycle_hidden_in_a_function(modules: set[str]) -> None:
 
 def test_longest_entry_decides_the_layer() -> None:
     names = [name for name, _ in LAYERS]
-    assert layer_of("tumorsim.io.sbml") == names.index("export")
-    assert layer_of("tumorsim.io.results_file") == names.index("io")
     assert layer_of("tumorsim.engine.random") == names.index("random streams")
+    assert layer_of("tumorsim.io.results_file") == names.index("io")
     assert layer_of("tumorsim.engine.kernel") == names.index("engine")
     assert layer_of("tumorsim") == names.index("base")
     assert layer_of("tumorsim.unknown") is None

@@ -53,11 +53,11 @@ def test_small_compartments_hold_whole_cells_when_chemotherapy_shrinks_large_one
     r = simulate(s, patients=300, seed=11)
     assert r.trajectories is not None
     cells = r.trajectories["cells"]
-    small = cells[cells < s.parameter("stochastic_threshold_cells")]
+    small = cells[cells < s.numerics.stochastic_threshold_cells]
     assert (small >= 0).all()
     assert np.array_equal(small, np.floor(small))
     # some compartments did cross from large to small
-    assert (r.patients["cells_at_diagnosis_bone"] > s.parameter("stochastic_threshold_cells")).any()
+    assert (r.patients["cells_at_diagnosis_bone"] > s.numerics.stochastic_threshold_cells).any()
 
 
 def test_gamma_variates_have_the_right_mean_also_below_shape_one():
@@ -171,7 +171,7 @@ def test_long_untreated_step_agrees_with_one_day_step():
     """7-day untreated steps vs 1-day steps everywhere: endpoint rates agree within
     3.5 standard errors of the difference (independent samples; 8 comparisons)."""
     base = DEFAULT.with_changes(parameters={"dissemination_coefficient": 4e-9})
-    one_day = base.with_changes(parameters={"untreated_step_days": 1.0})
+    one_day = base.with_changes(numerics={"untreated_step_days": 1.0})
     n = 6000
     a = simulate(base, patients=n, seed=31).patients
     b = simulate(one_day, patients=n, seed=32).patients

@@ -15,7 +15,7 @@ from cli_helpers import run_cli
 
 from tumorsim import Cohort
 from tumorsim.engine.simulate import prepare_run, run_chunk
-from tumorsim.io.sbml import PATIENT_PARAMETERS, patient_values, scenario_sbml, write_sbml
+from tumorsim.export.sbml import PATIENT_PARAMETERS, patient_values, scenario_sbml, write_sbml
 from tumorsim.io.scenario_file import load_default_scenario
 from tumorsim.model.anatomy import SITES
 

@@ -17,6 +17,7 @@ from tumorsim.cli.options import (
     out_option,
 )
 from tumorsim.cli.render import print_tables
+from tumorsim.errors import TumorsimError
 
 
 def validate_scenario(scenario: ScenarioArg) -> None:
@@ -36,11 +37,40 @@ def params(scenario: DefaultScenarioArg = None) -> None:
     print_tables(*parameter_tables(loaded, title))
 
 
-def rules(scenario: DefaultScenarioArg = None) -> None:
-    """Print the model's mechanisms as sentences, with the scenario's values and sources."""
+def rules(
+    scenario: DefaultScenarioArg = None,
+    format_: Annotated[
+        str,
+        typer.Option("--format", help="'text' (sentences) or 'physicell' (PhysiCell cell "
+                     "rules CSV v3 and a settings fragment, written to --out)."),
+    ] = "text",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Directory for the PhysiCell files "
+                     "(--format physicell).", show_default=False),
+    ] = None,
+) -> None:
+    """Print the model's mechanisms as sentences, with the scenario's values and sources.
+
+    With --format physicell, write them as PhysiCell cell rules instead (cell_rules.csv,
+    PhysiCell_settings_fragment.xml), each row with the law it states.
+    """
     from tumorsim.model.rules import format_rules, rules_for
 
-    typer.echo(format_rules(rules_for(load_scenario(scenario))), nl=False)
+    if format_ not in ("text", "physicell"):
+        raise TumorsimError(f"--format: {format_!r} given; allowed: 'text' or 'physicell'")
+    if format_ == "text":
+        if out is not None:
+            raise TumorsimError("--out: given with --format text; allowed: only with "
+                                "--format physicell")
+        typer.echo(format_rules(rules_for(load_scenario(scenario))), nl=False)
+        return
+    if out is None:
+        raise TumorsimError("--out: missing; --format physicell needs a directory to write")
+    from tumorsim.export.physicell import write_physicell
+
+    for path in write_physicell(load_scenario(scenario), out):
+        typer.echo(f"written: {path}")
 
 
 def sbml(
@@ -57,7 +87,7 @@ def sbml(
     The file is the ODE system of numerics.mode = "deterministic" with the scenario's
     treatment plan as events; tests/test_sbml.py checks libRoadRunner against tumorsim.
     """
-    from tumorsim.io.sbml import write_sbml
+    from tumorsim.export.sbml import write_sbml
 
     path = write_sbml(load_scenario(scenario), out, patient=patient, seed=seed)
     typer.echo(f"wrote {path}: patient {patient} of the cohort, SBML Level 3 Version 2")

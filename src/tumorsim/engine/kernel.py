@@ -1,23 +1,27 @@
-"""The numba kernel: one virtual patient's cells over time, vectorised over patients.
+"""The stochastic kernel: one virtual patient's cells over time, vectorised over patients.
 
-State of a patient: ``n[site, clone, activity]`` cells (MODEL.md section 1), the myeloid
-niche ``M[site]``, and the internal metal doses. Each step, per site with cells:
+State of a patient: ``n[site, clone, activity]`` cells (docs/model.md section 1), the
+myeloid niche ``M[site]``, and the internal metal doses. Each step, per site with cells:
 
 1. environment: antioxidant capacity A (M3), ROS index R (M1), CXCL1/2 signal X and the
    myeloid niche M (M2);
-2. proliferating cells: linear birth-death with Gompertz birth rate (2.1) and the
-   chemotherapy hazard (2.6). Below ``n_switch`` cells the step is *exact* for constant
+2. proliferating cells: linear birth-death with Gompertz birth rate and the kill hazards
+   of treatment. Below ``stochastic_threshold_cells`` the step is *exact* for constant
    rates (Kendall 1948: survivors are binomial, each surviving lineage geometric), so the
    step length does not bias extinction; above it the expected value is used;
-3. dormant cells awaken or die (2.3);
-4. PR loss and regain between ER+/PR+ and ER+/PR- (2.4);
+3. dormant cells awaken or die;
+4. PR loss and regain between ER+/PR+ and ER+/PR-;
 5. dissemination to the other sites by tropism, clone motility and myeloid colonisation,
-   arriving cells entering dormancy with probability q_s (2.2, 2.3);
+   arriving cells entering dormancy with probability q_s;
 6. detection of local and distant relapse, interpolated log-linearly inside the step.
+
+Every rate comes from a law of :mod:`tumorsim.model.laws` (compiled in
+:mod:`tumorsim.engine.rates`); this module decides only how a step moves cells with
+those rates (integer draws or expected values) and when things happen.
 
 Before diagnosis the primary follows its deterministic Gompertz path from
 ``natural_history_start_cells`` to its size at diagnosis, with its clone mix fixed at the
-diagnosed one, and seeds the other sites stochastically (2.9). With
+diagnosed one, and seeds the other sites stochastically. With
 ``metastasis_free_at_diagnosis`` a natural history that ends with a detectable metastasis
 is drawn again (rejection sampling on the patient's own stream).
 
@@ -31,6 +35,8 @@ import math
 import numba as nb
 import numpy as np
 
+from tumorsim.engine import rates as R
+from tumorsim.engine.courses import days_to_size, exposure_level, primary_path_cells
 from tumorsim.engine.plan import (
     DRIVER_CHEMO_HAZARD,
     DRIVER_CHEMO_ON,
@@ -40,8 +46,6 @@ from tumorsim.engine.plan import (
     DRIVER_NRF2,
     DRIVER_QUENCHER,
     DRIVER_TREATED,
-    EXPOSURE_LINEAR,
-    EXPOSURE_NONE,
     N_DRIVERS,
 )
 from tumorsim.engine.random import (
@@ -52,92 +56,47 @@ from tumorsim.engine.random import (
     stream_key,
     uniform,
 )
+from tumorsim.engine.structures import (
+    CLONE_CXCL,
+    CLONE_ER_POSITIVE,
+    CLONE_GROWTH,
+    CLONE_MOTILITY,
+    CLONE_TAMOXIFEN_EFFECT,
+    ENV_ANTIOXIDANT,
+    ENV_CXCL,
+    ENV_MYELOID,
+    ENV_ROS,
+    N_CLONES,
+    N_SITES,
+    SITE_CARRYING_CAPACITY,
+    SITE_DETECTION,
+    SITE_DORMANCY_ENTRY,
+    SITE_FISSION,
+    SITE_TROPISM,
+    SWITCH_CHEMO_CXCL_MYELOID,
+    SWITCH_DEATH_AFTER_RELAPSE,
+    SWITCH_DISSEMINATION,
+    SWITCH_DORMANCY,
+    SWITCH_METAL_ROS_PR,
+    SWITCH_METASTASIS_FREE_AT_DIAGNOSIS,
+    SWITCH_SECONDARY_SEEDING,
+    SWITCH_STIFFNESS_DRP1_NRF2,
+)
 from tumorsim.model.parameters import PARAMETER_INDEX as _P
 
-# parameter indices (compile-time constants)
-_GMAX = _P["max_growth_rate_per_day"]
-_MET_GROWTH = _P["metastasis_growth_multiplier"]
+# parameters the kernel reads itself (everything else is read by the laws)
 _D0 = _P["baseline_turnover_per_day"]
+_GMAX = _P["max_growth_rate_per_day"]
 _NSTART = _P["natural_history_start_cells"]
-_GAMMA = _P["dissemination_size_exponent"]
-_W0 = _P["awakening_rate_per_day"]
-_DELTA0 = _P["dormant_death_rate_per_day"]
-_ATAM = _P["tamoxifen_dormancy_hold"]
-_AINH = _P["inhibitor_awakening_block"]
-_AAO = _P["antioxidant_dormant_protection"]
 _TAUM = _P["metal_internal_dose_time_constant_days"]
-_KAS = _P["ros_per_arsenic_ug_per_l"]
-_KPB = _P["ros_per_lead_ug_per_dl"]
-_KCHEMO = _P["ros_per_chemotherapy"]
-_KAO = _P["ros_antioxidant_reduction"]
-_KQ = _P["ros_quencher_reduction"]
-_H0 = _P["pr_loss_baseline_per_day"]
-_HMAX = _P["pr_loss_max_per_day"]
-_R50 = _P["pr_loss_ros_half_max"]
-_HILL = _P["pr_loss_hill_power"]
-_R0 = _P["pr_regain_baseline_per_day"]
-_RQ = _P["pr_regain_quencher_per_day"]
-_NREF = _P["cxcl_reference_cells"]
-_BETAX = _P["cxcl_size_exponent"]
-_TNF = _P["cxcl_chemo_induction"]
-_KM = _P["myeloid_recruitment_per_day"]
-_X50 = _P["myeloid_half_max_signal"]
 _DM = _P["myeloid_decay_per_day"]
-_SMAX = _P["myeloid_chemo_protection"]
-_CM = _P["myeloid_colonisation_boost"]
-_AMAX = _P["antioxidant_chemo_protection"]
 _RRES = _P["residual_fraction_after_surgery"]
-_TAMRAMP = _P["tamoxifen_ramp_days"]
-_TAMKILL = _P["tamoxifen_kill_per_day"]
-_TAMKILL_D = _P["tamoxifen_dormant_kill_per_day"]
-_GREF = _P["chemo_reference_growth_per_day"]
-_NU = _P["chemo_growth_exponent"]
-_KAPPAD = _P["dormant_chemo_factor"]
 _OS_ERPOS = _P["survival_after_relapse_er_pos_months"]
 _OS_ERNEG = _P["survival_after_relapse_er_neg_months"]
-_NSWITCH = _P["stochastic_threshold_cells"]
-_DT_UNTREATED = _P["untreated_step_days"]
-_DT_TREATED = _P["treated_step_days"]
-
-# site table columns
-SITE_CARRYING_CAPACITY = 0
-SITE_TROPISM = 1
-SITE_DORMANCY_ENTRY = 2
-SITE_DETECTION = 3
-SITE_FISSION = 4
-N_SITE_COLUMNS = 5
-
-# clone table columns
-CLONE_MOTILITY = 0
-CLONE_GROWTH = 1
-CLONE_CXCL = 2
-CLONE_TAMOXIFEN_EFFECT = 3
-CLONE_ER_POSITIVE = 4
-N_CLONE_COLUMNS = 5
-
-# mechanism switches
-SWITCH_METAL_ROS_PR = 0
-SWITCH_CHEMO_CXCL_MYELOID = 1
-SWITCH_STIFFNESS_DRP1_NRF2 = 2
-SWITCH_DISSEMINATION = 3
-SWITCH_SECONDARY_SEEDING = 4
-SWITCH_DORMANCY = 5
-SWITCH_DEATH_AFTER_RELAPSE = 6
-SWITCH_METASTASIS_FREE_AT_DIAGNOSIS = 7
-N_SWITCHES = 8
 
 MAX_NATURAL_HISTORY_REDRAWS = 100
 """Redraws of a natural history with detectable metastasis before it is kept anyway."""
 
-# environment record columns (trajectories)
-ENV_MYELOID = 0
-ENV_ANTIOXIDANT = 1
-ENV_ROS = 2
-ENV_CXCL = 3
-N_ENV = 4
-
-N_SITES = 5
-N_CLONES = 3
 _CELL_BY_CELL_ARRIVALS = 8.0
 """Expected arrivals per step up to which cells are drawn and placed one by one."""
 DAYS_PER_MONTH = 365.25 / 12.0
@@ -206,65 +165,6 @@ def _leave(state, n, prob, n_switch):
 
 
 @nb.njit
-def _primary_path(tau, n0, g, gmax, k):
-    """Deterministic primary size ``tau`` days after it had ``n0`` cells (capped Gompertz)."""
-    n_cap = k * math.exp(-gmax / g)
-    if n0 < n_cap:
-        t1 = math.log(n_cap / n0) / gmax
-        if tau <= t1:
-            return n0 * math.exp(gmax * tau)
-        tau -= t1
-        n0 = n_cap
-    return k * math.exp(math.log(n0 / k) * math.exp(-g * tau))
-
-
-@nb.njit
-def _time_to_size(n0, n1, g, gmax, k):
-    """Days the capped Gompertz primary needs to grow from ``n0`` to ``n1`` cells."""
-    n_cap = k * math.exp(-gmax / g)
-    t = 0.0
-    if n0 < n_cap:
-        if n1 <= n_cap:
-            return math.log(n1 / n0) / gmax
-        t = math.log(n_cap / n0) / gmax
-        n0 = n_cap
-    return t + math.log(math.log(k / n0) / math.log(k / n1)) / g
-
-
-@nb.njit
-def _exposure(t, kind, times, levels, count, removal_day):
-    if kind == EXPOSURE_NONE or t >= removal_day:
-        return 0.0
-    if kind == EXPOSURE_LINEAR:
-        if t <= times[0]:
-            return levels[0]
-        for j in range(1, count):
-            if t < times[j]:
-                w = (t - times[j - 1]) / (times[j] - times[j - 1])
-                return levels[j - 1] + w * (levels[j] - levels[j - 1])
-        return levels[count - 1]
-    level = 0.0
-    for j in range(count):
-        if times[j] <= t:
-            level = levels[j]
-        else:
-            break
-    return level
-
-
-@nb.njit
-def _tamoxifen_level(t, start, end, adherence, ramp):
-    if t < start:
-        return 0.0
-    if ramp <= 0.0:
-        return adherence if t < end else 0.0
-    if t < end:
-        return adherence * (1.0 - math.exp(-(t - start) / ramp))
-    at_end = adherence * (1.0 - math.exp(-(end - start) / ramp))
-    return at_end * math.exp(-(t - end) / ramp)
-
-
-@nb.njit
 def _categorical(state, weights, total):
     u = uniform(state) * total
     acc = 0.0
@@ -279,17 +179,25 @@ def _categorical(state, weights, total):
 
 
 @nb.njit
-def _simulate_one(
-    i, pid, seed, plan, gp, mu, cxcl_mult, n_dx, clone0,
-    params, site_table, clone_table, switches, horizon,
-    bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
-    traj_slot, record_every, traj_cells, traj_env, traj_time,
-    ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-    natural_history_days, arrived, natural_history_redraws,
-):
+def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
+    pid = patients.ids[i]
+    plan = patients.plan[i]
+    gp = patients.gompertz_rate_per_day[i]
+    mu = patients.dissemination_coefficient[i]
+    cxcl_mult = patients.cxcl_multiplier[i]
+    n_dx = patients.diagnosis_cells[i]
+    clone0 = patients.clone_fractions[i]
+    traj_slot = recording.slot[i]
+    params, site_table, clone_table, switches = (model.params, model.site_table,
+                                                 model.clone_table, model.switches)
+    horizon = solver.horizon_days
+    bnd, drv, tam = plans.boundaries, plans.drivers, plans.tamoxifen
+    e_kind, e_times, e_levels = plans.exposure_kind, plans.exposure_times, plans.exposure_levels
+    e_count, e_removal = plans.exposure_count, plans.exposure_removal_day
+
     state = np.empty(1, dtype=np.uint64)
     state[0] = stream_key(np.uint64(seed), np.uint64(pid), np.uint64(PURPOSE_DYNAMICS))
-    n_switch = params[_NSWITCH]
+    n_switch = solver.stochastic_threshold_cells
     gmax = params[_GMAX]
     d0 = params[_D0]
     m1 = switches[SWITCH_METAL_ROS_PR] != 0
@@ -313,28 +221,21 @@ def _simulate_one(
     metal = np.zeros(2)
     ros_cached = np.full(N_SITES, -1.0)
     loss_cached = np.zeros(N_SITES)
-    log_size = np.zeros(N_SITES)
-    r50n = params[_R50] ** params[_HILL]
-    log_nref = math.log(params[_NREF])
     no_drivers = np.zeros(N_DRIVERS)
 
-    log_capacity = np.empty(N_SITES)
-    for s in range(N_SITES):
-        log_capacity[s] = math.log(site_table[s, SITE_CARRYING_CAPACITY])
-
-    # --- natural history before diagnosis (2.9) -----------------------------------------
+    # --- natural history before diagnosis -------------------------------------------------
     k_primary = site_table[0, SITE_CARRYING_CAPACITY]
     mean_growth = 0.0
     for c in range(N_CLONES):
         mean_growth += clone0[c] * clone_table[c, CLONE_GROWTH]
     g_primary = gp * mean_growth
     n_start = min(params[_NSTART], 0.5 * n_dx)
-    t_pre = _time_to_size(n_start, n_dx, g_primary, gmax, k_primary)
-    natural_history_days[i] = t_pre
+    t_pre = days_to_size(n_start, n_dx, g_primary, gmax, k_primary)
+    out.natural_history_days[i] = t_pre
     t = -t_pre
     for m in range(2):
-        metal[m] = _exposure(t, e_kind[plan, m], e_times[plan, m], e_levels[plan, m],
-                             e_count[plan, m], e_removal[plan])
+        metal[m] = exposure_level(t, e_kind[plan, m], e_times[plan, m], e_levels[plan, m],
+                                  e_count[plan, m], e_removal[plan])
 
     width = bnd.shape[1]
     jb = -1
@@ -364,12 +265,13 @@ def _simulate_one(
                 jb = -1
                 total_arrived = 0.0
                 for m in range(2):
-                    metal[m] = _exposure(t, e_kind[plan, m], e_times[plan, m],
-                                         e_levels[plan, m], e_count[plan, m], e_removal[plan])
+                    metal[m] = exposure_level(t, e_kind[plan, m], e_times[plan, m],
+                                              e_levels[plan, m], e_count[plan, m],
+                                              e_removal[plan])
                 continue
         if pre and t >= 0.0:
-            # --- diagnosis and surgery ---------------------------------------------------
-            natural_history_redraws[i] = redraws
+            # --- diagnosis and surgery -------------------------------------------------------
+            out.natural_history_redraws[i] = redraws
             pre = False
             t = 0.0
             for c in range(N_CLONES):
@@ -379,20 +281,19 @@ def _simulate_one(
                 tot = 0.0
                 for c in range(N_CLONES):
                     tot += n[s, c, 0] + n[s, c, 1]
-                dx_cells[i, s] = tot
-            if surgery[plan] != 0:
+                out.diagnosis_cells[i, s] = tot
+            if plans.surgery[plan] != 0:
                 for c in range(N_CLONES):
                     x = n[0, c, 0] * params[_RRES]
                     n[0, c, 0] = poisson(state, x) if x < n_switch else x
             for s in range(1, N_SITES):
-                if dx_cells[i, s] >= site_table[s, SITE_DETECTION]:
-                    _record_event(i, s, 0.0, n, myeloid, antiox, ev_time, ev_clone,
-                                  ev_myeloid, ev_antiox)
+                if out.diagnosis_cells[i, s] >= site_table[s, SITE_DETECTION]:
+                    _record_event(i, s, 0.0, n, myeloid, antiox, out)
                     if mortal and not math.isfinite(dead_at):
                         dead_at = _draw_death(state, 0.0, n, s, params, clone_table)
             if traj_slot >= 0:
-                record_k = _record(traj_slot, record_k, 0.0, record_every, n, myeloid,
-                                   antiox, ros, cxcl, traj_cells, traj_env, traj_time)
+                record_k = _record(traj_slot, record_k, 0.0, recording, n, myeloid, antiox,
+                                   ros, cxcl)
             continue
         if not pre and (t >= horizon or t >= dead_at):
             break
@@ -412,7 +313,7 @@ def _simulate_one(
         drivers = drv[plan, jb] if jb >= 0 else no_drivers
         next_boundary = bnd[plan, jb + 1] if jb + 1 < width else np.inf
         treated = drivers[DRIVER_TREATED] > 0.0 and not pre
-        step = params[_DT_TREATED] if treated else params[_DT_UNTREATED]
+        step = solver.treated_step_days if treated else solver.untreated_step_days
         t_end = min(t + step, next_boundary)
         if pre:
             t_end = min(t_end, 0.0)
@@ -433,19 +334,18 @@ def _simulate_one(
         i_drp1 = drivers[DRIVER_DRP1] if m3 else 0.0
         i_nrf2 = drivers[DRIVER_NRF2] if m3 else 0.0
         quencher = drivers[DRIVER_QUENCHER] if m1 else 0.0
-        tam_level = _tamoxifen_level(mid, tam[plan, 0], tam[plan, 1], tam[plan, 2],
-                                     params[_TAMRAMP])
+        tam_level = R.tamoxifen_level(params, mid, tam[plan, 0], tam[plan, 1], tam[plan, 2])
 
-        # internal metal dose (exact for the mid-step exposure)
+        # internal metal dose: the internal-dose law solved exactly for the mid-step exposure
         decay = math.exp(-dt / params[_TAUM])
         for m in range(2):
-            e = _exposure(mid, e_kind[plan, m], e_times[plan, m], e_levels[plan, m],
-                          e_count[plan, m], e_removal[plan])
+            e = exposure_level(mid, e_kind[plan, m], e_times[plan, m], e_levels[plan, m],
+                               e_count[plan, m], e_removal[plan])
             metal[m] = e + (metal[m] - e) * decay
 
         # prescribed primary before diagnosis
         if pre:
-            n_prim = _primary_path(mid + t_pre, n_start, g_primary, gmax, k_primary)
+            n_prim = primary_path_cells(mid + t_pre, n_start, g_primary, gmax, k_primary)
             for c in range(N_CLONES):
                 n[0, c, 0] = n_prim * clone0[c]
 
@@ -454,17 +354,14 @@ def _simulate_one(
             for c in range(N_CLONES):
                 tot += n[s, c, 0] + n[s, c, 1]
             size_before[s] = tot
-            log_size[s] = math.log(tot) if tot > 0.0 else -np.inf
 
         # --- environment ---------------------------------------------------------------------
         for s in range(N_SITES):
             if m3:
-                antiox[s] = site_table[s, SITE_FISSION] * (1.0 - i_drp1) * (1.0 - i_nrf2)
+                antiox[s] = R.antioxidant_capacity(params, site_table[s, SITE_FISSION], i_drp1,
+                                                   i_nrf2)
             if m1:
-                r = (1.0 + params[_KAS] * metal[0] + params[_KPB] * metal[1]
-                     + params[_KCHEMO] * chemo_on - params[_KAO] * antiox[s]
-                     - params[_KQ] * quencher)
-                ros[s] = max(r, 0.0)
+                ros[s] = R.ros_index(params, metal[0], metal[1], chemo_on, antiox[s], quencher)
             if size_before[s] <= 0.0:
                 cxcl[s] = 0.0
                 if myeloid[s] > 0.0:
@@ -475,38 +372,33 @@ def _simulate_one(
                 for c in range(N_CLONES):
                     secretion += clone_table[c, CLONE_CXCL] * (n[s, c, 0] + n[s, c, 1])
                 secretion /= size_before[s]
-                x = (cxcl_mult * secretion
-                     * math.exp(params[_BETAX] * (log_size[s] - log_nref))
-                     * (1.0 + params[_TNF] * chemo_on))
+                x = R.cxcl_signal(params, cxcl_mult, secretion, size_before[s], chemo_on)
                 cxcl[s] = x
-                # myeloid niche: exact for inputs constant over the step
-                target = params[_KM] * x / (params[_X50] + x) * (1.0 - i_cxcr2) / params[_DM]
+                # myeloid niche: its law solved exactly for inputs constant over the step
+                target = R.myeloid_recruitment(params, x, i_cxcr2) / params[_DM]
                 myeloid[s] = target + (myeloid[s] - target) * math.exp(-params[_DM] * dt)
 
         # --- cells ---------------------------------------------------------------------------
         for s in range(N_SITES):
             if size_before[s] <= 0.0 or (pre and s == 0):
                 continue
-            k_site = site_table[s, SITE_CARRYING_CAPACITY]
-            g_eff = 0.0
-            if size_before[s] < k_site:
-                g_site = gp if s == 0 else gp * params[_MET_GROWTH]
-                g_eff = min(gmax, g_site * (log_capacity[s] - log_size[s]))
-            protect_m = 1.0 - params[_SMAX] * myeloid[s] if m2 else 1.0
-            protect_a = 1.0 - params[_AMAX] * antiox[s] * chemo_rho if m3 else 1.0
+            g_site = R.site_gompertz_rate(params, gp, s > 0)
+            g_eff = R.capped_gompertz_rate(params, size_before[s],
+                                           site_table[s, SITE_CARRYING_CAPACITY], g_site)
+            protect_m = R.myeloid_protection(params, myeloid[s]) if m2 else 1.0
+            protect_a = R.antioxidant_protection(params, antiox[s], chemo_rho) if m3 else 1.0
             # proliferating: birth-death
             for c in range(N_CLONES):
                 p_cells = _whole_if_small(state, n[s, c, 0], n_switch)
                 n[s, c, 0] = p_cells
                 if p_cells <= 0.0:
                     continue
-                g_c = g_eff * clone_table[c, CLONE_GROWTH]
-                e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
-                b = g_c * (1.0 - e_tam) + d0
-                kill = params[_TAMKILL] * e_tam
-                if chemo_hazard > 0.0:
-                    kill += (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
-                             * protect_m * protect_a)
+                g_c = R.clone_growth_rate(params, g_eff, clone_table[c, CLONE_GROWTH])
+                e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
+                                           tam_level)
+                b = R.proliferation_rate(params, g_c, e_tam) + d0
+                kill = R.proliferating_kill_rate(params, e_tam, chemo_hazard, g_c, protect_m,
+                                                 protect_a)
                 small = p_cells < n_switch
                 new = _birth_death(state, p_cells, b, d0 + kill, dt, small)
                 if not small and new < n_switch:
@@ -518,12 +410,10 @@ def _simulate_one(
                 n[s, c, 1] = d_cells
                 if d_cells <= 0.0:
                     continue
-                e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
-                wake = (params[_W0] * (1.0 - params[_ATAM] * e_tam)
-                        * (1.0 - params[_AINH] * i_drp1 * i_nrf2))
-                die = (params[_DELTA0] * (1.0 - params[_AAO] * antiox[s])
-                       + params[_TAMKILL_D] * e_tam
-                       + chemo_hazard * params[_KAPPAD] * protect_a)
+                e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
+                                           tam_level)
+                wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2)
+                die = R.dormant_death_rate(params, antiox[s], e_tam, chemo_hazard, protect_a)
                 total = wake + die
                 if total <= 0.0:
                     continue
@@ -531,18 +421,15 @@ def _simulate_one(
                 woke = _leave(state, gone, wake / total, n_switch)
                 n[s, c, 1] = d_cells - gone
                 n[s, c, 0] += woke
-            # PR loss and regain (2.4)
-            if m1:
-                if ros[s] != ros_cached[s]:
-                    # the Hill term is recomputed only when the ROS index changes
-                    rn = ros[s] ** params[_HILL]
-                    loss_cached[s] = params[_H0] + params[_HMAX] * rn / (r50n + rn)
-                    ros_cached[s] = ros[s]
-                loss = loss_cached[s]
-                regain = params[_R0] + params[_RQ] * quencher
-            else:
-                loss = params[_H0]
-                regain = params[_R0]
+            # PR loss and regain; with M1 off ROS does not act on PR (the laws at R = 0 and
+            # Q = 0 leave their baseline terms)
+            r_pr = ros[s] if m1 else 0.0
+            if r_pr != ros_cached[s]:
+                # the Hill term is recomputed only when the ROS index changes
+                loss_cached[s] = R.pr_loss_hazard(params, r_pr)
+                ros_cached[s] = r_pr
+            loss = loss_cached[s]
+            regain = R.pr_regain_hazard(params, quencher)
             p_loss = 1.0 - math.exp(-loss * dt)
             p_regain = 1.0 - math.exp(-regain * dt)
             for a in range(2):
@@ -553,7 +440,7 @@ def _simulate_one(
                 n[s, 0, a] = pos - to_neg + to_pos
                 n[s, 1, a] = neg - to_pos + to_neg
 
-        # --- dissemination (2.2) -----------------------------------------------------------------
+        # --- dissemination -------------------------------------------------------------------
         if spread:
             for src in range(N_SITES):
                 if src > 0 and not secondary:
@@ -572,15 +459,16 @@ def _simulate_one(
                     if d != src:
                         w = site_table[d, SITE_TROPISM]
                         if m2:
-                            w *= 1.0 + params[_CM] * myeloid[d]
+                            w = R.destination_weight(params, w,
+                                                     R.colonisation_boost(params, myeloid[d]))
                     dest_w[d] = w
                     dest_total += w
                 dest_w[0] = 0.0
                 if dest_total <= 0.0:
                     continue
-                boost = 1.0 + params[_CM] * myeloid[src] if m2 else 1.0
-                rate = (mu * math.exp(params[_GAMMA] * math.log(n_p)) * (motile / n_p) * boost
-                        * dest_total * dt)
+                boost = R.colonisation_boost(params, myeloid[src]) if m2 else 1.0
+                rate = R.dissemination_rate(params, mu, n_p, motile / n_p, boost,
+                                            dest_total) * dt
                 if rate <= _CELL_BY_CELL_ARRIVALS:
                     count = poisson(state, rate)
                     total_arrived += count
@@ -595,7 +483,7 @@ def _simulate_one(
                 else:
                     # many arrivals (large metastases seeding): by Poisson thinning the
                     # counts per clone, destination and activity are independent
-                    # Poissons; a destination compartment at or above n_switch gets
+                    # Poissons; a destination compartment at or above the threshold gets
                     # its expected count, as every large compartment does
                     for c in range(N_CLONES):
                         if clone_w[c] <= 0.0:
@@ -621,11 +509,11 @@ def _simulate_one(
 
         t = t_end
 
-        # --- detection (2.8) -----------------------------------------------------------------
+        # --- detection -----------------------------------------------------------------------
         if not pre:
-            first_s = 0 if surgery[plan] != 0 else 1
+            first_s = 0 if plans.surgery[plan] != 0 else 1
             for s in range(first_s, N_SITES):
-                if not math.isnan(ev_time[i, s]):
+                if not math.isnan(out.event_time[i, s]):
                     continue
                 tot = 0.0
                 for c in range(N_CLONES):
@@ -636,34 +524,33 @@ def _simulate_one(
                     before = size_before[s]
                     if before > 0.0 and tot > before and before < det:
                         when = t - dt + dt * math.log(det / before) / math.log(tot / before)
-                    _record_event(i, s, when, n, myeloid, antiox, ev_time, ev_clone,
-                                  ev_myeloid, ev_antiox)
+                    _record_event(i, s, when, n, myeloid, antiox, out)
                     if s > 0 and mortal and not math.isfinite(dead_at):
                         dead_at = _draw_death(state, when, n, s, params, clone_table)
             if traj_slot >= 0:
-                record_k = _record(traj_slot, record_k, t, record_every, n, myeloid, antiox,
-                                   ros, cxcl, traj_cells, traj_env, traj_time)
+                record_k = _record(traj_slot, record_k, t, recording, n, myeloid, antiox, ros,
+                                   cxcl)
 
     if math.isfinite(dead_at) and dead_at <= horizon:
-        death_time[i] = dead_at
+        out.death_time[i] = dead_at
     for s in range(N_SITES):
         tot = 0.0
         for c in range(N_CLONES):
             tot += n[s, c, 0] + n[s, c, 1]
-        end_cells[i, s] = tot
-    arrived[i] = total_arrived
+        out.end_cells[i, s] = tot
+    out.disseminated_cells[i] = total_arrived
 
 
 @nb.njit
-def _record_event(i, s, when, n, myeloid, antiox, ev_time, ev_clone, ev_myeloid, ev_antiox):
-    ev_time[i, s] = when
+def _record_event(i, s, when, n, myeloid, antiox, out):
+    out.event_time[i, s] = when
     tot = 0.0
     for c in range(N_CLONES):
         tot += n[s, c, 0] + n[s, c, 1]
     for c in range(N_CLONES):
-        ev_clone[i, s, c] = (n[s, c, 0] + n[s, c, 1]) / tot if tot > 0.0 else 0.0
-    ev_myeloid[i, s] = myeloid[s]
-    ev_antiox[i, s] = antiox[s]
+        out.event_clone[i, s, c] = (n[s, c, 0] + n[s, c, 1]) / tot if tot > 0.0 else 0.0
+    out.event_myeloid[i, s] = myeloid[s]
+    out.event_antioxidant[i, s] = antiox[s]
 
 
 @nb.njit
@@ -680,43 +567,41 @@ def _draw_death(state, when, n, s, params, clone_table):
 
 
 @nb.njit
-def _record(slot, k, t, every, n, myeloid, antiox, ros, cxcl, traj_cells, traj_env,
-            traj_time):
-    n_records = traj_time.shape[1]
+def _record(slot, k, t, recording, n, myeloid, antiox, ros, cxcl):
+    every = recording.every_days
+    n_records = recording.times.shape[1]
     while k < n_records and t >= k * every - 1e-9:
-        traj_time[slot, k] = k * every
+        recording.times[slot, k] = k * every
         for s in range(N_SITES):
             for c in range(N_CLONES):
                 for a in range(2):
-                    traj_cells[slot, k, s, c, a] = n[s, c, a]
-            traj_env[slot, k, s, ENV_MYELOID] = myeloid[s]
-            traj_env[slot, k, s, ENV_ANTIOXIDANT] = antiox[s]
-            traj_env[slot, k, s, ENV_ROS] = ros[s]
-            traj_env[slot, k, s, ENV_CXCL] = cxcl[s]
+                    recording.cells[slot, k, s, c, a] = n[s, c, a]
+            recording.environment[slot, k, s, ENV_MYELOID] = myeloid[s]
+            recording.environment[slot, k, s, ENV_ANTIOXIDANT] = antiox[s]
+            recording.environment[slot, k, s, ENV_ROS] = ros[s]
+            recording.environment[slot, k, s, ENV_CXCL] = cxcl[s]
         k += 1
     return k
 
 
 @nb.njit(parallel=True, cache=True)
-def simulate_patients(
-    patient_ids, seed, plan_of_patient, gompertz_rate, dissemination_coef, cxcl_multiplier,
-    diagnosis_cells, clone_fractions, params, site_table, clone_table, switches, horizon_days,
-    bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
-    traj_slot, record_every, traj_cells, traj_env, traj_time,
-    ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-    natural_history_days, arrived, natural_history_redraws,
-):
-    """Simulate every patient of a chunk; outputs are written in place (see ``run``)."""
-    for i in nb.prange(patient_ids.shape[0]):
-        _simulate_one(
-            i, patient_ids[i], seed, plan_of_patient[i], gompertz_rate[i],
-            dissemination_coef[i], cxcl_multiplier[i], diagnosis_cells[i], clone_fractions[i],
-            params, site_table, clone_table, switches, horizon_days,
-            bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
-            traj_slot[i], record_every, traj_cells, traj_env, traj_time,
-            ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-            natural_history_days, arrived, natural_history_redraws,
-        )
+def simulate_patients(patients, seed, model, solver, plans, recording, out):
+    """Simulate every patient of a chunk.
+
+    Parameters
+    ----------
+    patients : Patients
+    seed : uint64
+        Master seed; each patient's stream is keyed by (seed, patient id).
+    model : ModelArrays
+    solver : Solver
+    plans : CompiledPlans
+    recording : Recording
+    out : Outputs
+        Written in place.
+    """
+    for i in nb.prange(patients.ids.shape[0]):
+        _simulate_one(i, seed, patients, model, solver, plans, recording, out)
 
 
 @nb.njit(parallel=True, cache=True)

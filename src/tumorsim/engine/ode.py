@@ -1,17 +1,18 @@
 """Deterministic mode: the model's expected values as an ODE system, integrated accurately.
 
-With ``numerics.mode = "deterministic"`` every flow of MODEL.md section 2 is its expected
-rate, and a patient is the ODE system
+With ``numerics.mode = "deterministic"`` every flow of the model is its expected rate,
+and a patient is the ODE system
 
     dn[s, c, a]/dt = own rate * n[s, c, a] + inflows (awakening, PR switching, arrivals)
     dM[s]/dt       = k_M X/(X_50 + X) (1 - I_CXCR2) - d_M M[s]
     dm/dt          = (exposure(t) - m) / tau_m
 
-(:func:`derivatives`), with the primary before diagnosis on its capped Gompertz path
-(2.9), the diagnosis, surgery and every change of treatment as events between which the
-right-hand side is smooth, and detection (2.8) as the first time a site's cells reach
-``detection_cells``. The same system is written as SBML by :mod:`tumorsim.io.sbml`, so
-any SBML tool (libRoadRunner, COPASI) solves the same model.
+(:func:`derivatives`, every rate from a law of :mod:`tumorsim.model.laws` compiled in
+:mod:`tumorsim.engine.rates`), with the primary before diagnosis on its capped Gompertz
+path, the diagnosis, surgery and every change of treatment as events between which the
+right-hand side is smooth, and detection as the first time a site's cells reach
+``detection_cells``. The same system is written as SBML by :mod:`tumorsim.export.sbml`,
+so any SBML tool (libRoadRunner, COPASI) solves the same model.
 
 How it is solved fast (the structure of this model, not a generic solver):
 
@@ -22,7 +23,7 @@ How it is solved fast (the structure of this model, not a generic solver):
   step start, takes that exponential exactly, and integrates only what is left (inflows
   and the drift of the rates) by fourth-order quadrature. Its error therefore depends on
   how fast the rates and inflows change, not on how fast cells grow, so steps of days to
-  months are accurate to ``ode_relative_tolerance``.
+  months are accurate to ``numerics.relative_tolerance``.
 * **Four right-hand sides per step.** The error estimate needs no extra stages: the
   derivative at the end of an accepted step is needed anyway (it starts the next step),
   and putting the forcing there in place of the last stage's in the quadrature gives a
@@ -46,57 +47,31 @@ import math
 import numba as nb
 import numpy as np
 
-from tumorsim.engine.kernel import (
-    _AAO,
-    _AINH,
-    _AMAX,
-    _ATAM,
-    _BETAX,
-    _CM,
-    _DELTA0,
-    _DM,
-    _GAMMA,
-    _GMAX,
-    _GREF,
-    _H0,
-    _HILL,
-    _HMAX,
-    _KAO,
-    _KAPPAD,
-    _KAS,
-    _KCHEMO,
-    _KM,
-    _KPB,
-    _KQ,
-    _MET_GROWTH,
-    _NREF,
-    _NSTART,
-    _NU,
-    _OS_ERNEG,
-    _OS_ERPOS,
-    _R0,
-    _R50,
-    _RQ,
-    _RRES,
-    _SMAX,
-    _TAMKILL,
-    _TAMKILL_D,
-    _TAMRAMP,
-    _TAUM,
-    _TNF,
-    _W0,
-    _X50,
+from tumorsim.engine import rates as R
+from tumorsim.engine.courses import days_to_size, exposure_level, primary_path_cells
+from tumorsim.engine.kernel import DAYS_PER_MONTH
+from tumorsim.engine.plan import (
+    DRIVER_CHEMO_HAZARD,
+    DRIVER_CHEMO_ON,
+    DRIVER_CHEMO_RHO,
+    DRIVER_CXCR2,
+    DRIVER_DRP1,
+    DRIVER_NRF2,
+    DRIVER_QUENCHER,
+    N_DRIVERS,
+)
+from tumorsim.engine.structures import (
     CLONE_CXCL,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
     CLONE_MOTILITY,
     CLONE_TAMOXIFEN_EFFECT,
-    DAYS_PER_MONTH,
     ENV_ANTIOXIDANT,
     ENV_CXCL,
     ENV_MYELOID,
     ENV_ROS,
     N_CLONES,
+    N_ENV,
     N_SITES,
     SITE_CARRYING_CAPACITY,
     SITE_DETECTION,
@@ -110,25 +85,15 @@ from tumorsim.engine.kernel import (
     SWITCH_METAL_ROS_PR,
     SWITCH_SECONDARY_SEEDING,
     SWITCH_STIFFNESS_DRP1_NRF2,
-    _exposure,
-    _primary_path,
-    _tamoxifen_level,
-    _time_to_size,
-)
-from tumorsim.engine.plan import (
-    DRIVER_CHEMO_HAZARD,
-    DRIVER_CHEMO_ON,
-    DRIVER_CHEMO_RHO,
-    DRIVER_CXCR2,
-    DRIVER_DRP1,
-    DRIVER_NRF2,
-    DRIVER_QUENCHER,
-    N_DRIVERS,
 )
 from tumorsim.model.parameters import PARAMETER_INDEX as _P
 
-_RTOL = _P["ode_relative_tolerance"]
-_ATOL = _P["ode_absolute_tolerance_cells"]
+# parameters the integrator reads itself (everything else is read by the laws)
+_GMAX = _P["max_growth_rate_per_day"]
+_NSTART = _P["natural_history_start_cells"]
+_RRES = _P["residual_fraction_after_surgery"]
+_OS_ERPOS = _P["survival_after_relapse_er_pos_months"]
+_OS_ERNEG = _P["survival_after_relapse_er_neg_months"]
 
 # --- state vector -------------------------------------------------------------------------------
 N_CELL_STATES = N_SITES * N_CLONES * 2
@@ -159,10 +124,8 @@ ERROR_EXPONENT = 0.25
 """Step-size control: the error estimate scales as ``h**4`` (module docstring)."""
 
 
-
 @nb.njit(cache=True)
-def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_table,
-                switches, tam, e_kind, e_times, e_levels, e_count, e_removal, env):
+def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
     """Right-hand side of the deterministic model at time ``t`` (days from diagnosis).
 
     Parameters
@@ -182,15 +145,15 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
         Treatment drivers of the current plan interval.
     pat : ndarray, shape (N_PAT,)
         The patient (``PAT_*`` columns).
-    params, site_table, clone_table, switches
-        Model arrays (:func:`tumorsim.engine.simulate.model_arrays`).
-    tam : ndarray, shape (3,)
-        Tamoxifen start day, end day, adherence.
-    e_kind, e_times, e_levels, e_count, e_removal
-        The patient's plan's exposures (:class:`tumorsim.engine.plan.CompiledPlans`).
-    env : ndarray, shape (N_SITES, 4)
+    model : ModelArrays
+    plans : CompiledPlans
+    plan : int
+        The patient's plan (row of ``plans``).
+    env : ndarray, shape (N_SITES, N_ENV)
         Written: myeloid niche, antioxidant capacity, ROS index and CXCL1/2 signal per site.
     """
+    params, site_table, clone_table, switches = (model.params, model.site_table,
+                                                 model.clone_table, model.switches)
     m1 = switches[SWITCH_METAL_ROS_PR] != 0
     m2 = switches[SWITCH_CHEMO_CXCL_MYELOID] != 0
     m3 = switches[SWITCH_STIFFNESS_DRP1_NRF2] != 0
@@ -209,25 +172,28 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
     i_drp1 = drivers[DRIVER_DRP1] if m3 else 0.0
     i_nrf2 = drivers[DRIVER_NRF2] if m3 else 0.0
     quencher = drivers[DRIVER_QUENCHER] if m1 else 0.0
-    tam_level = _tamoxifen_level(t, tam[0], tam[1], tam[2], params[_TAMRAMP])
+    tam = plans.tamoxifen[plan]
+    tam_level = R.tamoxifen_level(params, t, tam[0], tam[1], tam[2])
 
-    # internal metal dose
-    inv_tau = 1.0 / params[_TAUM]
+    # internal metal dose; its own rate is the law's per unit of dose
+    own_dose_rate = R.internal_dose_rate(params, 0.0, 1.0)
     for m in range(2):
-        e = _exposure(t, e_kind[m], e_times[m], e_levels[m], e_count[m], e_removal)
-        dydt[IDX_METAL + m] = (e - y[IDX_METAL + m]) * inv_tau
-        rates[IDX_METAL + m] = -inv_tau
+        e = exposure_level(t, plans.exposure_kind[plan, m], plans.exposure_times[plan, m],
+                           plans.exposure_levels[plan, m], plans.exposure_count[plan, m],
+                           plans.exposure_removal_day[plan])
+        dydt[IDX_METAL + m] = R.internal_dose_rate(params, e, y[IDX_METAL + m])
+        rates[IDX_METAL + m] = own_dose_rate
     arsenic = y[IDX_METAL]
     lead = y[IDX_METAL + 1]
 
     # primary before diagnosis: its prescribed (capped Gompertz) path
     prim = 0.0
     if pre:
-        prim = _primary_path(t + pat[PAT_PRE_DAYS], pat[PAT_START_CELLS],
-                             pat[PAT_PRIMARY_RATE], gmax, site_table[0, SITE_CARRYING_CAPACITY])
+        prim = primary_path_cells(t + pat[PAT_PRE_DAYS], pat[PAT_START_CELLS],
+                                  pat[PAT_PRIMARY_RATE], gmax,
+                                  site_table[0, SITE_CARRYING_CAPACITY])
 
-    r50n = params[_R50] ** params[_HILL]
-    log_nref = math.log(params[_NREF])
+    own_niche_rate = R.myeloid_niche_rate(params, 0.0, 1.0)
     for s in range(N_SITES):
         base = s * N_CLONES * 2
         size = 0.0
@@ -237,16 +203,14 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
             for k in range(N_CLONES * 2):
                 size += y[base + k]
         # --- environment
-        antiox = site_table[s, SITE_FISSION] * (1.0 - i_drp1) * (1.0 - i_nrf2) if m3 else 0.0
+        antiox = (R.antioxidant_capacity(params, site_table[s, SITE_FISSION], i_drp1, i_nrf2)
+                  if m3 else 0.0)
         ros = 1.0
         if m1:
-            ros = max(1.0 + params[_KAS] * arsenic + params[_KPB] * lead
-                      + params[_KCHEMO] * chemo_on - params[_KAO] * antiox
-                      - params[_KQ] * quencher, 0.0)
+            ros = R.ros_index(params, arsenic, lead, chemo_on, antiox, quencher)
         cxcl = 0.0
         myeloid = y[IDX_MYELOID + s]
         source = 0.0
-        log_size = math.log(size) if size > 0.0 else -np.inf
         if m2 and size > 0.0:
             secretion = 0.0
             for c in range(N_CLONES):
@@ -257,15 +221,10 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
                                                                + y[base + 2 * c + 1])
             if not (pre and s == 0):
                 secretion /= size
-            # below one cell the signal is that fraction of one cell's (the expectation
-            # over whether the cell is there), which also keeps the right-hand side
-            # continuous and Lipschitz at zero cells
-            cxcl = (pat[PAT_CXCL] * secretion
-                    * math.exp(params[_BETAX] * (max(log_size, 0.0) - log_nref))
-                    * min(size, 1.0) * (1.0 + params[_TNF] * chemo_on))
-            source = params[_KM] * cxcl / (params[_X50] + cxcl) * (1.0 - i_cxcr2)
-        dydt[IDX_MYELOID + s] = source - params[_DM] * myeloid
-        rates[IDX_MYELOID + s] = -params[_DM]
+            cxcl = R.cxcl_signal(params, pat[PAT_CXCL], secretion, size, chemo_on)
+            source = R.myeloid_recruitment(params, cxcl, i_cxcr2)
+        dydt[IDX_MYELOID + s] = R.myeloid_niche_rate(params, source, myeloid)
+        rates[IDX_MYELOID + s] = own_niche_rate
         env[s, ENV_MYELOID] = myeloid
         env[s, ENV_ANTIOXIDANT] = antiox
         env[s, ENV_ROS] = ros
@@ -274,39 +233,26 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
             continue
 
         # --- cells
-        k_site = site_table[s, SITE_CARRYING_CAPACITY]
-        g_site = pat[PAT_GOMPERTZ] if s == 0 else pat[PAT_GOMPERTZ] * params[_MET_GROWTH]
-        if size <= 0.0:
-            g_eff = gmax  # the limit of the capped Gompertz rate for a colony of few cells
-        elif size < k_site:
-            g_eff = min(gmax, g_site * (math.log(k_site) - log_size))
-        else:
-            g_eff = 0.0
-        protect_m = 1.0 - params[_SMAX] * myeloid if m2 else 1.0
-        protect_a = 1.0 - params[_AMAX] * antiox * chemo_rho if m3 else 1.0
-        if m1:
-            rn = ros ** params[_HILL]
-            loss = params[_H0] + params[_HMAX] * rn / (r50n + rn)
-            regain = params[_R0] + params[_RQ] * quencher
-        else:
-            loss = params[_H0]
-            regain = params[_R0]
+        g_site = R.site_gompertz_rate(params, pat[PAT_GOMPERTZ], s > 0)
+        g_eff = R.capped_gompertz_rate(params, size, site_table[s, SITE_CARRYING_CAPACITY],
+                                       g_site)
+        protect_m = R.myeloid_protection(params, myeloid) if m2 else 1.0
+        protect_a = R.antioxidant_protection(params, antiox, chemo_rho) if m3 else 1.0
+        # with M1 off ROS does not act on PR (the law at R = 0 leaves its baseline term)
+        loss = R.pr_loss_hazard(params, ros if m1 else 0.0)
+        regain = R.pr_regain_hazard(params, quencher)
         for c in range(N_CLONES):
             ip = base + 2 * c
             idm = ip + 1
             switch_out = loss if c == 0 else (regain if c == 1 else 0.0)
-            g_c = g_eff * clone_table[c, CLONE_GROWTH]
-            e_tam = clone_table[c, CLONE_TAMOXIFEN_EFFECT] * tam_level
-            kill = params[_TAMKILL] * e_tam
-            if chemo_hazard > 0.0 and g_c > 0.0:
-                kill += (chemo_hazard * (g_c / params[_GREF]) ** params[_NU]
-                         * protect_m * protect_a)
-            rates[ip] = g_c * (1.0 - e_tam) - kill - switch_out
-            wake = (params[_W0] * (1.0 - params[_ATAM] * e_tam)
-                    * (1.0 - params[_AINH] * i_drp1 * i_nrf2))
-            die = (params[_DELTA0] * (1.0 - params[_AAO] * antiox)
-                   + params[_TAMKILL_D] * e_tam
-                   + chemo_hazard * params[_KAPPAD] * protect_a)
+            g_c = R.clone_growth_rate(params, g_eff, clone_table[c, CLONE_GROWTH])
+            e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
+                                       tam_level)
+            kill = R.proliferating_kill_rate(params, e_tam, chemo_hazard, g_c, protect_m,
+                                             protect_a)
+            rates[ip] = R.proliferation_rate(params, g_c, e_tam) - kill - switch_out
+            wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2)
+            die = R.dormant_death_rate(params, antiox, e_tam, chemo_hazard, protect_a)
             rates[idm] = -(wake + die) - switch_out
             dydt[ip] += rates[ip] * y[ip] + wake * y[idm]
             dydt[idm] += rates[idm] * y[idm]
@@ -315,7 +261,7 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
             dydt[base + 2 + a] += loss * y[base + a]
             dydt[base + a] += regain * y[base + 2 + a]
 
-    # --- dissemination (2.2)
+    # --- dissemination
     if spread:
         for src in range(N_SITES):
             if src > 0 and not secondary:
@@ -332,16 +278,12 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
             dest_total = 0.0
             for d in range(1, N_SITES):
                 if d != src:
-                    w = site_table[d, SITE_TROPISM]
-                    if m2:
-                        w *= 1.0 + params[_CM] * y[IDX_MYELOID + d]
-                    dest_total += w
+                    dest_total += _destination_weight(params, site_table, y, d, m2)
             if dest_total <= 0.0:
                 continue
-            boost = 1.0 + params[_CM] * y[IDX_MYELOID + src] if m2 else 1.0
-            # below one cell a site seeds as that fraction of one cell (see CXCL above)
-            rate = (pat[PAT_DISSEMINATION] * math.exp(params[_GAMMA] * max(math.log(n_p), 0.0))
-                    * min(n_p, 1.0) * (motile / n_p) * boost * dest_total)
+            boost = R.colonisation_boost(params, y[IDX_MYELOID + src]) if m2 else 1.0
+            rate = R.dissemination_rate(params, pat[PAT_DISSEMINATION], n_p, motile / n_p,
+                                        boost, dest_total)
             dydt[IDX_ARRIVED] += rate
             for c in range(N_CLONES):
                 cells = prim * pat[PAT_CLONE0 + c] if (pre and src == 0) else y[base + 2 * c]
@@ -351,14 +293,21 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, params, site_table, clone_
                 for d in range(1, N_SITES):
                     if d == src:
                         continue
-                    w = site_table[d, SITE_TROPISM]
-                    if m2:
-                        w *= 1.0 + params[_CM] * y[IDX_MYELOID + d]
+                    w = _destination_weight(params, site_table, y, d, m2)
                     x = rate * share_c * w / dest_total
                     q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
                     ib = (d * N_CLONES + c) * 2
                     dydt[ib] += x * (1.0 - q)
                     dydt[ib + 1] += x * q
+
+
+@nb.njit(inline="always")
+def _destination_weight(params, site_table, y, d, m2):
+    """Tropism weight of destination ``d``, raised by its myeloid niche when M2 is on."""
+    w = site_table[d, SITE_TROPISM]
+    if m2:
+        w = R.destination_weight(params, w, R.colonisation_boost(params, y[IDX_MYELOID + d]))
+    return w
 
 
 @nb.njit(inline="always")
@@ -422,14 +371,14 @@ def _hermite(y0, f0, y1, f1, h, s, out):
 
 
 @nb.njit
-def _record_state(slot, k, t, y, env, traj_cells, traj_env, traj_time):
-    traj_time[slot, k] = t
+def _record_state(slot, k, t, y, env, recording):
+    recording.times[slot, k] = t
     for s in range(N_SITES):
         for c in range(N_CLONES):
             for a in range(2):
-                traj_cells[slot, k, s, c, a] = y[(s * N_CLONES + c) * 2 + a]
+                recording.cells[slot, k, s, c, a] = y[(s * N_CLONES + c) * 2 + a]
         for j in range(env.shape[1]):
-            traj_env[slot, k, s, j] = env[s, j]
+            recording.environment[slot, k, s, j] = env[s, j]
 
 
 @nb.njit
@@ -490,8 +439,7 @@ def _etd_coefficients(lam, h, co):
 
 
 @nb.njit
-def _etd_step(t, u, fu, lam, h, co, out, work, pre, drivers, pat, params, site_table,
-              clone_table, switches, tam, e_kind, e_times, e_levels, e_count, e_removal, env):
+def _etd_step(t, u, fu, lam, h, co, out, work, pre, drivers, pat, model, plans, plan, env):
     """One exponential Runge-Kutta step (Cox & Matthews 2002, ETDRK4) of ``h`` days.
 
     Each state's own rate ``lam`` (frozen at ``t``) is integrated exactly, with the
@@ -512,18 +460,15 @@ def _etd_step(t, u, fu, lam, h, co, out, work, pre, drivers, pat, params, site_t
     for k in range(n):
         nu[k] = fu[k] - lam[k] * u[k]
         a[k] = max(co[0, k] * u[k] + co[1, k] * nu[k], 0.0)
-    derivatives(t + 0.5 * h, a, fs, rs, pre, drivers, pat, params, site_table, clone_table,
-                switches, tam, e_kind, e_times, e_levels, e_count, e_removal, env)
+    derivatives(t + 0.5 * h, a, fs, rs, pre, drivers, pat, model, plans, plan, env)
     for k in range(n):
         na[k] = fs[k] - lam[k] * a[k]
         b[k] = max(co[0, k] * u[k] + co[1, k] * na[k], 0.0)
-    derivatives(t + 0.5 * h, b, fs, rs, pre, drivers, pat, params, site_table, clone_table,
-                switches, tam, e_kind, e_times, e_levels, e_count, e_removal, env)
+    derivatives(t + 0.5 * h, b, fs, rs, pre, drivers, pat, model, plans, plan, env)
     for k in range(n):
         nb_[k] = fs[k] - lam[k] * b[k]
         c[k] = max(co[0, k] * a[k] + co[1, k] * (2.0 * nb_[k] - nu[k]), 0.0)
-    derivatives(t + h, c, fs, rs, pre, drivers, pat, params, site_table, clone_table,
-                switches, tam, e_kind, e_times, e_levels, e_count, e_removal, env)
+    derivatives(t + h, c, fs, rs, pre, drivers, pat, model, plans, plan, env)
     for k in range(n):
         nc = fs[k] - lam[k] * c[k]
         work[8, k] = nc
@@ -532,15 +477,15 @@ def _etd_step(t, u, fu, lam, h, co, out, work, pre, drivers, pat, params, site_t
 
 
 @nb.njit
-def _simulate_one(
-    i, plan, pat, params, site_table, clone_table, switches, horizon,
-    bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
-    traj_slot, record_every, traj_cells, traj_env, traj_time,
-    ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-    natural_history_days, arrived,
-):
-    rtol = params[_RTOL]
-    atol = params[_ATOL]
+def _simulate_one(i, plan, pat, model, solver, plans, recording, out):
+    params, site_table, clone_table, switches = (model.params, model.site_table,
+                                                 model.clone_table, model.switches)
+    rtol = solver.relative_tolerance
+    atol = solver.absolute_tolerance_cells
+    horizon = solver.horizon_days
+    bnd, drv, surgery = plans.boundaries, plans.drivers, plans.surgery
+    traj_slot = recording.slot[i]
+    record_every = recording.every_days
     mortal = switches[SWITCH_DEATH_AFTER_RELAPSE] != 0
     n_cols = N_STATES
     y = np.zeros(n_cols)
@@ -554,27 +499,23 @@ def _simulate_one(
     rtmp = np.zeros(n_cols)
     work = np.zeros((9, n_cols))
     co = np.zeros((6, n_cols))
-    env = np.zeros((N_SITES, 4))
+    env = np.zeros((N_SITES, N_ENV))
     no_drivers = np.zeros(N_DRIVERS)
-    ptam = tam[plan]
-    pe_kind = e_kind[plan]
-    pe_times = e_times[plan]
-    pe_levels = e_levels[plan]
-    pe_count = e_count[plan]
-    pe_removal = e_removal[plan]
 
     t_pre = pat[PAT_PRE_DAYS]
-    natural_history_days[i] = t_pre
+    out.natural_history_days[i] = t_pre
     t = -t_pre
     for m in range(2):
-        y[IDX_METAL + m] = _exposure(t, pe_kind[m], pe_times[m], pe_levels[m], pe_count[m],
-                                     pe_removal)
+        y[IDX_METAL + m] = exposure_level(
+            t, plans.exposure_kind[plan, m], plans.exposure_times[plan, m],
+            plans.exposure_levels[plan, m], plans.exposure_count[plan, m],
+            plans.exposure_removal_day[plan])
     width = bnd.shape[1]
     jb = -1
     pre = True
     dead_at = np.inf
     record_k = 0
-    n_records = traj_time.shape[1]
+    n_records = recording.times.shape[1]
     h_next = 1.0
     first_s = 0 if surgery[plan] != 0 else 1
     steps = 0
@@ -588,13 +529,13 @@ def _simulate_one(
                 y[c * 2] = pat[PAT_DIAGNOSIS_CELLS] * pat[PAT_CLONE0 + c]
                 y[c * 2 + 1] = 0.0
             for s in range(N_SITES):
-                dx_cells[i, s] = _site_total(y, s)
+                out.diagnosis_cells[i, s] = _site_total(y, s)
             if surgery[plan] != 0:
                 for c in range(N_CLONES):
                     y[c * 2] *= params[_RRES]
             for s in range(1, N_SITES):
-                if dx_cells[i, s] >= site_table[s, SITE_DETECTION]:
-                    _event(i, s, 0.0, y, env, ev_time, ev_clone, ev_myeloid, ev_antiox)
+                if out.diagnosis_cells[i, s] >= site_table[s, SITE_DETECTION]:
+                    _event(i, s, 0.0, y, env, out)
                     if mortal and not math.isfinite(dead_at):
                         dead_at = _death_day(0.0, y, s, params, clone_table)
         if not pre and (t >= horizon or t >= dead_at):
@@ -609,12 +550,10 @@ def _simulate_one(
             seg_end = min(seg_end, horizon, dead_at)
 
         # first derivative and frozen rates at the segment start
-        derivatives(t, y, f0, lam, pre, drivers, pat, params, site_table, clone_table,
-                    switches, ptam, pe_kind, pe_times, pe_levels, pe_count, pe_removal, env)
+        derivatives(t, y, f0, lam, pre, drivers, pat, model, plans, plan, env)
         if not pre and traj_slot >= 0:
             while record_k < n_records and record_k * record_every <= t + 1e-9:
-                _record_state(traj_slot, record_k, record_k * record_every, y, env,
-                              traj_cells, traj_env, traj_time)
+                _record_state(traj_slot, record_k, record_k * record_every, y, env, recording)
                 record_k += 1
         while t < seg_end - 1e-9:
             steps += 1
@@ -628,12 +567,8 @@ def _simulate_one(
             # one exponential RK4 step; its error estimate compares the quadrature with
             # the end-of-step forcing N(y1) against the one with the stage's N(c)
             _etd_coefficients(lam, h, co)
-            _etd_step(t, y, f0, lam, h, co, y1, work, pre, drivers, pat, params,
-                      site_table, clone_table, switches, ptam, pe_kind, pe_times, pe_levels,
-                      pe_count, pe_removal, env)
-            derivatives(t + h, y1, f_new, lam_next, pre, drivers, pat, params,
-                        site_table, clone_table, switches, ptam, pe_kind, pe_times,
-                        pe_levels, pe_count, pe_removal, env)
+            _etd_step(t, y, f0, lam, h, co, y1, work, pre, drivers, pat, model, plans, plan, env)
+            derivatives(t + h, y1, f_new, lam_next, pre, drivers, pat, model, plans, plan, env)
             nc = work[8]
             err = 0.0
             for k in range(n_cols):
@@ -649,7 +584,7 @@ def _simulate_one(
             # --- detection (2.8) and trajectories inside the accepted step
             if not pre:
                 for s in range(first_s, N_SITES):
-                    if not math.isnan(ev_time[i, s]):
+                    if not math.isnan(out.event_time[i, s]):
                         continue
                     level = site_table[s, SITE_DETECTION]
                     n1 = _site_total(y1, s)
@@ -663,10 +598,8 @@ def _simulate_one(
                     if when >= dead_at:
                         continue
                     _hermite(y, f0, y1, f_new, t1 - t, (when - t) / (t1 - t), ytmp)
-                    derivatives(when, ytmp, ftmp, rtmp, pre, drivers, pat, params,
-                                site_table, clone_table, switches, ptam, pe_kind, pe_times,
-                                pe_levels, pe_count, pe_removal, env)
-                    _event(i, s, when, ytmp, env, ev_time, ev_clone, ev_myeloid, ev_antiox)
+                    derivatives(when, ytmp, ftmp, rtmp, pre, drivers, pat, model, plans, plan, env)
+                    _event(i, s, when, ytmp, env, out)
                     if s > 0 and mortal and not math.isfinite(dead_at):
                         dead_at = _death_day(when, ytmp, s, params, clone_table)
                         seg_end = min(seg_end, dead_at)
@@ -674,11 +607,9 @@ def _simulate_one(
                     while record_k < n_records and record_k * record_every <= t1 + 1e-9:
                         tk = record_k * record_every
                         _hermite(y, f0, y1, f_new, t1 - t, (tk - t) / (t1 - t), ytmp)
-                        derivatives(tk, ytmp, ftmp, rtmp, pre, drivers, pat, params,
-                                    site_table, clone_table, switches, ptam, pe_kind,
-                                    pe_times, pe_levels, pe_count, pe_removal, env)
-                        _record_state(traj_slot, record_k, tk, ytmp, env, traj_cells,
-                                      traj_env, traj_time)
+                        derivatives(tk, ytmp, ftmp, rtmp, pre, drivers, pat, model, plans,
+                                    plan, env)
+                        _record_state(traj_slot, record_k, tk, ytmp, env, recording)
                         record_k += 1
             for k in range(n_cols):
                 y[k] = y1[k]
@@ -693,27 +624,29 @@ def _simulate_one(
         t = max(t, seg_end)
 
     if math.isfinite(dead_at) and dead_at <= horizon:
-        death_time[i] = dead_at
+        out.death_time[i] = dead_at
     for s in range(N_SITES):
-        end_cells[i, s] = _site_total(y, s)
-    arrived[i] = y[IDX_ARRIVED]
+        out.end_cells[i, s] = _site_total(y, s)
+    out.disseminated_cells[i] = y[IDX_ARRIVED]
 
 
 @nb.njit
-def _event(i, s, when, y, env, ev_time, ev_clone, ev_myeloid, ev_antiox):
-    ev_time[i, s] = when
+def _event(i, s, when, y, env, out):
+    out.event_time[i, s] = when
     tot = _site_total(y, s)
     base = s * N_CLONES * 2
     for c in range(N_CLONES):
-        ev_clone[i, s, c] = (y[base + 2 * c] + y[base + 2 * c + 1]) / tot if tot > 0.0 else 0.0
-    ev_myeloid[i, s] = y[IDX_MYELOID + s]
-    ev_antiox[i, s] = env[s, ENV_ANTIOXIDANT]
+        out.event_clone[i, s, c] = ((y[base + 2 * c] + y[base + 2 * c + 1]) / tot
+                                    if tot > 0.0 else 0.0)
+    out.event_myeloid[i, s] = y[IDX_MYELOID + s]
+    out.event_antioxidant[i, s] = env[s, ENV_ANTIOXIDANT]
 
 
 @nb.njit
 def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis_cells,
-                   clone_fractions, params, site_table, clone_table):
+                   clone_fractions, model):
     """Pack one patient's parameters and her natural-history timing (``PAT_*`` columns)."""
+    params, site_table, clone_table = model.params, model.site_table, model.clone_table
     pat = np.zeros(N_PAT)
     pat[PAT_GOMPERTZ] = gompertz_rate
     pat[PAT_DISSEMINATION] = dissemination_coef
@@ -727,34 +660,21 @@ def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis
     n_start = min(params[_NSTART], 0.5 * diagnosis_cells)
     pat[PAT_START_CELLS] = n_start
     pat[PAT_PRIMARY_RATE] = g_primary
-    pat[PAT_PRE_DAYS] = _time_to_size(n_start, diagnosis_cells, g_primary, params[_GMAX],
+    pat[PAT_PRE_DAYS] = days_to_size(n_start, diagnosis_cells, g_primary, params[_GMAX],
                                       site_table[0, SITE_CARRYING_CAPACITY])
     return pat
 
 
 @nb.njit(parallel=True, cache=True)
-def simulate_patients(
-    patient_ids, seed, plan_of_patient, gompertz_rate, dissemination_coef, cxcl_multiplier,
-    diagnosis_cells, clone_fractions, params, site_table, clone_table, switches, horizon_days,
-    bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count, e_removal,
-    traj_slot, record_every, traj_cells, traj_env, traj_time,
-    ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-    natural_history_days, arrived, natural_history_redraws,
-):
+def simulate_patients(patients, seed, model, solver, plans, recording, out):
     """Deterministic mode for a chunk: same arguments and outputs as the stochastic kernel.
 
     ``seed`` is accepted for the common signature and not used (no random number is
-    drawn); ``natural_history_redraws`` stays 0.
+    drawn); ``out.natural_history_redraws`` stays 0.
     """
-    for i in nb.prange(patient_ids.shape[0]):
-        pat = patient_vector(gompertz_rate[i], dissemination_coef[i], cxcl_multiplier[i],
-                             diagnosis_cells[i], clone_fractions[i], params, site_table,
-                             clone_table)
-        _simulate_one(
-            i, plan_of_patient[i], pat, params, site_table, clone_table, switches,
-            horizon_days, bnd, drv, surgery, tam, e_kind, e_times, e_levels, e_count,
-            e_removal, traj_slot[i], record_every, traj_cells, traj_env, traj_time,
-            ev_time, ev_clone, ev_myeloid, ev_antiox, death_time, dx_cells, end_cells,
-            natural_history_days, arrived,
-        )
-        natural_history_redraws[i] = 0.0
+    for i in nb.prange(patients.ids.shape[0]):
+        pat = patient_vector(patients.gompertz_rate_per_day[i],
+                             patients.dissemination_coefficient[i], patients.cxcl_multiplier[i],
+                             patients.diagnosis_cells[i], patients.clone_fractions[i], model)
+        _simulate_one(i, patients.plan[i], pat, model, solver, plans, recording, out)
+        out.natural_history_redraws[i] = 0.0

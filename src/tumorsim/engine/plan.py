@@ -9,7 +9,7 @@ costs O(1) per step. Several plans (trial arms) are stacked along a leading axis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,8 +42,7 @@ EXPOSURE_LINEAR = 2
 MAX_EXPOSURE_POINTS = 33
 
 
-@dataclass(frozen=True)
-class CompiledPlans:
+class CompiledPlans(NamedTuple):
     """Treatment plans and exposures as arrays, one row per plan.
 
     Attributes

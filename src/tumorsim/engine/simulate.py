@@ -21,63 +21,22 @@ from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.engine import kernel as K
 from tumorsim.engine import ode
 from tumorsim.engine.plan import CompiledPlans, compile_plans
-from tumorsim.model.anatomy import ACTIVITIES, CLONES, METASTATIC_SITES, SITES
-from tumorsim.model.parameters import PARAMETER_SPECS
-from tumorsim.model.scenario import Scenario
-from tumorsim.model.sites import fission_level
-from tumorsim.results import SimulationResult
-
-_MECHANISM_SWITCH_FIELDS = (
-    "metal_ros_pr",
-    "chemo_cxcl_myeloid",
-    "stiffness_drp1_nrf2",
-    "dissemination",
-    "secondary_seeding",
-    "dormancy",
-    "death_after_relapse",
+from tumorsim.engine.structures import (
+    ENV_ANTIOXIDANT,
+    ENV_CXCL,
+    ENV_MYELOID,
+    ENV_ROS,
+    N_ENV,
+    ModelArrays,
+    Outputs,
+    Patients,
+    Recording,
+    model_arrays,
+    solver_settings,
 )
-
-
-@dataclass(frozen=True)
-class ModelArrays:
-    """Scenario-wide arrays the kernel reads (parameters, sites, clones, switches)."""
-
-    params: np.ndarray
-    site_table: np.ndarray
-    clone_table: np.ndarray
-    switches: np.ndarray
-
-
-def model_arrays(scenario: Scenario) -> ModelArrays:
-    """Pack a scenario's resolved parameter values into kernel arrays."""
-    params = np.array([scenario.parameter(p.name) for p in PARAMETER_SPECS])
-    site_table = np.zeros((len(SITES), K.N_SITE_COLUMNS))
-    e50 = scenario.parameter("fission_half_max_stiffness_kpa")
-    hill = scenario.parameter("fission_hill_power")
-    for s, site in enumerate(SITES):
-        stiffness = scenario.site_value(site, "stiffness_kpa")
-        site_table[s, K.SITE_CARRYING_CAPACITY] = scenario.site_value(
-            site, "carrying_capacity_cells")
-        site_table[s, K.SITE_TROPISM] = 0.0 if s == 0 else scenario.site_value(
-            site, "tropism_weight")
-        site_table[s, K.SITE_DORMANCY_ENTRY] = scenario.site_value(
-            site, "dormancy_entry_probability")
-        site_table[s, K.SITE_DETECTION] = scenario.site_value(site, "detection_cells")
-        site_table[s, K.SITE_FISSION] = fission_level(stiffness, e50, hill)
-    tropism_total = site_table[1:, K.SITE_TROPISM].sum()
-    site_table[1:, K.SITE_TROPISM] /= tropism_total
-    clone_table = np.zeros((len(CLONES), K.N_CLONE_COLUMNS))
-    tamoxifen = (scenario.parameter("tamoxifen_effect_pr_pos"),
-                 scenario.parameter("tamoxifen_effect_pr_neg"), 0.0)
-    for c, clone in enumerate(CLONES):
-        clone_table[c, K.CLONE_MOTILITY] = scenario.clone_value(clone, "motility_multiplier")
-        clone_table[c, K.CLONE_GROWTH] = scenario.clone_value(clone, "growth_multiplier")
-        clone_table[c, K.CLONE_CXCL] = scenario.clone_value(clone, "cxcl_secretion")
-        clone_table[c, K.CLONE_TAMOXIFEN_EFFECT] = tamoxifen[c]
-        clone_table[c, K.CLONE_ER_POSITIVE] = 0.0 if clone == "ERneg" else 1.0
-    switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS]
-                        + [int(scenario.cohort.metastasis_free_at_diagnosis)], dtype=np.int64)
-    return ModelArrays(params, site_table, clone_table, switches)
+from tumorsim.model.anatomy import ACTIVITIES, CLONES, METASTATIC_SITES, SITES
+from tumorsim.model.scenario import Scenario
+from tumorsim.results import SimulationResult
 
 
 @dataclass(frozen=True)
@@ -167,21 +126,18 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
     local_slot = np.full(n, -1, dtype=np.int64)
     local_slot[recorded] = np.arange(int(recorded.sum()))
     k_traj = int(recorded.sum())
-    traj_cells = np.zeros((k_traj, n_records, len(SITES), len(CLONES), 2))
-    traj_env = np.zeros((k_traj, n_records, len(SITES), K.N_ENV))
-    traj_time = np.full((k_traj, n_records), np.nan)
-
-    ev_time = np.full((n, len(SITES)), np.nan)
-    ev_clone = np.full((n, len(SITES), len(CLONES)), np.nan)
-    ev_myeloid = np.full((n, len(SITES)), np.nan)
-    ev_antiox = np.full((n, len(SITES)), np.nan)
-    death = np.full(n, np.nan)
-    dx_cells = np.zeros((n, len(SITES)))
-    end_cells = np.zeros((n, len(SITES)))
-    natural_history = np.zeros(n)
-    arrived = np.zeros(n)
-    redraws = np.zeros(n)
+    recording = Recording(
+        slot=local_slot, every_days=every,
+        cells=np.zeros((k_traj, n_records, len(SITES), len(CLONES), 2)),
+        environment=np.zeros((k_traj, n_records, len(SITES), N_ENV)),
+        times=np.full((k_traj, n_records), np.nan))
+    out = Outputs.empty(n)
     ids = run.cohort.patient_ids[sl]
+    patients = Patients(
+        ids=ids, plan=run.plan_of_patient[sl], gompertz_rate_per_day=pp.gompertz_rate_per_day[sl],
+        dissemination_coefficient=pp.dissemination_coefficient[sl],
+        cxcl_multiplier=pp.cxcl_multiplier[sl], diagnosis_cells=pp.diagnosis_cells[sl],
+        clone_fractions=pp.clone_fractions[sl])
 
     previous_threads = numba.get_num_threads()
     if n_threads is not None:
@@ -189,29 +145,21 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
     try:
         # expected values are an ODE system with its own integrator (tumorsim.engine.ode)
         kernel = ode.simulate_patients if deterministic else K.simulate_patients
-        kernel(
-            ids, np.uint64(run.seed), run.plan_of_patient[sl], pp.gompertz_rate_per_day[sl],
-            pp.dissemination_coefficient[sl], pp.cxcl_multiplier[sl],
-            pp.diagnosis_cells[sl], pp.clone_fractions[sl], arrays.params,
-            arrays.site_table, arrays.clone_table, arrays.switches, horizon,
-            compiled.boundaries, compiled.drivers, compiled.surgery,
-            compiled.tamoxifen, compiled.exposure_kind, compiled.exposure_times,
-            compiled.exposure_levels, compiled.exposure_count,
-            compiled.exposure_removal_day, local_slot, every, traj_cells, traj_env,
-            traj_time, ev_time, ev_clone, ev_myeloid, ev_antiox,
-            death, dx_cells, end_cells, natural_history, arrived, redraws,
-        )
+        kernel(patients, np.uint64(run.seed), arrays, solver_settings(base), compiled,
+               recording, out)
     finally:
         numba.set_num_threads(previous_threads)
 
     table = _patient_table(run.cohort.slice(start, stop), run.arm_labels[sl], horizon,
-                           ev_time, ev_clone, ev_myeloid, ev_antiox, death, dx_cells,
-                           end_cells, natural_history, arrived, redraws)
+                           out.event_time, out.event_clone, out.event_myeloid,
+                           out.event_antioxidant, out.death_time, out.diagnosis_cells,
+                           out.end_cells, out.natural_history_days, out.disseminated_cells,
+                           out.natural_history_redraws)
     trajectories = None
     environment = None
     if (run.trajectory_slot >= 0).any():  # the run records trajectories
-        trajectories, environment = _trajectory_tables(ids[recorded], traj_cells, traj_env,
-                                                       traj_time)
+        trajectories, environment = _trajectory_tables(ids[recorded], recording.cells,
+                                                       recording.environment, recording.times)
     return SimulationResult(patients=table, trajectories=trajectories,
                             site_environment=environment, scenario=base, seed=run.seed)
 
@@ -306,9 +254,9 @@ def _trajectory_tables(ids, cells, env, times) -> tuple[pd.DataFrame, pd.DataFra
         "patient_id": np.repeat(pid, ns),
         "time_days": np.repeat(t, ns),
         "site": pd.Categorical.from_codes(np.tile(np.arange(ns), m), categories=list(SITES)),
-        "myeloid_niche": e[:, :, K.ENV_MYELOID].reshape(-1),
-        "antioxidant_capacity": e[:, :, K.ENV_ANTIOXIDANT].reshape(-1),
-        "ros_index": e[:, :, K.ENV_ROS].reshape(-1),
-        "cxcl_signal": e[:, :, K.ENV_CXCL].reshape(-1),
+        "myeloid_niche": e[:, :, ENV_MYELOID].reshape(-1),
+        "antioxidant_capacity": e[:, :, ENV_ANTIOXIDANT].reshape(-1),
+        "ros_index": e[:, :, ENV_ROS].reshape(-1),
+        "cxcl_signal": e[:, :, ENV_CXCL].reshape(-1),
     })
     return traj, environment

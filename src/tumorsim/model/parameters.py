@@ -253,22 +253,6 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("survival_after_relapse_er_neg_months", 27.0, "month", 1.0, 600.0, "V",
        "median 27 months after distant relapse, ER-/HER2- (Savci-Heijink 2015)", "OS_ER-",
        "death"),
-    # --- numerics (3) --------------------------------------------------------------------------
-    _p("stochastic_threshold_cells", 1e4, "cells", 10.0, 1e8, "C",
-       "compartments below n_switch move by integer draws", "n_switch", "numerics"),
-    _p("untreated_step_days", 7.0, "day", 1.0, 30.0, "C",
-       "time step while no treatment acts (checked against the 1-day step by a test)",
-       "dt_untreated", "numerics"),
-    _p("treated_step_days", 1.0, "day", 0.25, 7.0, "C",
-       "time step while a treatment acts", "dt_treated", "numerics"),
-    _p("ode_relative_tolerance", 1e-6, "1", 1e-10, 1e-2, "C",
-       "local relative error allowed per step in the deterministic mode (checked against "
-       "libRoadRunner/CVODE by a test)", "rtol", "numerics"),
-    _p("ode_absolute_tolerance_cells", 1e-15, "cells", 1e-30, 1.0, "C",
-       "absolute error floor per compartment in the deterministic mode; far below one cell, "
-       "because expected counts of a tiny fraction of a cell, seeded years before diagnosis, "
-       "grow by many orders of magnitude (1e-9 shifted diagnosis counts by 3 % in the SBML "
-       "test)", "atol", "numerics"),
 )
 
 PARAMETERS: Final[Mapping[str, ParameterSpec]] = {p.name: p for p in PARAMETER_SPECS}

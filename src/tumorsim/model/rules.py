@@ -9,7 +9,7 @@ engine simulates is stated as a sentence a biologist can read, print and check, 
 The sentences are generated from the scenario's resolved values
 (:meth:`~tumorsim.model.scenario.Scenario.parameter`, ``site_value``, ``clone_value``,
 the treatment plan and the exposures), so changing a parameter in a scenario changes
-the printed rule. Nothing here simulates; the equations are those of MODEL.md
+the printed rule. Nothing here simulates; the equations are those of docs/model.md
 sections 2.1-2.8.
 
 Numbers are printed with three significant digits (``f"{x:.3g}"``); day counts of 100 or
@@ -25,6 +25,7 @@ from typing import Final
 
 from tumorsim.model.anatomy import CLONES, METASTATIC_SITES, SITES
 from tumorsim.model.clones import CLONE_SOURCES
+from tumorsim.model.laws import LAWS
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import ExposureCourse, InhibitorSpec, Scenario
 from tumorsim.model.sites import SITE_SOURCES, fission_level
@@ -34,14 +35,14 @@ __all__ = ["MECHANISMS", "Rule", "format_rules", "rules_for"]
 
 
 MECHANISMS: Final[dict[str, str]] = {
-    "growth": "Growth (MODEL.md 2.1, 2.9)",
-    "dissemination": "Dissemination (MODEL.md 2.2)",
-    "dormancy": "Dormancy and awakening (MODEL.md 2.3)",
-    "M1": "M1: heavy metals → ROS → PR loss (seed 000; MODEL.md 2.4)",
-    "M2": "M2: chemotherapy → CXCL1/2 → myeloid cells → S100A8/9 (seed 001; MODEL.md 2.5)",
-    "M3": "M3: soft tissue → DRP1 fission → NRF2 → antioxidant (seed 002; MODEL.md 2.7)",
-    "treatment": "Treatments (MODEL.md 2.6)",
-    "detection": "Detection and events (MODEL.md 2.8)",
+    "growth": "Growth (docs/model.md 2.1, 2.9)",
+    "dissemination": "Dissemination (docs/model.md 2.2)",
+    "dormancy": "Dormancy and awakening (docs/model.md 2.3)",
+    "M1": "M1: heavy metals → ROS → PR loss (seed 000; docs/model.md 2.4)",
+    "M2": "M2: chemotherapy → CXCL1/2 → myeloid cells → S100A8/9 (seed 001; docs/model.md 2.5)",
+    "M3": "M3: soft tissue → DRP1 fission → NRF2 → antioxidant (seed 002; docs/model.md 2.7)",
+    "treatment": "Treatments (docs/model.md 2.6)",
+    "detection": "Detection and events (docs/model.md 2.8)",
 }
 """Mechanism ids in printing order, with their headings."""
 
@@ -93,6 +94,10 @@ class Rule:
     source : str
         Citation, followed in brackets by the source tags (V, S, D, C) of the default
         values used and by the names of any the scenario overrides.
+    laws : tuple of str
+        The laws of :data:`tumorsim.model.laws.LAWS` the sentence states; their equations
+        in the sentence are printed from the law records (:func:`_eq`), so the text is the
+        equation the kernels evaluate.
     """
 
     mechanism: str
@@ -100,6 +105,7 @@ class Rule:
     sentence: str
     parameters: tuple[str, ...]
     source: str
+    laws: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.process}: {self.sentence} — source: {self.source}"
@@ -130,6 +136,11 @@ def _q(scenario: Scenario, name: str) -> str:
     spec = PARAMETERS[name]
     unit = _UNIT_TEXT.get(spec.unit, f" {spec.unit}")
     return f"{spec.symbol} = {_g(scenario.parameter(name))}{unit}"
+
+
+def _eq(law: str) -> str:
+    """A law's equation with the model's symbols, e.g. ``h = h0 + h_max · R^n / ...``."""
+    return LAWS[law].sentence()
 
 
 def _join(items: Sequence[str]) -> str:
@@ -165,8 +176,9 @@ def _rule(
     sentence: str,
     parameters: Iterable[str],
     citation: str,
+    laws: Sequence[str] = (),
 ) -> Rule:
-    names = tuple(dict.fromkeys(parameters))
+    names = tuple(dict.fromkeys([*parameters, *(p for x in laws for p in LAWS[x].parameters)]))
     tags: set[str] = set()
     overridden: list[str] = []
     for name in names:
@@ -181,7 +193,7 @@ def _rule(
     if overridden:
         notes.append("scenario sets " + ", ".join(overridden))
     source = f"{citation} ({'; '.join(notes)})" if notes else citation
-    return Rule(mechanism, process, sentence, names, source)
+    return Rule(mechanism, process, sentence, names, source, tuple(laws))
 
 
 def _off(scenario: Scenario, mechanism: str, switch: str, what: str, consequence: str) -> Rule:
@@ -197,7 +209,7 @@ def _off(scenario: Scenario, mechanism: str, switch: str, what: str, consequence
 
 
 def _fission(scenario: Scenario, site: str) -> float:
-    """F_s without inhibitor: E50^n / (E50^n + E_s^n) (MODEL.md 2.7)."""
+    """F_s without inhibitor: E50^n / (E50^n + E_s^n) (docs/model.md 2.7)."""
     return fission_level(scenario.site_value(site, "stiffness_kpa"),
                          scenario.parameter("fission_half_max_stiffness_kpa"),
                          scenario.parameter("fission_hill_power"))
@@ -259,28 +271,32 @@ def _growth(s: Scenario) -> list[Rule]:
     return [
         _rule(
             s, "growth", "Gompertz growth",
-            "At every site, proliferating cells grow at g_eff = min(g_max, g_p · ln(K_s / N_s)), "
-            f"N_s counting all cells at the site, with the cap {_q(s, 'max_growth_rate_per_day')} "
-            f"and plateaus K_s of {_join(plateaus)} cells; in metastases g_p is multiplied "
-            f"by {_q(s, 'metastasis_growth_multiplier')}.",
-            ["max_growth_rate_per_day", "metastasis_growth_multiplier",
-             *(f"sites.{x}.carrying_capacity_cells" for x in SITES)],
+            "At every site, proliferating cells grow at the capped Gompertz rate "
+            f"{_eq('capped_gompertz_rate')}, N_s counting all cells at the site, with the cap "
+            f"{_q(s, 'max_growth_rate_per_day')} and plateaus K_s of {_join(plateaus)} cells; "
+            f"the site's rate is {_eq('site_gompertz_rate')} with "
+            f"{_q(s, 'metastasis_growth_multiplier')}.",
+            [*(f"sites.{x}.carrying_capacity_cells" for x in SITES)],
             "Norton 1988 (Gompertz plateau); cap for small colonies",
+            ["capped_gompertz_rate", "site_gompertz_rate"],
         ),
         _rule(
             s, "growth", "baseline turnover",
-            "Proliferating cells are born at b = g_eff · (1 − E_tam) + d0 and die at "
-            f"d = d0 + chemotherapy hazard, with {_q(s, 'baseline_turnover_per_day')}; a single "
-            "founding cell makes a lasting colony with probability about 1 − d/b.",
+            f"Proliferating cells grow net at {_eq('proliferation_rate')}: they are born at "
+            "that rate plus the turnover d0 and die at d0 plus the kill hazard k_P of "
+            f"treatment, with {_q(s, 'baseline_turnover_per_day')}; a single founding cell "
+            "makes a lasting colony with probability about 1 − d/b.",
             ["baseline_turnover_per_day"],
             "metastatic inefficiency (Coumans 2013)",
+            ["proliferation_rate"],
         ),
         _rule(
             s, "growth", "clone growth",
-            "Relative to the patient's Gompertz rate g_p, cells grow "
+            f"Each clone grows at {_eq('clone_growth_rate')}, its multiplier m_g,c being "
             f"{_join(multipliers)}.",
             [f"clones.{c}.growth_multiplier" for c in CLONES],
             "seed 000 (ER+/PR− more aggressive)",
+            ["clone_growth_rate"],
         ),
         _rule(
             s, "growth", "doubling time at diagnosis",
@@ -325,8 +341,9 @@ def _dissemination(s: Scenario) -> list[Rule]:
         return [_off(s, "dissemination", "dissemination", "Dissemination",
                      "no cell leaves any site")]
     m2 = s.mechanisms.chemo_cxcl_myeloid
-    boost = (f" × (1 + c_M · M_s), {_q(s, 'myeloid_colonisation_boost')} boosting it by the "
-             "myeloid niche M_s of the source site (M2)") if m2 else ""
+    boost = (f"; B_src = {_eq('colonisation_boost').split(' = ', 1)[1]} raises it by the "
+             f"myeloid niche of the source site (M2), {_q(s, 'myeloid_colonisation_boost')}"
+             ) if m2 else "; B_src = 1 (M2 off)"
     weights = {site: s.site_value(site, "tropism_weight") for site in METASTATIC_SITES}
     total = sum(weights.values())
     shares = [f"{site} {_g(w)} ({_g(100 * w / total)} %)" for site, w in weights.items()]
@@ -335,8 +352,10 @@ def _dissemination(s: Scenario) -> list[Rule]:
     rules = [
         _rule(
             s, "dissemination", "dissemination rate",
-            "From each site with proliferating cells, μ_p · N_P^γ · m_c cells leave per day"
-            f"{boost}, with μ_p = μ0 · (1 + positive nodes)^β_n · exp(σ_μ · z), "
+            f"From each site with proliferating cells, {_eq('dissemination_rate')} cells "
+            "leave per day (m̄ the motility of its proliferating clones, W the summed weight "
+            f"of the destinations){boost}, with μ_p = μ0 · (1 + positive nodes)^β_n · "
+            "exp(σ_μ · z), "
             f"{_q(s, 'dissemination_coefficient')}, {_q(s, 'dissemination_size_exponent')}, "
             f"{_q(s, 'dissemination_nodes_exponent')} and "
             f"{_q(s, 'dissemination_lognormal_sigma')}.",
@@ -344,13 +363,17 @@ def _dissemination(s: Scenario) -> list[Rule]:
              "dissemination_nodes_exponent", "dissemination_lognormal_sigma",
              *(["myeloid_colonisation_boost"] if m2 else [])],
             "Michaelson 2005; Coumans 2013; Iwata 2000 (exponent)",
+            ["dissemination_rate"],
         ),
         _rule(
             s, "dissemination", "tropism",
-            "Each disseminated cell goes to a metastatic site in proportion to its tropism "
-            f"weight: {_join(shares)}.",
+            "Each disseminated cell goes to a metastatic site in proportion to its weight "
+            f"{_eq('destination_weight')}"
+            + (" (B_d the myeloid colonisation boost there, M2)" if m2 else " (B_d = 1, M2 off)")
+            + f", the tropism weights w_d being {_join(shares)}.",
             [f"sites.{site}.tropism_weight" for site in METASTATIC_SITES],
             "relapse sites of luminal A cancer (PMC5040895)",
+            ["destination_weight"],
         ),
         _rule(
             s, "dissemination", "clone motility",
@@ -367,7 +390,7 @@ def _dissemination(s: Scenario) -> list[Rule]:
         seeding = ("Secondary seeding is switched off: only the primary disseminates "
                    "(mechanisms.secondary_seeding = false).")
     rules.append(_rule(s, "dissemination", "secondary seeding", seeding, (),
-                       "MODEL.md 2.2, modelling choice"))
+                       "docs/model.md 2.2, modelling choice"))
     return rules
 
 
@@ -384,13 +407,13 @@ def _dormancy(s: Scenario) -> list[Rule]:
         return f"half-life {_g(math.log(2) / rate / _YEAR_DAYS)} years" if rate > 0 else "never"
 
     if m3:
-        death = (f"δ_D = δ0 · (1 − a_AO · A_s), {_q(s, 'dormant_death_rate_per_day')} "
+        death = (f"{_eq('dormant_death_rate')}, {_q(s, 'dormant_death_rate_per_day')} "
                  f"({half_life(delta0)}) and {_q(s, 'antioxidant_dormant_protection')}, so "
                  "the antioxidant capacity A_s of soft sites (M3) keeps them alive")
         death_params = ["dormant_death_rate_per_day", "antioxidant_dormant_protection"]
     else:
-        death = (f"{_q(s, 'dormant_death_rate_per_day')} ({half_life(delta0)}); with M3 "
-                 "off, A_s = 0 and antioxidant protection does not act")
+        death = (f"{_eq('dormant_death_rate')}, {_q(s, 'dormant_death_rate_per_day')} "
+                 f"({half_life(delta0)}); with M3 off, A_s = 0 and P_A = 1")
         death_params = ["dormant_death_rate_per_day"]
     return [
         _rule(
@@ -402,9 +425,11 @@ def _dormancy(s: Scenario) -> list[Rule]:
         ),
         _rule(
             s, "dormancy", "awakening",
-            f"Dormant cells awaken at {_q(s, 'awakening_rate_per_day')} ({half_life(w0)}).",
+            f"Dormant cells awaken at {_eq('awakening_rate')}, with "
+            f"{_q(s, 'awakening_rate_per_day')} ({half_life(w0)}) without treatment.",
             ["awakening_rate_per_day"],
             "Willis 2010 (dormancy escape half-life >= 12 years)",
+            ["awakening_rate"],
         ),
         _rule(
             s, "dormancy", "tamoxifen holds dormancy",
@@ -431,6 +456,7 @@ def _dormancy(s: Scenario) -> list[Rule]:
             f"Dormant cells die at {death}.",
             death_params,
             "Willis 2010; seed 002; Romani 2022",
+            ["dormant_death_rate"],
         ),
     ]
 
@@ -446,15 +472,15 @@ def _m1(s: Scenario) -> list[Rule]:
     rules = [
         _rule(
             s, "M1", "internal dose",
-            "Each metal's internal dose m follows its exposure E(t) as dm/dt = (E − m) / tau_m "
-            f"with {_q(s, 'metal_internal_dose_time_constant_days')}.",
+            f"Each metal's internal dose m follows its exposure E(t) as "
+            f"{_eq('internal_dose_rate')} with {_q(s, 'metal_internal_dose_time_constant_days')}.",
             ["metal_internal_dose_time_constant_days"],
             "seed 000 (effects build over months: Mathison 2020)",
+            ["internal_dose_rate"],
         ),
         _rule(
             s, "M1", "ROS index",
-            "At every site, the ROS index is R = 1 + k_As · m_As + k_Pb · m_Pb + "
-            "k_chemo · C_on − k_AO · A_s − k_Q · Q (at least 0), with "
+            f"At every site, the ROS index is {_eq('ros_index')}, with "
             f"{_q(s, 'ros_per_arsenic_ug_per_l')}, {_q(s, 'ros_per_lead_ug_per_dl')}, "
             f"{_q(s, 'ros_per_chemotherapy')} (C_on = 1 for "
             f"{_q(s, 'chemo_signal_window_days')} after each chemotherapy dose), "
@@ -464,6 +490,7 @@ def _m1(s: Scenario) -> list[Rule]:
             ["ros_per_arsenic_ug_per_l", "ros_per_lead_ug_per_dl", "ros_per_chemotherapy",
              "chemo_signal_window_days", "ros_antioxidant_reduction", "ros_quencher_reduction"],
             "Ruiz-Ramos 2009 (arsenite raises ROS); seed 000; seed 002",
+            ["ros_index"],
         ),
     ]
     h0 = s.parameter("pr_loss_baseline_per_day")
@@ -484,18 +511,20 @@ def _m1(s: Scenario) -> list[Rule]:
         "In ER+/PR+ cells, ROS increases the transition to ER+/PR− from "
         f"{_q(s, 'pr_loss_baseline_per_day')} towards {_q(s, 'pr_loss_max_per_day')} with "
         f"half-max {_q(s, 'pr_loss_ros_half_max')} and Hill power "
-        f"{_q(s, 'pr_loss_hill_power')} (h = h0 + h_max · R^n / (R50^n + R^n)); {at}.",
+        f"{_q(s, 'pr_loss_hill_power')} ({_eq('pr_loss_hazard')}); {at}.",
         ["pr_loss_baseline_per_day", "pr_loss_max_per_day", "pr_loss_ros_half_max",
          "pr_loss_hill_power"],
         "Mathison 2020 (PR suppression after > 6 months of arsenic); Schrijver 2018",
+        ["pr_loss_hazard"],
     ))
     rules.append(_rule(
         s, "M1", "PR regain",
-        "In ER+/PR− cells, the transition back to ER+/PR+ runs at r0 + r_Q · Q with "
-        f"{_q(s, 'pr_regain_baseline_per_day')} and {_q(s, 'pr_regain_quencher_per_day')}, "
-        "so a ROS quencher Q reverses PR loss.",
+        f"In ER+/PR− cells, the transition back to ER+/PR+ runs at {_eq('pr_regain_hazard')} "
+        f"with {_q(s, 'pr_regain_baseline_per_day')} and "
+        f"{_q(s, 'pr_regain_quencher_per_day')}, so a ROS quencher Q reverses PR loss.",
         ["pr_regain_baseline_per_day", "pr_regain_quencher_per_day"],
         "Mathison 2020 (washout of 1 month did not restore PR); seed 000 grant abstract",
+        ["pr_regain_hazard"],
     ))
     for name, course, unit, label, k, scale in (
         ("arsenic", ex.arsenic, "µg/L", "Arsenic in drinking water", "ros_per_arsenic_ug_per_l",
@@ -538,8 +567,9 @@ def _m2(s: Scenario) -> list[Rule]:
     return [
         _rule(
             s, "M2", "CXCL1/2 signal",
-            "At each site with cancer cells, the CXCL1/2 signal is "
-            "X_s = χ_c · (N_s / N_ref)^β_X · (1 + tau_TNF · C_on), with "
+            f"At each site with cancer cells, the CXCL1/2 signal is {_eq('cxcl_signal')} "
+            "(χ_p the patient's multiplier, χ̄_s the cell-weighted mean secretion χ_c of the "
+            "clones there; below one cell that fraction of one cell's signal), with "
             f"{_q(s, 'cxcl_reference_cells')}, {_q(s, 'cxcl_size_exponent')}, "
             f"{_q(s, 'cxcl_chemo_induction')}, C_on = 1 for "
             f"{_q(s, 'chemo_signal_window_days')} after each chemotherapy dose, and secretion "
@@ -547,6 +577,7 @@ def _m2(s: Scenario) -> list[Rule]:
             ["cxcl_reference_cells", "cxcl_size_exponent", "cxcl_chemo_induction",
              "chemo_signal_window_days", *(f"clones.{c}.cxcl_secretion" for c in CLONES)],
             "Acharyya 2012 Cell 150:165 (TNF-α from chemotherapy induces CXCL1/2)",
+            ["cxcl_signal"],
         ),
         _rule(
             s, "M2", "CXCL1/2-high trait",
@@ -558,30 +589,36 @@ def _m2(s: Scenario) -> list[Rule]:
         _rule(
             s, "M2", "myeloid recruitment",
             "CXCL1/2 recruits CD11b+Gr1+ myeloid cells into the niche M_s (0..1) at "
-            "k_M · X_s / (X50 + X_s) · (1 − I_CXCR2) per day, with "
+            f"{_eq('myeloid_recruitment')} per day, with "
             f"{_q(s, 'myeloid_recruitment_per_day')} and {_q(s, 'myeloid_half_max_signal')}.",
             ["myeloid_recruitment_per_day", "myeloid_half_max_signal"],
             "Acharyya 2012",
+            ["myeloid_recruitment"],
         ),
         _rule(
             s, "M2", "myeloid decay",
-            f"The myeloid niche decays at d_M · M_s with {_q(s, 'myeloid_decay_per_day')}.",
+            f"The myeloid niche follows {_eq('myeloid_niche_rate')} with "
+            f"{_q(s, 'myeloid_decay_per_day')}.",
             ["myeloid_decay_per_day"],
             "myeloid turnover",
+            ["myeloid_niche_rate"],
         ),
         _rule(
             s, "M2", "S100A8/9 protection",
             "In proliferating cells, myeloid S100A8/9 lowers the chemotherapy kill hazard by "
-            f"the factor (1 − s_max · M_s) with {_q(s, 'myeloid_chemo_protection')}.",
+            f"the factor {_eq('myeloid_protection')} with {_q(s, 'myeloid_chemo_protection')}.",
             ["myeloid_chemo_protection"],
             "Acharyya 2012",
+            ["myeloid_protection"],
         ),
         _rule(
             s, "M2", "colonisation",
-            "At each metastatic site, arriving cells survive × (1 + c_M · M_s) with "
+            "The myeloid niche raises a site's pull on disseminated cells and the seeding "
+            f"from it by {_eq('colonisation_boost')} with "
             f"{_q(s, 'myeloid_colonisation_boost')}.",
             ["myeloid_colonisation_boost"],
             "Acharyya 2012 (myeloid cells support lung metastasis)",
+            ["colonisation_boost"],
         ),
         _rule(
             s, "M2", "CXCR2 blockade",
@@ -608,20 +645,23 @@ def _m3(s: Scenario) -> list[Rule]:
         _rule(
             s, "M3", "DRP1 fission",
             "In soft tissue, cells raise DRP1-driven mitochondrial fission "
-            "F_s = E50^n / (E50^n + E_s^n) · (1 − I_DRP1) with "
+            f"{_eq('fission_level')} with "
             f"{_q(s, 'fission_half_max_stiffness_kpa')} and {_q(s, 'fission_hill_power')}; "
             f"without inhibitor: {_join(per_site)}.",
             ["fission_half_max_stiffness_kpa", "fission_hill_power",
              *(f"sites.{site}.stiffness_kpa" for site in SITES)],
             "Romani 2022 Nat Cell Biol (soft ECM → F-actin → DRP1/MIEF fission)",
+            ["fission_level"],
         ),
         _rule(
             s, "M3", "NRF2 antioxidant",
             "Fission's mitochondrial ROS activates NRF2, giving the antioxidant capacity "
-            "A_s = F_s · (1 − I_NRF2) (equal to the fission above without inhibitor), which "
-            "lowers dormant-cell death, the ROS index and ROS-dependent chemotherapy kill.",
+            f"{_eq('antioxidant_capacity')} (equal to the fission above without inhibitors), "
+            "which lowers dormant-cell death, the ROS index and ROS-dependent chemotherapy "
+            "kill.",
             [],
             "Romani 2022 (NRF2 → cystine uptake and glutathione)",
+            ["antioxidant_capacity"],
         ),
     ]
     rho = sorted(DRUGS.values(), key=lambda d: -d.ros_dependence)
@@ -629,7 +669,7 @@ def _m3(s: Scenario) -> list[Rule]:
     a_max = s.parameter("antioxidant_chemo_protection")
     sentence = (
         "Antioxidant capacity blunts ROS-dependent drugs: their kill hazard is multiplied by "
-        f"(1 − a_max · A_s · ρ_drug) with {_q(s, 'antioxidant_chemo_protection')} and ROS "
+        f"{_eq('antioxidant_protection')} with {_q(s, 'antioxidant_chemo_protection')} and ROS "
         f"dependence ρ of {_join(drugs)}"
     )
     phases = _phases(s)
@@ -648,6 +688,7 @@ def _m3(s: Scenario) -> list[Rule]:
         sentence + ".",
         ["antioxidant_chemo_protection", *(f"drugs.{d.name}.ros_dependence" for d in rho)],
         "Romani 2022 (resistance to ROS-dependent chemotherapy such as cisplatin)",
+        ["antioxidant_protection"],
     ))
     return rules
 
@@ -677,13 +718,15 @@ def _treatments(s: Scenario) -> list[Rule]:
         e_neg = s.parameter("tamoxifen_effect_pr_neg")
         rules.append(_rule(
             s, "treatment", "tamoxifen effect",
-            "Tamoxifen blocks a fraction E_tam of the growth of ER+ cells: "
+            f"Tamoxifen blocks a fraction {_eq('tamoxifen_effect')} of the growth of ER+ cells, "
+            "e_c being "
             f"{_q(s, 'tamoxifen_effect_pr_pos')} in ER+/PR+ and "
             f"{_q(s, 'tamoxifen_effect_pr_neg')} in ER+/PR− cells, none in ER− cells; at "
             f"adherence {_g(tam.adherence)} that is {_g(e_pos * tam.adherence)} and "
             f"{_g(e_neg * tam.adherence)}.",
             ["tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg", "treatment.tamoxifen.adherence"],
             "EBCTCG 2011 (recurrence RR 0.53); Nordenskjöld 2016 (0.43 PR+, 0.87 PR−)",
+            ["tamoxifen_effect"],
         ))
         k_tam = s.parameter("tamoxifen_kill_per_day")
         rules.append(_rule(
@@ -700,12 +743,13 @@ def _treatments(s: Scenario) -> list[Rule]:
         rules.append(_rule(
             s, "treatment", "tamoxifen schedule",
             f"Tamoxifen is taken from day {_day(tam.start_day)} for "
-            f"{_days(tam.duration_days)} at adherence {_g(tam.adherence)}; its effect "
-            "approaches full strength as 1 − exp(−t / tau_tam) with "
-            f"{_q(s, 'tamoxifen_ramp_days')} and fades the same way after it stops.",
+            f"{_days(tam.duration_days)} at adherence {_g(tam.adherence)}; its level follows "
+            f"{_eq('tamoxifen_level')}, with {_q(s, 'tamoxifen_ramp_days')}: it approaches "
+            "full strength over weeks and fades the same way after it stops.",
             ["treatment.tamoxifen.start_day", "treatment.tamoxifen.duration_days",
              "treatment.tamoxifen.adherence", "tamoxifen_ramp_days"],
             "scenario treatment plan; tamoxifen pharmacokinetics",
+            ["tamoxifen_level"],
         ))
     chemo = plan.chemotherapy
     if chemo is not None:
@@ -747,8 +791,9 @@ def _treatments(s: Scenario) -> list[Rule]:
                f"{_CLONE_LABEL[c]}" for c in CLONES]
         rules.append(_rule(
             s, "treatment", "Norton-Simon scaling",
-            "The kill hazard on proliferating cells is scaled by their growth rate, "
-            "(g_eff × clone growth multiplier / g_ref)^nu (Norton-Simon), with "
+            "The kill hazard on proliferating cells is scaled by their growth rate "
+            f"(Norton-Simon): {_eq('proliferating_kill_rate')}, C(t) the hazard of the dose, "
+            "with "
             f"{_q(s, 'chemo_reference_growth_per_day')} (a "
             f"{_g(math.log(2) / g_ref)}-day doubling) and {_q(s, 'chemo_growth_exponent')}: "
             f"small colonies growing at {_q(s, 'max_growth_rate_per_day')} are hit up to "
@@ -756,6 +801,7 @@ def _treatments(s: Scenario) -> list[Rule]:
             ["chemo_reference_growth_per_day", "max_growth_rate_per_day",
              "chemo_growth_exponent", *(f"clones.{c}.growth_multiplier" for c in CLONES)],
             "Norton-Simon hypothesis; Peer 1993 (reference doubling time)",
+            ["proliferating_kill_rate"],
         ))
         if s.mechanisms.dormancy:
             rules.append(_rule(

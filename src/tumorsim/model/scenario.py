@@ -254,9 +254,33 @@ class TreatmentPlan(_Frozen):
 
 
 class NumericsSpec(_Frozen):
-    """How the engine integrates: stochastic hybrid (default) or expected values."""
+    """How the engine integrates: stochastic hybrid (default) or expected values.
+
+    These are settings of the numerical method, not biology: they are not in the
+    parameter registry, and results are checked not to depend on them beyond the
+    stated tolerances (tests/test_engine.py, tests/test_sbml.py).
+    """
 
     mode: Literal["stochastic", "deterministic"] = "stochastic"
+    stochastic_threshold_cells: float = Field(
+        1e4, ge=10.0, le=1e8,
+        description="cells; compartments below it move by integer draws (n_switch)")
+    untreated_step_days: float = Field(
+        7.0, ge=1.0, le=30.0,
+        description="days; stochastic time step while no treatment acts (checked against "
+                    "the 1-day step by a test)")
+    treated_step_days: float = Field(
+        1.0, ge=0.25, le=7.0, description="days; stochastic time step while a treatment acts")
+    relative_tolerance: float = Field(
+        1e-6, ge=1e-10, le=1e-2,
+        description="local relative error allowed per step in the deterministic mode "
+                    "(checked against libRoadRunner/CVODE by a test)")
+    absolute_tolerance_cells: float = Field(
+        1e-15, ge=1e-30, le=1.0,
+        description="cells; absolute error floor per compartment in the deterministic "
+                    "mode, far below one cell: expected counts of a tiny fraction of a "
+                    "cell, seeded years before diagnosis, grow by many orders of magnitude "
+                    "(1e-9 shifted diagnosis counts by 3 % in the SBML test)")
 
 
 class Scenario(_Frozen):

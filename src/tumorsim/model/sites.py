@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tumorsim.model.anatomy import SITES
+from tumorsim.model.laws import fission_level as fission_law
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ assert tuple(_DEFAULTS) == SITES
 
 
 def fission_level(stiffness_kpa: float, half_max_kpa: float, hill_power: float) -> float:
-    """DRP1 fission without inhibitor, ``E50^n / (E50^n + E_s^n)`` (MODEL.md 2.7).
+    """DRP1 fission without inhibitor, ``E50^n / (E50^n + E_s^n)``: the law
+    :func:`tumorsim.model.laws.fission_level`.
 
     Soft tissue gives values near 1, stiff tissue near 0.
     """
-    return half_max_kpa**hill_power / (half_max_kpa**hill_power + stiffness_kpa**hill_power)
+    return float(fission_law(stiffness_kpa, half_max_kpa, hill_power))

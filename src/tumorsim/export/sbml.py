@@ -37,9 +37,27 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
+from tumorsim.cohort.population import Cohort
+from tumorsim.engine import ode
+from tumorsim.engine import structures as K
+from tumorsim.engine.courses import exposure_level
+from tumorsim.engine.plan import (
+    DRIVER_CHEMO_HAZARD,
+    DRIVER_CHEMO_ON,
+    DRIVER_CHEMO_RHO,
+    DRIVER_CXCR2,
+    DRIVER_DRP1,
+    DRIVER_NRF2,
+    DRIVER_QUENCHER,
+    EXPOSURE_LINEAR,
+    EXPOSURE_NONE,
+)
+from tumorsim.engine.simulate import prepare_run
 from tumorsim.errors import TumorsimError
 from tumorsim.io.atomic import write_text_atomic
-from tumorsim.model.anatomy import ACTIVITIES
+from tumorsim.model.anatomy import ACTIVITIES, CLONES, SITES
+from tumorsim.model.laws import LAWS
+from tumorsim.model.parameters import PARAMETER_SPECS
 
 if TYPE_CHECKING:
     from tumorsim.engine.simulate import PreparedRun
@@ -79,19 +97,15 @@ def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
 
     Set them on a loaded model (and reset it) to simulate that patient.
     """
-    from tumorsim.engine import kernel as K
-    from tumorsim.engine import ode
-
     pp, arrays, compiled = run.parameters, run.arrays, run.compiled
     pat = ode.patient_vector(
         float(pp.gompertz_rate_per_day[index]), float(pp.dissemination_coefficient[index]),
         float(pp.cxcl_multiplier[index]), float(pp.diagnosis_cells[index]),
-        np.ascontiguousarray(pp.clone_fractions[index]), arrays.params, arrays.site_table,
-        arrays.clone_table)
+        np.ascontiguousarray(pp.clone_fractions[index]), arrays)
     values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat, strict=True)}
     plan = int(run.plan_of_patient[index])
     for m, name in enumerate(("arsenic_internal_ug_per_l", "lead_internal_ug_per_dl")):
-        values[name] = float(K._exposure(
+        values[name] = float(exposure_level(
             -values["natural_history_days"], compiled.exposure_kind[plan, m],
             compiled.exposure_times[plan, m], compiled.exposure_levels[plan, m],
             compiled.exposure_count[plan, m], compiled.exposure_removal_day[plan]))
@@ -114,9 +128,6 @@ def write_sbml(scenario: Scenario, path: str | os.PathLike[str], *, patient: int
     -------
     Path
     """
-    from tumorsim.cohort.population import Cohort
-    from tumorsim.engine.simulate import prepare_run
-
     seed = scenario.cohort.seed if seed is None else int(seed)
     n = patient + 1
     if patient < 0:
@@ -211,21 +222,20 @@ class _Builder:
             ea.setVariable(var)
             ea.setMath(self._math(formula))
 
+    def law(self, name: str, **inputs: str) -> str:
+        """SBML formula of law ``name`` with its inputs given as SBML expressions.
+
+        The law's parameters keep their registry names, which are the model's
+        parameter ids.
+        """
+        law = LAWS[name]
+        missing = sorted(set(law.inputs) - set(inputs))
+        if missing:
+            raise AssertionError(f"SBML export: law {name} needs {missing}")
+        return law.expression("sbml", {a: _operand(e) for a, e in inputs.items()})
+
     # --- the model ----------------------------------------------------------------------------
     def build(self):
-        from tumorsim.engine import kernel as K
-        from tumorsim.engine.plan import (
-            DRIVER_CHEMO_HAZARD,
-            DRIVER_CHEMO_ON,
-            DRIVER_CHEMO_RHO,
-            DRIVER_CXCR2,
-            DRIVER_DRP1,
-            DRIVER_NRF2,
-            DRIVER_QUENCHER,
-        )
-        from tumorsim.model.anatomy import CLONES, SITES
-        from tumorsim.model.parameters import PARAMETER_SPECS
-
         run, plan = self.run, self.plan
         arrays, compiled = run.arrays, run.compiled
         params = {spec.name: float(arrays.params[i]) for i, spec in enumerate(PARAMETER_SPECS)}
@@ -276,10 +286,12 @@ class _Builder:
                 compiled.exposure_levels[plan, m], int(compiled.exposure_count[plan, m]),
                 float(compiled.exposure_removal_day[plan]), days))
             self.variable(internal, values[internal])
-            self.rate(internal, f"({metal} - {internal}) / metal_internal_dose_time_constant_days")
+            self.rate(internal, self.law("internal_dose_rate", exposure=metal,
+                                         internal_dose=internal))
         start, end, adherence = (float(x) for x in compiled.tamoxifen[plan])
-        self.assign("tamoxifen_level", _tamoxifen_formula(start, end, adherence,
-                                                          params["tamoxifen_ramp_days"], days))
+        self.assign("tamoxifen_level", self.law(
+            "tamoxifen_level", days=days, start_day=_number(start), end_day=_number(end),
+            adherence=_number(adherence)))
         self.assign("chemo_hazard_now", "chemo_hazard_per_day * diagnosed")
         self.assign("chemo_on_now", "chemo_on * diagnosed")
 
@@ -295,77 +307,84 @@ class _Builder:
 
         inflow: dict[str, list[str]] = {cell_id(st, cl, ac): [] for st in SITES
                                          for cl in CLONES for ac in ACTIVITIES}
-        regain = "pr_regain_baseline_per_day" + (" + pr_regain_quencher_per_day * ros_quencher"
-                                                 if m1 else "")
-        self.assign("pr_regain_per_day", regain)
+        # with M1 off ROS does not act on PR: the laws at R = 0 and Q = 0
+        self.assign("pr_regain_per_day", self.law(
+            "pr_regain_hazard", ros_quencher="ros_quencher" if m1 else "0"))
+        for clone in CLONES:
+            self.assign(f"tamoxifen_effect_now_{clone}", self.law(
+                "tamoxifen_effect", clone_tamoxifen_effect=f"tamoxifen_effect_{clone}",
+                tamoxifen_level="tamoxifen_level"))
         for s, site in enumerate(SITES):
             cells = [cell_id(site, cl, ac) for cl in CLONES for ac in ACTIVITIES]
             self.assign(f"cells_{site}", " + ".join(cells))
             n_site = f"cells_{site}"
-            g_site = ("gompertz_rate_per_day" if s == 0
-                      else "gompertz_rate_per_day * metastasis_growth_multiplier")
-            gomp = f"{g_site} * (ln(carrying_capacity_{site}) - ln({n_site}))"
-            self.assign(f"growth_rate_{site}",
-                        f"piecewise(max_growth_rate_per_day, {n_site} <= 0, "
-                        f"piecewise(piecewise(max_growth_rate_per_day, "
-                        f"{gomp} > max_growth_rate_per_day, {gomp}), "
-                        f"{n_site} < carrying_capacity_{site}, 0))")
-            self.assign(f"antioxidant_{site}",
-                        f"fission_{site} * (1 - drp1_inhibition) * (1 - nrf2_inhibition)"
-                        if m3 else "0")
+            g_site = self.law("site_gompertz_rate", patient_gompertz_rate="gompertz_rate_per_day",
+                              is_metastatic_site="true" if s > 0 else "false")
+            self.assign(f"growth_rate_{site}", self.law(
+                "capped_gompertz_rate", site_cells=n_site,
+                carrying_capacity_cells=f"carrying_capacity_{site}", site_gompertz_rate=g_site))
+            self.assign(f"antioxidant_{site}", self.law(
+                "antioxidant_capacity", fission=f"fission_{site}",
+                drp1_inhibition="drp1_inhibition", nrf2_inhibition="nrf2_inhibition")
+                if m3 else "0")
             if m1:
-                r = (f"1 + ros_per_arsenic_ug_per_l * arsenic_internal_ug_per_l"
-                     f" + ros_per_lead_ug_per_dl * lead_internal_ug_per_dl"
-                     f" + ros_per_chemotherapy * chemo_on_now"
-                     f" - ros_antioxidant_reduction * antioxidant_{site}"
-                     f" - ros_quencher_reduction * ros_quencher")
-                self.assign(f"ros_{site}", f"piecewise({r}, {r} > 0, 0)")
-                self.assign(f"pr_loss_{site}_per_day",
-                            f"pr_loss_baseline_per_day + pr_loss_max_per_day * "
-                            f"ros_{site}^pr_loss_hill_power / (pr_loss_ros_half_max^"
-                            f"pr_loss_hill_power + ros_{site}^pr_loss_hill_power)")
+                self.assign(f"ros_{site}", self.law(
+                    "ros_index", internal_arsenic="arsenic_internal_ug_per_l",
+                    internal_lead="lead_internal_ug_per_dl", chemo_signal="chemo_on_now",
+                    antioxidant_capacity=f"antioxidant_{site}", ros_quencher="ros_quencher"))
             else:
                 self.assign(f"ros_{site}", "1")
-                self.assign(f"pr_loss_{site}_per_day", "pr_loss_baseline_per_day")
+            self.assign(f"pr_loss_{site}_per_day", self.law(
+                "pr_loss_hazard", ros_index=f"ros_{site}" if m1 else "0"))
             if m2:
                 secretion = " + ".join(
                     f"cxcl_secretion_{cl} * ({cell_id(site, cl, 'proliferating')} + "
                     f"{cell_id(site, cl, 'dormant')})" for cl in CLONES)
-                # below one cell: that fraction of one cell's signal
-                cx = (f"cxcl_multiplier * ({secretion}) / {n_site} * piecewise(({n_site} / "
-                      f"cxcl_reference_cells)^cxcl_size_exponent, {n_site} >= 1, {n_site} * "
-                      f"(1 / cxcl_reference_cells)^cxcl_size_exponent) * "
-                      f"(1 + cxcl_chemo_induction * chemo_on_now)")
+                cx = self.law("cxcl_signal", patient_cxcl_multiplier="cxcl_multiplier",
+                              mean_cxcl_secretion=f"({secretion}) / {n_site}",
+                              site_cells=n_site, chemo_signal="chemo_on_now")
                 self.assign(f"cxcl_{site}", f"piecewise({cx}, {n_site} > 0, 0)")
-                source = (f"myeloid_recruitment_per_day * cxcl_{site} / "
-                          f"(myeloid_half_max_signal + cxcl_{site}) * (1 - cxcr2_inhibition)")
-                self.rate(f"myeloid_{site}", f"{source} - myeloid_decay_per_day * myeloid_{site}")
-                protect_m = f"(1 - myeloid_chemo_protection * myeloid_{site})"
+                recruitment = self.law("myeloid_recruitment", cxcl_signal=f"cxcl_{site}",
+                                       cxcr2_inhibition="cxcr2_inhibition")
+                protect_m = f"myeloid_protection_{site}"
+                self.assign(protect_m, self.law("myeloid_protection",
+                                                myeloid_niche=f"myeloid_{site}"))
             else:
                 self.assign(f"cxcl_{site}", "0")
-                self.rate(f"myeloid_{site}", f"-myeloid_decay_per_day * myeloid_{site}")
+                recruitment = "0"
                 protect_m = "1"
-            protect_a = (f"(1 - antioxidant_chemo_protection * antioxidant_{site} * chemo_rho)"
-                         if m3 else "1")
+            self.rate(f"myeloid_{site}", self.law(
+                "myeloid_niche_rate", myeloid_recruitment=recruitment,
+                myeloid_niche=f"myeloid_{site}"))
+            if m3:
+                protect_a = f"antioxidant_protection_{site}"
+                self.assign(protect_a, self.law(
+                    "antioxidant_protection", antioxidant_capacity=f"antioxidant_{site}",
+                    chemo_ros_dependence="chemo_rho"))
+            else:
+                protect_a = "1"
             for clone in CLONES:
                 p_id = cell_id(site, clone, "proliferating")
                 d_id = cell_id(site, clone, "dormant")
-                g_c = f"growth_rate_{site} * growth_{clone}"
-                e_tam = f"tamoxifen_effect_{clone} * tamoxifen_level"
-                kill = (f"tamoxifen_kill_per_day * {e_tam} + "
-                        f"piecewise(chemo_hazard_now * ({g_c} / chemo_reference_growth_per_day)"
-                        f"^chemo_growth_exponent * {protect_m} * {protect_a}, "
-                        f"chemo_hazard_now > 0 && {g_c} > 0, 0)")
-                self.assign(f"kill_{site}_{clone}_per_day", kill)
-                wake = (f"awakening_rate_per_day * (1 - tamoxifen_dormancy_hold * {e_tam}) * "
-                        f"(1 - inhibitor_awakening_block * drp1_inhibition * nrf2_inhibition)")
-                die = (f"dormant_death_rate_per_day * (1 - antioxidant_dormant_protection * "
-                       f"antioxidant_{site}) + tamoxifen_dormant_kill_per_day * {e_tam} + "
-                       f"chemo_hazard_now * dormant_chemo_factor * "
-                       f"{protect_a}")
-                self.assign(f"awakening_{site}_{clone}_per_day", wake)
-                self.assign(f"dormant_death_{site}_{clone}_per_day", die)
-                inflow[p_id].append(f"{g_c} * (1 - {e_tam}) * {p_id}")
+                g_c = f"growth_rate_{site}_{clone}"
+                self.assign(g_c, self.law("clone_growth_rate",
+                                          site_growth_rate=f"growth_rate_{site}",
+                                          clone_growth_multiplier=f"growth_{clone}"))
+                e_tam = f"tamoxifen_effect_now_{clone}"
+                self.assign(f"kill_{site}_{clone}_per_day", self.law(
+                    "proliferating_kill_rate", tamoxifen_effect=e_tam,
+                    chemo_hazard="chemo_hazard_now", clone_growth_rate=g_c,
+                    myeloid_protection=protect_m, antioxidant_protection=protect_a))
+                self.assign(f"awakening_{site}_{clone}_per_day", self.law(
+                    "awakening_rate", tamoxifen_effect=e_tam, drp1_inhibition="drp1_inhibition",
+                    nrf2_inhibition="nrf2_inhibition"))
+                self.assign(f"dormant_death_{site}_{clone}_per_day", self.law(
+                    "dormant_death_rate", antioxidant_capacity=f"antioxidant_{site}",
+                    tamoxifen_effect=e_tam, chemo_hazard="chemo_hazard_now",
+                    antioxidant_protection=protect_a))
+                growth = self.law("proliferation_rate", clone_growth_rate=g_c,
+                                  tamoxifen_effect=e_tam)
+                inflow[p_id].append(f"({growth}) * {p_id}")
                 inflow[p_id].append(f"- kill_{site}_{clone}_per_day * {p_id}")
                 inflow[p_id].append(f"+ awakening_{site}_{clone}_per_day * {d_id}")
                 inflow[d_id].append(f"- (awakening_{site}_{clone}_per_day + "
@@ -376,7 +395,7 @@ class _Builder:
                 inflow[pos].append(f"- pr_loss_{site}_per_day * {pos} + pr_regain_per_day * {neg}")
                 inflow[neg].append(f"+ pr_loss_{site}_per_day * {pos} - pr_regain_per_day * {neg}")
 
-        # dissemination (2.2)
+        # dissemination
         seeding = []
         if spread:
             for s, src in enumerate(SITES):
@@ -387,16 +406,22 @@ class _Builder:
                 self.assign(f"motile_{src}", " + ".join(
                     f"motility_{cl} * {cell_id(src, cl, 'proliferating')}" for cl in CLONES))
                 dests = [d for d in SITES[1:] if d != src]
-                weight = {d: (f"tropism_{d} * (1 + myeloid_colonisation_boost * myeloid_{d})"
+                weight = {d: (self.law("destination_weight", tropism_weight=f"tropism_{d}",
+                                       colonisation_boost=self.law(
+                                           "colonisation_boost", myeloid_niche=f"myeloid_{d}"))
                               if m2 else f"tropism_{d}") for d in dests}
                 self.assign(f"destinations_{src}", " + ".join(f"({w})" for w in weight.values()))
-                boost = f"(1 + myeloid_colonisation_boost * myeloid_{src})" if m2 else "1"
+                boost = (self.law("colonisation_boost", myeloid_niche=f"myeloid_{src}")
+                         if m2 else "1")
+                rate = self.law("dissemination_rate",
+                                patient_dissemination_coefficient=(
+                                    "patient_dissemination_coefficient"),
+                                proliferating_cells=f"proliferating_{src}",
+                                motile_share=f"motile_{src} / proliferating_{src}",
+                                source_colonisation_boost=boost,
+                                destination_weight_total=f"destinations_{src}")
                 self.assign(f"seeding_{src}",
-                            f"piecewise(patient_dissemination_coefficient * piecewise("
-                            f"proliferating_{src}^dissemination_size_exponent, "
-                            f"proliferating_{src} >= 1, proliferating_{src})"
-                            f" * motile_{src} / proliferating_{src}"
-                            f" * {boost} * destinations_{src}, proliferating_{src} > 0 && "
+                            f"piecewise({rate}, proliferating_{src} > 0 && "
                             f"motile_{src} > 0 && destinations_{src} > 0, 0)")
                 seeding.append(f"seeding_{src}")
                 for cl in CLONES:
@@ -412,19 +437,16 @@ class _Builder:
         self.rate("disseminated_cells", " + ".join(seeding) if seeding else "0")
 
         # rate rules of the cells; the primary follows its path before diagnosis
+        primary_rate = self.law("capped_gompertz_rate", site_cells=f"cells_{SITES[0]}",
+                                carrying_capacity_cells=f"carrying_capacity_{SITES[0]}",
+                                site_gompertz_rate="primary_growth_rate_per_day")
         for site in SITES:
             for clone in CLONES:
                 for act in ACTIVITIES:
                     cid = cell_id(site, clone, act)
                     terms = " ".join(inflow[cid]) or "0"
                     if site == SITES[0]:
-                        if act == "proliferating":
-                            path = ("primary_growth_rate_per_day * (ln(carrying_capacity_breast)"
-                                    " - ln(cells_breast))")
-                            pre = (f"{cid} * piecewise(max_growth_rate_per_day, {path} > "
-                                   f"max_growth_rate_per_day, {path})")
-                        else:
-                            pre = "0"
+                        pre = f"{cid} * ({primary_rate})" if act == "proliferating" else "0"
                         terms = f"piecewise({pre}, diagnosed < 0.5, {terms})"
                     self.rate(cid, terms)
 
@@ -464,8 +486,6 @@ class _Builder:
 def _exposure_formula(kind: int, times: np.ndarray, levels: np.ndarray, count: int,
                       removal_day: float, days: str) -> str:
     """An exposure course as a function of ``days`` since diagnosis (plan.EXPOSURE_*)."""
-    from tumorsim.engine.plan import EXPOSURE_LINEAR, EXPOSURE_NONE
-
     if kind == EXPOSURE_NONE or count == 0:
         return "0"
     ts = [float(t) for t in times[:count]]
@@ -489,15 +509,13 @@ def _exposure_formula(kind: int, times: np.ndarray, levels: np.ndarray, count: i
     return body
 
 
-def _tamoxifen_formula(start: float, end: float, adherence: float, ramp: float,
-                       days: str) -> str:
-    """Tamoxifen level (0..adherence) with its ramp up and wash-out (kernel semantics)."""
-    if not math.isfinite(start):
-        return "0"
-    if ramp <= 0:
-        return f"piecewise({adherence!r}, {days} >= {start!r} && {days} < {end!r}, 0)"
-    at_end = adherence * (1.0 - math.exp(-(end - start) / ramp))
-    return (f"piecewise(0, {days} < {start!r}, "
-            f"{adherence!r} * (1 - exp(-({days} - {start!r}) / {ramp!r})), {days} < {end!r}, "
-            f"{at_end!r} * exp(-({days} - {end!r}) / {ramp!r}))")
+def _operand(expression: str) -> str:
+    """``expression`` ready to stand as an operand: bracketed unless it is one name."""
+    return expression if expression.replace("_", "").isalnum() else f"({expression})"
 
+
+def _number(x: float) -> str:
+    """A number in SBML formula syntax (``INF`` for infinity)."""
+    if math.isinf(x):
+        return "INF" if x > 0 else "-INF"
+    return repr(float(x))
