@@ -258,6 +258,7 @@ def test_longest_entry_decides_the_layer() -> None:
     assert layer_of("tumorsim.export.sbml") == names.index("export")
     assert layer_of("tumorsim.io.results_file") == names.index("io")
     assert layer_of("tumorsim.engine.random") == names.index("random streams")
+    assert layer_of("tumorsim.io.results_file") == names.index("io")
     assert layer_of("tumorsim.engine.kernel") == names.index("engine")
     assert layer_of("tumorsim") == names.index("base")
     assert layer_of("tumorsim.unknown") is None

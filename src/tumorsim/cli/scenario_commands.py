@@ -17,6 +17,7 @@ from tumorsim.cli.options import (
     out_option,
 )
 from tumorsim.cli.render import print_tables
+from tumorsim.errors import TumorsimError
 
 
 def validate_scenario(scenario: ScenarioArg) -> None:
