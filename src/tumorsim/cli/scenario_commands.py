@@ -55,7 +55,6 @@ def rules(
     With --format physicell, write them as PhysiCell cell rules instead (cell_rules.csv,
     PhysiCell_settings_fragment.xml), each row with the law it states.
     """
-    from tumorsim.errors import TumorsimError
     from tumorsim.model.rules import format_rules, rules_for
 
     if format_ not in ("text", "physicell"):
