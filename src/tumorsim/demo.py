@@ -41,6 +41,8 @@ REPORT: Final[str] = "report.html"
 HORIZON_YEARS: Final[float] = 10.0
 VALIDATE_DIR: Final[str] = "validate"
 CLAIMS_TASK: Final[str] = "claims (fast scorecard)"
+SENSITIVITY_DIR: Final[str] = "sensitivity"
+"""Sub-directory whose ``<name>/`` results of ``tumorsim sensitivity --out`` the report shows."""
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,8 @@ def build_report(out_dir: str | Path) -> Path:
     report.add_table(pd.DataFrame(summary), "Relapse by 10 years per what-if arm",
                      "whatif-table", float_format=".3f")
 
+    _add_sensitivity_sections(report, out / SENSITIVITY_DIR)
+
     if (out / VALIDATE_DIR / "claims.json").is_file():
         from tumorsim.validation.scorecard import load_scorecard
 
@@ -350,3 +354,22 @@ def build_report(out_dir: str | Path) -> Path:
         "date": manifest["date"],
     }, "Run")
     return report.write(out / REPORT)
+
+
+def _add_sensitivity_sections(report: object, directory: Path) -> None:
+    """One report section per ``tumorsim sensitivity`` result saved under ``directory``."""
+    if not directory.is_dir():
+        return
+    from tumorsim.analysis.sensitivity import SENSITIVITY_FILES, load_sensitivity
+    from tumorsim.report.html import Report, add_sensitivity_section
+
+    assert isinstance(report, Report)
+    found = sorted(p.parent for p in directory.glob(f"*/{SENSITIVITY_FILES['record']}"))
+    for k, path in enumerate(found):
+        result = load_sensitivity(path)
+        described = result.settings.get("output_descriptions") or {}
+        question = "; ".join(f"{o}: {described.get(o, o)}" for o in result.outputs)
+        add_sensitivity_section(
+            report, result, heading=f"What drives the answer: {result.settings['model']} "
+            f"({result.method}, {path.name})", question=f"Outputs: {question}.",
+            element_id=f"sensitivity-{k + 1}")

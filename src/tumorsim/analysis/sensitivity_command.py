@@ -156,22 +156,30 @@ def run_sensitivity_command(
     size = samples if samples is not None else (10 if method == "morris" else 32)
     err_console = Console(stderr=True)
     started = time.perf_counter()
-    with _progress(err_console) as progress:
-        task = progress.add_task(f"{method} {scenario.name}", total=None)
+    # The bar starts at the first simulation: bad input fails before it, in one line.
+    progress = _progress(err_console)
+    task: list[Any] = []
 
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+    def advance(done: int, total: int) -> None:
+        if not task:
+            progress.start()
+            task.append(progress.add_task(f"{method} {scenario.name}", total=total))
+        progress.update(task[0], completed=done, total=total)
 
-        common: dict[str, Any] = dict(
-            parameters=selection, groups=group_map or None, ranges=range_map or None,
-            patients=patients, horizon_years=horizon_years, seed=seed,
-            noise_replicates=noise_replicates, dummy=dummy, n_threads=threads,
-            progress=advance, command=command)
+    common: dict[str, Any] = dict(
+        parameters=selection, groups=group_map or None, ranges=range_map or None,
+        patients=patients, horizon_years=horizon_years, seed=seed,
+        noise_replicates=noise_replicates, dummy=dummy, n_threads=threads,
+        progress=advance, command=command)
+    try:
         if method == "sobol":
             result = sensitivity.sobol(model, output_names, base_samples=size, **common)
         else:
             result = sensitivity.morris(model, output_names, trajectories=size,
                                         levels=levels, **common)
+    finally:
+        if task:  # a bar that never started must not print its closing newline
+            progress.stop()
     wall_s = time.perf_counter() - started
     result.settings["command_wall_seconds"] = wall_s
     written = result.save(out)

@@ -411,6 +411,8 @@ def scenario_changes(row: Mapping[str, float], problem: SensitivityProblem) -> d
     """The ``Scenario.with_changes`` arguments that set one sample's factor values."""
     changes: dict[str, dict[str, Any]] = {}
     for factor in problem.factors:
+        if factor.kind == "dummy":
+            continue  # the model never sees it
         value = float(row[factor.name])
         if factor.kind == "parameter":
             changes.setdefault("parameters", {})[factor.name] = value
