@@ -45,6 +45,17 @@ def noisy(values: pd.DataFrame, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"y": values[ONE].to_numpy() + 0.01 * rng.standard_normal()})
 
 
+def rough(values: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """``ONE`` plus noise of sd 0.05 that changes whenever any factor or the seed changes.
+
+    Like a simulated cohort: moving a factor without effect still changes which patients
+    relapse, so common random numbers do not cancel all of the noise.
+    """
+    noise = [np.random.default_rng([seed, *np.round(row * 1e6).astype(np.int64)]).normal()
+             for row in values.to_numpy(float)]
+    return pd.DataFrame({"y": values[ONE].to_numpy() + 0.05 * np.asarray(noise)})
+
+
 def test_sobol_total_index_is_one_for_the_only_parameter_and_zero_for_the_rest() -> None:
     result = sensitivity.sobol(only_one, "y", parameters=[ONE, *OTHERS], base_samples=512,
                                seed=1, dummy=True, noise_replicates=0)
@@ -94,15 +105,30 @@ def test_morris_screens_the_only_parameter() -> None:
     assert len(result.samples) == 20 * (3 + 1)
 
 
-def test_noise_is_estimated_from_replicated_seeds_and_reported() -> None:
+def test_noise_common_to_all_samples_cancels_and_is_reported() -> None:
     result = sensitivity.sobol(noisy, "y", parameters=[ONE, OTHERS[0]], base_samples=64,
                                seed=5, noise_replicates=8)
-    assert list(result.noise["seed"]) == list(range(6, 14))
+    assert sorted(set(result.noise["seed"])) == list(range(6, 14))
+    assert len(result.noise) == 8 * (2 + 2)  # the first base row: A, AB_1, AB_2, B
     summary = result.summary.iloc[0]
-    assert 0.003 < summary["noise_sd"] < 0.03  # sd 0.01 from 8 replicates
+    assert 0.003 < summary["noise_sd"] < 0.03  # sd 0.01 across seeds (9 values)
     assert summary["noise_share"] == pytest.approx(summary["noise_sd"] ** 2 / summary["sd"] ** 2)
-    assert summary["noise_share"] < 0.01  # the factor's effect dwarfs the noise
-    assert result.indices.set_index("factor").loc[ONE, "above_noise"]
+    rows = result.indices.set_index("factor")
+    # the same offset in every sample of a seed: paired differences carry no noise
+    assert rows["noise_floor"].abs().max() < 1e-12
+    assert rows.loc[ONE, "above_noise"] and not rows.loc[OTHERS[0], "above_noise"]
+
+
+def test_noise_floor_separates_a_real_effect_from_noise() -> None:
+    result = sensitivity.morris(rough, "y", parameters=[ONE, OTHERS[0]], trajectories=30,
+                                seed=6, noise_replicates=8)
+    rows = result.indices.set_index("factor")
+    # EE noise sd = 0.05 sqrt(2) / (2/3) = 0.106; tolerance for 9 seeds
+    assert 0.05 < rows.loc[OTHERS[0], "noise_floor"] < 0.2
+    assert rows.loc[OTHERS[0], "mu_star"] > 0.0  # noise alone gives a mu*...
+    assert not rows.loc[OTHERS[0], "above_noise"]  # ...that stays below its floor
+    assert rows.loc[ONE, "mu_star"] == pytest.approx(1.0, abs=0.1)  # y = x: 1 per range
+    assert rows.loc[ONE, "above_noise"]
 
 
 def test_common_random_numbers_one_seed_for_every_sample() -> None:
@@ -115,6 +141,7 @@ def test_common_random_numbers_one_seed_for_every_sample() -> None:
     sensitivity.morris(record, "y", parameters=[ONE], trajectories=4, seed=9,
                        noise_replicates=2)
     assert seeds == [9, 10, 11]  # all samples in one call with seed 9, then the replicates
+
 
 
 def test_ranges_scales_and_the_myeloid_constraint() -> None:
@@ -205,6 +232,9 @@ def test_cli_ranks_the_m2_parameters_of_the_cxcr2_trial_with_intervals(tmp_path:
     record = json.loads((out / "sensitivity.json").read_text())
     assert record["settings"]["patients"] == 60
     assert record["summary"][0]["noise_replicates"] == 2
+    noise = pd.read_parquet(out / "noise.parquet")
+    assert len(noise) == 2 * 12  # the first trajectory (11 factors + 1 points), 2 more seeds
+    assert indices["noise_floor"].notna().all()
     assert "mu* [95 % CI]" in result.stdout and "noise" in result.stdout
 
 

@@ -36,23 +36,29 @@ of a trial; or any columns of a Python function of the factor values.
 virtual cohort (each patient keeps her covariates and random streams), so differences
 between samples come from the factors, not from drawing other patients.
 
-**Monte Carlo noise.** A finite cohort makes every output noisy. The nominal point (the
-scenario's own values) is simulated again ``noise_replicates`` times with other seeds
-(other cohorts, other streams); the standard deviation of the output across them,
-``noise_sd``, is the noise of one sample. It is reported next to the indices:
+**Monte Carlo noise.** A finite cohort makes every output noisy, and with common random
+numbers the noise that matters is the noise of a *difference* between two samples (the
+same patients, other factor values), not of one sample. So the first block of the design
+(Morris: the first trajectory, ``G + 1`` points; Sobol: the first base row, points ``A``,
+``AB_1 ... AB_G``, ``B``) is simulated again with ``noise_replicates`` other seeds
+(``seed + 1, ...``: other cohorts, other streams) and every index gets a ``noise_floor``
+from the spread of its own building block across seeds:
 
-- Sobol: ``noise_share = noise_sd**2 / var(output)`` is the share of the output variance
-  noise could account for; a factor is ``above_noise`` when the lower end of its
-  total-index interval exceeds it.
-- Morris: an elementary effect of a factor without effect is a difference of two noisy
-  outputs over the step ``delta``, so ``noise_floor = sqrt(2) * noise_sd / delta``; a
-  factor is ``above_noise`` when the lower end of its ``mu_star`` interval exceeds it.
+- Morris: the elementary effect of factor ``i`` on that trajectory,
+  ``EE_i = (y(x + delta e_i) - y(x)) / delta``; ``noise_floor`` is its standard deviation
+  across the seeds (the main seed included), the ``mu_star`` a factor gets from noise.
+- Sobol: ``D_i = y(A) - y(AB_i)``, from which the total index is built
+  (``ST_i = mean(D_i**2) / (2 var(y))``, Jansen); ``noise_floor = var_seeds(D_i) /
+  (2 var(y))`` is the part of ``ST_i`` noise adds.
 
-Both are conservative: with common random numbers two nearby samples share most of their
-noise. With ``dummy=True`` a factor the model never reads is added; its indices show what
-the estimator gives a factor without effect (finite-sample error, not simulation noise).
-Choose ``patients`` so that ``noise_share`` is small (a few percent) before spending
-samples on Sobol.
+A factor is ``above_noise`` when the lower end of its interval (``mu_star`` or ``ST``)
+exceeds its noise floor. The summary also gives ``noise_sd``, the standard deviation of
+the output itself across seeds at the first design point (independent cohorts), and
+``noise_share = noise_sd**2 / var(output)``: without common random numbers this share of
+the output variance would be noise (a conservative bound). Choose ``patients`` so that
+the noise floors are well below the indices that matter. With ``dummy=True`` a factor the
+model never reads is added: with common random numbers its output never changes, so its
+index is 0 exactly, which checks the pairing rather than the noise.
 """
 
 from __future__ import annotations
@@ -140,11 +146,14 @@ class SensitivityResult:
         of variance; ``*_conf`` is SALib's bootstrap half-width, ``*_low``/``*_high`` the
         interval), or for Morris ``mu``, ``mu_star``, ``mu_star_conf``, ``mu_star_low``,
         ``mu_star_high``, ``sigma`` (output units per whole range of the factor); and
-        ``above_noise`` (bool, see the module docstring).
+        ``noise_floor`` (the index noise alone gives, in the index's units) and
+        ``above_noise`` (bool: the interval's lower end exceeds the floor; module
+        docstring).
     samples : pandas.DataFrame, shape (n_samples, n_factors + n_outputs + 1)
         ``sample`` (0-based), the factor values (their units) and the outputs.
-    noise : pandas.DataFrame, shape (noise_replicates, n_outputs + 2)
-        ``replicate``, ``seed`` and the outputs at the nominal point, one row per seed.
+    noise : pandas.DataFrame, shape (noise_replicates * block, n_outputs + 3)
+        ``replicate``, ``seed``, ``sample`` (a row of ``samples`` in the first design
+        block) and the outputs, simulated again with another seed.
     settings : dict
         How the analysis ran: model name, patients per sample, seed, samples, levels,
         resamples, confidence level, wall time, version, command.
@@ -166,19 +175,20 @@ class SensitivityResult:
         -------
         pandas.DataFrame
             ``output``, ``samples``, ``patients_per_sample``, ``mean``, ``sd`` (across
-            samples), ``noise_replicates``, ``noise_sd``, ``noise_share`` (noise variance
-            over output variance), ``noise_floor`` (Morris: ``mu_star`` a factor without
-            effect can reach; NaN for Sobol), ``top_factor``, ``factors_above_noise``.
+            samples), ``noise_replicates``, ``noise_sd`` (the output across seeds at the
+            first design point), ``noise_share`` (``noise_sd**2 / sd**2``),
+            ``max_noise_floor`` (largest per-factor floor), ``top_factor``,
+            ``factors_above_noise``.
         """
         rows = []
         for name in self.outputs:
             values = self.samples[name].to_numpy(float)
-            noise = self.noise[name].to_numpy(float) if len(self.noise) else np.array([])
+            first = self.noise[self.noise["sample"] == 0] if len(self.noise) else self.noise
+            noise = np.concatenate([values[:1], first[name].to_numpy(float)]) if len(
+                first) else np.array([])
             noise_sd = float(np.std(noise, ddof=1)) if noise.size >= 2 else float("nan")
             sd = float(np.std(values, ddof=1)) if values.size >= 2 else float("nan")
             share = noise_sd**2 / sd**2 if sd > 0 else float("nan")
-            floor = (math.sqrt(2.0) * noise_sd / _morris_delta(int(self.settings["levels"]))
-                     if self.method == "morris" else float("nan"))
             table = self.indices[self.indices["output"] == name].sort_values("rank")
             rows.append({
                 "output": name,
@@ -186,10 +196,11 @@ class SensitivityResult:
                 "patients_per_sample": self.settings.get("patients"),
                 "mean": float(np.mean(values)),
                 "sd": sd,
-                "noise_replicates": int(noise.size),
+                "noise_replicates": int(self.settings.get("noise_replicates", 0)),
                 "noise_sd": noise_sd,
                 "noise_share": share,
-                "noise_floor": floor,
+                "max_noise_floor": float(table["noise_floor"].max()) if len(table) else
+                float("nan"),
                 "top_factor": str(table["factor"].iloc[0]) if len(table) else "",
                 "factors_above_noise": int(table["above_noise"].sum()),
             })
@@ -520,20 +531,57 @@ def _prepare(
     return problem, names, evaluator, seed, settings
 
 
-def _noise(evaluator: _SimulationModel | ModelFunction, outputs: Sequence[str],
-           problem: SensitivityProblem, seed: int, replicates: int,
-           step: Callable[[], None]) -> pd.DataFrame:
-    """The outputs at the nominal point with seeds ``seed + 1 ... seed + replicates``."""
+def _replicate_block(evaluator: _SimulationModel | ModelFunction, outputs: Sequence[str],
+                     block: pd.DataFrame, seed: int, replicates: int,
+                     step: Callable[[], None]) -> pd.DataFrame:
+    """The first design block again with seeds ``seed + 1 ... seed + replicates``."""
     frames = []
-    nominal = problem.nominal()
     for r in range(replicates):
-        frame = _evaluate(evaluator, outputs, nominal, seed + 1 + r, step)
+        frame = _evaluate(evaluator, outputs, block, seed + 1 + r, step)
+        frame.insert(0, "sample", np.arange(len(block), dtype=np.int64))
         frame.insert(0, "seed", seed + 1 + r)
         frame.insert(0, "replicate", r)
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=["replicate", "seed", *outputs])
+        return pd.DataFrame(columns=["replicate", "seed", "sample", *outputs])
     return pd.concat(frames, ignore_index=True)
+
+
+def _block_outputs(samples: pd.DataFrame, noise: pd.DataFrame, name: str,
+                   block: int) -> np.ndarray:
+    """Shape (seeds, block): the first design block's output, main seed first."""
+    main = samples[name].to_numpy(float)[:block][None, :]
+    if not len(noise):
+        return main
+    others = noise.pivot(index="replicate", columns="sample", values=name).to_numpy(float)
+    return np.vstack([main, others])
+
+
+def _morris_noise_floor(unit: np.ndarray, y_block: np.ndarray, problem: SensitivityProblem
+                        ) -> dict[str, float]:
+    """Per group: sd across seeds of its elementary effect on the first trajectory."""
+    groups = np.asarray(problem.groups)
+    floors: dict[str, float] = {}
+    for k in range(unit.shape[0] - 1):
+        changed = np.flatnonzero(unit[k + 1] != unit[k])
+        if not changed.size:
+            continue
+        delta = float(unit[k + 1, changed[0]] - unit[k, changed[0]])
+        effects = (y_block[:, k + 1] - y_block[:, k]) / delta
+        floors[str(groups[changed[0]])] = (float(np.std(effects, ddof=1))
+                                           if effects.size >= 2 else float("nan"))
+    return floors
+
+
+def _sobol_noise_floor(y_block: np.ndarray, variance: float, problem: SensitivityProblem
+                       ) -> dict[str, float]:
+    """Per group: var across seeds of ``y(A) - y(AB_i)``, over ``2 var(y)``."""
+    floors: dict[str, float] = {}
+    for i, group in enumerate(problem.group_names):
+        difference = y_block[:, 0] - y_block[:, i + 1]
+        floors[group] = (float(np.var(difference, ddof=1)) / (2.0 * variance)
+                         if difference.size >= 2 and variance > 0 else float("nan"))
+    return floors
 
 
 def _check_finite(samples: pd.DataFrame, outputs: Sequence[str]) -> None:
@@ -613,7 +661,8 @@ def _run(
             raise AnalysisError(f"levels = {levels}", "an even number of at least 2, e.g. 4")
         unit = morris_sample.sample(salib, size, num_levels=levels, seed=seed_used)
     values = problem.values(unit)
-    total = len(values) + noise_replicates
+    block = n_groups + (2 if method == "sobol" else 1)  # first base row / first trajectory
+    total = len(values) + noise_replicates * block
     done = 0
 
     def step() -> None:
@@ -625,21 +674,18 @@ def _run(
     model_values = values.drop(columns=[DUMMY_FACTOR], errors="ignore")
     started = time.perf_counter()
     outputs_table = _evaluate(evaluator, names, model_values, seed_used, step)
-    noise_problem = SensitivityProblem(
-        tuple(f for f in problem.factors if f.name != DUMMY_FACTOR),
-        tuple(g for f, g in zip(problem.factors, problem.groups, strict=True)
-              if f.name != DUMMY_FACTOR))
-    noise = _noise(evaluator, names, noise_problem, seed_used, noise_replicates, step)
+    noise = _replicate_block(evaluator, names, model_values.iloc[:block], seed_used,
+                             noise_replicates, step)
     wall = time.perf_counter() - started
     samples = pd.concat([values, outputs_table], axis=1)
     samples.insert(0, "sample", np.arange(len(samples), dtype=np.int64))
     _check_finite(samples, names)
+    _check_finite(noise, names)
 
     frames = []
     for name in names:
         y = samples[name].to_numpy(float)
-        noise_y = noise[name].to_numpy(float) if len(noise) else np.array([])
-        noise_sd = float(np.std(noise_y, ddof=1)) if noise_y.size >= 2 else float("nan")
+        y_block = _block_outputs(samples, noise, name, block)
         if method == "sobol":
             si = sobol_analyze.analyze(salib, y, calc_second_order=False,
                                        num_resamples=num_resamples, conf_level=conf_level,
@@ -653,10 +699,9 @@ def _run(
             for index in ("S1", "ST"):
                 frame[f"{index}_low"] = frame[index] - frame[f"{index}_conf"]
                 frame[f"{index}_high"] = frame[index] + frame[f"{index}_conf"]
-            variance = float(np.var(y, ddof=1))
-            share = noise_sd**2 / variance if variance > 0 else float("nan")
-            threshold = share if math.isfinite(share) else 0.0
-            frame["above_noise"] = frame["ST_low"] > threshold
+            floors = _sobol_noise_floor(y_block, float(np.var(y, ddof=1)), problem)
+            frame["noise_floor"] = [floors.get(g, float("nan")) for g in group_names]
+            frame["above_noise"] = frame["ST_low"] > frame["noise_floor"].fillna(0.0)
             frames.append(frame)
         else:
             si = morris_analyze.analyze(salib, unit, y, num_resamples=num_resamples,
@@ -671,8 +716,9 @@ def _run(
                 "sigma": np.asarray(si["sigma"], float)})
             frame["mu_star_low"] = frame["mu_star"] - frame["mu_star_conf"]
             frame["mu_star_high"] = frame["mu_star"] + frame["mu_star_conf"]
-            floor = math.sqrt(2.0) * noise_sd / _morris_delta(levels)
-            frame["above_noise"] = frame["mu_star_low"] > (floor if math.isfinite(floor) else 0)
+            floors = _morris_noise_floor(unit[:block], y_block, problem)
+            frame["noise_floor"] = [floors.get(g, float("nan")) for g in group_names]
+            frame["above_noise"] = frame["mu_star_low"] > frame["noise_floor"].fillna(0.0)
             frames.append(frame)
     indices = _rank(pd.concat(frames, ignore_index=True), "ST" if method == "sobol"
                     else "mu_star")
@@ -707,7 +753,7 @@ def sobol(
     patients: int | None = None,
     horizon_years: float | None = None,
     seed: int | None = None,
-    noise_replicates: int = 8,
+    noise_replicates: int = 4,
     dummy: bool = False,
     num_resamples: int = 1000,
     conf_level: float = 0.95,
@@ -719,7 +765,7 @@ def sobol(
     """Sobol' first-order and total indices of outputs, with SALib's bootstrap intervals.
 
     Saltelli's sampling without second-order terms: ``base_samples * (G + 2)`` model
-    evaluations for ``G`` factors (or groups), plus ``noise_replicates``.
+    evaluations for ``G`` factors (or groups), plus ``noise_replicates * (G + 2)``.
 
     Parameters
     ----------
@@ -748,9 +794,10 @@ def sobol(
         One seed for every sample (common random numbers), for the sampling of the unit
         cube and for the bootstrap; default the scenario's ``cohort.seed`` (0 for a
         function).
-    noise_replicates : int, default 8
-        Simulations of the nominal point with seeds ``seed + 1, ...`` to estimate the
-        Monte Carlo noise (0: none).
+    noise_replicates : int, default 4
+        Other seeds (``seed + 1, ...``) with which the first design block is simulated
+        again to estimate each index's Monte Carlo noise floor (module docstring); costs
+        ``noise_replicates * (G + 2)`` evaluations (Morris ``G + 1``); 0: none.
     dummy : bool, default False
         Add a factor the model ignores (its indices show the estimator's error).
     num_resamples : int, default 1000
@@ -796,7 +843,7 @@ def morris(
     patients: int | None = None,
     horizon_years: float | None = None,
     seed: int | None = None,
-    noise_replicates: int = 8,
+    noise_replicates: int = 4,
     dummy: bool = False,
     num_resamples: int = 1000,
     conf_level: float = 0.95,
@@ -808,7 +855,7 @@ def morris(
     """Morris screening: elementary effects ``mu``, ``mu_star``, ``sigma`` per factor.
 
     ``trajectories * (G + 1)`` model evaluations for ``G`` factors (or groups), plus
-    ``noise_replicates``. ``mu_star`` is the mean absolute change of the output when a
+    ``noise_replicates * (G + 1)``. ``mu_star`` is the mean absolute change of the output when a
     factor moves by SALib's step over its range, divided by the step (so in output units
     per whole range); ``sigma`` large against ``mu_star`` means interactions or a
     non-monotone effect.

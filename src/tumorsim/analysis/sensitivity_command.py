@@ -231,6 +231,7 @@ def print_result(console: Console, result: SensitivityResult, wall_s: float,
         else:
             table.add_column(f"mu* [{level} CI]", justify="right")
             table.add_column("sigma", justify="right")
+        table.add_column("noise floor", justify="right")
         table.add_column("above noise")
         rows = result.indices[result.indices["output"] == name].sort_values("rank")
         for r in rows.itertuples():
@@ -239,17 +240,17 @@ def print_result(console: Console, result: SensitivityResult, wall_s: float,
                          _interval(r.S1, r.S1_low, r.S1_high))
             else:
                 cells = (_interval(r.mu_star, r.mu_star_low, r.mu_star_high), f"{r.sigma:.3g}")
-            table.add_row(str(r.rank), escape(str(r.factor)), *cells,
+            table.add_row(str(r.rank), escape(str(r.factor)), *cells, f"{r.noise_floor:.3g}",
                           "yes" if r.above_noise else "no")
         console.print(table)
-        noise = (f"noise share {row['noise_share']:.3g} of the output variance"
-                 if result.method == "sobol" else f"noise floor of mu* {row['noise_floor']:.3g}")
         noise_sd = row["noise_sd"]
         shown = f"{noise_sd:.3g}" if isinstance(noise_sd, float) and math.isfinite(noise_sd) \
             else "-"
         console.print(f"output mean {row['mean']:.4g}, sd across samples {row['sd']:.3g}; "
-                      f"Monte Carlo noise sd {shown} ({int(row['noise_replicates'])} seeds at "
-                      f"the nominal point): {noise}")
+                      f"{int(row['noise_replicates'])} more seeds: noise floor of each index "
+                      f"from its own paired differences (common random numbers); output sd "
+                      f"across seeds {shown} (independent cohorts: share "
+                      f"{row['noise_share']:.3g} of the output variance)")
     files = ", ".join(sorted(p.name for p in written.iterdir())) if written else ""
     console.print(f"wall time {wall_s:.1f} s" + (f"; written: {escape(str(written))}/ ({files})"
                                                   if written else ""))

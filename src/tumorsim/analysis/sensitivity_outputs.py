@@ -177,16 +177,16 @@ def parse_output(text: str, *, arms: Sequence[str] | None, horizon_years: float)
         raise AnalysisError(f"unknown output {text!r}", f"an output of the form {OUTPUT_FORMS}")
     endpoint = _endpoint(match["endpoint"], text)
     years = _years(match["years"], text, horizon_years)
-    arm: str | None = None
+    chosen: str | None = None
     if arm_names is not None:
-        arm = arm_raw if at_sign else arm_names[0]
-        if arm not in arm_names:
-            raise AnalysisError(f"output {text!r}: unknown arm {arm!r}",
+        chosen = arm_raw if at_sign else arm_names[0]
+        if chosen not in arm_names:
+            raise AnalysisError(f"output {text!r}: unknown arm {chosen!r}",
                                 f"one of {', '.join(arm_names)}")
     elif at_sign:
         raise AnalysisError(f"output {text!r} names an arm but the model is a scenario",
                             f"{statistic} without @ARM, or a trial file")
-    return OutputSpec(text, "at", endpoint, years, arm, None)
+    return OutputSpec(text, "at", endpoint, years, chosen, None)
 
 
 def _proportion(patients: pd.DataFrame, endpoint: str, years: float,
@@ -237,11 +237,12 @@ def output_value(spec: OutputSpec, patients: pd.DataFrame, horizon_days: float) 
         assert spec.arm is not None and spec.reference is not None
         return _hazard_ratio(patients, spec.endpoint, spec.arm, spec.reference, horizon_days)
     assert spec.years is not None
+    years = float(spec.years)
     labels = patients["arm"].astype(str).to_numpy()
 
     def at(arm: str | None) -> float:
         rows = patients if arm is None else patients[labels == arm]
-        return _proportion(rows, spec.endpoint, float(spec.years), horizon_days)
+        return _proportion(rows, spec.endpoint, years, horizon_days)
 
     if spec.kind == "diff":
         return at(spec.arm) - at(spec.reference)

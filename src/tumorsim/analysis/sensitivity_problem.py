@@ -96,7 +96,7 @@ class Factor:
     unit : str
         Physical unit (``"1"`` for dimensionless numbers).
     nominal : float
-        The scenario's value (clipped to the range): the point of the noise replicates.
+        The scenario's value (clipped to the range).
     kind : {"parameter", "site", "clone", "dummy"}
         Where the value goes in a scenario.
     low_exclusive : bool

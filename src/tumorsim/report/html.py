@@ -511,14 +511,11 @@ def add_sensitivity_section(
     summary = result.summary
     noise_text = []
     for row in summary.itertuples():
-        if result.method == "sobol":
-            noise = f"noise share {format_number(row.noise_share)} of the output variance"
-        else:
-            noise = f"noise floor of mu* {format_number(row.noise_floor)}"
         noise_text.append(f"{row.output}: mean {format_number(row.mean)}, sd across samples "
-                          f"{format_number(row.sd)}, Monte Carlo noise sd "
-                          f"{format_number(row.noise_sd)} ({noise}); "
-                          f"{row.factors_above_noise} factor(s) above the noise.")
+                          f"{format_number(row.sd)}; {row.factors_above_noise} factor(s) "
+                          "above their Monte Carlo noise floor (from "
+                          f"{row.noise_replicates} more seeds; largest floor "
+                          f"{format_number(row.max_noise_floor)}).")
     method = ("Sobol indices (first order S1 and total ST, SALib, bootstrap intervals)"
               if result.method == "sobol" else
               "Morris screening (mu*: mean absolute change over a factor's range, "
@@ -530,7 +527,7 @@ def add_sensitivity_section(
                        + " ".join(noise_text))
     report.add_figure(result.plot(), f"{heading}: factors ranked by their "
                       f"{'total Sobol index' if result.method == 'sobol' else 'Morris mu*'} "
-                      "with intervals; the dashed line is the Monte Carlo noise level",
+                      "with intervals; grey ticks mark each index's Monte Carlo noise floor",
                       f"{element_id}-figure")
     index, low, high = (("ST", "ST_low", "ST_high") if result.method == "sobol"
                         else ("mu_star", "mu_star_low", "mu_star_high"))
@@ -542,6 +539,7 @@ def add_sensitivity_section(
         index: rows[index].to_numpy(float),
         "CI low": rows[low].to_numpy(float),
         "CI high": rows[high].to_numpy(float),
+        "noise floor": rows["noise_floor"].to_numpy(float),
         "above noise": ["yes" if v else "no" for v in rows["above_noise"]],
     })
     if result.method == "sobol":

@@ -1,15 +1,14 @@
 """The figure of a sensitivity analysis: factors ranked by their index, with intervals.
 
 One panel per output. Sobol: the total index ``ST`` as a bar with its bootstrap interval
-and the first-order index ``S1`` as a marker with its interval; a dashed line marks the
-noise share (the part of the output variance Monte Carlo noise could explain). Morris:
-``mu_star`` with its interval, and a dashed line at the noise floor. Factors whose
-interval lies above the line are drawn in full colour, the others pale.
+and the first-order index ``S1`` as a marker with its interval. Morris: ``mu_star`` with
+its interval. A grey tick on each row marks that index's Monte Carlo noise floor
+(:mod:`tumorsim.analysis.sensitivity`); factors whose interval lies above it are drawn
+in full colour, the others pale.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,11 +70,9 @@ def sensitivity_figure(result: SensitivityResult, *, output: str | None = None,
         alpha = np.where(strong, 1.0, 0.35)
         if sobol:
             value, low, high = rows["ST"], rows["ST_low"], rows["ST_high"]
-            threshold = float(summary.loc[name, "noise_share"])
             xlabel = "Sobol index (share of output variance)"
         else:
             value, low, high = rows["mu_star"], rows["mu_star_low"], rows["mu_star_high"]
-            threshold = float(summary.loc[name, "noise_floor"])
             xlabel = "Morris mu* (output change over the factor's range)"
         v = value.to_numpy(float)
         err = np.vstack([v - low.to_numpy(float), high.to_numpy(float) - v])
@@ -91,9 +88,10 @@ def sensitivity_figure(result: SensitivityResult, *, output: str | None = None,
             ax.errorbar(s1, y + 0.3, xerr=np.clip(s1_err, 0, None), fmt="o", ms=4,
                         color=_FIRST_COLOR, ecolor=_FIRST_COLOR, capsize=2, lw=1,
                         label="S1 (first order)")
-        if math.isfinite(threshold):
-            ax.axvline(threshold, color=_NOISE_COLOR, ls="--", lw=1,
-                       label="noise share" if sobol else "noise floor")
+        floors = rows["noise_floor"].to_numpy(float)
+        if np.isfinite(floors).any():
+            ax.plot(floors, y, linestyle="none", marker="|", ms=14, mew=2, color=_NOISE_COLOR,
+                    label="noise floor")
         ax.axvline(0.0, color="#999999", lw=0.8)
         ax.set_yticks(y, labels, fontsize=8)
         ax.set_xlabel(xlabel)
