@@ -213,6 +213,19 @@ def test_html_section_has_the_figure_and_the_ranked_table() -> None:
     assert ONE in page and "Does x?" in page
 
 
+def test_demo_report_includes_saved_sensitivity_results(tmp_path: Path) -> None:
+    from tumorsim.demo import SENSITIVITY_DIR, _add_sensitivity_sections
+    from tumorsim.report.html import Report
+
+    result = sensitivity.morris(only_one, "y", parameters=[ONE, OTHERS[0]], trajectories=4,
+                                seed=1, noise_replicates=2)
+    result.save(tmp_path / SENSITIVITY_DIR / "toy")
+    report = Report("demo")
+    _add_sensitivity_sections(report, tmp_path / SENSITIVITY_DIR)
+    page = report.render()
+    assert 'id="sensitivity-1-figure"' in page and 'id="sensitivity-1-table"' in page
+
+
 # --- the command line -----------------------------------------------------------------------
 
 
