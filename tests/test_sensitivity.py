@@ -51,7 +51,7 @@ def rough(values: pd.DataFrame, seed: int) -> pd.DataFrame:
     Like a simulated cohort: moving a factor without effect still changes which patients
     relapse, so common random numbers do not cancel all of the noise.
     """
-    noise = [np.random.default_rng([seed, *np.round(row * 1e6).astype(np.int64)]).normal()
+    noise = [np.random.default_rng([seed, *map(int, row.view(np.uint64))]).normal()
              for row in values.to_numpy(float)]
     return pd.DataFrame({"y": values[ONE].to_numpy() + 0.05 * np.asarray(noise)})
 

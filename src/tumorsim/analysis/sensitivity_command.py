@@ -231,7 +231,7 @@ def print_result(console: Console, result: SensitivityResult, wall_s: float,
         else:
             table.add_column(f"mu* [{level} CI]", justify="right")
             table.add_column("sigma", justify="right")
-        table.add_column("noise floor", justify="right")
+        table.add_column(f"noise floor ({level} upper)", justify="right")
         table.add_column("above noise")
         rows = result.indices[result.indices["output"] == name].sort_values("rank")
         for r in rows.itertuples():
@@ -240,7 +240,8 @@ def print_result(console: Console, result: SensitivityResult, wall_s: float,
                          _interval(r.S1, r.S1_low, r.S1_high))
             else:
                 cells = (_interval(r.mu_star, r.mu_star_low, r.mu_star_high), f"{r.sigma:.3g}")
-            table.add_row(str(r.rank), escape(str(r.factor)), *cells, f"{r.noise_floor:.3g}",
+            table.add_row(str(r.rank), escape(str(r.factor)), *cells,
+                          f"{r.noise_floor:.3g} ({r.noise_floor_upper:.3g})",
                           "yes" if r.above_noise else "no")
         console.print(table)
         noise_sd = row["noise_sd"]

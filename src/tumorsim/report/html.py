@@ -540,6 +540,7 @@ def add_sensitivity_section(
         "CI low": rows[low].to_numpy(float),
         "CI high": rows[high].to_numpy(float),
         "noise floor": rows["noise_floor"].to_numpy(float),
+        "floor upper": rows["noise_floor_upper"].to_numpy(float),
         "above noise": ["yes" if v else "no" for v in rows["above_noise"]],
     })
     if result.method == "sobol":

@@ -2,9 +2,9 @@
 
 One panel per output. Sobol: the total index ``ST`` as a bar with its bootstrap interval
 and the first-order index ``S1`` as a marker with its interval. Morris: ``mu_star`` with
-its interval. A grey tick on each row marks that index's Monte Carlo noise floor
-(:mod:`tumorsim.analysis.sensitivity`); factors whose interval lies above it are drawn
-in full colour, the others pale.
+its interval. A grey tick on each row marks that index's Monte Carlo noise floor and a
+pale one its upper bound (:mod:`tumorsim.analysis.sensitivity`); factors whose interval
+lies above the bound are drawn in full colour, the others pale.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ def sensitivity_figure(result: SensitivityResult, *, output: str | None = None,
         if np.isfinite(floors).any():
             ax.plot(floors, y, linestyle="none", marker="|", ms=14, mew=2, color=_NOISE_COLOR,
                     label="noise floor")
+            ax.plot(rows["noise_floor_upper"].to_numpy(float), y, linestyle="none",
+                    marker="|", ms=14, mew=1, color=_NOISE_COLOR, alpha=0.5,
+                    label="its upper bound")
         ax.axvline(0.0, color="#999999", lw=0.8)
         ax.set_yticks(y, labels, fontsize=8)
         ax.set_xlabel(xlabel)
