@@ -55,10 +55,11 @@ A floor estimated from ``noise_replicates + 1`` seeds is itself uncertain, so a 
 is ``above_noise`` when the lower end of its interval (``mu_star`` or ``ST``) exceeds
 ``noise_floor_upper``, the upper one-sided ``conf_level`` bound of the floor (chi-square
 with ``noise_replicates`` degrees of freedom: 5.6x the variance estimate for 4 more seeds,
-2.9x for 8; the square root of that for Morris' standard deviation). The summary also gives ``noise_sd``, the standard deviation of
-the output itself across seeds at the first design point (independent cohorts), and
-``noise_share = noise_sd**2 / var(output)``: without common random numbers this share of
-the output variance would be noise (a conservative bound). Choose ``patients`` so that
+2.9x for 8; the square root of that for Morris' standard deviation). The summary also
+gives ``noise_sd``, the standard deviation of the output itself across seeds at the
+first design point (independent cohorts), and ``noise_share = noise_sd**2 /
+var(output)``: without common random numbers this share of the output variance would be
+noise (a conservative bound). Choose ``patients`` so that
 the noise floors are well below the indices that matter. With ``dummy=True`` a factor the
 model never reads is added: with common random numbers its output never changes, so its
 index is 0 exactly, which checks the pairing rather than the noise.

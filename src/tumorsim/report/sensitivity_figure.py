@@ -57,7 +57,7 @@ def sensitivity_figure(result: SensitivityResult, *, output: str | None = None,
     summary = result.summary.set_index("output")
     n_rows = max(min(len(result.problem.group_names), max_factors), 1)
     height = 0.9 + 0.32 * n_rows
-    fig = Figure(figsize=(6.4 * len(outputs), height + 0.6), dpi=100, layout="constrained")
+    fig = Figure(figsize=(6.4 * len(outputs), height + 0.9), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(outputs), squeeze=False)[0]
     sobol = result.method == "sobol"
@@ -103,6 +103,7 @@ def sensitivity_figure(result: SensitivityResult, *, output: str | None = None,
             patients is not None else ""
         ax.set_title(f"{name}\n{result.method}, {int(summary.loc[name, 'samples'])} "
                      f"samples{shown}", fontsize=9)
-        ax.legend(fontsize=7, loc="lower right")
         ax.grid(axis="x", color="#e4e4e4", lw=0.6)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
     return fig
