@@ -107,11 +107,13 @@ def test_morris_screens_the_only_parameter() -> None:
 
 def test_noise_common_to_all_samples_cancels_and_is_reported() -> None:
     result = sensitivity.sobol(noisy, "y", parameters=[ONE, OTHERS[0]], base_samples=64,
-                               seed=5, noise_replicates=8)
+                               seed=5, noise_replicates=8, noise_blocks=3)
     assert sorted(set(result.noise["seed"])) == list(range(6, 14))
-    assert len(result.noise) == 8 * (2 + 2)  # the first base row: A, AB_1, AB_2, B
+    assert len(result.noise) == 8 * 3 * (2 + 2)  # 3 base rows of A, AB_1, AB_2, B
+    assert sorted(set(result.noise["sample"] // 4)) == [0, 21, 42]  # spread over the design
     summary = result.summary.iloc[0]
     assert 0.003 < summary["noise_sd"] < 0.03  # sd 0.01 across seeds (9 values)
+    assert result.settings["noise_degrees_of_freedom"] == 24
     assert summary["noise_share"] == pytest.approx(summary["noise_sd"] ** 2 / summary["sd"] ** 2)
     rows = result.indices.set_index("factor")
     # the same offset in every sample of a seed: paired differences carry no noise
@@ -121,9 +123,9 @@ def test_noise_common_to_all_samples_cancels_and_is_reported() -> None:
 
 def test_noise_floor_separates_a_real_effect_from_noise() -> None:
     result = sensitivity.morris(rough, "y", parameters=[ONE, OTHERS[0]], trajectories=30,
-                                seed=6, noise_replicates=8)
+                                seed=6, noise_replicates=4, noise_blocks=3)
     rows = result.indices.set_index("factor")
-    # EE noise sd = 0.05 sqrt(2) / (2/3) = 0.106; tolerance for 9 seeds
+    # EE noise sd = 0.05 sqrt(2) / (2/3) = 0.106; tolerance for 12 degrees of freedom
     assert 0.05 < rows.loc[OTHERS[0], "noise_floor"] < 0.2
     assert rows.loc[OTHERS[0], "mu_star"] > 0.0  # noise alone gives a mu*...
     assert not rows.loc[OTHERS[0], "above_noise"]  # ...that stays below its floor
@@ -139,7 +141,7 @@ def test_common_random_numbers_one_seed_for_every_sample() -> None:
         return pd.DataFrame({"y": values[ONE].to_numpy()})
 
     sensitivity.morris(record, "y", parameters=[ONE], trajectories=4, seed=9,
-                       noise_replicates=2)
+                       noise_replicates=2, noise_blocks=2)
     assert seeds == [9, 10, 11]  # all samples in one call with seed 9, then the replicates
 
 
@@ -246,7 +248,7 @@ def test_cli_ranks_the_m2_parameters_of_the_cxcr2_trial_with_intervals(tmp_path:
     assert record["settings"]["patients"] == 60
     assert record["summary"][0]["noise_replicates"] == 2
     noise = pd.read_parquet(out / "noise.parquet")
-    assert len(noise) == 2 * 12  # the first trajectory (11 factors + 1 points), 2 more seeds
+    assert len(noise) == 2 * 2 * 12  # 2 trajectories of 11 + 1 points, 2 more seeds
     assert indices["noise_floor"].notna().all()
     assert "mu* [95 % CI]" in result.stdout and "noise" in result.stdout
 

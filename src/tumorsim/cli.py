@@ -1105,8 +1105,9 @@ def sensitivity(
     horizon_years: Annotated[float | None, typer.Option(help="Follow-up, years.",
                              show_default=False)] = None,
     seed: SeedOption = None,
-    noise_replicates: Annotated[int, typer.Option(help="Seeds at the nominal point for the "
-                                "Monte Carlo noise.")] = 8,
+    noise_replicates: Annotated[int, typer.Option(help="More seeds for the Monte Carlo "
+                                "noise floors.")] = 2,
+    noise_blocks: Annotated[int, typer.Option(help="Design blocks simulated with them.")] = 3,
     dummy: Annotated[bool, typer.Option(help="Add a factor without effect.")] = False,
     threads: ThreadsOption = None,
 ) -> None:
@@ -1124,4 +1125,5 @@ def sensitivity(
         scenario, outputs=output, parameters=parameters, groups=group, ranges=range_,
         method=method, samples=samples, levels=levels, patients=patients,
         horizon_years=horizon_years, seed=seed, noise_replicates=noise_replicates,
-        dummy=dummy, out=out, threads=threads, command="tumorsim " + " ".join(sys.argv[1:]))
+        noise_blocks=noise_blocks, dummy=dummy, out=out, threads=threads,
+        command="tumorsim " + " ".join(sys.argv[1:]))

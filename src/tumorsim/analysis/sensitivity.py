@@ -38,23 +38,24 @@ between samples come from the factors, not from drawing other patients.
 
 **Monte Carlo noise.** A finite cohort makes every output noisy, and with common random
 numbers the noise that matters is the noise of a *difference* between two samples (the
-same patients, other factor values), not of one sample. So the first block of the design
-(Morris: the first trajectory, ``G + 1`` points; Sobol: the first base row, points ``A``,
-``AB_1 ... AB_G``, ``B``) is simulated again with ``noise_replicates`` other seeds
-(``seed + 1, ...``: other cohorts, other streams) and every index gets a ``noise_floor``
-from the spread of its own building block across seeds:
+same patients, other factor values), not of one sample. So ``noise_blocks`` blocks of the
+design, spread over it (Morris: trajectories of ``G + 1`` points; Sobol: base rows, points
+``A``, ``AB_1 ... AB_G``, ``B``), are simulated again with ``noise_replicates`` other
+seeds (``seed + 1, ...``: other cohorts, other streams), and every index gets a
+``noise_floor`` from the spread across seeds of its own building blocks, the variances
+pooled over the blocks (``noise_blocks * noise_replicates`` degrees of freedom):
 
-- Morris: the elementary effect of factor ``i`` on that trajectory,
+- Morris: the elementary effect of factor ``i`` on a trajectory,
   ``EE_i = (y(x + delta e_i) - y(x)) / delta``; ``noise_floor`` is its standard deviation
   across the seeds (the main seed included), the ``mu_star`` a factor gets from noise.
 - Sobol: ``D_i = y(A) - y(AB_i)``, from which the total index is built
   (``ST_i = mean(D_i**2) / (2 var(y))``, Jansen); ``noise_floor = var_seeds(D_i) /
   (2 var(y))`` is the part of ``ST_i`` noise adds.
 
-A floor estimated from ``noise_replicates + 1`` seeds is itself uncertain, so a factor
-is ``above_noise`` when the lower end of its interval (``mu_star`` or ``ST``) exceeds
-``noise_floor_upper``, the upper one-sided ``conf_level`` bound of the floor (chi-square
-with ``noise_replicates`` degrees of freedom: 5.6x the variance estimate for 4 more seeds,
+A floor estimated from a few seeds is itself uncertain, so a factor is ``above_noise``
+when the lower end of its interval (``mu_star`` or ``ST``) exceeds ``noise_floor_upper``,
+the upper one-sided ``conf_level`` bound of the floor (chi-square with
+``noise_blocks * noise_replicates`` degrees of freedom: 3.7x the variance estimate for 6,
 2.9x for 8; the square root of that for Morris' standard deviation). The summary also
 gives ``noise_sd``, the standard deviation of the output itself across seeds at the
 first design point (independent cohorts), and ``noise_share = noise_sd**2 /
@@ -535,14 +536,21 @@ def _prepare(
     return problem, names, evaluator, seed, settings
 
 
-def _replicate_block(evaluator: _SimulationModel | ModelFunction, outputs: Sequence[str],
-                     block: pd.DataFrame, seed: int, replicates: int,
-                     step: Callable[[], None]) -> pd.DataFrame:
-    """The first design block again with seeds ``seed + 1 ... seed + replicates``."""
+def _noise_block_starts(blocks_in_design: int, noise_blocks: int) -> list[int]:
+    """Which design blocks (trajectories, base rows) are replicated: spread over the design."""
+    k = min(noise_blocks, blocks_in_design)
+    return sorted({int(j * blocks_in_design / k) for j in range(k)})
+
+
+def _replicate_blocks(evaluator: _SimulationModel | ModelFunction, outputs: Sequence[str],
+                      values: pd.DataFrame, rows: np.ndarray, seed: int, replicates: int,
+                      step: Callable[[], None]) -> pd.DataFrame:
+    """Rows ``rows`` of the design again with seeds ``seed + 1 ... seed + replicates``."""
     frames = []
+    chosen = values.iloc[rows].reset_index(drop=True)
     for r in range(replicates):
-        frame = _evaluate(evaluator, outputs, block, seed + 1 + r, step)
-        frame.insert(0, "sample", np.arange(len(block), dtype=np.int64))
+        frame = _evaluate(evaluator, outputs, chosen, seed + 1 + r, step)
+        frame.insert(0, "sample", rows.astype(np.int64))
         frame.insert(0, "seed", seed + 1 + r)
         frame.insert(0, "replicate", r)
         frames.append(frame)
@@ -551,14 +559,14 @@ def _replicate_block(evaluator: _SimulationModel | ModelFunction, outputs: Seque
     return pd.concat(frames, ignore_index=True)
 
 
-def _block_outputs(samples: pd.DataFrame, noise: pd.DataFrame, name: str,
-                   block: int) -> np.ndarray:
-    """Shape (seeds, block): the first design block's output, main seed first."""
-    main = samples[name].to_numpy(float)[:block][None, :]
+def _seed_outputs(samples: pd.DataFrame, noise: pd.DataFrame, name: str,
+                  rows: np.ndarray) -> np.ndarray:
+    """Shape (seeds, len(rows)): the replicated rows' output, main seed first."""
+    main = samples[name].to_numpy(float)[rows][None, :]
     if not len(noise):
         return main
-    others = noise.pivot(index="replicate", columns="sample", values=name).to_numpy(float)
-    return np.vstack([main, others])
+    others = noise.pivot(index="replicate", columns="sample", values=name)[rows]
+    return np.vstack([main, others.to_numpy(float)])
 
 
 def _variance_upper_factor(df: int, conf_level: float) -> float:
@@ -570,30 +578,39 @@ def _variance_upper_factor(df: int, conf_level: float) -> float:
     return float(df / chi2.ppf(1.0 - conf_level, df))
 
 
-def _morris_noise_floor(unit: np.ndarray, y_block: np.ndarray, problem: SensitivityProblem
-                        ) -> dict[str, float]:
-    """Per group: sd across seeds of its elementary effect on the first trajectory."""
+def _morris_noise_floor(unit: np.ndarray, y_seeds: np.ndarray, block: int,
+                        problem: SensitivityProblem) -> dict[str, float]:
+    """Per group: sd across seeds of its elementary effects, pooled over the blocks.
+
+    ``unit`` and ``y_seeds`` hold the replicated rows only (whole trajectories of
+    ``block`` points each, in order); the variance of each effect across seeds is
+    averaged over the trajectories.
+    """
     groups = np.asarray(problem.groups)
-    floors: dict[str, float] = {}
-    for k in range(unit.shape[0] - 1):
-        changed = np.flatnonzero(unit[k + 1] != unit[k])
-        if not changed.size:
-            continue
-        delta = float(unit[k + 1, changed[0]] - unit[k, changed[0]])
-        effects = (y_block[:, k + 1] - y_block[:, k]) / delta
-        floors[str(groups[changed[0]])] = (float(np.std(effects, ddof=1))
-                                           if effects.size >= 2 else float("nan"))
-    return floors
+    variances: dict[str, list[float]] = {}
+    for start in range(0, unit.shape[0], block):
+        for k in range(start, start + block - 1):
+            changed = np.flatnonzero(unit[k + 1] != unit[k])
+            if not changed.size or y_seeds.shape[0] < 2:
+                continue
+            delta = float(unit[k + 1, changed[0]] - unit[k, changed[0]])
+            effects = (y_seeds[:, k + 1] - y_seeds[:, k]) / delta
+            variances.setdefault(str(groups[changed[0]]), []).append(
+                float(np.var(effects, ddof=1)))
+    return {g: math.sqrt(float(np.mean(v))) for g, v in variances.items()}
 
 
-def _sobol_noise_floor(y_block: np.ndarray, variance: float, problem: SensitivityProblem
-                       ) -> dict[str, float]:
-    """Per group: var across seeds of ``y(A) - y(AB_i)``, over ``2 var(y)``."""
+def _sobol_noise_floor(y_seeds: np.ndarray, block: int, variance: float,
+                       problem: SensitivityProblem) -> dict[str, float]:
+    """Per group: var across seeds of ``y(A) - y(AB_i)``, pooled over blocks, over ``2 var(y)``."""
     floors: dict[str, float] = {}
+    if y_seeds.shape[0] < 2 or not variance > 0:
+        return floors
+    starts = range(0, y_seeds.shape[1], block)
     for i, group in enumerate(problem.group_names):
-        difference = y_block[:, 0] - y_block[:, i + 1]
-        floors[group] = (float(np.var(difference, ddof=1)) / (2.0 * variance)
-                         if difference.size >= 2 and variance > 0 else float("nan"))
+        pooled = np.mean([np.var(y_seeds[:, s] - y_seeds[:, s + i + 1], ddof=1)
+                          for s in starts])
+        floors[group] = float(pooled) / (2.0 * variance)
     return floors
 
 
@@ -636,6 +653,7 @@ def _run(
     horizon_years: float | None,
     seed: int | None,
     noise_replicates: int,
+    noise_blocks: int,
     dummy: bool,
     num_resamples: int,
     conf_level: float,
@@ -649,9 +667,11 @@ def _run(
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
 
-    if noise_replicates < 0 or noise_replicates == 1:
+    if noise_replicates < 0:
         raise AnalysisError(f"noise_replicates = {noise_replicates}",
-                            "0 (no noise estimate) or at least 2")
+                            "0 (no noise estimate) or more")
+    if noise_blocks < 1:
+        raise AnalysisError(f"noise_blocks = {noise_blocks}", "at least 1")
     if num_resamples < 10:
         raise AnalysisError(f"num_resamples = {num_resamples}", "at least 10")
     if not 0.5 <= conf_level < 1.0:
@@ -674,8 +694,10 @@ def _run(
             raise AnalysisError(f"levels = {levels}", "an even number of at least 2, e.g. 4")
         unit = morris_sample.sample(salib, size, num_levels=levels, seed=seed_used)
     values = problem.values(unit)
-    block = n_groups + (2 if method == "sobol" else 1)  # first base row / first trajectory
-    total = len(values) + noise_replicates * block
+    block = n_groups + (2 if method == "sobol" else 1)  # a base row / a trajectory
+    starts = _noise_block_starts(len(values) // block, noise_blocks)
+    replicated = np.concatenate([np.arange(b * block, (b + 1) * block) for b in starts])
+    total = len(values) + noise_replicates * len(replicated)
     done = 0
 
     def step() -> None:
@@ -687,8 +709,8 @@ def _run(
     model_values = values.drop(columns=[DUMMY_FACTOR], errors="ignore")
     started = time.perf_counter()
     outputs_table = _evaluate(evaluator, names, model_values, seed_used, step)
-    noise = _replicate_block(evaluator, names, model_values.iloc[:block], seed_used,
-                             noise_replicates, step)
+    noise = _replicate_blocks(evaluator, names, model_values, replicated, seed_used,
+                              noise_replicates, step)
     wall = time.perf_counter() - started
     samples = pd.concat([values, outputs_table], axis=1)
     samples.insert(0, "sample", np.arange(len(samples), dtype=np.int64))
@@ -698,7 +720,8 @@ def _run(
     frames = []
     for name in names:
         y = samples[name].to_numpy(float)
-        y_block = _block_outputs(samples, noise, name, block)
+        y_seeds = _seed_outputs(samples, noise, name, replicated)
+        noise_df = len(starts) * (y_seeds.shape[0] - 1)
         if method == "sobol":
             si = sobol_analyze.analyze(salib, y, calc_second_order=False,
                                        num_resamples=num_resamples, conf_level=conf_level,
@@ -712,10 +735,10 @@ def _run(
             for index in ("S1", "ST"):
                 frame[f"{index}_low"] = frame[index] - frame[f"{index}_conf"]
                 frame[f"{index}_high"] = frame[index] + frame[f"{index}_conf"]
-            floors = _sobol_noise_floor(y_block, float(np.var(y, ddof=1)), problem)
+            floors = _sobol_noise_floor(y_seeds, block, float(np.var(y, ddof=1)), problem)
             frame["noise_floor"] = [floors.get(g, float("nan")) for g in group_names]
             frame["noise_floor_upper"] = frame["noise_floor"] * _variance_upper_factor(
-                y_block.shape[0] - 1, conf_level)
+                noise_df, conf_level)
             frame["above_noise"] = frame["ST_low"] > frame["noise_floor_upper"].fillna(0.0)
             frames.append(frame)
         else:
@@ -731,10 +754,10 @@ def _run(
                 "sigma": np.asarray(si["sigma"], float)})
             frame["mu_star_low"] = frame["mu_star"] - frame["mu_star_conf"]
             frame["mu_star_high"] = frame["mu_star"] + frame["mu_star_conf"]
-            floors = _morris_noise_floor(unit[:block], y_block, problem)
+            floors = _morris_noise_floor(unit[replicated], y_seeds, block, problem)
             frame["noise_floor"] = [floors.get(g, float("nan")) for g in group_names]
             frame["noise_floor_upper"] = frame["noise_floor"] * math.sqrt(
-                _variance_upper_factor(y_block.shape[0] - 1, conf_level))
+                _variance_upper_factor(noise_df, conf_level))
             frame["above_noise"] = frame["mu_star_low"] > frame["noise_floor_upper"].fillna(0.0)
             frames.append(frame)
     indices = _rank(pd.concat(frames, ignore_index=True), "ST" if method == "sobol"
@@ -748,7 +771,8 @@ def _run(
         base_samples=size if method == "sobol" else None,
         trajectories=size if method == "morris" else None,
         levels=levels, groups=problem.grouped, factors=len(problem.factors),
-        index_rows=n_groups, noise_replicates=noise_replicates, dummy=dummy,
+        index_rows=n_groups, noise_replicates=noise_replicates, noise_blocks=len(starts),
+        noise_degrees_of_freedom=len(starts) * noise_replicates, dummy=dummy,
         num_resamples=num_resamples, conf_level=conf_level, wall_seconds=wall,
         version=__version__, command=command,
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
@@ -770,7 +794,8 @@ def sobol(
     patients: int | None = None,
     horizon_years: float | None = None,
     seed: int | None = None,
-    noise_replicates: int = 4,
+    noise_replicates: int = 2,
+    noise_blocks: int = 3,
     dummy: bool = False,
     num_resamples: int = 1000,
     conf_level: float = 0.95,
@@ -782,7 +807,8 @@ def sobol(
     """Sobol' first-order and total indices of outputs, with SALib's bootstrap intervals.
 
     Saltelli's sampling without second-order terms: ``base_samples * (G + 2)`` model
-    evaluations for ``G`` factors (or groups), plus ``noise_replicates * (G + 2)``.
+    evaluations for ``G`` factors (or groups), plus
+    ``noise_replicates * noise_blocks * (G + 2)``.
 
     Parameters
     ----------
@@ -811,10 +837,15 @@ def sobol(
         One seed for every sample (common random numbers), for the sampling of the unit
         cube and for the bootstrap; default the scenario's ``cohort.seed`` (0 for a
         function).
-    noise_replicates : int, default 4
-        Other seeds (``seed + 1, ...``) with which the first design block is simulated
-        again to estimate each index's Monte Carlo noise floor (module docstring); costs
-        ``noise_replicates * (G + 2)`` evaluations (Morris ``G + 1``); 0: none.
+    noise_replicates : int, default 2
+        Other seeds (``seed + 1, ...``) with which ``noise_blocks`` blocks of the design
+        are simulated again to estimate each index's Monte Carlo noise floor (module
+        docstring); costs ``noise_replicates * noise_blocks * (G + 2)`` evaluations
+        (Morris ``G + 1``); 0: none.
+    noise_blocks : int, default 3
+        Design blocks (Sobol base rows, Morris trajectories), spread over the design,
+        that are replicated; the floors pool their variances
+        (``noise_replicates * noise_blocks`` degrees of freedom).
     dummy : bool, default False
         Add a factor the model ignores (its indices show the estimator's error).
     num_resamples : int, default 1000
@@ -843,9 +874,9 @@ def sobol(
     """
     return _run("sobol", model, outputs, parameters=parameters, groups=groups, ranges=ranges,
                 size=base_samples, levels=4, patients=patients, horizon_years=horizon_years,
-                seed=seed, noise_replicates=noise_replicates, dummy=dummy,
-                num_resamples=num_resamples, conf_level=conf_level, n_threads=n_threads,
-                chunk_size=chunk_size, progress=progress, command=command)
+                seed=seed, noise_replicates=noise_replicates, noise_blocks=noise_blocks,
+                dummy=dummy, num_resamples=num_resamples, conf_level=conf_level,
+                n_threads=n_threads, chunk_size=chunk_size, progress=progress, command=command)
 
 
 def morris(
@@ -860,7 +891,8 @@ def morris(
     patients: int | None = None,
     horizon_years: float | None = None,
     seed: int | None = None,
-    noise_replicates: int = 4,
+    noise_replicates: int = 2,
+    noise_blocks: int = 3,
     dummy: bool = False,
     num_resamples: int = 1000,
     conf_level: float = 0.95,
@@ -872,15 +904,16 @@ def morris(
     """Morris screening: elementary effects ``mu``, ``mu_star``, ``sigma`` per factor.
 
     ``trajectories * (G + 1)`` model evaluations for ``G`` factors (or groups), plus
-    ``noise_replicates * (G + 1)``. ``mu_star`` is the mean absolute change of the output when a
-    factor moves by SALib's step over its range, divided by the step (so in output units
-    per whole range); ``sigma`` large against ``mu_star`` means interactions or a
-    non-monotone effect.
+    ``noise_replicates * noise_blocks * (G + 1)``. ``mu_star`` is the mean absolute
+    change of the output when a factor moves by SALib's step over its range, divided by
+    the step (so in output units per whole range); ``sigma`` large against ``mu_star``
+    means interactions or a non-monotone effect.
 
     Parameters
     ----------
     model, outputs, parameters, groups, ranges, patients, horizon_years, seed,
-    noise_replicates, dummy, num_resamples, conf_level, n_threads, chunk_size, progress, command
+    noise_replicates, noise_blocks, dummy, num_resamples, conf_level, n_threads, chunk_size,
+    progress, command
         As :func:`sobol`.
     trajectories : int, default 10
         Morris trajectories ``r``.
@@ -900,6 +933,6 @@ def morris(
     return _run("morris", model, outputs, parameters=parameters, groups=groups,
                 ranges=ranges, size=trajectories, levels=levels, patients=patients,
                 horizon_years=horizon_years, seed=seed, noise_replicates=noise_replicates,
-                dummy=dummy, num_resamples=num_resamples, conf_level=conf_level,
-                n_threads=n_threads, chunk_size=chunk_size, progress=progress,
-                command=command)
+                noise_blocks=noise_blocks, dummy=dummy, num_resamples=num_resamples,
+                conf_level=conf_level, n_threads=n_threads, chunk_size=chunk_size,
+                progress=progress, command=command)

@@ -106,6 +106,7 @@ def run_sensitivity_command(
     horizon_years: float | None,
     seed: int | None,
     noise_replicates: int,
+    noise_blocks: int,
     dummy: bool,
     out: Path,
     threads: int | None,
@@ -122,7 +123,7 @@ def run_sensitivity_command(
     method : {"morris", "sobol"}
     samples : int or None
         Morris trajectories (default 10) or Sobol base samples (default 32).
-    levels, patients, horizon_years, seed, noise_replicates, dummy, threads
+    levels, patients, horizon_years, seed, noise_replicates, noise_blocks, dummy, threads
         As :func:`tumorsim.analysis.sensitivity.sobol` / ``morris``.
     out : Path
         Directory to write.
@@ -169,7 +170,8 @@ def run_sensitivity_command(
     common: dict[str, Any] = dict(
         parameters=selection, groups=group_map or None, ranges=range_map or None,
         patients=patients, horizon_years=horizon_years, seed=seed,
-        noise_replicates=noise_replicates, dummy=dummy, n_threads=threads,
+        noise_replicates=noise_replicates, noise_blocks=noise_blocks, dummy=dummy,
+        n_threads=threads,
         progress=advance, command=command)
     try:
         if method == "sobol":
@@ -248,8 +250,9 @@ def print_result(console: Console, result: SensitivityResult, wall_s: float,
         shown = f"{noise_sd:.3g}" if isinstance(noise_sd, float) and math.isfinite(noise_sd) \
             else "-"
         console.print(f"output mean {row['mean']:.4g}, sd across samples {row['sd']:.3g}; "
-                      f"{int(row['noise_replicates'])} more seeds: noise floor of each index "
-                      f"from its own paired differences (common random numbers); output sd "
+                      f"{int(row['noise_replicates'])} more seeds x "
+                      f"{result.settings['noise_blocks']} design blocks: noise floor of each "
+                      f"index from its own paired differences (common random numbers); output sd "
                       f"across seeds {shown} (independent cohorts: share "
                       f"{row['noise_share']:.3g} of the output variance)")
     files = ", ".join(sorted(p.name for p in written.iterdir())) if written else ""
