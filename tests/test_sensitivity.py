@@ -228,6 +228,33 @@ def test_demo_report_includes_saved_sensitivity_results(tmp_path: Path) -> None:
     assert 'id="sensitivity-1-figure"' in page and 'id="sensitivity-1-table"' in page
 
 
+def test_outputs_read_survival_site_incidence_and_arm_differences() -> None:
+    from tumorsim.analysis.sensitivity_outputs import output_value, parse_output
+
+    year = 365.25
+    patients = pd.DataFrame({
+        "patient_id": [0, 1, 2, 3, 0, 1, 2, 3],
+        "arm": ["A"] * 4 + ["B"] * 4,
+        "rfs_days": [1 * year, 7 * year, 20 * year, 20 * year] * 2,
+        "rfs_event": [True, True, False, False] * 2,
+        "distant_lung_days": [np.nan, 7 * year, np.nan, np.nan,
+                              np.nan, np.nan, np.nan, np.nan],
+        "death_days": [np.nan] * 8,
+    })
+    arms = ("A", "B")
+
+    def value(text: str) -> float:
+        return output_value(parse_output(text, arms=arms, horizon_years=20.0), patients,
+                            20 * year)
+
+    assert value("rfs_at_5y") == 0.75  # arm A by default: 1 of 4 relapsed by 5 years
+    assert value("rfs_at_10y@B") == 0.5
+    assert value("distant_lung_at_10y") == 0.25  # proportion relapsed in the lung
+    assert value("diff:distant_lung_at_10y:B/A") == -0.25
+    spec = parse_output("hr:rfs:B/A", arms=arms, horizon_years=20.0)
+    assert (spec.kind, spec.endpoint, spec.arm, spec.reference) == ("hr", "rfs", "B", "A")
+
+
 # --- the command line -----------------------------------------------------------------------
 
 
