@@ -523,6 +523,9 @@ def _prepare(
                         output_descriptions={s.text: s.description for s in specs},
                         scenario=json.loads(scenario.model_dump_json()))
     elif callable(model):
+        if patients is not None or horizon_years is not None:
+            raise AnalysisError("patients and horizon_years given for a model function",
+                                "them only with a Scenario or Trial")
         problem = define_problem(selection, groups=groups, ranges=ranges, dummy=dummy)
         seed = 0 if seed is None else int(seed)
         evaluator = model
