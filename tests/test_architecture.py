@@ -39,6 +39,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # SBML and PhysiCell exports: the model handed to other tools
     ("export", ("tumorsim.export",)),
     ("report", ("tumorsim.report",)),
+    # global sensitivity analysis: runs scenarios and trials, saves its figure
+    ("sensitivity", ("tumorsim.sensitivity",)),
     ("demo", ("tumorsim.demo",)),
     ("cli", ("tumorsim.cli", "tumorsim.__main__")),
 )

@@ -60,6 +60,8 @@ REPORT: Final[str] = "report.html"
 HORIZON_YEARS: Final[float] = 10.0
 VALIDATE_DIR: Final[str] = "validate"
 CLAIMS_TASK: Final[str] = "claims (fast scorecard)"
+SENSITIVITY_DIR: Final[str] = "sensitivity"
+"""Sub-directory whose ``<name>/`` results of ``tumorsim sensitivity --out`` the report shows."""
 
 
 @dataclass(frozen=True)
@@ -375,6 +377,8 @@ def build_report(out_dir: str | Path) -> Path:
     report.add_table(pd.DataFrame(summary), "Relapse by 10 years per what-if arm",
                      "whatif-table", float_format=".3f")
 
+    _add_sensitivity_sections(report, out / SENSITIVITY_DIR)
+
     if (out / VALIDATE_DIR / "claims.json").is_file():
         claim_rows, run = load_scorecard(out / VALIDATE_DIR)
         from tumorsim.validation.scorecard import headline
@@ -411,3 +415,22 @@ def build_report(out_dir: str | Path) -> Path:
         "date": manifest["date"],
     }, "Run")
     return report.write(out / REPORT)
+
+
+def _add_sensitivity_sections(report: object, directory: Path) -> None:
+    """One report section per ``tumorsim sensitivity`` result saved under ``directory``."""
+    if not directory.is_dir():
+        return
+    from tumorsim.report.html import Report, add_sensitivity_section
+    from tumorsim.sensitivity import SENSITIVITY_FILES, load_sensitivity
+
+    assert isinstance(report, Report)
+    found = sorted(p.parent for p in directory.glob(f"*/{SENSITIVITY_FILES['record']}"))
+    for k, path in enumerate(found):
+        result = load_sensitivity(path)
+        described = result.settings.get("output_descriptions") or {}
+        question = "; ".join(f"{o}: {described.get(o, o)}" for o in result.outputs)
+        add_sensitivity_section(
+            report, result, heading=f"What drives the answer: {result.settings['model']} "
+            f"({result.method}, {path.name})", question=f"Outputs: {question}.",
+            element_id=f"sensitivity-{k + 1}")

@@ -27,7 +27,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tumorsim.cli import check_commands, demo_commands, run_commands, scenario_commands
+from tumorsim.cli import (
+    check_commands,
+    demo_commands,
+    run_commands,
+    scenario_commands,
+    sensitivity_commands,
+)
 from tumorsim.cli.app import ERROR_EXIT_CODE, app, main
 
 __all__ = ["ERROR_EXIT_CODE", "app", "main"]
@@ -43,6 +49,7 @@ _COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("calibrate", check_commands.calibrate),
     ("calibrate-posterior", check_commands.calibrate_posterior),
     ("validate", check_commands.validate),
+    ("sensitivity", sensitivity_commands.sensitivity),
     ("demo", demo_commands.demo),
     ("report", demo_commands.report),
 )

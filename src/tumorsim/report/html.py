@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 from tumorsim import __version__
 from tumorsim.report.figures import figure_to_png_data_uri
 
-__all__ = ["FloatFormat", "Report", "format_number"]
+__all__ = ["FloatFormat", "Report", "add_sensitivity_section", "format_number"]
 
 _ID: Final[re.Pattern[str]] = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _IMAGE_DATA_URI: Final[re.Pattern[str]] = re.compile(
@@ -478,3 +478,72 @@ class Report:
         from tumorsim.io.atomic import write_text_atomic
 
         return write_text_atomic(path, self.render())
+
+
+def add_sensitivity_section(
+    report: Report,
+    result: Any,
+    *,
+    heading: str,
+    question: str,
+    element_id: str,
+    max_rows: int = 12,
+) -> None:
+    """Add a section with a sensitivity analysis: question, figure, ranked table and noise.
+
+    Parameters
+    ----------
+    report : Report
+        The report to extend.
+    result : tumorsim.sensitivity.SensitivityResult
+        A Morris or Sobol result (e.g. read back with
+        :func:`tumorsim.sensitivity.load_sensitivity`).
+    heading : str
+        Section heading (``"M2: CXCR2 blockade with AC-T"``).
+    question : str
+        The what-if the outputs answer, one or more sentences.
+    element_id : str
+        Prefix of the figure and table ids (``"<id>-figure"``, ``"<id>-table"``).
+    max_rows : int, default 12
+        Most influential factors listed per output.
+    """
+    settings = result.settings
+    summary = result.summary
+    noise_text = []
+    for row in summary.itertuples():
+        noise_text.append(f"{row.output}: mean {format_number(row.mean)}, sd across samples "
+                          f"{format_number(row.sd)}; {row.factors_above_noise} factor(s) "
+                          "above their Monte Carlo noise floor (from "
+                          f"{row.noise_replicates} more seeds; largest floor "
+                          f"{format_number(row.max_noise_floor)}).")
+    method = ("Sobol indices (first order S1 and total ST, SALib, bootstrap intervals)"
+              if result.method == "sobol" else
+              "Morris screening (mu*: mean absolute change over a factor's range, "
+              "SALib, bootstrap intervals)")
+    report.add_section(heading, f"{question}\n\n{method}; {settings.get('samples')} samples of "
+                       f"{settings.get('patients')} patients each (per arm), the same cohort "
+                       f"and seed {settings.get('seed')} for every sample (common random "
+                       f"numbers). Command: {settings.get('command') or '(Python API)'}.\n\n"
+                       + " ".join(noise_text))
+    report.add_figure(result.plot(), f"{heading}: factors ranked by their "
+                      f"{'total Sobol index' if result.method == 'sobol' else 'Morris mu*'} "
+                      "with intervals; grey ticks mark each index's Monte Carlo noise floor",
+                      f"{element_id}-figure")
+    index, low, high = (("ST", "ST_low", "ST_high") if result.method == "sobol"
+                        else ("mu_star", "mu_star_low", "mu_star_high"))
+    rows = result.indices[result.indices["rank"] <= max_rows]
+    table = pd.DataFrame({
+        "output": rows["output"].to_numpy(),
+        "rank": rows["rank"].to_numpy(),
+        "factor": rows["factor"].to_numpy(),
+        index: rows[index].to_numpy(float),
+        "CI low": rows[low].to_numpy(float),
+        "CI high": rows[high].to_numpy(float),
+        "noise floor": rows["noise_floor"].to_numpy(float),
+        "floor upper": rows["noise_floor_upper"].to_numpy(float),
+        "above noise": ["yes" if v else "no" for v in rows["above_noise"]],
+    })
+    if result.method == "sobol":
+        table.insert(6, "S1", rows["S1"].to_numpy(float))
+    report.add_table(table, f"{heading}: ranked factors", f"{element_id}-table",
+                     float_format=".3g")
