@@ -21,6 +21,7 @@ METASTATIC = ("bone", "lung", "liver", "brain")
 
 def _deterministic(**changes) -> Scenario:
     base = Scenario(
+        biology="registry",
         population=ER_POSITIVE,
         numerics={"mode": "deterministic"},
         mechanisms={"death_after_relapse": False},
