@@ -313,21 +313,25 @@ def _antioxidant_protection(s: Scenario) -> tuple[list[PhysiCellRule], str]:
 
 
 def _dormant_death(s: Scenario) -> tuple[list[PhysiCellRule], str]:
-    delta0 = _per_minute(s.parameter("dormant_death_rate_per_day"))
+    return _death_rows(s, _dormant(), "dormant_death_rate_per_day", "dormant_death_rate"), ""
+
+
+def _death_rows(s: Scenario, cells: Sequence[str], rate: str, law: str) -> list[PhysiCellRule]:
+    """Apoptosis of dormant cells: lowered by antioxidants, raised by chemotherapy."""
+    delta = _per_minute(s.parameter(rate))
     a_ao = s.parameter("antioxidant_dormant_protection")
     hazard, _, which = _reference_chemo_hazard(s)
     kappa = s.parameter("dormant_chemo_factor")
     rows = []
-    for cell in _dormant():
-        sat, hm = _linear(delta0, -delta0 * a_ao)
+    for cell in cells:
+        sat, hm = _linear(delta, -delta * a_ao)
         rows.append(PhysiCellRule(cell, "custom:antioxidant_capacity", "decreases",
-                                  "apoptosis", max(sat, 0.0), hm, 1.0, "dormant_death_rate",
-                                  False, _LINEAR_NOTE))
-        sat, hm = _linear(delta0, _per_minute(hazard * kappa))
+                                  "apoptosis", max(sat, 0.0), hm, 1.0, law, False,
+                                  _LINEAR_NOTE))
+        sat, hm = _linear(delta, _per_minute(hazard * kappa))
         rows.append(PhysiCellRule(cell, "chemotherapy", "increases", "apoptosis", sat, hm,
-                                  1.0, "dormant_death_rate", False,
-                                  f"reference dose: {which}; " + _LINEAR_NOTE))
-    return rows, ""
+                                  1.0, law, False, f"reference dose: {which}; " + _LINEAR_NOTE))
+    return rows
 
 
 def _awakening(s: Scenario) -> tuple[list[PhysiCellRule], str]:
@@ -367,22 +371,9 @@ def _deep_awakening(s: Scenario) -> tuple[list[PhysiCellRule], str]:
 
 
 def _deep_death(s: Scenario) -> tuple[list[PhysiCellRule], str]:
-    delta = _per_minute(s.parameter("deep_dormant_death_rate_per_day"))
-    a_ao = s.parameter("antioxidant_dormant_protection")
-    hazard, _, which = _reference_chemo_hazard(s)
-    kappa = s.parameter("dormant_chemo_factor")
-    rows = []
-    for clone in CLONES:
-        cell = f"{clone}{DEEP_SUFFIX}"
-        sat, hm = _linear(delta, -delta * a_ao)
-        rows.append(PhysiCellRule(cell, "custom:antioxidant_capacity", "decreases",
-                                  "apoptosis", max(sat, 0.0), hm, 1.0,
-                                  "deep_dormant_death_rate", False, _LINEAR_NOTE))
-        sat, hm = _linear(delta, _per_minute(hazard * kappa))
-        rows.append(PhysiCellRule(cell, "chemotherapy", "increases", "apoptosis", sat, hm,
-                                  1.0, "deep_dormant_death_rate", False,
-                                  f"reference dose: {which}; " + _LINEAR_NOTE))
-    return rows, ""
+    cells = [f"{clone}{DEEP_SUFFIX}" for clone in CLONES]
+    return _death_rows(s, cells, "deep_dormant_death_rate_per_day",
+                       "deep_dormant_death_rate"), ""
 
 
 def _proliferation(s: Scenario) -> tuple[list[PhysiCellRule], str]:

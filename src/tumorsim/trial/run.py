@@ -11,7 +11,7 @@ cumulative incidence of relapse at a site.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -236,6 +236,16 @@ class TrialResult:
         return pd.concat([table(name, self.endpoint_data(name))
                           for name in self._endpoints(endpoint)], ignore_index=True)
 
+    def _pairs(self, data: pd.DataFrame, reference: str) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Each non-reference arm with its rows and the reference's, ``treated`` 0/1."""
+        ref_rows = data[data["arm"] == reference]
+        for arm in self.arms:
+            if arm == reference:
+                continue
+            pair = pd.concat([ref_rows, data[data["arm"] == arm]], ignore_index=True)
+            pair["treated"] = (pair["arm"] == arm).astype(np.int64)
+            yield arm, pair
+
     def _reference(self, reference_arm: str | None) -> str:
         if reference_arm is None:
             return self.arms[0]
@@ -340,12 +350,7 @@ class TrialResult:
 
         def hazard_ratios(name: str, data: pd.DataFrame) -> pd.DataFrame:
             rows = []
-            ref_rows = data[data["arm"] == reference]
-            for arm in self.arms:
-                if arm == reference:
-                    continue
-                pair = pd.concat([ref_rows, data[data["arm"] == arm]], ignore_index=True)
-                pair["treated"] = (pair["arm"] == arm).astype(np.int64)
+            for arm, pair in self._pairs(data, reference):
                 events = int(pair.loc[pair["treated"] == 1, "event"].sum())
                 events_ref = int(pair.loc[pair["treated"] == 0, "event"].sum())
                 hr = ci_lower = ci_upper = p = float("nan")
@@ -414,12 +419,7 @@ class TrialResult:
 
         def intervals(name: str, data: pd.DataFrame) -> pd.DataFrame:
             rows = []
-            ref_rows = data[data["arm"] == reference]
-            for arm in self.arms:
-                if arm == reference:
-                    continue
-                pair = pd.concat([ref_rows, data[data["arm"] == arm]], ignore_index=True)
-                pair["treated"] = (pair["arm"] == arm).astype(np.int64)
+            for arm, pair in self._pairs(data, reference):
                 if draw is not None:
                     pair["draw"] = pair["patient_id"].map(draw).to_numpy()
                 ci = ensemble_interval(pair[["patient_id", "duration_days", "event", "treated",
