@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/tumorsim demo --out results/demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks docs/tools
+	$(BIN)/ruff check src tests benchmarks docs/tools scripts
 	$(BIN)/mypy src/tumorsim
 	$(BIN)/pytest
 
