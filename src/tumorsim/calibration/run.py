@@ -37,7 +37,13 @@ from tumorsim.calibration.targets import (
 from tumorsim.io.scenario_file import load_default_scenario
 from tumorsim.validation.scorecard import scenario_fingerprint
 
-__all__ = ["posterior_calibration"]
+__all__ = ["POSTERIOR_FILES", "posterior_calibration"]
+
+POSTERIOR_FILES = ("design.parquet", "posterior_draws.parquet", "posterior.json",
+                   "predictive_checks.parquet", "design.parquet.partial",
+                   "posterior_draws.parquet.partial", "posterior.json.partial")
+"""What the calibration writes into its directory (and the partial files of a write cut
+short): a directory holding only these is a previous run, which it resumes."""
 
 
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,

@@ -20,7 +20,6 @@ from tumorsim.cli.options import (
     within,
 )
 from tumorsim.cli.render import echo, print_tables, progress_bar, progress_callback
-from tumorsim.errors import TumorsimError
 from tumorsim.text_table import Cell, Column, TextTable
 
 if TYPE_CHECKING:
@@ -75,6 +74,10 @@ def calibrate(
     from tumorsim.cohort.data import load_gbsg2
 
     sizes = claim_sizes(claims.split(",") if claims is not None else None)
+    from tumorsim.io.output_dir import check_output_file
+
+    check_output_file(out)  # before the fit, not after it
+    check_output_file(out.with_suffix(".json"))
     base = load_scenario(scenario)
     base = base.with_changes(cohort={"horizon_years": max(base.cohort.horizon_years, 10.0)})
     cohort = load_gbsg2()
@@ -129,25 +132,25 @@ def calibrate_posterior(
     Gaussian-process emulators of the simulator over a Latin-hypercube design, sampled
     with emcee (docs/posterior.md). An interrupted run resumes from OUT/design.parquet.
     """
-    from tumorsim.calibration.run import posterior_calibration
+    from tumorsim.calibration.run import POSTERIOR_FILES, posterior_calibration
+    from tumorsim.io.output_dir import check_output_dir, claim_output_dir
 
-    if out.exists() and not out.is_dir():
-        raise TumorsimError(f"--out = {str(out)!r}: exists and is not a directory; allowed: "
-                            "a directory (new, or a previous run's to resume)")
-    with progress_bar() as progress:
-        tasks: dict[str, Any] = {}
+    check_output_dir(out, known=POSTERIOR_FILES)  # before any simulation
+    with claim_output_dir(out, known=POSTERIOR_FILES):
+        with progress_bar() as progress:
+            tasks: dict[str, Any] = {}
 
-        def step(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total, unit="evaluations")
-            progress.update(tasks[stage], completed=done, total=total)
+            def step(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total, unit="evaluations")
+                progress.update(tasks[stage], completed=done, total=total)
 
-        result = posterior_calibration(out, points=points, seed=seed, draws=draws,
-                                       checks=checks, progress=step,
-                                       command=command_line("tumorsim calibrate-posterior"))
-    d = result.diagnostics
-    echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
-         f"sample size {d['effective_sample_size']:.0f}; wrote {out}")
+            result = posterior_calibration(out, points=points, seed=seed, draws=draws,
+                                           checks=checks, progress=step,
+                                           command=command_line("tumorsim calibrate-posterior"))
+        d = result.diagnostics
+        echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
+             f"sample size {d['effective_sample_size']:.0f}; wrote {out}")
 
 
 def validate(
@@ -177,29 +180,30 @@ def validate(
     exposures and treatment. Exit status 0 even when claims fail: failing claims are
     results, explained in docs/validation.md.
     """
+    from tumorsim.io.output_dir import check_output_dir, claim_output_dir
     from tumorsim.validation.registry import select_claims
-    from tumorsim.validation.scorecard import run_claims, write_scorecard
+    from tumorsim.validation.scorecard import SCORECARD_FILES, run_claims, write_scorecard
 
     chosen = select_claims(claims.split(",") if claims is not None else None)
     loaded = load_scenario(scenario)
-    if out.exists() and not out.is_dir():
-        raise TumorsimError(f"--out = {str(out)!r}: exists and is not a directory")
-    with progress_bar() as progress:
-        overall = progress.add_task("claims", total=len(chosen), unit="claims")
-        current = progress.add_task("", total=1)
+    check_output_dir(out, known=SCORECARD_FILES)  # before any claim runs
+    with claim_output_dir(out, known=SCORECARD_FILES):
+        with progress_bar() as progress:
+            overall = progress.add_task("claims", total=len(chosen), unit="claims")
+            current = progress.add_task("", total=1)
 
-        def on_claim(claim: Any, k: int, total: int) -> None:
-            progress.update(overall, completed=k)
-            progress.update(current, description=f"{claim.id} arms", completed=0, total=1)
+            def on_claim(claim: Any, k: int, total: int) -> None:
+                progress.update(overall, completed=k)
+                progress.update(current, description=f"{claim.id} arms", completed=0, total=1)
 
-        card = run_claims(chosen, loaded, seed=seed, fast=fast, patients=patients,
-                          n_threads=threads, on_claim=on_claim,
-                          progress=progress_callback(progress, current),
-                          command=command_line("tumorsim validate"))
-        progress.update(overall, completed=len(chosen))
-    paths = write_scorecard(card, out)
-    print_tables(_scorecard_table(card))
-    echo(f"{card.headline()} ({card.wall_seconds:.0f} s); wrote {paths['claims']}")
+            card = run_claims(chosen, loaded, seed=seed, fast=fast, patients=patients,
+                              n_threads=threads, on_claim=on_claim,
+                              progress=progress_callback(progress, current),
+                              command=command_line("tumorsim validate"))
+            progress.update(overall, completed=len(chosen))
+        paths = write_scorecard(card, out)
+        print_tables(_scorecard_table(card))
+        echo(f"{card.headline()} ({card.wall_seconds:.0f} s); wrote {paths['claims']}")
 
 
 def _scorecard_table(card: Scorecard) -> TextTable:

@@ -91,37 +91,39 @@ def simulate(
     import pandas as pd
 
     from tumorsim.io.checkpoint import check_checkpoint
-    from tumorsim.io.results_file import PATIENTS_FILE, check_results_dir
+    from tumorsim.io.output_dir import check_output_dir, claim_output_dir
+    from tumorsim.io.results_file import PATIENTS_FILE, RESULTS_FILES
     from tumorsim.results import SUMMARY_COLUMNS, SimulationResult
     from tumorsim.runner.directory import check_backend, simulate_to_directory
 
     loaded = with_cohort_options(load_scenario(scenario), patients=patients, seed=seed,
                                  trajectory_patients=trajectories)
-    check_results_dir(out)  # fail before a long simulation, not after it
+    check_output_dir(out, known=RESULTS_FILES.values())  # before any simulation
     check_checkpoint(out, resume)
     check_backend(backend)
     if backend != "dask" and scheduler is not None:
         raise TumorsimError(f"--scheduler = {scheduler!r}: needs --backend dask")
     n = loaded.cohort.patients
     chunk = chunk_size if chunk_size is not None else default_chunk_size(n)
-    with progress_bar() as progress:
-        task = progress.add_task(f"simulating {task_description(loaded.name)}", total=n)
-        started = time.perf_counter()
-        written = simulate_to_directory(loaded, out, chunk_size=chunk, resume=resume,
-                                        n_threads=threads,
-                                        progress=progress_callback(progress, task),
-                                        backend=backend, scheduler=scheduler,
-                                        workers=workers)
-        wall_s = time.perf_counter() - started
-    # The summary reads back the few columns it needs: the whole table is never in memory.
-    # One thread: a threaded pyarrow read here made about one run in six abort at exit
-    # ("terminate called without an active exception", numba's OpenMP layer loaded).
-    table = pd.read_parquet(written / PATIENTS_FILE, columns=list(SUMMARY_COLUMNS),
-                            use_threads=False)
-    result = SimulationResult(patients=table, trajectories=None, site_environment=None,
-                              scenario=loaded, seed=loaded.cohort.seed)
-    print_tables(result.summary(wall_seconds=wall_s).with_rows(
-        ("written", written_text(written))))
+    with claim_output_dir(out, known=RESULTS_FILES.values()):
+        with progress_bar() as progress:
+            task = progress.add_task(f"simulating {task_description(loaded.name)}", total=n)
+            started = time.perf_counter()
+            written = simulate_to_directory(loaded, out, chunk_size=chunk, resume=resume,
+                                            n_threads=threads,
+                                            progress=progress_callback(progress, task),
+                                            backend=backend, scheduler=scheduler,
+                                            workers=workers)
+            wall_s = time.perf_counter() - started
+        # The summary reads back the few columns it needs: the whole table is never in
+        # memory. One thread: a threaded pyarrow read here made about one run in six abort
+        # at exit ("terminate called without an active exception", numba's OpenMP loaded).
+        table = pd.read_parquet(written / PATIENTS_FILE, columns=list(SUMMARY_COLUMNS),
+                                use_threads=False)
+        result = SimulationResult(patients=table, trajectories=None, site_environment=None,
+                                  scenario=loaded, seed=loaded.cohort.seed)
+        print_tables(result.summary(wall_seconds=wall_s).with_rows(
+            ("written", written_text(written))))
 
 
 _GBSG2_NAME = "gbsg2"
@@ -180,7 +182,7 @@ def twin(
     fraction of her twins relapsing by 1, 3, 5 and 10 years and a risk score (predicted
     5-year relapse probability); the twins' table is censored at her own follow-up.
     """
-    from tumorsim.io.results_file import check_results_dir
+    from tumorsim.io.output_dir import check_output_dir, claim_output_dir
     from tumorsim.io.twin_file import TWIN_FILES, save_twin_result
     from tumorsim.runner.twins import run_twin
 
@@ -194,7 +196,7 @@ def twin(
     if data is None and not gbsg2 and dataset is None:
         raise TumorsimError("missing DATA: give a CSV or Parquet file, --gbsg2 or --dataset")
     loaded = with_cohort_options(load_scenario(scenario), seed=seed)
-    check_results_dir(out, known=TWIN_FILES.values())  # fail before the simulation
+    check_output_dir(out, known=TWIN_FILES.values())  # before any simulation
     notes: tuple[str, ...] = ()
     if dataset is not None:
         from tumorsim.cohort.datasets import DATASET_NAMES, load_dataset
@@ -211,23 +213,24 @@ def twin(
                      "are recurrence-free survival events")
     else:
         cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
-    total = len(cohort) * twins
-    with progress_bar() as progress:
-        task = progress.add_task(f"twins of {task_description(Path(source).name)}",
-                                 total=total)
-        started = time.perf_counter()
-        result = run_twin(loaded, cohort, twins=twins, seed=loaded.cohort.seed,
-                          chunk_size=default_chunk_size(total), n_threads=threads,
-                          progress=progress_callback(progress, task))
-        wall_s = time.perf_counter() - started
-    metadata = {"tumorsim.data": source, "tumorsim.column_map": map_name}
-    if notes:
-        metadata["tumorsim.drawn"] = " | ".join(notes)
-    written = save_twin_result(result, out, metadata=metadata)
-    for note in notes:
-        echo(f"note: {note}")
-    print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
-        ("written", written_text(written))))
+    with claim_output_dir(out, known=TWIN_FILES.values()):
+        total = len(cohort) * twins
+        with progress_bar() as progress:
+            task = progress.add_task(f"twins of {task_description(Path(source).name)}",
+                                     total=total)
+            started = time.perf_counter()
+            result = run_twin(loaded, cohort, twins=twins, seed=loaded.cohort.seed,
+                              chunk_size=default_chunk_size(total), n_threads=threads,
+                              progress=progress_callback(progress, task))
+            wall_s = time.perf_counter() - started
+        metadata = {"tumorsim.data": source, "tumorsim.column_map": map_name}
+        if notes:
+            metadata["tumorsim.drawn"] = " | ".join(notes)
+        written = save_twin_result(result, out, metadata=metadata)
+        for note in notes:
+            echo(f"note: {note}")
+        print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
+            ("written", written_text(written))))
 
 
 def _twin_cohort(data: str | None, columns: Path | None) -> tuple[Cohort, str, str]:
@@ -288,47 +291,50 @@ def trial(
     streams, so arms differ only by their treatment. Prints each arm's hazard ratio
     against the first arm, per endpoint.
     """
-    from tumorsim.trial import check_trial_dir, load_trial, run_trial, save_trial_results
+    from tumorsim.io.output_dir import check_output_dir, claim_output_dir
+    from tumorsim.trial import load_trial, run_trial, save_trial_results
+    from tumorsim.trial.output import TRIAL_FILES
 
     loaded = load_trial(scenario)
     loaded = loaded.with_scenario(
         with_cohort_options(loaded.scenario, patients=patients, seed=seed)
     )
-    check_trial_dir(out)  # fail before a long simulation, not after it
+    check_output_dir(out, known=TRIAL_FILES)  # before any simulation
     draws = None
     if ensemble is not None:
         from tumorsim.io.ensemble_file import load_ensemble
 
         draws = load_ensemble(ensemble)
-    n = loaded.scenario.cohort.patients
-    with progress_bar() as progress:
-        task = progress.add_task(
-            f"trial {task_description(loaded.name)}: {len(loaded.arms)} arms",
-            total=n * len(loaded.arms))
-        started = time.perf_counter()
-        try:
-            result = run_trial(loaded, chunk_size=default_chunk_size(n), n_threads=threads,
-                               progress=progress_callback(progress, task), ensemble=draws)
-        except ValueError as exc:  # an ensemble that does not fit the trial's biology
-            raise TumorsimError(f"--ensemble: {exc}") from None
-        wall_s = time.perf_counter() - started
-    summaries = result.summary_tables()
-    written = save_trial_results(result, out, summaries)
-    if len(result.arms) > 1:
-        print_tables(result.summary(summaries["hazard_ratios"]))
-    else:
-        echo(f"trial: {result.trial.name}: one arm, no hazard ratios")
-    interval_s = None
-    if draws is not None and len(result.arms) > 1:
-        started = time.perf_counter()
-        intervals = result.hazard_ratio_intervals(replicates=interval_replicates,
-                                                  seed=loaded.scenario.cohort.seed)
-        interval_s = time.perf_counter() - started
-        print_tables(hazard_ratio_interval_table(intervals, draws.source))
-    timing = f"wall time {wall_s:.2f} s"
-    if interval_s is not None:
-        timing += f" (simulation), {interval_s:.1f} s (ensemble intervals)"
-    echo(f"{timing}; written: {written_text(written)}")
+    with claim_output_dir(out, known=TRIAL_FILES):
+        n = loaded.scenario.cohort.patients
+        with progress_bar() as progress:
+            task = progress.add_task(
+                f"trial {task_description(loaded.name)}: {len(loaded.arms)} arms",
+                total=n * len(loaded.arms))
+            started = time.perf_counter()
+            try:
+                result = run_trial(loaded, chunk_size=default_chunk_size(n), n_threads=threads,
+                                   progress=progress_callback(progress, task), ensemble=draws)
+            except ValueError as exc:  # an ensemble that does not fit the trial's biology
+                raise TumorsimError(f"--ensemble: {exc}") from None
+            wall_s = time.perf_counter() - started
+        summaries = result.summary_tables()
+        written = save_trial_results(result, out, summaries)
+        if len(result.arms) > 1:
+            print_tables(result.summary(summaries["hazard_ratios"]))
+        else:
+            echo(f"trial: {result.trial.name}: one arm, no hazard ratios")
+        interval_s = None
+        if draws is not None and len(result.arms) > 1:
+            started = time.perf_counter()
+            intervals = result.hazard_ratio_intervals(replicates=interval_replicates,
+                                                      seed=loaded.scenario.cohort.seed)
+            interval_s = time.perf_counter() - started
+            print_tables(hazard_ratio_interval_table(intervals, draws.source))
+        timing = f"wall time {wall_s:.2f} s"
+        if interval_s is not None:
+            timing += f" (simulation), {interval_s:.1f} s (ensemble intervals)"
+        echo(f"{timing}; written: {written_text(written)}")
 
 
 def hazard_ratio_interval_table(intervals: Any, source: str) -> TextTable:

@@ -88,6 +88,8 @@ def sbml(
     treatment plan as events; tests/test_sbml.py checks libRoadRunner against tumorsim.
     """
     from tumorsim.export.sbml import write_sbml
+    from tumorsim.io.output_dir import check_output_file
 
+    check_output_file(out)
     path = write_sbml(load_scenario(scenario), out, patient=patient, seed=seed)
     typer.echo(f"wrote {path}: patient {patient} of the cohort, SBML Level 3 Version 2")

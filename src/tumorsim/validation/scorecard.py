@@ -51,6 +51,8 @@ __all__ = [
 CLAIMS_FILE: Final[str] = "claims.json"
 RUN_FILE: Final[str] = "validate.json"
 CLAIMS_HTML: Final[str] = "claims.html"
+SCORECARD_FILES: Final[tuple[str, ...]] = (CLAIMS_FILE, RUN_FILE, CLAIMS_HTML)
+"""What ``tumorsim validate`` writes into its directory."""
 
 
 @dataclass(frozen=True)
