@@ -25,3 +25,15 @@ def test_dataset_errors_are_one_line(tmp_path):
                                      "transbig, gse2034")
     result = run_cli("twin", "--dataset", "transbig", "--gbsg2", "--out", tmp_path / "y")
     assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
+def test_twin_summary_compares_kaplan_meier_at_the_same_times(tmp_path):
+    result = run_cli("twin", "--gbsg2", "--twins", "1", "--seed", "3", "--out", tmp_path / "g")
+    assert result.returncode == 0, result.stderr
+    for years in (1, 3, 5):
+        assert f"RFS at {years} y" in result.stdout
+    assert "twins predict" not in result.stdout  # the censoring-biased count is gone
+    result = run_cli("twin", "--dataset", "gse2034", "--twins", "1", "--seed", "3",
+                     "--out", tmp_path / "d")
+    assert result.returncode == 0, result.stderr
+    assert "DMFS at 5 y" in result.stdout

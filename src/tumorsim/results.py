@@ -181,10 +181,5 @@ class TwinResult:
             mean = patients[f"twins_relapsed_fraction_{years}y"].mean()
             shown = f"{mean:.1%}" if n and mean == mean else "-"
             rows.append((f"simulated relapse by {years} y", f"{shown} (mean over patients)"))
-        if "twins_relapsed_by_follow_up_fraction" in patients and "relapse_event" in patients:
-            expected = patients["twins_relapsed_by_follow_up_fraction"].sum()
-            observed = int(patients["relapse_event"].sum())
-            rows.append(("relapses within follow-up",
-                         f"observed {observed:,}, twins predict {expected:,.1f}"))
         return TextTable.summary(
             f"twins: {source} under {self.scenario.name} (seed {self.seed})", rows)

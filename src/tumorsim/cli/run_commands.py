@@ -208,9 +208,8 @@ def twin(
         cohort, source, map_name = data_set.cohort, data_set.source, data_set.name
         notes = data_set.notes
         if data_set.endpoint != "rfs":
-            notes = (*notes, f"the data's event is {data_set.event}: compare it with the "
-                     f"twins' {data_set.endpoint}_* columns; the summary's relapse counts "
-                     "are recurrence-free survival events")
+            notes = (*notes, f"the data's event is {data_set.event}: compared with the "
+                     f"twins' {data_set.endpoint} (their {data_set.endpoint}_* columns)")
     else:
         cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
     with claim_output_dir(out, known=TWIN_FILES.values()):
@@ -229,8 +228,16 @@ def twin(
         written = save_twin_result(result, out, metadata=metadata)
         for note in notes:
             echo(f"note: {note}")
+        from tumorsim.analysis.twin_check import observed_vs_twins
+
+        endpoint = data_set.endpoint if dataset is not None else "rfs"
+        check = observed_vs_twins(result, endpoint=endpoint)
+        rows = [(f"{endpoint.upper()} at {r.years:g} y",
+                 f"observed {r.observed:.3f} [{r.observed_ci_lower:.3f}, "
+                 f"{r.observed_ci_upper:.3f}] ({r.observed_at_risk} at risk), twins "
+                 f"{r.twins:.3f}") for r in check.itertuples()]
         print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
-            ("written", written_text(written))))
+            *rows, ("written", written_text(written))))
 
 
 def _twin_cohort(data: str | None, columns: Path | None) -> tuple[Cohort, str, str]:
