@@ -81,3 +81,22 @@ def test_fitted_values_reach_the_scenario():
         values["sites.bone.deep_dormancy_share"])
     assert s.site_value("lung", "deep_dormancy_share") == pytest.approx(
         values["sites.deep_dormancy_share"])
+
+
+def test_run_summary_tables_and_figure(tmp_path):
+    from tumorsim.calibration.posterior import write_posterior
+    from tumorsim.calibration.summary import parameter_table, predictive_figure, target_table
+
+    result = _posterior(tmp_path, 5)
+    run = tmp_path / "run"
+    write_posterior(result, run, command="test")
+    checks = pd.DataFrame([{"draw": k, **_toy_summaries(
+        {p.name: float(result.draws.loc[k, p.name]) for p in TOY}, 100 + k)}
+        for k in range(10)])
+    checks.to_parquet(run / "predictive_checks.parquet", index=False)
+    params = parameter_table(run)
+    assert list(params["parameter"]) == ["alpha", "beta"]
+    assert (params["q05"] <= params["median"]).all() and (params["median"] <= params["q95"]).all()
+    targets = target_table(run)
+    assert targets["consistent"].all()
+    assert predictive_figure(run, tmp_path / "checks.png").stat().st_size > 1000
