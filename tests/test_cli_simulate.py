@@ -171,7 +171,7 @@ def test_out_of_range_options_give_one_line(
 def test_out_holding_other_files_is_refused_before_simulating(tmp_path: Path) -> None:
     (tmp_path / "mine.csv").write_text("keep me")
     outcome = run_cli("simulate", "--patients", "10", "--out", tmp_path)
-    assert_one_line_error(outcome, str(tmp_path), "mine.csv", "not replacing it")
+    assert_one_line_error(outcome, str(tmp_path), "mine.csv", "holds files tumorsim did not write")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.csv"]
 
 

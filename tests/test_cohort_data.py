@@ -395,7 +395,7 @@ def test_cli_twin_on_a_gbsg2_subset(gbsg2_frame: pd.DataFrame, tmp_path: Path) -
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("keep")
     refused = run_cli("twin", data, "--twins", "3", "--out", tmp_path / "other")
-    assert refused.exit_code == 2 and "not tumorsim results" in refused.stderr
+    assert refused.exit_code == 2 and "holds files tumorsim did not write" in refused.stderr
 
 
 def test_cli_twin_builtin_gbsg2(tmp_path: Path) -> None:
