@@ -100,3 +100,18 @@ def test_run_summary_tables_and_figure(tmp_path):
     targets = target_table(run)
     assert targets["consistent"].all()
     assert predictive_figure(run, tmp_path / "checks.png").stat().st_size > 1000
+
+
+def test_held_out_checks_have_their_tables():
+    # shapes only: the held-out parts are for the final check of a fit, not for looking
+    from tumorsim.calibration.held_out import held_out_checks
+    from tumorsim.io.scenario_file import load_default_scenario
+
+    checks = held_out_checks(load_default_scenario(), seed=1, twins=2, population=300)
+    assert set(checks) == {"transbig", "gse2034"}
+    for name, check in checks.items():
+        assert set(check.km["er_status"]) == {"ER+", "ER-"}, name
+        assert list(check.km.columns) == ["data_set", "er_status", "years", "observed",
+                                          "ci_lower", "ci_upper", "simulated", "inside"]
+    assert 0.0 <= checks["transbig"].c_index_twin <= 1.0
+    assert 0.0 <= checks["transbig"].c_index_cox <= 1.0

@@ -1,0 +1,112 @@
+"""The final check of a calibration on the held-out parts of TRANSBIG and GSE2034.
+
+Called once, after a fit, never while choosing structure or parameters. For each data set:
+Kaplan-Meier distant-metastasis-free survival by ER at 1, 3, 5 and 10 years, observed (with
+its 95 % interval) against the simulation (twins of the held-out TRANSBIG women; a
+node-negative untreated population with GSE2034's held-out ER mix), and for TRANSBIG, the
+individual-level part, the c-index of the twins' risk score (their share relapsing by 5
+years) on the held-out women next to a Cox model (age, size, grade, ER) fitted on the
+training part. (GBSG2's held-out part is claim K1 of the scorecard.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tumorsim.analysis.survival import concordance, kaplan_meier
+from tumorsim.cohort.datasets import gse2034_population, held_out_cohort, training_cohort
+from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL
+from tumorsim.model.scenario import Scenario
+from tumorsim.runner.simulate import run_plans
+from tumorsim.runner.twins import run_twin
+
+__all__ = ["HeldOutDataCheck", "held_out_checks"]
+
+DAYS_PER_YEAR = 365.25
+YEARS = (1.0, 3.0, 5.0, 10.0)
+COX_COLUMNS = ("age_years", "tumour_size_mm", "grade", "er_fmol")
+
+
+@dataclass(frozen=True)
+class HeldOutDataCheck:
+    """Held-out results of one data set.
+
+    Attributes
+    ----------
+    km : pandas.DataFrame
+        ``data_set``, ``er_status``, ``years``, ``observed``, ``ci_lower``, ``ci_upper``,
+        ``simulated``, ``inside``.
+    c_index_twin, c_index_cox : float
+        NaN for GSE2034 (population level).
+    """
+
+    km: pd.DataFrame
+    c_index_twin: float
+    c_index_cox: float
+
+
+def _km_by_er(table: pd.DataFrame, duration: str, event: str) -> pd.DataFrame:
+    df = pd.DataFrame({"T": table[duration].to_numpy(float),
+                       "E": table[event].to_numpy().astype(bool),
+                       "er": np.where(table["er_fmol"].to_numpy(float)
+                                      >= RECEPTOR_POSITIVE_FMOL, "ER+", "ER-")})
+    return kaplan_meier(df, "T", "E", by="er", times=[y * DAYS_PER_YEAR for y in YEARS])
+
+
+def _compare(name: str, observed: pd.DataFrame, simulated: pd.DataFrame) -> pd.DataFrame:
+    merged = observed.merge(simulated[["group", "time", "survival"]], on=["group", "time"],
+                            suffixes=("", "_simulated"))
+    out = pd.DataFrame({
+        "data_set": name, "er_status": merged["group"].astype(str),
+        "years": merged["time"] / DAYS_PER_YEAR, "observed": merged["survival"],
+        "ci_lower": merged["ci_lower"], "ci_upper": merged["ci_upper"],
+        "simulated": merged["survival_simulated"]})
+    out["inside"] = (out["simulated"] >= out["ci_lower"]) & (out["simulated"] <= out["ci_upper"])
+    return out
+
+
+def held_out_checks(scenario: Scenario, *, seed: int, twins: int = 20,
+                    population: int = 4000) -> dict[str, HeldOutDataCheck]:
+    """Held-out checks of ``scenario`` (e.g. the posterior median) on TRANSBIG and GSE2034."""
+    from lifelines import CoxPHFitter
+
+    base = scenario.with_changes(cohort={"horizon_years": 15.0},
+                                 mechanisms={"death_after_relapse": False})
+    out: dict[str, HeldOutDataCheck] = {}
+
+    held = held_out_cohort("transbig")
+    result = run_twin(base, held, twins=twins, seed=seed, chemotherapy_regimen=None)
+    tw = result.twins.assign(er_fmol=held.covariates["er_fmol"].to_numpy()[
+        result.twins["source_row"].to_numpy()])
+    km = _compare("transbig", _km_by_er(held.covariates, "follow_up_days", "relapse_event"),
+                  _km_by_er(tw, "dmfs_days_uncensored", "dmfs_event_uncensored"))
+    days = tw["dmfs_days_uncensored"].to_numpy(float).reshape(len(held), twins)
+    event = tw["dmfs_event_uncensored"].to_numpy(bool).reshape(len(held), twins)
+    risk = (event & (days <= 5 * DAYS_PER_YEAR)).mean(axis=1)
+    scored = pd.DataFrame({"T": held.covariates["follow_up_days"].to_numpy(float),
+                           "E": held.covariates["relapse_event"].to_numpy(bool),
+                           "risk": risk})
+    train = training_cohort("transbig").covariates
+    columns = list(COX_COLUMNS)
+    cox = CoxPHFitter().fit(train[columns].assign(
+        T=train["follow_up_days"].to_numpy(float),
+        E=train["relapse_event"].to_numpy(bool)), "T", "E")
+    scored["cox"] = np.asarray(cox.predict_partial_hazard(held.covariates[columns]))
+    out["transbig"] = HeldOutDataCheck(km, concordance(scored, "T", "E", "risk"),
+                                       concordance(scored, "T", "E", "cox"))
+
+    gse = held_out_cohort("gse2034")
+    er_pos = float((gse.covariates["er_fmol"] >= RECEPTOR_POSITIVE_FMOL).mean())
+    untreated = base.with_changes(
+        treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None},
+        cohort={"metastasis_free_at_diagnosis": True})
+    pop = gse2034_population(population, seed, er_positive_fraction=er_pos)
+    sim = run_plans([untreated], np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
+    out["gse2034"] = HeldOutDataCheck(
+        _compare("gse2034", _km_by_er(gse.covariates, "follow_up_days", "relapse_event"),
+                 _km_by_er(sim, "dmfs_days", "dmfs_event")),
+        float("nan"), float("nan"))
+    return out
