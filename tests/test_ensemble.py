@@ -107,3 +107,13 @@ def test_bad_ensemble_files_are_one_line(tmp_path):
                          "--ensemble", path, "--out", tmp_path / "t")
         assert result.returncode == 2, path
         assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr
+
+
+def test_the_packaged_posterior_is_an_ensemble_of_200_draws():
+    from tumorsim.io.ensemble_file import load_ensemble
+
+    ensemble = load_ensemble("tumorsim:posterior")
+    assert len(ensemble) == 200
+    assert "sites.bone.deep_dormancy_share" in ensemble.draws
+    result = simulate(BASE, patients=60, seed=1, ensemble=ensemble)
+    assert result.patients["draw"].between(0, 199).all()

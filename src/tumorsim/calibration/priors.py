@@ -20,7 +20,7 @@ from typing import Final, Literal
 
 import numpy as np
 
-from tumorsim.model.anatomy import METASTATIC_SITES
+from tumorsim.model.ensemble import with_values
 from tumorsim.model.scenario import Scenario
 
 __all__ = ["FITTED", "FittedParameter", "scenario_with"]
@@ -101,20 +101,9 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
 
 
 def scenario_with(base: Scenario, values: Mapping[str, float]) -> Scenario:
-    """``base`` with fitted values set (names as in :data:`FITTED`)."""
-    parameters: dict[str, float] = {}
-    sites: dict[str, dict[str, float]] = {}
-    for name, value in values.items():
-        parts = name.split(".")
-        if parts[0] == "sites" and len(parts) == 3:
-            sites.setdefault(parts[1], {})[parts[2]] = float(value)
-        elif parts[0] == "sites" and len(parts) == 2:
-            for site in METASTATIC_SITES:
-                if site != "bone":
-                    sites.setdefault(site, {})[parts[1]] = float(value)
-        else:
-            parameters[name] = float(value)
-    return base.with_changes(parameters=parameters, sites=sites)
+    """``base`` with fitted values set (names as in :data:`FITTED`; see
+    :func:`tumorsim.model.ensemble.with_values`)."""
+    return with_values(base, values)
 
 
 def values_from_unit(u: Sequence[float], fitted: Sequence[FittedParameter] = FITTED

@@ -281,10 +281,10 @@ def trial(
     seed: SeedOption = None,
     threads: ThreadsOption = None,
     ensemble: Annotated[
-        Path | None,
-        typer.Option("--ensemble", help="Parquet or CSV of parameter draws (e.g. the "
-                     "calibration's posterior_draws.parquet): patients are spread over the "
-                     "draws and hazard ratios get intervals with parameter uncertainty.",
+        str | None,
+        typer.Option("--ensemble", help="Parquet or CSV of parameter draws, or "
+                     "'tumorsim:posterior' (the packaged posterior): patients are spread over "
+                     "the draws and hazard ratios get intervals with parameter uncertainty.",
                      show_default=False),
     ] = None,
     interval_replicates: Annotated[int, typer.Option(

@@ -17,13 +17,24 @@ import pandas as pd
 from tumorsim.errors import TumorsimError
 from tumorsim.model.ensemble import Ensemble
 
-__all__ = ["load_ensemble"]
+__all__ = ["PACKAGED_POSTERIOR", "load_ensemble"]
 
 MAX_BYTES = 50_000_000
 
 
+PACKAGED_POSTERIOR = "tumorsim:posterior"
+"""Name of the posterior ensemble shipped with the package (docs/posterior.md)."""
+
+
 def load_ensemble(path: str | os.PathLike[str], *, option: str = "--ensemble") -> Ensemble:
-    """The ensemble in ``path`` (``.parquet`` or ``.csv``)."""
+    """The ensemble in ``path`` (``.parquet`` or ``.csv``), or ``"tumorsim:posterior"``."""
+    if str(path) == PACKAGED_POSTERIOR:
+        from importlib import resources
+
+        packaged = resources.files("tumorsim") / "data" / "posterior" / "posterior_draws.parquet"
+        with resources.as_file(packaged) as file:
+            ensemble = load_ensemble(file, option=option)
+        return Ensemble(ensemble.draws, "the packaged posterior (docs/posterior.md)")
     p = Path(path)
     if not p.is_file():
         raise TumorsimError(f"{option} = {str(p)!r}: no such file; allowed: a Parquet or CSV "

@@ -7,7 +7,8 @@ statistic can carry an interval that includes parameter uncertainty
 ``posterior_draws.parquet``) or from priors (:meth:`Ensemble.from_priors`).
 
 A draw sets values by name: registry parameters (``"myeloid_chemo_protection"``), site
-attributes (``"sites.lung.deep_dormancy_share"``) and clone attributes
+attributes (``"sites.lung.deep_dormancy_share"``; ``"sites.deep_dormancy_share"`` for
+every metastatic site but bone, as the calibration fits it) and clone attributes
 (``"clones.ERneg.motility_multiplier"``); what a draw does not name keeps the base
 scenario's value.
 """
@@ -22,10 +23,35 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tumorsim.model.anatomy import METASTATIC_SITES
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["Ensemble", "PriorRange"]
+__all__ = ["Ensemble", "PriorRange", "with_values"]
+
+
+def with_values(base: Scenario, values: Mapping[str, float]) -> Scenario:
+    """``base`` with values set by name (the names of the module docstring).
+
+    ``sites.<attribute>`` sets every metastatic site but bone (the calibration fits bone,
+    which favours deep dormancy, apart from the soft sites).
+    """
+    parameters: dict[str, float] = {}
+    sites: dict[str, dict[str, float]] = {}
+    clones: dict[str, dict[str, float]] = {}
+    for name, value in values.items():
+        parts = str(name).split(".")
+        if parts[0] == "sites" and len(parts) == 3:
+            sites.setdefault(parts[1], {})[parts[2]] = float(value)
+        elif parts[0] == "sites" and len(parts) == 2:
+            for site in METASTATIC_SITES:
+                if site != "bone":
+                    sites.setdefault(site, {})[parts[1]] = float(value)
+        elif parts[0] == "clones":
+            clones.setdefault(parts[1], {})[parts[2]] = float(value)
+        else:
+            parameters[str(name)] = float(value)
+    return base.with_changes(parameters=parameters, sites=sites, clones=clones)
 
 
 @dataclass(frozen=True)
@@ -64,30 +90,18 @@ class Ensemble:
         for name in self.draws.columns:
             parts = name.split(".")
             if name not in PARAMETERS and not (len(parts) == 3
-                                               and parts[0] in ("sites", "clones")):
+                                               and parts[0] in ("sites", "clones")) and not (
+                    len(parts) == 2 and parts[0] == "sites"):
                 raise ValueError(f"ensemble column {name!r}: not a parameter, "
-                                 "sites.<site>.<attribute> or clones.<clone>.<attribute>")
+                                 "sites.<site>.<attribute>, sites.<attribute> or "
+                                 "clones.<clone>.<attribute>")
 
     def __len__(self) -> int:
         return len(self.draws)
 
     def scenarios(self, base: Scenario) -> list[Scenario]:
         """``base`` under each draw."""
-        out = []
-        for row in self.draws.to_dict("records"):
-            parameters: dict[str, float] = {}
-            sites: dict[str, dict[str, float]] = {}
-            clones: dict[str, dict[str, float]] = {}
-            for name, value in row.items():
-                parts = str(name).split(".")
-                if parts[0] == "sites":
-                    sites.setdefault(parts[1], {})[parts[2]] = float(value)
-                elif parts[0] == "clones":
-                    clones.setdefault(parts[1], {})[parts[2]] = float(value)
-                else:
-                    parameters[str(name)] = float(value)
-            out.append(base.with_changes(parameters=parameters, sites=sites, clones=clones))
-        return out
+        return [with_values(base, row) for row in self.draws.to_dict("records")]
 
     @classmethod
     def from_priors(cls, priors: Mapping[str, PriorRange], draws: int, seed: int,
