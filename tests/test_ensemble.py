@@ -117,3 +117,21 @@ def test_the_packaged_posterior_is_an_ensemble_of_200_draws():
     assert "sites.bone.deep_dormancy_share" in ensemble.draws
     result = simulate(BASE, patients=60, seed=1, ensemble=ensemble)
     assert result.patients["draw"].between(0, 199).all()
+
+
+def test_simulate_command_with_an_ensemble_matches_the_library(tmp_path):
+    from cli_helpers import run_cli
+
+    from tumorsim.io.ensemble_file import load_ensemble
+    from tumorsim.io.scenario_file import load_default_scenario
+
+    draws = "examples/ensembles/m2_spread.csv"
+    result = run_cli("simulate", "--patients", "80", "--seed", "4", "--chunk-size", "30",
+                     "--ensemble", draws, "--out", tmp_path / "run")
+    assert result.returncode == 0, result.stderr
+    written = pd.read_parquet(tmp_path / "run" / "patients.parquet")
+    expected = simulate(load_default_scenario(), patients=80, seed=4,
+                        ensemble=load_ensemble(draws)).patients
+    pd.testing.assert_frame_equal(written.reset_index(drop=True),
+                                  expected.reset_index(drop=True), check_exact=True,
+                                  check_categorical=False)

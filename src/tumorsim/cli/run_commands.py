@@ -78,6 +78,12 @@ def simulate(
         int, typer.Option("--workers", help="Workers of the embedded LocalCluster.",
                           callback=at_least(1))
     ] = 2,
+    ensemble: Annotated[
+        str | None,
+        typer.Option("--ensemble", help="Parquet or CSV of parameter draws, or "
+                     "'tumorsim:posterior': each patient lives under one draw (a draw "
+                     "column in the results).", show_default=False),
+    ] = None,
 ) -> None:
     """Simulate a virtual cohort and write the results to a directory of Parquet files.
 
@@ -103,6 +109,11 @@ def simulate(
     check_backend(backend)
     if backend != "dask" and scheduler is not None:
         raise TumorsimError(f"--scheduler = {scheduler!r}: needs --backend dask")
+    draws = None
+    if ensemble is not None:
+        from tumorsim.io.ensemble_file import load_ensemble
+
+        draws = load_ensemble(ensemble)
     n = loaded.cohort.patients
     chunk = chunk_size if chunk_size is not None else default_chunk_size(n)
     with claim_output_dir(out, known=RESULTS_FILES.values()):
@@ -113,7 +124,7 @@ def simulate(
                                             n_threads=threads,
                                             progress=progress_callback(progress, task),
                                             backend=backend, scheduler=scheduler,
-                                            workers=workers)
+                                            workers=workers, ensemble=draws)
             wall_s = time.perf_counter() - started
         # The summary reads back the few columns it needs: the whole table is never in
         # memory. One thread: a threaded pyarrow read here made about one run in six abort

@@ -17,6 +17,7 @@ files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ from tumorsim.io.checkpoint import (
     write_chunk,
 )
 from tumorsim.io.results_file import ResultsWriter, check_results_dir, remove_stale_staging
+from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
 from tumorsim.results import SimulationResult
 from tumorsim.runner.dask_backend import run_chunks_on_dask
@@ -71,6 +73,7 @@ def simulate_to_directory(
     backend: str = "inprocess",
     scheduler: str | None = None,
     workers: int = 2,
+    ensemble: Ensemble | None = None,
 ) -> Path:
     """Simulate a scenario into a results directory, chunk by chunk, resumably.
 
@@ -106,6 +109,10 @@ def simulate_to_directory(
         it an embedded ``LocalCluster`` of ``workers`` processes is started.
     workers : int, default 2
         Workers of the embedded cluster (one thread each).
+    ensemble : Ensemble, optional
+        Parameter draws: each patient lives under one (see
+        :func:`tumorsim.runner.simulate.simulate`); the checkpoint records the draws, so a
+        resume with other draws is refused.
 
     Returns
     -------
@@ -129,12 +136,16 @@ def simulate_to_directory(
     seed = scenario.cohort.seed if seed is None else int(seed)
     n = scenario.cohort.patients if patients is None else int(patients)
     resuming = checkpoint_dir(out_dir).exists()
-    path = open_checkpoint(out_dir, run_record(scenario, seed, n, chunk_size), resume)
+    record = run_record(scenario, seed, n, chunk_size)
+    if ensemble is not None:
+        record["ensemble"] = {"source": ensemble.source, "draws_sha256": hashlib.sha256(
+            ensemble.draws.to_csv(index=False).encode()).hexdigest()}
+    path = open_checkpoint(out_dir, record, resume)
     if resuming:  # the results being written when the run was killed
         remove_stale_staging(out_dir)
     parts = _chunk_results(scenario, path, seed=seed, n=n, chunk_size=chunk_size,
                            n_threads=n_threads, progress=progress, backend=backend,
-                           scheduler=scheduler, workers=workers)
+                           scheduler=scheduler, workers=workers, ensemble=ensemble)
     with ResultsWriter(out_dir, scenario=scenario, seed=seed) as writer:
         for part in parts:
             writer.write_result(part)
@@ -155,11 +166,13 @@ def _chunk_results(
     backend: str,
     scheduler: str | None,
     workers: int,
+    ensemble: Ensemble | None = None,
 ) -> Iterator[SimulationResult]:
     """The chunks of a run in patient order, one at a time, each kept in the checkpoint."""
     cohort = sample_cohort(scenario, seed=seed, patients=n)
     run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed,
-                      arm_names=[scenario.name])
+                      arm_names=[scenario.name],
+                      draws=ensemble.scenarios(scenario) if ensemble is not None else None)
     chunks = [(k, start, stop) for k, (start, stop) in enumerate(chunk_bounds(n, chunk_size))]
     if not chunks:  # no patients: the tables without rows, with their dtypes
         yield run_chunk(run, 0, 0)
