@@ -47,8 +47,8 @@ short): a directory holding only these is a previous run, which it resumes."""
 
 
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,
-                          checks: int = 20, sizes: SimulationSizes = DEFAULT_SIZES,
-                          command: str = "",
+                          checks: int = 20, steps: int = 3000, burn_in: int = 1000,
+                          sizes: SimulationSizes = DEFAULT_SIZES, command: str = "",
                           progress: Callable[[str, int, int], None] | None = None
                           ) -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring."""
@@ -68,7 +68,8 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     design_s = time.perf_counter() - started
     names = [t for t in targets["target"] if t in design.columns]
     emulator = fit_emulator(design, names, len(FITTED), seed)
-    result = sample_posterior(emulator, targets, seed=seed, draws=draws)
+    result = sample_posterior(emulator, targets, seed=seed, draws=draws, steps=steps,
+                              burn_in=burn_in)
     result.diagnostics["design_points"] = points
     result.diagnostics["design_wall_seconds"] = round(design_s, 1)
     result.diagnostics["simulation_sizes"] = sizes.__dict__

@@ -20,6 +20,7 @@ from tumorsim.cli.options import (
     within,
 )
 from tumorsim.cli.render import echo, print_tables, progress_bar, progress_callback
+from tumorsim.errors import TumorsimError
 from tumorsim.text_table import Cell, Column, TextTable
 
 if TYPE_CHECKING:
@@ -126,6 +127,11 @@ def calibrate_posterior(
     checks: Annotated[int, typer.Option(
         "--checks", help="Posterior draws re-simulated as predictive checks.",
         callback=at_least(1))] = 20,
+    steps: Annotated[int, typer.Option(
+        "--steps", help="Sampler steps per walker (emcee advises 50 autocorrelation times "
+        "after the burn-in).", callback=at_least(100))] = 3000,
+    burn_in: Annotated[int, typer.Option(
+        "--burn-in", help="Sampler steps dropped at the start.", callback=at_least(0))] = 1000,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K7).
 
@@ -135,6 +141,8 @@ def calibrate_posterior(
     from tumorsim.calibration.run import POSTERIOR_FILES, posterior_calibration
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
 
+    if burn_in >= steps:
+        raise TumorsimError(f"--burn-in = {burn_in}: must be below --steps = {steps}")
     check_output_dir(out, known=POSTERIOR_FILES)  # before any simulation
     with claim_output_dir(out, known=POSTERIOR_FILES):
         with progress_bar() as progress:
@@ -146,7 +154,8 @@ def calibrate_posterior(
                 progress.update(tasks[stage], completed=done, total=total)
 
             result = posterior_calibration(out, points=points, seed=seed, draws=draws,
-                                           checks=checks, progress=step,
+                                           checks=checks, steps=steps, burn_in=burn_in,
+                                           progress=step,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
