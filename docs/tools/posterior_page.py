@@ -35,7 +35,10 @@ def section(run_dir: Path) -> str:
         START,
         "",
         f"Produced by `{record['command']}` (seed {d['seed']}): {d['design_points']} design "
-        f"points ({d['design_wall_seconds']:.0f} s of simulation), {d['walkers']} walkers x "
+        + (f"points ({d['design_wall_seconds']:.0f} s of simulation), "
+           if d["design_wall_seconds"] >= 1 else
+           "points (read from the design checkpoint of an earlier run: no new simulation), ")
+        + f"{d['walkers']} walkers x "
         f"{d['steps']} steps ({d['burn_in_steps']} burn-in), {d['draws']} draws kept; "
         f"{d['wall_seconds']:.0f} s in all. Acceptance fraction "
         f"{d['acceptance_fraction']:.2f}; integrated autocorrelation "
