@@ -42,6 +42,29 @@ def test_simulation_summary_counts_events_and_first_sites() -> None:
     assert "simulated: arm [x] (seed 3)" in _printed(result.summary())
 
 
+def test_simulation_summary_names_day_0_distant_metastases() -> None:
+    patients = pd.DataFrame({
+        "rfs_event": [True, True, True, False],
+        "dmfs_event": [True, True, False, False],
+        "os_event": [False, False, False, False],
+        "first_event_days": [0.0, 400.0, 0.0, np.nan],
+        "first_event_site": pd.Categorical(["lung", "bone", "breast", None],
+                                           categories=["breast", "bone", "lung"]),
+    })
+    for m0, why in ((True, "not M0 after the engine's redraw limit"),
+                    (False, "synchronous metastasis")):
+        scenario = Scenario(cohort={"horizon_years": 10.0, "metastasis_free_at_diagnosis": m0})
+        result = SimulationResult(patients=patients, trajectories=None,
+                                  site_environment=None, scenario=scenario, seed=3)
+        row = dict(result.summary().rows)["distant metastasis at diagnosis"]
+        # the day-0 local event (breast) is not a distant metastasis at diagnosis
+        assert row.startswith("25.0% (1 patients), counted as relapse on day 0")
+        assert why in row
+    without = SimulationResult(patients=patients.iloc[1:], trajectories=None,
+                               site_environment=None, scenario=Scenario(), seed=3)
+    assert "distant metastasis at diagnosis" not in dict(without.summary().rows)
+
+
 def test_renderer_keeps_sections_marks_and_literal_text() -> None:
     table = TextTable("t", (Column("name", key=True), Column("value", "right")),
                       (("a", "[red]1[/red]"), ("b", Cell("2*", "changed")), ("c", "3")),

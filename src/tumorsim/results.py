@@ -15,6 +15,7 @@ from typing import Final
 
 import pandas as pd
 
+from tumorsim.model.anatomy import METASTATIC_SITES
 from tumorsim.model.scenario import Scenario
 from tumorsim.text_table import TextTable
 
@@ -103,6 +104,7 @@ class SimulationResult:
             events = int(patients[column].sum())
             rows.append((f"{label} by {horizon:g} years",
                          f"{events / n:.1%} ({events:,} patients)" if n else "-"))
+        rows.extend(_metastatic_at_diagnosis_rows(patients, self.scenario))
         first = patients["first_event_days"].dropna()
         rows.append((
             "median first-event time",
@@ -115,6 +117,28 @@ class SimulationResult:
         rows.append(("first-event site",
                      ", ".join(f"{site} {count:,}" for site, count in sites.items()) or "-"))
         return TextTable.summary(f"simulated: {self.scenario.name} (seed {self.seed})", rows)
+
+
+def _metastatic_at_diagnosis_rows(patients: pd.DataFrame, scenario: Scenario,
+                                  unit: str = "patients") -> list[tuple[str, str]]:
+    """A summary row for women whose first event is a distant site on day 0, if any.
+
+    The engine records a distant metastasis already detectable at diagnosis as a relapse
+    on day 0. In a cohort conditioned on M0 these are women whose natural history could
+    not be redrawn within the engine's limit; otherwise they are synchronous metastases.
+    Either way the summary says so instead of letting them pass as early relapses.
+    """
+    at_zero = patients["first_event_days"].to_numpy(float) == 0.0
+    distant = patients["first_event_site"].isin(METASTATIC_SITES).to_numpy(bool)
+    count = int((at_zero & distant).sum())
+    if count == 0:
+        return []
+    why = ("not M0 after the engine's redraw limit"
+           if scenario.cohort.metastasis_free_at_diagnosis
+           else "synchronous metastasis: the cohort is not conditioned on M0")
+    return [("distant metastasis at diagnosis",
+             f"{count / len(patients):.1%} ({count:,} {unit}), counted as relapse "
+             f"on day 0 ({why})")]
 
 
 @dataclass(frozen=True)
@@ -181,5 +205,7 @@ class TwinResult:
             mean = patients[f"twins_relapsed_fraction_{years}y"].mean()
             shown = f"{mean:.1%}" if n and mean == mean else "-"
             rows.append((f"simulated relapse by {years} y", f"{shown} (mean over patients)"))
+        if {"first_event_days", "first_event_site"} <= set(self.twins.columns):
+            rows.extend(_metastatic_at_diagnosis_rows(self.twins, self.scenario, "twins"))
         return TextTable.summary(
             f"twins: {source} under {self.scenario.name} (seed {self.seed})", rows)
