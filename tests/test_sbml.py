@@ -81,6 +81,36 @@ def test_export_is_valid_sbml_with_the_patient_parameters(prepared):
     assert model.getNumEvents() > 20  # one per boundary of the AC->T plan, at least
 
 
+# SI size of each registry unit, written out independently of the export's table
+_SI_FACTOR = {"1/day": 1 / 86400, "day": 86400.0, "month": 30.4375 * 86400, "cells": 1.0,
+              "cells/mm^3": 1e9, "fmol/mg": 1e-15 / 1e-6, "1/(ug/L)": 1e-3 / 1e-9,
+              "1/(ug/dL)": 1e-4 / 1e-9, "kPa": 1e3}
+
+
+def test_export_declares_units_for_time_and_every_registry_parameter(prepared):
+    from tumorsim.model.parameters import PARAMETER_SPECS
+
+    run, _ = prepared
+    model = libsbml.readSBMLFromString(scenario_sbml(run, 0)).getModel()
+    assert model.getTimeUnits() == "day"
+    undeclared = []
+    for spec in PARAMETER_SPECS:
+        units = model.getParameter(spec.name).getUnits()
+        if spec.unit == "1":
+            assert units == "dimensionless", spec.name
+            continue
+        if not units:
+            undeclared.append(spec.name)
+            continue
+        definition = model.getUnitDefinition(units)
+        si = libsbml.UnitDefinition.convertToSI(definition)
+        factor = np.prod([(si.getUnit(k).getMultiplier() * 10.0 ** si.getUnit(k).getScale())
+                          ** si.getUnit(k).getExponent() for k in range(si.getNumUnits())])
+        assert factor == pytest.approx(_SI_FACTOR[spec.unit], rel=1e-12), spec.name
+    # only the unit whose exponent is itself a parameter stays undeclared
+    assert undeclared == ["dissemination_coefficient"]
+
+
 def test_roadrunner_agrees_with_deterministic_mode(prepared):
     run, ours = prepared
     relapses_compared = 0

@@ -22,6 +22,11 @@ What is in the file:
   windows, starts and ends of drugs, exposure steps) setting the treatment drivers, and
   one ``detect_<site>`` per site recording ``relapse_<site>_days`` (days from diagnosis,
   -1 until it happens) and, with death after relapse on, ``death_days``.
+* **Units**: model time is in days (unit ``day``), and every registry parameter carries
+  its unit as an SBML unit definition (:data:`SBML_UNITS`; cells are ``item``), except
+  ``dissemination_coefficient`` (cells^(1-gamma)/day: its exponent is a parameter, which
+  SBML units cannot express). Unit consistency is not checked: the model mixes cells,
+  doses and dimensionless signals in the ways docs/model.md describes.
 * **Per-patient parameters** (``PATIENT_PARAMETERS``) can be changed on a loaded model to
   simulate another patient of the same scenario without rebuilding it
   (:func:`patient_values`).
@@ -65,6 +70,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PATIENT_PARAMETERS",
+    "SBML_UNITS",
     "cell_id",
     "patient_values",
     "scenario_sbml",
@@ -163,6 +169,26 @@ def scenario_sbml(run: PreparedRun, index: int = 0) -> str:
     return str(libsbml.writeSBMLToString(doc))
 
 
+_SECONDS_PER_DAY: Final[float] = 86400.0
+
+SBML_UNITS: Final[dict[str, tuple[str, tuple[tuple[str, int, int, float], ...]]]] = {
+    "1/day": ("per_day", (("second", -1, 0, _SECONDS_PER_DAY),)),
+    "day": ("day", (("second", 1, 0, _SECONDS_PER_DAY),)),
+    "month": ("month", (("second", 1, 0, 30.4375 * _SECONDS_PER_DAY),)),
+    "cells": ("cells", (("item", 1, 0, 1.0),)),
+    "cells/mm^3": ("cells_per_mm3", (("item", 1, 0, 1.0), ("metre", -3, -3, 1.0))),
+    "fmol/mg": ("fmol_per_mg", (("mole", 1, -15, 1.0), ("gram", -1, -3, 1.0))),
+    "1/(ug/L)": ("litre_per_ug", (("litre", 1, 0, 1.0), ("gram", -1, -6, 1.0))),
+    "1/(ug/dL)": ("decilitre_per_ug", (("litre", 1, -1, 1.0), ("gram", -1, -6, 1.0))),
+    "kPa": ("kilopascal", (("pascal", 1, 3, 1.0),)),
+}
+"""Registry unit text -> (SBML unit id, units as (kind, exponent, scale, multiplier)).
+
+A unit is ``(multiplier * 10**scale * kind) ** exponent``, as in SBML Level 3. Unit
+``"1"`` is SBML's ``dimensionless``; a registry unit not listed here is left undeclared.
+"""
+
+
 class _Builder:
     """Writes the model into a libsbml document, one rule or event at a time."""
 
@@ -177,7 +203,16 @@ class _Builder:
         self.model = self.doc.createModel()
         self.model.setId("tumorsim_patient")
         self.model.setName(f"tumorsim deterministic mode: {run.base.name}, patient {index}")
-        self.model.setTimeUnits("dimensionless")
+        for unit_id, parts in SBML_UNITS.values():
+            definition = self.model.createUnitDefinition()
+            definition.setId(unit_id)
+            for kind, exponent, scale, multiplier in parts:
+                unit = definition.createUnit()
+                unit.setKind(libsbml.UnitKind_forName(kind))
+                unit.setExponent(exponent)
+                unit.setScale(scale)
+                unit.setMultiplier(multiplier)
+        self.model.setTimeUnits(SBML_UNITS["day"][0])
 
     # --- primitives -------------------------------------------------------------------------
     def _math(self, formula: str):
@@ -187,13 +222,17 @@ class _Builder:
                                 f"{self.sbml.getLastParseL3Error()}")
         return ast
 
-    def constant(self, pid: str, value: float, name: str = "") -> None:
+    def constant(self, pid: str, value: float, name: str = "", unit: str = "") -> None:
         p = self.model.createParameter()
         p.setId(pid)
         p.setValue(float(value))
         p.setConstant(True)
         if name:
             p.setName(name)
+        if unit == "1":
+            p.setUnits("dimensionless")
+        elif unit in SBML_UNITS:
+            p.setUnits(SBML_UNITS[unit][0])
 
     def variable(self, pid: str, value: float) -> None:
         p = self.model.createParameter()
@@ -255,8 +294,9 @@ class _Builder:
         site_t, clone_t = arrays.site_table[draw], arrays.clone_table[draw]
 
         # scenario-wide constants (the parameter table, by name)
+        units = {spec.name: spec.unit for spec in PARAMETER_SPECS}
         for name, value in params.items():
-            self.constant(name, value)
+            self.constant(name, value, unit=units[name])
         for s, site in enumerate(SITES):
             self.constant(f"carrying_capacity_{site}", site_t[s, K.SITE_CARRYING_CAPACITY])
             self.constant(f"tropism_{site}", site_t[s, K.SITE_TROPISM])
