@@ -8,11 +8,13 @@ Both ways write beside the target, on the same file system, and rename into plac
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["make_staging_dir", "write_text_atomic"]
+__all__ = ["make_staging_dir", "replace_dir", "write_text_atomic"]
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
@@ -60,3 +62,24 @@ def make_staging_dir(target: Path) -> Path:
     staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     return staging
+
+
+def replace_dir(staging: Path, target: Path, recheck: Callable[[Path], None]) -> None:
+    """Rename a finished ``staging`` directory to ``target``, replacing what was there.
+
+    An existing ``target`` is first passed to ``recheck`` (it may have changed while the
+    files were written; ``recheck`` raises if it may no longer be replaced), then moved
+    aside, and removed only once the rename worked; if the rename fails it is put back.
+    """
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    recheck(target)
+    backup = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+    os.replace(target, backup)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        os.replace(backup, target)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)

@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from tumorsim.errors import ResultsError, ScenarioError
-from tumorsim.io.atomic import make_staging_dir
+from tumorsim.io.atomic import make_staging_dir, replace_dir
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported on use: keeps the CLI quick to start
     import pandas as pd
@@ -326,7 +325,9 @@ class ResultsWriter:
             with self._errors():
                 for file in self._files.values():
                     file.close()
-                _swap_into_place(staging, self.path, self._known | set(self._files))
+                known = self._known | set(self._files)
+                replace_dir(staging, self.path,
+                            lambda out: check_results_dir(out, known=known))
         except BaseException:
             self._abort()
             raise
@@ -513,22 +514,6 @@ def _make_staging_dir(out: Path) -> Path:
         raise ResultsError(
             out.parent, f"cannot create directory: {exc.strerror or exc}", "a writable location"
         ) from exc
-
-
-def _swap_into_place(staging: Path, out: Path, known: Collection[str] | None = None) -> None:
-    """Rename ``staging`` to ``out``; previous results are removed only once that worked."""
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    check_results_dir(out, known=known)  # it may have changed while the files were written
-    backup = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
-    os.replace(out, backup)
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(backup, out)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -73,7 +73,6 @@ import math
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from tumorsim.errors import AnalysisError, ResultsError
+from tumorsim.io.atomic import make_staging_dir, replace_dir
 from tumorsim.sensitivity.outputs import OutputSpec, output_value, parse_output
 from tumorsim.sensitivity.problem import (
     DUMMY_FACTOR,
@@ -264,9 +264,9 @@ class SensitivityResult:
         """
         out = Path(out_dir)
         check_sensitivity_dir(out)
-        staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:12]}"
+        staging: Path | None = None
         try:
-            staging.mkdir(parents=True)
+            staging = make_staging_dir(out)
             self.indices.to_parquet(staging / SENSITIVITY_FILES["indices"], index=False)
             self.samples.to_parquet(staging / SENSITIVITY_FILES["samples"], index=False)
             self.noise.to_parquet(staging / SENSITIVITY_FILES["noise"], index=False)
@@ -276,13 +276,13 @@ class SensitivityResult:
                 json.dumps(self.to_dict(), indent=2, default=_json_default) + "\n")
             figure = self.plot()
             figure.savefig(staging / SENSITIVITY_FILES["figure"], dpi=110)
-            _swap_into_place(staging, out)
+            replace_dir(staging, out, check_sensitivity_dir)
         except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             raise ResultsError(out, f"cannot write: {exc.strerror or exc}",
                                "a writable directory") from exc
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             raise
         return out
 
@@ -325,19 +325,9 @@ def check_sensitivity_dir(out_dir: str | os.PathLike[str]) -> None:
                            "a new path, an empty directory or a previous sensitivity directory")
 
 
-def _swap_into_place(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    check_sensitivity_dir(out)
-    backup = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
-    os.replace(out, backup)
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(backup, out)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
+def _remove(staging: Path | None) -> None:
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_sensitivity(out_dir: str | os.PathLike[str]) -> SensitivityResult:
