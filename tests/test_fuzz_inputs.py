@@ -21,6 +21,7 @@ seed is fixed, so a failure reproduces.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import signal
@@ -410,7 +411,8 @@ def test_fuzz_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     for i in range(N_COLUMN_MAP):
         path = data_dir / f"map{i:04d}.toml"
         if rng.random() < 0.7:
-            path.write_text(mutate_structure(rng, _copy(map_data), data_dir), encoding="utf-8")
+            mutated = mutate_structure(rng, copy.deepcopy(map_data), data_dir)
+            path.write_text(mutated, encoding="utf-8")
         else:
             path.write_bytes(mutate_bytes(rng, COLUMN_MAP.read_bytes()))
         args = ["twin", str(good_csv), "--columns", str(path), "--twins", "1", "--seed", "1",
@@ -441,14 +443,6 @@ def test_fuzz_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert figures.cases >= 1000, figures.summary()
     assert len(real_sample) >= 5, "too few cases through the real entry point"
     assert not problems, figures.summary() + "\n" + "\n".join(problems[:30])
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def test_mutations_are_seeded() -> None:
