@@ -115,7 +115,8 @@ def test_every_law_is_printed_by_tumorsim_rules() -> None:
     # every mechanism on and every treatment in the plan, so every law is in use
     scenario = Scenario(
         mechanisms={"metal_ros_pr": True, "chemo_cxcl_myeloid": True,
-                    "stiffness_drp1_nrf2": True, "dormancy": True, "dissemination": True},
+                    "stiffness_drp1_nrf2": True, "dormancy": True, "dissemination": True,
+                    "competing_mortality": True},
         treatment={"tamoxifen": {"start_day": 0.0, "duration_days": 1826.0},
                    "chemotherapy": {"regimen": "AC_T", "start_day": 28.0}},
     )

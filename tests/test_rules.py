@@ -44,6 +44,7 @@ def _full() -> Scenario:
         exposures={**ARSENIC, "lead": {"kind": "steps", "times_days": [-3650, 0],
                                        "levels": [2.0, 0.0]}},
         treatment=FULL_PLAN,
+        mechanisms={"competing_mortality": True},
     )
 
 

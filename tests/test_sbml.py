@@ -82,8 +82,9 @@ def test_export_is_valid_sbml_with_the_patient_parameters(prepared):
 
 
 # SI size of each registry unit, written out independently of the export's table
-_SI_FACTOR = {"1/day": 1 / 86400, "day": 86400.0, "month": 30.4375 * 86400, "cells": 1.0,
-              "cells/mm^3": 1e9, "fmol/mg": 1e-15 / 1e-6, "1/(ug/L)": 1e-3 / 1e-9,
+_SI_FACTOR = {"1/day": 1 / 86400, "1/year": 1 / (365.25 * 86400), "day": 86400.0,
+              "month": 30.4375 * 86400, "cells": 1.0, "cells/mm^3": 1e9,
+              "fmol/mg": 1e-15 / 1e-6, "1/(ug/L)": 1e-3 / 1e-9,
               "1/(ug/dL)": 1e-4 / 1e-9, "kPa": 1e3}
 
 

@@ -63,6 +63,7 @@ from tumorsim.engine.structures import (
     CLONE_GROWTH,
     CLONE_MOTILITY,
     CLONE_TAMOXIFEN_EFFECT,
+    CLONE_TROPISM,
     DEEP_DORMANT,
     DORMANT,
     ENV_ANTIOXIDANT,
@@ -87,6 +88,7 @@ from tumorsim.engine.structures import (
     SWITCH_METASTASIS_FREE_AT_DIAGNOSIS,
     SWITCH_SECONDARY_SEEDING,
     SWITCH_STIFFNESS_DRP1_NRF2,
+    clone_specific_tropism,
 )
 from tumorsim.model.parameters import PARAMETER_INDEX as _P
 
@@ -224,8 +226,11 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     ros = np.ones(N_SITES)
     cxcl = np.zeros(N_SITES)
     size_before = np.zeros(N_SITES)
-    dest_w = np.zeros(N_SITES)
+    dest_w = np.zeros((N_CLONES, N_SITES))
+    dest_total_c = np.zeros(N_CLONES)
     clone_w = np.zeros(N_CLONES)
+    pick_w = np.zeros(N_CLONES)
+    by_clone = clone_specific_tropism(site_table, clone_table)
     metal = np.zeros(2)
     ros_cached = np.full(N_SITES, -1.0)
     loss_cached = np.zeros(N_SITES)
@@ -477,17 +482,35 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                     motile += clone_w[c]
                 if n_p < 1.0 or motile <= 0.0:
                     continue
-                dest_total = 0.0
-                for d in range(1, N_SITES):
-                    w = 0.0
-                    if d != src:
-                        w = site_table[d, SITE_TROPISM]
-                        if m2:
-                            w = R.destination_weight(params, w,
-                                                     R.colonisation_boost(params, myeloid[d]))
-                    dest_w[d] = w
-                    dest_total += w
-                dest_w[0] = 0.0
+                # destination weights of each clone: the site weights for every clone
+                # unless the tropism differs by clone (then each clone's own weights,
+                # and the clones' shares of the arrivals weighted by them)
+                pick_total = motile
+                for c in range(N_CLONES):
+                    pick_w[c] = clone_w[c]
+                    if c > 0 and not by_clone:
+                        dest_w[c] = dest_w[0]
+                        dest_total_c[c] = dest_total_c[0]
+                        continue
+                    dest_total_c[c] = 0.0
+                    for d in range(1, N_SITES):
+                        w = 0.0
+                        if d != src:
+                            w = (clone_table[c, CLONE_TROPISM + d] if by_clone
+                                 else site_table[d, SITE_TROPISM])
+                            if m2:
+                                w = R.destination_weight(
+                                    params, w, R.colonisation_boost(params, myeloid[d]))
+                        dest_w[c, d] = w
+                        dest_total_c[c] += w
+                    dest_w[c, 0] = 0.0
+                dest_total = dest_total_c[0]
+                if by_clone:
+                    pick_total = 0.0
+                    for c in range(N_CLONES):
+                        pick_w[c] = clone_w[c] * dest_total_c[c]
+                        pick_total += pick_w[c]
+                    dest_total = pick_total / motile
                 if dest_total <= 0.0:
                     continue
                 boost = R.colonisation_boost(params, myeloid[src]) if m2 else 1.0
@@ -497,8 +520,8 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                     count = poisson(state, rate)
                     total_arrived += count
                     for _ in range(int(count)):
-                        c = _categorical(state, clone_w, motile)
-                        d = _categorical(state, dest_w, dest_total)
+                        c = _categorical(state, pick_w, pick_total)
+                        d = _categorical(state, dest_w[c], dest_total_c[c])
                         q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
                         if uniform(state) < q:
                             deep = R.deep_dormancy_fraction(
@@ -516,12 +539,12 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                     # Poissons; a destination compartment at or above the threshold gets
                     # its expected count, as every large compartment does
                     for c in range(N_CLONES):
-                        if clone_w[c] <= 0.0:
+                        if pick_w[c] <= 0.0:
                             continue
                         for d in range(1, N_SITES):
-                            if dest_w[d] <= 0.0:
+                            if dest_w[c, d] <= 0.0:
                                 continue
-                            x = rate * clone_w[c] / motile * dest_w[d] / dest_total
+                            x = rate * pick_w[c] / pick_total * dest_w[c, d] / dest_total_c[c]
                             q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
                             deep = R.deep_dormancy_fraction(
                                 params, site_table[d, SITE_DEEP_SHARE],

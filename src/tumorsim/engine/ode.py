@@ -67,6 +67,7 @@ from tumorsim.engine.structures import (
     CLONE_GROWTH,
     CLONE_MOTILITY,
     CLONE_TAMOXIFEN_EFFECT,
+    CLONE_TROPISM,
     DEEP_DORMANT,
     DORMANT,
     ENV_ANTIOXIDANT,
@@ -90,6 +91,7 @@ from tumorsim.engine.structures import (
     SWITCH_METAL_ROS_PR,
     SWITCH_SECONDARY_SEEDING,
     SWITCH_STIFFNESS_DRP1_NRF2,
+    clone_specific_tropism,
 )
 from tumorsim.model.parameters import PARAMETER_INDEX as _P
 
@@ -170,6 +172,7 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
     spread = switches[SWITCH_DISSEMINATION] != 0
     secondary = switches[SWITCH_SECONDARY_SEEDING] != 0
     dormancy = switches[SWITCH_DORMANCY] != 0
+    by_clone = clone_specific_tropism(site_table, clone_table)
     gmax = params[_GMAX]
     for k in range(N_STATES):
         dydt[k] = 0.0
@@ -293,9 +296,22 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
             if n_p <= 0.0 or motile <= 0.0:
                 continue
             dest_total = 0.0
-            for d in range(1, N_SITES):
-                if d != src:
-                    dest_total += _destination_weight(params, site_table, y, d, m2)
+            if by_clone:
+                # the motility-weighted mean over the clones of each clone's summed weight
+                for c in range(N_CLONES):
+                    cells = (prim * pat[PAT_CLONE0 + c] if (pre and src == 0)
+                             else y[base + N_ACTIVITIES * c])
+                    w_c = 0.0
+                    for d in range(1, N_SITES):
+                        if d != src:
+                            w_c += _destination_weight(params, site_table, clone_table, y, d,
+                                                       c, m2, by_clone)
+                    dest_total += cells * clone_table[c, CLONE_MOTILITY] / motile * w_c
+            else:
+                for d in range(1, N_SITES):
+                    if d != src:
+                        dest_total += _destination_weight(params, site_table, clone_table, y,
+                                                          d, 0, m2, by_clone)
             if dest_total <= 0.0:
                 continue
             boost = R.colonisation_boost(params, y[IDX_MYELOID + src]) if m2 else 1.0
@@ -311,7 +327,8 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
                 for d in range(1, N_SITES):
                     if d == src:
                         continue
-                    w = _destination_weight(params, site_table, y, d, m2)
+                    w = _destination_weight(params, site_table, clone_table, y, d, c, m2,
+                                            by_clone)
                     x = rate * share_c * w / dest_total
                     q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
                     deep = R.deep_dormancy_fraction(params, site_table[d, SITE_DEEP_SHARE],
@@ -323,9 +340,10 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
 
 
 @nb.njit(inline="always")
-def _destination_weight(params, site_table, y, d, m2):
-    """Tropism weight of destination ``d``, raised by its myeloid niche when M2 is on."""
-    w = site_table[d, SITE_TROPISM]
+def _destination_weight(params, site_table, clone_table, y, d, c, m2, by_clone):
+    """Tropism weight of destination ``d`` (clone ``c``'s own when the tropism differs by
+    clone), raised by its myeloid niche when M2 is on."""
+    w = clone_table[c, CLONE_TROPISM + d] if by_clone else site_table[d, SITE_TROPISM]
     if m2:
         w = R.destination_weight(params, w, R.colonisation_boost(params, y[IDX_MYELOID + d]))
     return w

@@ -37,6 +37,8 @@ PURPOSE_DYNAMICS = 3
 """Stream used by the engine while simulating the patient."""
 PURPOSE_ENSEMBLE = 4
 """Stream that assigns a patient to a parameter draw of an ensemble run."""
+PURPOSE_OTHER_CAUSE_DEATH = 5
+"""Stream that draws a patient's time of death from other causes (competing mortality)."""
 
 
 @nb.njit(inline="always")
@@ -203,7 +205,7 @@ def patient_uniforms(seed: int, patient_ids: np.ndarray, k: int, purpose: int) -
     k : int
         Number of uniforms per patient.
     purpose : int
-        Which stream (``PURPOSE_COVARIATES`` or ``PURPOSE_TRAITS``).
+        Which stream (a ``PURPOSE_*`` constant).
 
     Returns
     -------

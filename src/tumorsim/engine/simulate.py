@@ -20,6 +20,7 @@ from tumorsim.cohort.parameters import PatientParameters, patient_parameters
 from tumorsim.cohort.population import COVARIATE_COLUMNS, Cohort
 from tumorsim.engine import kernel as K
 from tumorsim.engine import ode
+from tumorsim.engine.mortality import censor_at_other_cause_death, other_cause_death_days
 from tumorsim.engine.plan import CompiledPlans, compile_plans
 from tumorsim.engine.random import PURPOSE_ENSEMBLE, patient_uniforms
 from tumorsim.engine.structures import (
@@ -204,11 +205,19 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
     finally:
         numba.set_num_threads(previous_threads)
 
-    table = _patient_table(run.cohort.slice(start, stop), run.arm_labels[sl], horizon,
+    cohort = run.cohort.slice(start, stop)
+    other_death = None
+    if base.mechanisms.competing_mortality:
+        other_death = other_cause_death_days(
+            arrays.params, run.draw_of_patient[sl],
+            cohort.covariates["age_years"].to_numpy(float), ids, run.seed, horizon,
+            deterministic)
+        censor_at_other_cause_death(out, other_death)
+    table = _patient_table(cohort, run.arm_labels[sl], horizon,
                            out.event_time, out.event_clone, out.event_myeloid,
                            out.event_antioxidant, out.death_time, out.diagnosis_cells,
                            out.end_cells, out.natural_history_days, out.disseminated_cells,
-                           out.natural_history_redraws)
+                           out.natural_history_redraws, other_death)
     if run.n_draws > 1:
         table.insert(2, "draw", run.draw_of_patient[sl])
     trajectories = None
@@ -241,7 +250,8 @@ def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _patient_table(cohort, arms, horizon, ev_time, ev_clone, ev_myeloid, ev_antiox, death,
-                   dx_cells, end_cells, natural_history, arrived, redraws) -> pd.DataFrame:
+                   dx_cells, end_cells, natural_history, arrived, redraws,
+                   other_death=None) -> pd.DataFrame:
     cols: dict[str, object] = {"patient_id": cohort.patient_ids, "arm": arms}
     for covariate in COVARIATE_COLUMNS:
         cols[covariate] = cohort.covariates[covariate].to_numpy()
@@ -275,7 +285,12 @@ def _patient_table(cohort, arms, horizon, ev_time, ev_clone, ev_myeloid, ev_anti
         for c, clone in enumerate(CLONES):
             cols[f"{site}_event_fraction_{clone}"] = ev_clone[:, s, c]
     cols["death_days"] = death
-    # lifelines-ready endpoints: time and event flag, censored at the horizon
+    if other_death is not None:
+        # competing mortality: overall survival ends at the first death of either cause
+        cols["other_cause_death_days"] = other_death
+        death = np.fmin(death, other_death)
+    # lifelines-ready endpoints: time and event flag, censored at the horizon (relapse
+    # endpoints also at death)
     censor = np.where(np.isnan(death), horizon, death)
     for name, when in (("rfs", first), ("dmfs", distant_first), ("os", death)):
         event = ~np.isnan(when)

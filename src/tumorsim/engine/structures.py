@@ -19,15 +19,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import numba as nb
 import numpy as np
 
 from tumorsim.model.anatomy import ACTIVITIES, CLONES, SITES
-from tumorsim.model.laws import fission_level
+from tumorsim.model.laws import clone_tropism_weight, fission_level
 from tumorsim.model.parameters import PARAMETER_SPECS
 from tumorsim.model.scenario import Scenario
 
 __all__ = [
     "ModelArrays",
+    "clone_specific_tropism",
     "Outputs",
     "Patients",
     "Recording",
@@ -53,7 +55,10 @@ CLONE_CXCL = 2
 CLONE_TAMOXIFEN_EFFECT = 3
 CLONE_ER_POSITIVE = 4
 CLONE_DEEP_MULTIPLIER = 5
-N_CLONE_COLUMNS = 6
+CLONE_TROPISM = 6
+"""First of ``N_SITES`` columns: the clone's tropism weight at each site (``CLONE_TROPISM
++ s``; 0 at the breast), normalised over the metastatic sites."""
+N_CLONE_COLUMNS = CLONE_TROPISM + len(SITES)
 
 # mechanism switches
 SWITCH_METAL_ROS_PR = 0
@@ -107,7 +112,9 @@ class ModelArrays(NamedTuple):
         dormancy share.
     clone_table : ndarray, shape (n_draws, N_CLONES, N_CLONE_COLUMNS)
         Per clone: motility, growth multiplier, CXCL1/2 secretion, full tamoxifen
-        effect, ER positive (1 or 0), deep dormancy multiplier.
+        effect, ER positive (1 or 0), deep dormancy multiplier, and its tropism weight
+        at each site (``CLONE_TROPISM + s``, normalised over metastatic sites; equal to
+        the site table's column when the clone's multipliers are all 1).
     switches : ndarray of int64, shape (N_SWITCHES,)
         Mechanism switches (``SWITCH_*``), 1 = on; the same for every draw.
     """
@@ -116,6 +123,20 @@ class ModelArrays(NamedTuple):
     site_table: np.ndarray
     clone_table: np.ndarray
     switches: np.ndarray
+
+
+@nb.njit
+def clone_specific_tropism(site_table: np.ndarray, clone_table: np.ndarray) -> bool:
+    """Whether any clone's tropism weights differ from the site weights (one draw's tables).
+
+    When they do not, the kernels take the per-site path they always took, so a scenario
+    without clone multipliers gives the same numbers bit for bit.
+    """
+    for c in range(N_CLONES):
+        for s in range(1, N_SITES):
+            if clone_table[c, CLONE_TROPISM + s] != site_table[s, SITE_TROPISM]:
+                return True
+    return False
 
 
 class Patients(NamedTuple):
@@ -286,9 +307,17 @@ def _model_row(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         site_table[s, SITE_DETECTION] = scenario.site_value(site, "detection_cells")
         site_table[s, SITE_FISSION] = fission_level(stiffness, e50, hill)
         site_table[s, SITE_DEEP_SHARE] = scenario.site_value(site, "deep_dormancy_share")
+    site_weights = site_table[1:, SITE_TROPISM].copy()
     tropism_total = site_table[1:, SITE_TROPISM].sum()
     site_table[1:, SITE_TROPISM] /= tropism_total
     clone_table = np.zeros((N_CLONES, N_CLONE_COLUMNS))
+    for c, clone in enumerate(CLONES):
+        # w_d,c = w_d · m_d,c, normalised over the metastatic sites for each clone (with
+        # every multiplier 1 this is the site column itself, bit for bit)
+        weights = np.array([clone_tropism_weight(
+            site_weights[s - 1], scenario.clone_value(clone, f"tropism_multiplier_{site}"))
+            for s, site in enumerate(SITES) if s > 0])
+        clone_table[c, CLONE_TROPISM + 1:CLONE_TROPISM + N_SITES] = weights / weights.sum()
     tamoxifen = (scenario.parameter("tamoxifen_effect_pr_pos"),
                  scenario.parameter("tamoxifen_effect_pr_neg"), 0.0)
     for c, clone in enumerate(CLONES):

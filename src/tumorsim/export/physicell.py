@@ -483,6 +483,15 @@ _MAPPINGS: Final[dict[str, Mapping]] = {
         "dissemination carries cells between organs, which a single PhysiCell domain does "
         "not hold; seed a lung or bone domain with the cells tumorsim sends there"),
     "destination_weight": _no_counterpart("tropism between organs: see dissemination_rate"),
+    "clone_tropism_weight": _no_counterpart(
+        "the tropism weight of a clone at an organ decides where its disseminated cells go, "
+        "between organs (see dissemination_rate); seed each organ's domain with the clone "
+        "mix tumorsim sends there"),
+    "other_cause_death_hazard": _no_counterpart(
+        "death from other causes ends the patient, not a cell: stop the PhysiCell run at "
+        "the patient's other_cause_death_days"),
+    "other_cause_cumulative_hazard": _no_counterpart(
+        "the patient's time of death from other causes (see other_cause_death_hazard)"),
     "internal_dose_rate": _no_counterpart(
         "the internal metal dose follows exposure with tau_m; set the 'arsenic' and 'lead' "
         "substrates to the internal dose"),

@@ -21,7 +21,14 @@ What is in the file:
   per boundary of the compiled treatment plan (dose days, ends of kill and signal
   windows, starts and ends of drugs, exposure steps) setting the treatment drivers, and
   one ``detect_<site>`` per site recording ``relapse_<site>_days`` (days from diagnosis,
-  -1 until it happens) and, with death after relapse on, ``death_days``.
+  -1 until it happens) and, with death after relapse on, ``death_days``; with
+  competing mortality on, ``other_cause_death`` recording ``other_cause_death_days`` when
+  the cumulative other-cause hazard from the patient's age at diagnosis
+  (``age_at_diagnosis_years``) reaches ln 2 (the median, as in the deterministic mode),
+  after which nothing is detected.
+* **Tropism by clone and site**: ``tropism_<site>_<clone>``, each clone's weights
+  normalised over the metastatic sites (the site weights ``tropism_<site>`` when the
+  clone multipliers are 1).
 * **Units**: model time is in days (unit ``day``), and every registry parameter carries
   its unit as an SBML unit definition (:data:`SBML_UNITS`; cells are ``item``), except
   ``dissemination_coefficient`` (cells^(1-gamma)/day: its exponent is a parameter, which
@@ -170,9 +177,12 @@ def scenario_sbml(run: PreparedRun, index: int = 0) -> str:
 
 
 _SECONDS_PER_DAY: Final[float] = 86400.0
+_YEAR_DAYS: Final[float] = 365.25
 
 SBML_UNITS: Final[dict[str, tuple[str, tuple[tuple[str, int, int, float], ...]]]] = {
     "1/day": ("per_day", (("second", -1, 0, _SECONDS_PER_DAY),)),
+    "1/year": ("per_year", (("second", -1, 0, _YEAR_DAYS * _SECONDS_PER_DAY),)),
+    "year": ("year", (("second", 1, 0, _YEAR_DAYS * _SECONDS_PER_DAY),)),
     "day": ("day", (("second", 1, 0, _SECONDS_PER_DAY),)),
     "month": ("month", (("second", 1, 0, 30.4375 * _SECONDS_PER_DAY),)),
     "cells": ("cells", (("item", 1, 0, 1.0),)),
@@ -311,6 +321,10 @@ class _Builder:
             self.constant(f"tamoxifen_effect_{clone}", clone_t[c, K.CLONE_TAMOXIFEN_EFFECT])
             self.constant(f"er_positive_{clone}", clone_t[c, K.CLONE_ER_POSITIVE])
             self.constant(f"deep_multiplier_{clone}", clone_t[c, K.CLONE_DEEP_MULTIPLIER])
+            for s, site in enumerate(SITES):
+                # the clone's weight w_d,c (law clone_tropism_weight), normalised over the
+                # metastatic sites for the clone
+                self.constant(f"tropism_{site}_{clone}", clone_t[c, K.CLONE_TROPISM + s])
         values = patient_values(run, self.index)
         for name in PATIENT_PARAMETERS:
             self.constant(name, values[name])
@@ -468,11 +482,19 @@ class _Builder:
                 self.assign(f"motile_{src}", " + ".join(
                     f"motility_{cl} * {cell_id(src, cl, 'proliferating')}" for cl in CLONES))
                 dests = [d for d in SITES[1:] if d != src]
-                weight = {d: (self.law("destination_weight", tropism_weight=f"tropism_{d}",
-                                       colonisation_boost=self.law(
-                                           "colonisation_boost", myeloid_niche=f"myeloid_{d}"))
-                              if m2 else f"tropism_{d}") for d in dests}
-                self.assign(f"destinations_{src}", " + ".join(f"({w})" for w in weight.values()))
+                # each clone's destination weights; W is their motility-weighted mean
+                weight = {(d, cl): (self.law("destination_weight",
+                                             tropism_weight=f"tropism_{d}_{cl}",
+                                             colonisation_boost=self.law(
+                                                 "colonisation_boost",
+                                                 myeloid_niche=f"myeloid_{d}"))
+                                    if m2 else f"tropism_{d}_{cl}")
+                          for d in dests for cl in CLONES}
+                for cl in CLONES:
+                    self.assign(f"destinations_{src}_{cl}",
+                                " + ".join(f"({weight[d, cl]})" for d in dests))
+                self.assign(f"destinations_{src}", " + ".join(
+                    f"share_{src}_{cl} * destinations_{src}_{cl}" for cl in CLONES))
                 boost = (self.law("colonisation_boost", myeloid_niche=f"myeloid_{src}")
                          if m2 else "1")
                 rate = self.law("dissemination_rate",
@@ -495,8 +517,9 @@ class _Builder:
                         deep = self.law("deep_dormancy_fraction",
                                         deep_dormancy_share=f"deep_share_{d}",
                                         deep_dormancy_multiplier=f"deep_multiplier_{cl}")
-                        to = (f"seeding_{src} * share_{src}_{cl} * ({weight[d]}) / "
-                              f"destinations_{src}")
+                        to = (f"piecewise(seeding_{src} * share_{src}_{cl} * "
+                              f"({weight[d, cl]}) / destinations_{src}, "
+                              f"destinations_{src} > 0, 0)")
                         inflow[cell_id(d, cl, "proliferating")].append(f"+ {to} * (1 - {q})")
                         inflow[cell_id(d, cl, "dormant")].append(
                             f"+ {to} * ({q} * (1 - ({deep})))")
@@ -533,6 +556,22 @@ class _Builder:
         first = 0 if compiled.surgery[plan] else 1
         self.variable("death_days", -1.0)
         alive = f"(death_days < 0 || {days} < death_days)"
+        if run.base.mechanisms.competing_mortality:
+            # death from other causes at the median of her own time (cumulative hazard
+            # ln 2), as in the deterministic mode; nothing is detected after it
+            age = float(run.cohort.covariates["age_years"].iloc[self.index])
+            self.constant("age_at_diagnosis_years", age, unit="year")
+            years = f"({days} / {_YEAR_DAYS!r})"
+            self.assign("other_cause_hazard_per_year", self.law(
+                "other_cause_death_hazard", age_years=f"age_at_diagnosis_years + {years}"))
+            self.assign("other_cause_cumulative_hazard", "piecewise(" + self.law(
+                "other_cause_cumulative_hazard", age_at_diagnosis_years="age_at_diagnosis_years",
+                years_since_diagnosis=years) + ", diagnosed > 0.5, 0)")
+            self.variable("other_cause_death_days", -1.0)
+            self.event("other_cause_death",
+                       f"diagnosed > 0.5 && other_cause_cumulative_hazard >= {math.log(2.0)!r} "
+                       "&& other_cause_death_days < 0", [("other_cause_death_days", days)])
+            alive = f"({alive} && other_cause_death_days < 0)"
         for s, site in enumerate(SITES):
             self.variable(f"relapse_{site}_days", -1.0)
             if s < first:

@@ -1,11 +1,21 @@
-"""Receptor clones: ER+/PR+, ER+/PR-, ER- and their per-clone multipliers."""
+"""Receptor clones: ER+/PR+, ER+/PR-, ER- and their per-clone multipliers.
+
+Tropism is a weight per clone and site (docs/model.md 2.10 d): a clone's weight at a
+metastatic site is the site's ``tropism_weight`` times the clone's
+``tropism_multiplier_<site>`` (the law :func:`tumorsim.model.laws.clone_tropism_weight`),
+normalised over the metastatic sites for each clone. ER+/PR+ is the reference clone; with
+every multiplier 1 (the default) every clone goes where the site weights say, as before
+the weights depended on the clone. The multipliers are to be fitted to the
+triple-negative row of claim K4 (and the site weights to its luminal row); their prior is
+log-uniform on 0.1-10 around 1 (no clone preference), never K4's shares.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
 
-from tumorsim.model.anatomy import CLONES
+from tumorsim.model.anatomy import CLONES, METASTATIC_SITES
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,14 @@ CLONE_ATTRIBUTES: Final[tuple[CloneAttribute, ...]] = (
     CloneAttribute("cxcl_secretion", "1", 0.0, 100.0, "chi_c: CXCL1/2 secretion"),
     CloneAttribute("deep_dormancy_multiplier", "1", 0.0, 10.0,
                    "multiplies the site's deep-dormancy share for this clone"),
+    *(CloneAttribute(f"tropism_multiplier_{site}", "1", 0.0, 1e3,
+                     f"m_{site},c: multiplies {site}'s tropism weight for this clone")
+      for site in METASTATIC_SITES),
 )
+
+_TROPISM_PRIOR: Final[str] = (
+    "no clone preference (1); prior log-uniform 0.1-10; to be fitted to the relapse-site "
+    "shares of claim K4 (triple-negative row, PMC5040895), never set to them")
 
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
     "ERpos_PRpos": {
@@ -35,12 +52,15 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "growth_multiplier": (1.0, "C", "reference clone"),
         "cxcl_secretion": (1.0, "C", "reference clone"),
         "deep_dormancy_multiplier": (1.0, "C", "reference clone"),
+        **{f"tropism_multiplier_{site}": (1.0, "C", "reference clone: the site's tropism "
+                                          "weight itself") for site in METASTATIC_SITES},
     },
     "ERpos_PRneg": {
         "motility_multiplier": (2.0, "C", "PR loss promotes metastasis (seed 000)"),
         "growth_multiplier": (1.1, "C", "ER+/PR- tumours are more aggressive (seed 000)"),
         "cxcl_secretion": (1.0, "C", "no evidence of a difference"),
         "deep_dormancy_multiplier": (1.0, "C", "no evidence of a difference"),
+        **{f"tropism_multiplier_{site}": (1.0, "C", _TROPISM_PRIOR) for site in METASTATIC_SITES},
     },
     "ERneg": {
         "motility_multiplier": (2.0, "C", "ER- tumours metastasise early"),
@@ -48,6 +68,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "cxcl_secretion": (2.0, "C", "CXCL1/2 high in aggressive, ER- lines (Acharyya 2012)"),
         "deep_dormancy_multiplier": (0.2, "C", "ER- cells rarely enter deep dormancy (late "
                                      "relapse is an ER+ pattern: Colleoni 2016)"),
+        **{f"tropism_multiplier_{site}": (1.0, "C", _TROPISM_PRIOR) for site in METASTATIC_SITES},
     },
 }
 

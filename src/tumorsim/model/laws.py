@@ -108,8 +108,17 @@ INPUTS: Final[dict[str, Input]] = {
     "proliferating_cells": Input("N_P", "proliferating cells at the source site (cells)"),
     "motile_share": Input("m̄", "proliferating-cell-weighted mean clone motility (1)"),
     "source_colonisation_boost": Input("B_src", "myeloid boost at the source site (1)"),
-    "destination_weight_total": Input("W", "sum of the destinations' tropism weights"),
-    "tropism_weight": Input("w_d", "tropism weight of the destination site"),
+    "destination_weight_total": Input("W", "sum of the destinations' tropism weights (its "
+                                      "motility-weighted mean over the clones when the "
+                                      "weights differ by clone)"),
+    "tropism_weight": Input("w_d,c", "tropism weight of the destination site for the clone ("
+                            "w_d,c normalised over the metastatic sites)"),
+    "site_tropism_weight": Input("w_d", "the site's tropism weight (sites.<site>.tropism_weight)"),
+    "clone_tropism_multiplier": Input("m_d,c", "the clone's multiplier of the site's "
+                                      "tropism weight (clones.<clone>.tropism_multiplier_<site>)"),
+    "age_years": Input("a", "the woman's age (years)"),
+    "age_at_diagnosis_years": Input("a_dx", "the woman's age at diagnosis (years)"),
+    "years_since_diagnosis": Input("t_y", "years since diagnosis"),
     "colonisation_boost": Input("B_d", "myeloid colonisation boost at the destination"),
     "days": Input("t", "days since diagnosis"),
     "start_day": Input("t_start", "first day of tamoxifen"),
@@ -131,8 +140,8 @@ class Law:
     function : callable
         The law, a pure function of named arguments returning one float.
     mechanism : str
-        ``"growth"``, ``"dissemination"``, ``"dormancy"``, ``"M1"``, ``"M2"``, ``"M3"``
-        or ``"treatment"``.
+        ``"growth"``, ``"dissemination"``, ``"dormancy"``, ``"M1"``, ``"M2"``, ``"M3"``,
+        ``"treatment"`` or ``"detection"`` (death from other causes).
     process : str
         Short name, e.g. ``"PR loss"``.
     symbol : str
@@ -476,6 +485,41 @@ def dissemination_rate(patient_dissemination_coefficient, proliferating_cells, m
 @law("dissemination", "destination weight", "W_d", "1", "PMC5040895 site pattern; Acharyya 2012")
 def destination_weight(tropism_weight, colonisation_boost):
     return tropism_weight * colonisation_boost
+
+
+@law("dissemination", "tropism by clone and site", "w_d,c", "1",
+     "a weight per clone and site, to be fitted to the relapse sites by subtype "
+     "(PMC5040895, claim K4), never set to them; normalised over the metastatic sites "
+     "for each clone")
+def clone_tropism_weight(site_tropism_weight, clone_tropism_multiplier):
+    return site_tropism_weight * clone_tropism_multiplier
+
+
+# death from other causes (docs/model.md 2.8)
+
+
+@law("detection", "death from other causes", "h_oc", "1/year",
+     "Gompertz-Makeham hazard (Makeham 1860) fitted to the US female period life table "
+     "1987 (Human Mortality Database)")
+def other_cause_death_hazard(age_years, other_cause_makeham_per_year,
+                             other_cause_gompertz_per_year,
+                             other_cause_gompertz_slope_per_year):
+    return other_cause_makeham_per_year + other_cause_gompertz_per_year * math.exp(
+        other_cause_gompertz_slope_per_year * age_years)
+
+
+@law("detection", "cumulative hazard of death from other causes", "H_oc", "1",
+     "the integral of h_oc from the age at diagnosis; a woman dies of other causes when "
+     "it reaches −ln u, u uniform on her own stream")
+def other_cause_cumulative_hazard(age_at_diagnosis_years, years_since_diagnosis,
+                                  other_cause_makeham_per_year,
+                                  other_cause_gompertz_per_year,
+                                  other_cause_gompertz_slope_per_year):
+    return (other_cause_makeham_per_year * years_since_diagnosis
+            + other_cause_gompertz_per_year / other_cause_gompertz_slope_per_year
+            * (math.exp(other_cause_gompertz_slope_per_year
+                        * (age_at_diagnosis_years + years_since_diagnosis))
+               - math.exp(other_cause_gompertz_slope_per_year * age_at_diagnosis_years)))
 
 
 # M1: metals -> ROS -> PR loss (docs/model.md 2.4)

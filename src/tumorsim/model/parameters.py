@@ -79,6 +79,12 @@ def _p(
 
 
 _LN2 = math.log(2.0)
+_LIFE_TABLE_FIT = (
+    "Gompertz-Makeham hazard lambda + alpha exp(beta age) fitted (least squares on the log "
+    "of each year's integrated hazard, ages 30-100: python scripts/fit_life_table.py) to "
+    "the female period life table of the United States, 1987 (Human Mortality Database, "
+    "as shipped by the lifetables package; 1987: the middle of GBSG2's and TRANSBIG's "
+    "recruitment)")
 
 PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     # --- growth (docs/model.md §2.1, §2.9) ------------------------------------------------
@@ -282,6 +288,20 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("survival_after_relapse_er_neg_months", 27.0, "month", 1.0, 600.0, "V",
        "median 27 months after distant relapse, ER-/HER2- (Savci-Heijink 2015)", "OS_ER-",
        "death"),
+    # death from other causes: a Gompertz-Makeham hazard (mechanisms.competing_mortality)
+    _p("other_cause_makeham_per_year", 2.22435e-4, "1/year", 0.0, 0.01, "D",
+       _LIFE_TABLE_FIT + "; the age-independent term; range 0-0.01/year, wide around the "
+       "fit (which is the prior: not calibrated)",
+       "λ_oc", "death"),
+    _p("other_cause_gompertz_per_year", 2.72221e-5, "1/year", 1e-7, 1e-3, "D",
+       _LIFE_TABLE_FIT + "; the Gompertz term at age 0; range 1e-7-1e-3/year, two orders "
+       "of magnitude either side of the fit (which is the prior: not calibrated)", "α_oc",
+       "death"),
+    _p("other_cause_gompertz_slope_per_year", 0.0951189, "1/year", 0.05, 0.2, "D",
+       _LIFE_TABLE_FIT + "; mortality doubles every ln 2 / β_oc = 7.3 years of age; range "
+       "0.05-0.2/year (doubling every 3.5-14 years) around the fit (which is the prior: "
+       "not calibrated)",
+       "β_oc", "death"),
     # --- observation: how a simulated metastasis is called (claims K4, K5) ----------------------
     # appended at the end: the engine indexes this tuple; the kernel does not read these
     _p("involved_site_cells", 1e7, "cells", 1e5, 1e9, "C",

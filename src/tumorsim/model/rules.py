@@ -57,6 +57,7 @@ _TAG_ORDER: Final[str] = "VSDC"
 _UNIT_TEXT: Final[dict[str, str]] = {
     "1": "",
     "1/day": "/day",
+    "1/year": "/year",
     "day": " days",
     "month": " months",
     "cells": " cells",
@@ -354,6 +355,21 @@ def _dissemination(s: Scenario) -> list[Rule]:
     weights = {site: s.site_value(site, "tropism_weight") for site in METASTATIC_SITES}
     total = sum(weights.values())
     shares = [f"{site} {_g(w)} ({_g(100 * w / total)} %)" for site, w in weights.items()]
+    by_clone = []
+    for c in CLONES:
+        multipliers = {site: s.clone_value(c, f"tropism_multiplier_{site}")
+                       for site in METASTATIC_SITES}
+        if all(m == 1.0 for m in multipliers.values()):
+            continue
+        own = {site: weights[site] * m for site, m in multipliers.items()}
+        own_total = sum(own.values())
+        by_clone.append(f"{_CLONE_LABEL[c]} " + ", ".join(
+            f"{site} × {_g(m)} ({_g(100 * own[site] / own_total)} %)"
+            for site, m in multipliers.items()))
+    clone_text = ("; the clone multipliers m_d,c are 1 for every clone and site, so every "
+                  "clone goes where the site weights say" if not by_clone
+                  else "; the clone multipliers m_d,c are " + "; ".join(by_clone)
+                  + " (1 where not named)")
     motility = [f"{_CLONE_LABEL[c]} × {_g(s.clone_value(c, 'motility_multiplier'))}"
                 for c in CLONES]
     rules = [
@@ -377,10 +393,17 @@ def _dissemination(s: Scenario) -> list[Rule]:
             "Each disseminated cell goes to a metastatic site in proportion to its weight "
             f"{_eq('destination_weight')}"
             + (" (B_d the myeloid colonisation boost there, M2)" if m2 else " (B_d = 1, M2 off)")
-            + f", the tropism weights w_d being {_join(shares)}.",
-            [f"sites.{site}.tropism_weight" for site in METASTATIC_SITES],
-            "relapse sites of luminal A cancer (PMC5040895)",
-            ["destination_weight"],
+            + f", the clone's tropism weight there being {_eq('clone_tropism_weight')}, "
+            "normalised over the metastatic sites for each clone; the site weights w_d are "
+            f"{_join(shares)}{clone_text}. When the weights differ by clone, the clones' "
+            "shares of the arrivals are weighted by their summed weights, and W is their "
+            "motility-weighted mean.",
+            [*(f"sites.{site}.tropism_weight" for site in METASTATIC_SITES),
+             *(f"clones.{c}.tropism_multiplier_{site}" for c in CLONES
+               for site in METASTATIC_SITES)],
+            "relapse sites by subtype (PMC5040895): the weights are to be fitted to them "
+            "(claim K4), never set to them",
+            ["destination_weight", "clone_tropism_weight"],
         ),
         _rule(
             s, "dissemination", "clone motility",
@@ -908,7 +931,40 @@ def _detection(s: Scenario) -> list[Rule]:
     else:
         rules.append(_off(s, "detection", "death_after_relapse", "Death after relapse",
                           "overall survival is not simulated"))
+    if s.mechanisms.competing_mortality:
+        beta = s.parameter("other_cause_gompertz_slope_per_year")
+        risks = [f"{_g(100 * _other_cause_risk(s, age, 10.0))} % at {age}"
+                 for age in (50, 70)]
+        rules.append(_rule(
+            s, "detection", "death from other causes",
+            "Each woman may die of other causes, at the hazard "
+            f"{_eq('other_cause_death_hazard')} per year at age a, with "
+            f"{_q(s, 'other_cause_makeham_per_year')}, {_q(s, 'other_cause_gompertz_per_year')} "
+            f"and {_q(s, 'other_cause_gompertz_slope_per_year')} (mortality doubling every "
+            f"{_g(math.log(2) / beta)} years of age): she dies when "
+            f"{_eq('other_cause_cumulative_hazard')} reaches −ln u, u uniform on her own "
+            "random stream (in the deterministic mode, ln 2: the median), so within 10 "
+            f"years of diagnosis {_join(risks)}. Overall survival is the first of cancer "
+            "death and other death; no relapse is observed after it, and relapse-free and "
+            "distant-metastasis-free survival are censored at it.",
+            [],
+            "Gompertz-Makeham fit to the US female period life table 1987 (Human Mortality "
+            "Database; scripts/fit_life_table.py)",
+            ["other_cause_death_hazard", "other_cause_cumulative_hazard"],
+        ))
+    else:
+        rules.append(_off(s, "detection", "competing_mortality", "Death from other causes",
+                          "women die only of breast cancer, and overall survival counts no "
+                          "other death"))
     return rules
+
+
+def _other_cause_risk(s: Scenario, age: float, years: float) -> float:
+    """Probability that a woman aged ``age`` dies of other causes within ``years``."""
+    law = LAWS["other_cause_cumulative_hazard"]
+    values = {p: s.parameter(p) for p in law.parameters}
+    values.update(age_at_diagnosis_years=age, years_since_diagnosis=years)
+    return 1.0 - math.exp(-law.evaluate(values))
 
 
 # --- public API -----------------------------------------------------------------------------

@@ -158,6 +158,10 @@ class CloneSpec(_Frozen):
     growth_multiplier: float | None = _clone_field("growth_multiplier")
     cxcl_secretion: float | None = _clone_field("cxcl_secretion")
     deep_dormancy_multiplier: float | None = _clone_field("deep_dormancy_multiplier")
+    tropism_multiplier_bone: float | None = _clone_field("tropism_multiplier_bone")
+    tropism_multiplier_lung: float | None = _clone_field("tropism_multiplier_lung")
+    tropism_multiplier_liver: float | None = _clone_field("tropism_multiplier_liver")
+    tropism_multiplier_brain: float | None = _clone_field("tropism_multiplier_brain")
 
 
 class MechanismSwitches(_Frozen):
@@ -174,6 +178,11 @@ class MechanismSwitches(_Frozen):
     secondary_seeding: bool = Field(True, description="metastases seed other sites")
     dormancy: bool = Field(True, description="arriving cells may enter dormancy")
     death_after_relapse: bool = Field(True, description="death drawn after distant relapse")
+    competing_mortality: bool = Field(
+        False, description="death from other causes, drawn from the woman's age at "
+        "diagnosis (a Gompertz-Makeham hazard fitted to a female life table); overall "
+        "survival is then the first of cancer death and other death, and no relapse is "
+        "observed after it")
 
 
 class ExposureCourse(_Frozen):
@@ -409,6 +418,11 @@ class Scenario(_Frozen):
             )
         if sum(self.site_value(s, "tropism_weight") for s in SITES[1:]) <= 0:
             raise ValueError("at least one metastatic site needs a tropism_weight > 0")
+        for clone in CLONES:
+            if sum(self.site_value(s, "tropism_weight")
+                   * self.clone_value(clone, f"tropism_multiplier_{s}") for s in SITES[1:]) <= 0:
+                raise ValueError(f"clone {clone}: at least one metastatic site needs "
+                                 "tropism_weight x tropism_multiplier > 0")
         return self
 
     # --- resolved values -------------------------------------------------------------------

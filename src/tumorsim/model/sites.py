@@ -5,7 +5,9 @@ compared within one measurement method only (indentation for lung, elastography 
 
 Tropism weights are parameters, not data: the default is the no-preference prior (every
 metastatic site the same weight, the engine normalises them), a modelling choice that is
-independent of any relapse-site table. The published share of relapses by site (claim K4,
+independent of any relapse-site table. A clone's weight at a site is the site's weight
+times the clone's ``tropism_multiplier_<site>`` (:mod:`tumorsim.model.clones`), so the
+weights are one per clone and site. The published share of relapses by site (claim K4,
 luminal A and triple-negative rows) is what the weights are to be fitted to, and is never
 copied into them: copying it made K4 check its own input.
 """
@@ -36,7 +38,8 @@ SITE_ATTRIBUTES: Final[tuple[SiteAttribute, ...]] = (
     SiteAttribute("carrying_capacity_cells", "cells", 1.0, 1e14, False,
                   "Gompertz plateau K_s"),
     SiteAttribute("tropism_weight", "1", 0.0, 1e3, False,
-                  "relative share of disseminated cells arriving here (ignored for breast)"),
+                  "relative share of disseminated cells arriving here (ignored for breast); "
+                  "a clone's weight is this times its tropism_multiplier_<site>"),
     SiteAttribute("dormancy_entry_probability", "1", 0.0, 1.0, False,
                   "probability q_s that an arriving cell enters dormancy"),
     SiteAttribute("detection_cells", "cells", 1.0, 1e13, False,
@@ -47,8 +50,10 @@ SITE_ATTRIBUTES: Final[tuple[SiteAttribute, ...]] = (
 
 _NO_PREFERENCE: Final[float] = 1.0
 _NO_PREFERENCE_REASON: Final[str] = (
-    "no-preference prior: the same weight for every metastatic site (range 0-1e3); to be "
-    "fitted to the relapse-site shares of claim K4 (PMC5040895), never set to them")
+    "no-preference prior: the same weight for every metastatic site (range 0-1e3; prior "
+    "log-uniform 0.1-10 around it); to be fitted to the relapse-site shares of claim K4 "
+    "(PMC5040895; the luminal row, with the clone multipliers for the triple-negative "
+    "row), never set to them")
 
 # value, source tag, source, for each site and attribute
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
