@@ -22,6 +22,7 @@ is saved under ``out_dir/<arm>/``; ``demo.json`` records the run; ``build_report
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -370,6 +371,11 @@ def _unbroken(text: str) -> str:
     return text.replace(" ", "\u00a0").replace("\u2013", "\u2060\u2013\u2060")
 
 
+def _interval_unbroken(text: str) -> str:
+    """``"0.228 [0.223, 0.233]"`` that may break before the interval but not inside it."""
+    return re.sub(r"\[[^\]]*\]", lambda m: _unbroken(m.group(0)), text)
+
+
 def _ci_cell(estimate: float, lower: float, upper: float) -> str:
     """:func:`_ci_text` for a table cell, on one line."""
     return _unbroken(_ci_text(estimate, lower, upper))
@@ -625,7 +631,7 @@ def _add_what_ifs(report: Report, out: Path) -> None:
                         figure_id="whatif-m3")
     report.add_table(_what_if_table(arms, effects),
                      "Relapse by 10 years and effect per what-if arm (M0 twins)",
-                     "whatif-table")
+                     "whatif-table", column_widths={"question": "26%"})
 
 
 def _add_scorecard(report: Report, out: Path) -> None:
@@ -645,8 +651,10 @@ def _add_scorecard(report: Report, out: Path) -> None:
         "edge of the pass band (negative: failed by that much).")
     table = pd.DataFrame([display_row(c) for c in claim_rows]).rename(
         columns={"simulated": "simulated [95 % CI]"})
-    table["simulated [95 % CI]"] = table["simulated [95 % CI]"].map(_unbroken)
-    report.add_table(table, "Claims: published vs simulated", "claims-table")
+    table["simulated [95 % CI]"] = table["simulated [95 % CI]"].map(_interval_unbroken)
+    report.add_table(table, "Claims: published vs simulated", "claims-table",
+                     column_widths={"claim": "10%", "statistic": "25%", "published": "9%",
+                                    "what it touches": "16%"})
 
 
 def build_report(out_dir: str | Path) -> Path:

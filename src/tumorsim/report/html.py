@@ -85,6 +85,7 @@ table { border-collapse: collapse; font-size: 0.92rem; font-variant-numeric: tab
 th, td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #ddd; vertical-align: top;
          overflow-wrap: break-word; }
 td.num { white-space: nowrap; }
+table.full-width { width: 100%; }
 thead th { border-bottom: 2px solid #999; text-align: left; background: #f4f4f4; }
 tbody th { text-align: left; font-weight: 600; }
 td.num, th.num { text-align: right; }
@@ -183,6 +184,24 @@ def _formatter(float_format: FloatFormat) -> Callable[[float], str]:
 
         return formatted
     return float_format
+
+
+_FULL_WIDTH: Final[str] = ' class="full-width"'
+_PERCENT: Final[re.Pattern[str]] = re.compile(r"\d{1,2}(\.\d+)?%")
+
+
+def _colgroup(table_id: str, columns: pd.Index, widths: Mapping[Hashable, str] | None, *,
+              index_levels: int) -> str:
+    """A ``<colgroup>`` giving the named columns their share of the width ('' for none)."""
+    if not widths:
+        return ""
+    bad = [w for w in widths.values() if not isinstance(w, str) or not _PERCENT.fullmatch(w)]
+    if bad:
+        raise ValueError(f"table {table_id!r}: column width {bad[0]!r} is not a percentage "
+                         "such as '25%'")
+    cols = ["<col>"] * index_levels + [
+        f'<col style="width: {widths[c]}">' if c in widths else "<col>" for c in columns]
+    return f"<colgroup>{''.join(cols)}</colgroup>\n"
 
 
 def _header_text(label: Any) -> str:
@@ -322,6 +341,7 @@ class Report:
         *,
         index: bool | None = None,
         column_formats: Mapping[Hashable, FloatFormat] | None = None,
+        column_widths: Mapping[Hashable, str] | None = None,
     ) -> None:
         """Add a table with a numbered caption.
 
@@ -344,12 +364,16 @@ class Report:
             A format per column label (as ``float_format``), for the columns it names;
             e.g. ``{"years": "g"}`` to write 1.0 as "1" where the rest has three
             decimals.
+        column_widths : mapping, optional
+            A share of the table's width per column label (``{"statistic": "25%"}``),
+            for columns of long text that would otherwise be squeezed by the others.
 
         Raises
         ------
         ValueError
-            If the id is invalid or used, the table has no rows or no columns, or
-            ``column_formats`` names a column the table does not have.
+            If the id is invalid or used, the table has no rows or no columns,
+            ``column_formats`` or ``column_widths`` names a column the table does not
+            have, or a width is not a percentage.
         """
         self._check_id(table_id, "table")
         if not isinstance(df, pd.DataFrame):
@@ -360,10 +384,12 @@ class Report:
                 "expected at least one of each"
             )
         formatter = _formatter(float_format)
-        unknown = [c for c in (column_formats or {}) if c not in df.columns]
-        if unknown:
-            raise ValueError(f"table {table_id!r}: column_formats names {unknown!r}, not "
-                             f"columns of the table ({list(df.columns)!r})")
+        for name, mapping in (("column_formats", column_formats),
+                              ("column_widths", column_widths)):
+            unknown = [c for c in (mapping or {}) if c not in df.columns]
+            if unknown:
+                raise ValueError(f"table {table_id!r}: {name} names {unknown!r}, not "
+                                 f"columns of the table ({list(df.columns)!r})")
         formatters = [_formatter(column_formats[c]) if column_formats and c in column_formats
                       else formatter for c in df.columns]
         if index is None:
@@ -393,12 +419,15 @@ class Report:
         for label, numeric in zip(df.columns, numeric_columns, strict=True):
             css = ' class="num"' if numeric else ""
             header.append(f'<th scope="col"{css}>{_escape(_header_text(label))}</th>')
+        columns = _colgroup(table_id, df.columns, column_widths,
+                            index_levels=df.index.nlevels if index else 0)
         element_id = self._claim_id(table_id, "table")
         self._tables += 1
         self._blocks.append(
-            f'<div class="table-wrap">\n<table id="{element_id}" data-kind="table">\n'
+            f'<div class="table-wrap">\n<table id="{element_id}" data-kind="table"'
+            f"{_FULL_WIDTH if columns else ''}>\n"
             f'<caption><span class="label">Table {self._tables}.</span> '
-            f"{_escape(caption)}</caption>\n"
+            f"{_escape(caption)}</caption>\n{columns}"
             f"<thead><tr>{''.join(header)}</tr></thead>\n"
             "<tbody>\n" + "\n".join(body_rows) + "\n</tbody>\n</table>\n</div>"
         )
