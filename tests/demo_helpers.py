@@ -14,7 +14,8 @@ metastasis at diagnosis (day-0 relapses) in every arm, so the report must leave 
 @functools.cache
 def small_demo(base: Path) -> Path:
     """``tumorsim demo`` with one twin per woman into ``base/small-demo``, with the
-    scorecard section from two cheap claims (the full fast scorecard runs in
+    scorecard section from two cheap claims, M1a passing and K5 failing (so the report
+    shows what a failing check touches; the full fast scorecard runs in
     tests/test_validation.py); the report is rebuilt with it."""
     from tumorsim.demo import VALIDATE_DIR, build_report, run_demo
     from tumorsim.io.scenario_file import load_default_scenario
@@ -22,7 +23,7 @@ def small_demo(base: Path) -> Path:
 
     out = base / "small-demo"
     run_demo(out, twins=1, seed=SEED, claims=False)
-    card = run_claims(select_claims(["M1a", "M3a"]), load_default_scenario(), seed=SEED,
+    card = run_claims(select_claims(["M1a", "K5"]), load_default_scenario(), seed=SEED,
                       fast=True)
     write_scorecard(card, out / VALIDATE_DIR)
     build_report(out)
