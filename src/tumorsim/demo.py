@@ -84,6 +84,9 @@ class WhatIf:
 
 CMF_DAYS: Final[float] = 6 * 28.0
 CISPLATIN_DAYS: Final[float] = 4 * 21.0
+CHEMO_START_DAY: Final[float] = 28.0
+"""Day chemotherapy starts in the twins' plans (``ChemotherapySpec.start_day``'s default);
+the what-if drugs given with it start then too."""
 
 WHAT_IFS: Final[tuple[WhatIf, ...]] = (
     WhatIf("as recorded", "as_recorded", "the GBSG2 twin: treatment as recorded", "CMF"),
@@ -96,15 +99,17 @@ WHAT_IFS: Final[tuple[WhatIf, ...]] = (
            "can lose, and PR- clones disseminate more. M1 is stated for environmental "
            "exposure; direct toxicity of arsenic is not modelled."),
     WhatIf("CMF + CXCR2 inhibitor", "cxcr2", "M2: a CXCR2 inhibitor during CMF", "CMF",
-           treatment={"cxcr2_inhibitor": {"start_day": 28.0, "duration_days": CMF_DAYS}},
+           treatment={"cxcr2_inhibitor": {"start_day": CHEMO_START_DAY,
+                                          "duration_days": CMF_DAYS}},
            reference="as recorded",
            caveat="the inhibitor blocks the myeloid niche that chemotherapy-induced "
            "CXCL1/2 recruits (M2). The primary tumour, whose niche chemotherapy inflames "
-           "most, is removed at surgery on day 0, before CMF starts on day 28; after "
-           "surgery a niche can only form around micrometastases, whose CXCL1/2 signal is "
-           "small while they are small. An effect near none here therefore says that "
-           "little niche is left to block after surgery, not that CXCR2 blockade fails: "
-           "the scorecard's M2b checks measure it on an unresected tumour."),
+           "most, is removed at surgery on day 0, before CMF starts on day "
+           f"{CHEMO_START_DAY:g}; after surgery a niche can only form around "
+           "micrometastases, whose CXCL1/2 signal is small while they are small. An "
+           "effect near none here therefore says that little niche is left to block after "
+           "surgery, not that CXCR2 blockade fails: the scorecard's M2b checks measure it "
+           "on an unresected tumour."),
     WhatIf("cisplatin", "cisplatin", "reference for M3: cisplatin instead of CMF",
            "cisplatin", reference="as recorded",
            caveat="a reference arm for M3: cisplatin (4 cycles of 21 days) in place of CMF "
@@ -112,13 +117,16 @@ WHAT_IFS: Final[tuple[WhatIf, ...]] = (
            "adjuvant treatment of these women."),
     WhatIf("cisplatin + DRP1/NRF2 inhibitors", "cisplatin_drp1_nrf2",
            "M3: DRP1 (mdivi-1) and NRF2 (ML385) inhibitors during cisplatin", "cisplatin",
-           treatment={"drp1_inhibitor": {"start_day": 28.0, "duration_days": CISPLATIN_DAYS},
-                      "nrf2_inhibitor": {"start_day": 28.0, "duration_days": CISPLATIN_DAYS}},
+           treatment={"drp1_inhibitor": {"start_day": CHEMO_START_DAY,
+                                         "duration_days": CISPLATIN_DAYS},
+                      "nrf2_inhibitor": {"start_day": CHEMO_START_DAY,
+                                         "duration_days": CISPLATIN_DAYS}},
            reference="cisplatin",
            caveat="the inhibitors act only while they are given (with cisplatin, from day "
-           "28 for 84 days): they lower the antioxidant protection of soft sites (lung, "
-           "brain and, less, liver) against cisplatin and dormant-cell death, and slow "
-           "awakening meanwhile (M3); dormant cells that outlast them are unchanged."),
+           f"{CHEMO_START_DAY:g} for {CISPLATIN_DAYS:g} days): they lower the antioxidant "
+           "protection of soft sites (lung, brain and, less, liver) against cisplatin and "
+           "dormant-cell death, and slow awakening meanwhile (M3); dormant cells that "
+           "outlast them are unchanged."),
 )
 
 
@@ -360,6 +368,14 @@ def _early_relapses(rfs_days: np.ndarray, rfs_event: np.ndarray, days: float = 3
     return int((rfs_event & (rfs_days > 0) & (rfs_days <= days)).sum())
 
 
+def _early_text(counts: list[int]) -> str:
+    """The sentence on first-month relapses, which stay in the curves."""
+    per_arm = " per arm" if len(counts) > 1 else ""
+    return (f"A further {_count_range(counts)} twins{per_arm} relapse within 30 days of "
+            "diagnosis (metastases close to the detection size at diagnosis); they stay in "
+            "the curves.")
+
+
 def _ci_text(estimate: float, lower: float, upper: float, spec: str = ".3f") -> str:
     """``"0.938 (0.868\u20130.972)"``."""
     return f"{estimate:{spec}} ({lower:{spec}}\u2013{upper:{spec}})"
@@ -431,9 +447,7 @@ def _add_observed_vs_simulated(report: Report, observed: pd.DataFrame,
         "with the numbers at risk", "km-groups")
     early = _early_relapses(simulated["rfs_days"].to_numpy(),
                             simulated["rfs_event"].to_numpy())
-    report.add_note(_excluded_note(
-        [arm], also=f"{early:,} further twins relapse within 30 days of diagnosis "
-        "(metastases close to the detection size at diagnosis); they stay in the curves."))
+    report.add_note(_excluded_note([arm], also=_early_text([early])))
 
 
 def _add_horth_hazard_ratios(report: Report, observed: pd.DataFrame,
@@ -464,7 +478,7 @@ def _add_horth_hazard_ratios(report: Report, observed: pd.DataFrame,
 
 
 def _unit_text(unit: str) -> str:
-    return "none (a ratio or fraction)" if unit == "1" else unit
+    return "dimensionless" if unit == "1" else unit
 
 
 def _parameter_facts(name: str) -> tuple[str, str, float, float, float]:
@@ -536,7 +550,8 @@ def _add_calibration(report: Report) -> None:
     report.add_table(_calibrated_parameter_table(record["parameters"]),
                      "Calibrated parameters: unit, allowed range and default from the "
                      "parameter registry (docs/parameters.md), fitted value, and what the "
-                     "fit matches", "calibrated-parameters", float_format=".4g")
+                     "fit matches", "calibrated-parameters", float_format=".4g",
+                     column_widths={"parameter": "24%"})
 
 
 def _hazard_ratio(arms: pd.DataFrame, arm: str, reference: str) -> tuple[float, float, float]:
@@ -593,7 +608,9 @@ def _add_what_if_figure(report: Report, out: Path, arms: list[_Arm],
                                annotation=_effect_annotation(effects, what_ifs),
                                footnote=_excluded_footnote(arms)),
         caption, figure_id)
-    report.add_note(_excluded_note(arms))
+    early = [_early_relapses(a.twins["rfs_days"].to_numpy(), a.twins["rfs_event"].to_numpy())
+             for a in arms]
+    report.add_note(_excluded_note(arms, also=_early_text(early)))
     _what_if_caveats(report, out, what_ifs)
 
 
@@ -605,7 +622,7 @@ def _what_if_table(arms: list[_Arm], effects: dict[str, tuple[float, float, floa
         effect = effects.get(w.name)
         rows.append({
             "arm": w.name, "question": w.question,
-            "M0 twins": len(arm.twins),
+            "M0 twins": f"{len(arm.twins):,}",
             "relapse by 10 years": _percent(float(arm.twins["rfs_event"].mean())),
             "lung relapse by 10 years": _percent(float(arm.twins["lung"].mean())),
             "compared with": w.reference or "\u2013",

@@ -95,6 +95,9 @@ AT_RISK_LABEL: Final[str] = "numbers at risk"
 """``Axes.get_label()`` of the axes holding a survival figure's numbers-at-risk table, and
 the keyword of the PNG text chunk in which :func:`figure_to_png_data_uri` repeats them."""
 
+_ARM_LINESTYLES: Final[tuple[str, ...]] = ("-", "--", "-.", ":")
+"""Line styles of arms, in order, so that curves lying on each other stay visible."""
+
 _AT_RISK_ROW_INCHES: Final[float] = 0.22
 _AT_RISK_TITLE_INCHES: Final[float] = 0.3
 _AT_RISK_LABEL_PAD: Final[float] = 22.0  # points
@@ -487,6 +490,9 @@ def survival_curves_figure(
 ) -> Figure:
     """Kaplan-Meier curves of every arm on one axes, each with its 95 % band.
 
+    Arms differ in colour and line style (solid, dashed, dash-dotted, dotted), so that
+    an arm lying on another stays visible.
+
     Parameters
     ----------
     df : pandas.DataFrame
@@ -560,7 +566,7 @@ def survival_curves_figure(
         rows = df[df[arm_column] == arm]
         curve = curves[curves["group"] == arm]
         handles.append(_draw_curve(ax, curve, days_per_unit=days_per_unit, color=color,
-                                   linestyle="-"))
+                                   linestyle=_ARM_LINESTYLES[i % len(_ARM_LINESTYLES)]))
         name = arm_labels.get(arm, str(arm)) if arm_labels else str(arm)
         labels.append(_curve_label(name, rows, event_column))
         risk_rows.append((name, color, rows[duration_column].to_numpy(dtype=float)))
