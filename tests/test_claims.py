@@ -184,7 +184,8 @@ def test_the_dependency_lists_match_the_demo_and_the_examples():
 
 
 def test_the_demo_puts_the_caveat_of_failing_checks_beside_the_what_ifs(tmp_path):
-    from tumorsim.demo import VALIDATE_DIR, _what_if_caveat
+    from tumorsim.demo import VALIDATE_DIR, _what_if_caveats
+    from tumorsim.demo import WHAT_IFS as DEMO_WHAT_IFS
     from tumorsim.report.html import Report
 
     def claim(cid: str, value: float, mechanism: str) -> Claim:
@@ -198,8 +199,10 @@ def test_the_demo_puts_the_caveat_of_failing_checks_beside_the_what_ifs(tmp_path
     write_scorecard(card, tmp_path / VALIDATE_DIR)
     report = Report("t")
     report.add_section("What-ifs")
-    _what_if_caveat(report, tmp_path, ["as recorded", "arsenic 10 ug/L", "cisplatin"])
-    _what_if_caveat(report, tmp_path, ["cisplatin"])
+    arms = {w.name: w for w in DEMO_WHAT_IFS}
+    _what_if_caveats(report, tmp_path, [arms["as recorded"], arms["arsenic 10 ug/L"],
+                                        arms["cisplatin"]])
+    _what_if_caveats(report, tmp_path, [arms["cisplatin"]])
     html = report.render()
     assert "as recorded: 1 failing checks of the same mechanisms (K9)" in html
     assert "arsenic 10 ug/L: 1 failing checks of the same mechanisms (K9)" in html

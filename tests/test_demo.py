@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from demo_helpers import small_demo
 from matplotlib.image import imread
 
-from tumorsim.demo import MANIFEST, REPORT, VALIDATE_DIR, WHAT_IFS, build_report, run_demo
+from tumorsim.demo import MANIFEST, REPORT, WHAT_IFS, build_report
 from tumorsim.errors import ResultsError
 from tumorsim.report.browser import (
     decode_image_data_uri,
@@ -26,18 +27,7 @@ EXPECTED_TABLES = {"hr-table", "k1-rfs", "k1-hr", "calibrated-parameters", "what
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    run_demo(out, twins=1, seed=5, claims=False)
-    # the demo's scorecard section, from two cheap claims (the full fast scorecard runs in
-    # tests/test_validation.py)
-    from tumorsim.io.scenario_file import load_default_scenario
-    from tumorsim.validation import run_claims, select_claims, write_scorecard
-
-    card = run_claims(select_claims(["M1a", "M3a"]), load_default_scenario(), seed=5,
-                      fast=True)
-    write_scorecard(card, out / VALIDATE_DIR)
-    build_report(out)
-    return out
+    return small_demo(tmp_path_factory.getbasetemp())
 
 
 def test_demo_writes_every_arm_and_a_manifest(demo_dir):

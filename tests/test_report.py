@@ -20,14 +20,19 @@ from tumorsim.report.browser import (
     ChromiumNotFoundError,
     decode_image_data_uri,
     dump_dom,
+    measure_layout,
     parse_report_dom,
     png_size,
+    png_text,
     screenshot,
 )
 from tumorsim.report.figures import (
+    AT_RISK_LABEL,
+    at_risk_tables,
     figure_to_png_data_uri,
     hazard_ratio_figure,
     km_comparison_figure,
+    numbers_at_risk,
     survival_curves_figure,
 )
 from tumorsim.report.html import Report, format_number
@@ -70,6 +75,11 @@ def simulated() -> pd.DataFrame:
     return survival_table(1, 300, FOUR_GROUPS)
 
 
+def curve_axes(fig: Figure) -> list:
+    """The axes with survival curves (not the numbers-at-risk tables under them)."""
+    return [ax for ax in fig.axes if ax.get_label() != AT_RISK_LABEL]
+
+
 def tiny_png_uri() -> str:
     fig = Figure(figsize=(2, 2))
     fig.add_subplot().plot([0, 1], [0, 1])
@@ -83,16 +93,16 @@ def test_km_comparison_has_one_panel_per_group_with_both_curves(observed, simula
     fig = km_comparison_figure(
         observed, simulated, group_column="group", group_order=list(FOUR_GROUPS), title="RFS"
     )
-    assert len(fig.axes) == 4
-    assert [ax.get_title() for ax in fig.axes] == list(FOUR_GROUPS)
-    for ax in fig.axes:
+    assert len(curve_axes(fig)) == 4 and len(fig.axes) == 8  # and one at-risk table each
+    assert [ax.get_title() for ax in curve_axes(fig)] == list(FOUR_GROUPS)
+    for ax in curve_axes(fig):
         assert len(ax.get_lines()) == 2
         assert len(ax.collections) == 2  # the two confidence bands
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         assert legend[0].startswith("Observed (n = 60, ")
         assert legend[1].startswith("Simulated (n = 300, ")
         assert ax.get_xlim() == pytest.approx((0.0, 7.0), abs=0.01)  # longest observed follow-up
-    assert "years" in fig.axes[-1].get_xlabel()
+    assert "years" in curve_axes(fig)[-1].get_xlabel()
     assert fig.axes[0].get_ylabel() == "Recurrence-free survival probability"
 
 
@@ -104,7 +114,7 @@ def test_km_comparison_curve_starts_at_one_and_follows_the_estimate(observed, si
     assert np.all(np.diff(np.asarray(y)) <= 0)  # survival never increases
     assert ax.get_xlim() == (0.0, 5.0)
     # Default order: sorted group names.
-    assert [a.get_title() for a in fig.axes] == sorted(FOUR_GROUPS)
+    assert [a.get_title() for a in curve_axes(fig)] == sorted(FOUR_GROUPS)
 
 
 def test_km_comparison_with_a_group_missing_from_the_simulation(observed, simulated):
@@ -112,9 +122,11 @@ def test_km_comparison_with_a_group_missing_from_the_simulation(observed, simula
     fig = km_comparison_figure(
         observed, fewer, group_column="group", group_order=["horTh, PR-", "horTh, PR+"]
     )
-    assert len(fig.axes) == 2
+    assert len(curve_axes(fig)) == 2
     assert len(fig.axes[1].get_lines()) == 1
     assert any("no simulated patients" in t.get_text() for t in fig.axes[1].texts)
+    # the at-risk table of a panel without simulated patients has the observed row alone
+    assert list(at_risk_tables(fig)[1]["rows"]) == ["Observed"]
 
 
 def test_km_comparison_three_groups_uses_three_axes(observed, simulated):
@@ -122,7 +134,7 @@ def test_km_comparison_three_groups_uses_three_axes(observed, simulated):
     fig = km_comparison_figure(
         observed, simulated, group_column="group", group_order=groups, time_unit="months"
     )
-    assert len(fig.axes) == 3
+    assert len(curve_axes(fig)) == 3
     assert "months" in fig.axes[2].get_xlabel()
 
 
@@ -144,7 +156,7 @@ def test_survival_curves_one_line_per_arm_in_order():
         title="What if treated?",
         arm_order=["treated", "control"],
     )
-    assert len(fig.axes) == 1
+    assert len(curve_axes(fig)) == 1
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 2
     assert ax.get_title() == "What if treated?"
@@ -158,6 +170,59 @@ def test_survival_curves_one_line_per_arm_in_order():
             df, duration_column="rfs_days", event_column="rfs_event", title="x",
             arm_order=["placebo"],
         )
+
+
+def test_numbers_at_risk_are_those_still_followed_as_in_lifelines():
+    from lifelines import KaplanMeierFitter
+
+    df = survival_table(3, 150, {"a": 0.2})
+    years = df["rfs_days"].to_numpy() / DAYS_PER_YEAR
+    times = [0.0, 1.0, 2.5, 7.0, 8.0]
+    counts = numbers_at_risk(years, times)
+    assert counts.tolist() == [int((years >= t).sum()) for t in times]
+    assert counts[0] == 150 and counts[-1] == 0
+    # lifelines' event table: at risk at each event time = still followed just before it
+    table = KaplanMeierFitter().fit(years, df["rfs_event"]).event_table
+    event_times = table.index.to_numpy()[1:6]
+    assert numbers_at_risk(years, event_times).tolist() == table["at_risk"].iloc[1:6].tolist()
+
+
+def test_survival_figures_have_numbers_at_risk_under_the_axes(observed, simulated):
+    fig = km_comparison_figure(observed, simulated, group_column="group",
+                               group_order=list(FOUR_GROUPS), footnote="12 left out")
+    tables = at_risk_tables(fig)
+    assert len(tables) == 4
+    for group, table, ax in zip(FOUR_GROUPS, tables, curve_axes(fig), strict=True):
+        ticks = [t for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+        assert table["times"] == ticks and table["times"][0] == 0.0
+        for name, source in (("Observed", observed), ("Simulated", simulated)):
+            years = source.loc[source["group"] == group, "rfs_days"] / DAYS_PER_YEAR
+            assert table["rows"][name] == [int((years >= t).sum()) for t in ticks], name
+        assert table["rows"]["Observed"][0] == 60 and table["rows"]["Simulated"][0] == 300
+    assert fig.get_supxlabel() == "12 left out"
+    arms = survival_table(2, 200, {"control": 0.1, "treated": 0.05}, column="arm")
+    fig = survival_curves_figure(arms, duration_column="rfs_days", event_column="rfs_event",
+                                 title="t", arm_order=["treated", "control"],
+                                 annotation="HR 0.50 (0.40\u20130.62)")
+    (table,) = at_risk_tables(fig)
+    assert list(table["rows"]) == ["treated", "control"]
+    assert [row[0] for row in table["rows"].values()] == [200, 200]
+    assert any(t.get_text() == "HR 0.50 (0.40\u20130.62)" for t in fig.axes[0].texts)
+    fig = survival_curves_figure(arms, duration_column="rfs_days", event_column="rfs_event",
+                                 title="t", at_risk=False)
+    assert at_risk_tables(fig) == [] and len(fig.axes) == 1
+
+
+def test_the_png_carries_the_numbers_at_risk_it_shows(observed, simulated):
+    import json
+
+    fig = km_comparison_figure(observed, simulated, group_column="group")
+    shown = at_risk_tables(fig)
+    texts = png_text(decode_image_data_uri(figure_to_png_data_uri(fig)))
+    assert json.loads(texts[AT_RISK_LABEL]) == shown
+    forest = png_text(decode_image_data_uri(figure_to_png_data_uri(hazard_ratio_figure(
+        hr_table()))))
+    assert AT_RISK_LABEL not in forest
 
 
 def hr_table() -> pd.DataFrame:
@@ -338,6 +403,33 @@ def test_format_number(value, text):
     assert format_number(value) == text
 
 
+def test_column_formats_widths_and_breakable_identifiers():
+    df = pd.DataFrame({"years": [1.0, 5.0], "survival": [0.8765, 0.5],
+                       "file": ["act_chemotherapy_cxcr2.toml", "a/b"]})
+    report = Report("Columns")
+    report.add_table(df, "x", "t", float_format=".3f", column_formats={"years": "g"},
+                     column_widths={"file": "30%"})
+    page = report.render()
+    (table,) = parse_report_dom(page).tables
+    assert table.header == ("years", "survival", "file")
+    assert table.body_rows == (("1", "0.876", "act_chemotherapy_cxcr2.toml"),
+                               ("5", "0.500", "a/b"))
+    assert "act_<wbr>chemotherapy_<wbr>cxcr2.toml" in page
+    assert '<col style="width: 30%">' in page and 'class="full-width"' in page
+    with pytest.raises(ValueError, match="column_formats names \\['year'\\]"):
+        report.add_table(df, "x", "u", column_formats={"year": "g"})
+    with pytest.raises(ValueError, match="is not a percentage"):
+        report.add_table(df, "x", "v", column_widths={"file": "300px"})
+
+
+def test_notes_are_marked_and_escaped():
+    report = Report("Notes")
+    report.add_note(f"First.\n\n{HOSTILE}", block_id="left-out")
+    page = report.render()
+    assert '<aside class="note" id="left-out" data-kind="note">' in page
+    assert "<p>First.</p>" in page and "<script" not in page
+
+
 def test_preformatted_keeps_whitespace_and_key_values_keep_order():
     rules = "M1: in ER+/PR+ cells,\n    ROS increases PR loss (R50 = 2.0)"
     report = Report("Text")
@@ -446,3 +538,34 @@ def test_a_failing_browser_reports_its_status_and_stderr(
         screenshot(page, tmp_path / "shot.png")
     with pytest.raises(FileNotFoundError, match="no such file"):
         dump_dom(tmp_path / "missing.html")
+
+
+def test_measure_layout_says_so_when_its_script_did_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    page = Report("x").write(tmp_path / "r.html")
+    silent = fake_chromium(tmp_path, "echo '<html><head></head><body></body></html>'")
+    monkeypatch.setenv(CHROMIUM_ENV, str(silent))
+    with pytest.raises(BrowserError, match="was not measured"):
+        measure_layout(page)
+
+
+def test_layout_overflow_counts_the_window_the_container_and_hidden_content():
+    from tumorsim.report.browser import PageLayout, RenderedBox
+
+    def box(kind: str, right: float, width: float, scroll: float, container: float | None
+            ) -> RenderedBox:
+        return RenderedBox("b", kind, right - width, right, width, scroll, width, container)
+
+    fits = box("table", 1176, 1072, 1072, 1072)
+    past_its_wrap = box("table", 1248, 1144, 1144, 1072)  # clipped by the scroll container
+    past_the_window = box("img", 1300, 1000, 1000, None)
+    hidden_inside = box("pre", 1176, 1072, 1400, 1072)  # scrolls: content past its inside
+    assert fits.overflow(1280) == 0.0
+    assert past_its_wrap.overflow(1280) == 72.0
+    assert past_the_window.overflow(1280) == 20.0
+    assert hidden_inside.overflow(1280) == 328.0
+    layout = PageLayout(1280, 1280, (fits, past_its_wrap))
+    assert layout.overflowing() == ["table b: 1144 px wide, 72 px more than shows"]
+    assert PageLayout(1280, 1300, (fits,)).overflowing() == ["page: 1300 px wide in a 1280 px "
+                                                            "window"]

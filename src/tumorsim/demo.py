@@ -22,12 +22,13 @@ is saved under ``out_dir/<arm>/``; ``demo.json`` records the run; ``build_report
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -48,12 +49,10 @@ from tumorsim.report.figures import (
     survival_curves_figure,
 )
 from tumorsim.report.html import Report
+from tumorsim.results import metastatic_at_diagnosis, metastatic_at_diagnosis_reason
 from tumorsim.runner.twins import run_twin
 from tumorsim.validation import all_claims, run_claims, write_scorecard
 from tumorsim.validation.scorecard import load_scorecard
-
-if TYPE_CHECKING:
-    from tumorsim.report.html import Report
 
 MANIFEST: Final[str] = "demo.json"
 REPORT: Final[str] = "report.html"
@@ -66,7 +65,12 @@ SENSITIVITY_DIR: Final[str] = "sensitivity"
 
 @dataclass(frozen=True)
 class WhatIf:
-    """One demo arm: a name, a directory, a question and how it changes the twin."""
+    """One demo arm: a name, a directory, a question and how it changes the twin.
+
+    ``reference`` names the arm its effect is measured against (none for the twin
+    itself); ``caveat`` says what the model can and cannot show with it, printed next to
+    its answer in the report.
+    """
 
     name: str
     slug: str
@@ -74,53 +78,86 @@ class WhatIf:
     regimen: str
     exposures: dict[str, object] | None = None
     treatment: dict[str, object] | None = None
+    reference: str | None = None
+    caveat: str = ""
 
 
 CMF_DAYS: Final[float] = 6 * 28.0
 CISPLATIN_DAYS: Final[float] = 4 * 21.0
+CHEMO_START_DAY: Final[float] = 28.0
+"""Day chemotherapy starts in the twins' plans (``ChemotherapySpec.start_day``'s default);
+the what-if drugs given with it start then too."""
 
 WHAT_IFS: Final[tuple[WhatIf, ...]] = (
     WhatIf("as recorded", "as_recorded", "the GBSG2 twin: treatment as recorded", "CMF"),
     WhatIf("arsenic 10 ug/L", "arsenic", "M1: chronic arsenic in drinking water at the EPA "
            "limit, before and after diagnosis", "CMF",
-           exposures={"arsenic": {"kind": "constant", "level": 10.0}}),
+           exposures={"arsenic": {"kind": "constant", "level": 10.0}},
+           reference="as recorded",
+           caveat="arsenic acts in this model only through ROS and the loss of PR (M1): "
+           "fewer PR+ cells weaken tamoxifen, which only the women treated with it (horTh) "
+           "can lose, and PR- clones disseminate more. M1 is stated for environmental "
+           "exposure; direct toxicity of arsenic is not modelled."),
     WhatIf("CMF + CXCR2 inhibitor", "cxcr2", "M2: a CXCR2 inhibitor during CMF", "CMF",
-           treatment={"cxcr2_inhibitor": {"start_day": 28.0, "duration_days": CMF_DAYS}}),
+           treatment={"cxcr2_inhibitor": {"start_day": CHEMO_START_DAY,
+                                          "duration_days": CMF_DAYS}},
+           reference="as recorded",
+           caveat="the inhibitor blocks the myeloid niche that chemotherapy-induced "
+           "CXCL1/2 recruits (M2). The primary tumour, whose niche chemotherapy inflames "
+           "most, is removed at surgery on day 0, before CMF starts on day "
+           f"{CHEMO_START_DAY:g}; after surgery a niche can only form around "
+           "micrometastases, whose CXCL1/2 signal is small while they are small. An "
+           "effect near none here therefore says that little niche is left to block after "
+           "surgery, not that CXCR2 blockade fails: the scorecard's M2b checks measure it "
+           "on an unresected tumour."),
     WhatIf("cisplatin", "cisplatin", "reference for M3: cisplatin instead of CMF",
-           "cisplatin"),
+           "cisplatin", reference="as recorded",
+           caveat="a reference arm for M3: cisplatin (4 cycles of 21 days) in place of CMF "
+           "for every woman, her tamoxifen as recorded; cisplatin is not a standard "
+           "adjuvant treatment of these women."),
     WhatIf("cisplatin + DRP1/NRF2 inhibitors", "cisplatin_drp1_nrf2",
            "M3: DRP1 (mdivi-1) and NRF2 (ML385) inhibitors during cisplatin", "cisplatin",
-           treatment={"drp1_inhibitor": {"start_day": 28.0, "duration_days": CISPLATIN_DAYS},
-                      "nrf2_inhibitor": {"start_day": 28.0, "duration_days": CISPLATIN_DAYS}}),
+           treatment={"drp1_inhibitor": {"start_day": CHEMO_START_DAY,
+                                         "duration_days": CISPLATIN_DAYS},
+                      "nrf2_inhibitor": {"start_day": CHEMO_START_DAY,
+                                         "duration_days": CISPLATIN_DAYS}},
+           reference="cisplatin",
+           caveat="the inhibitors act only while they are given (with cisplatin, from day "
+           f"{CHEMO_START_DAY:g} for {CISPLATIN_DAYS:g} days): they lower the antioxidant "
+           "protection of soft sites (lung, brain and, less, liver) against cisplatin and "
+           "dormant-cell death, and slow awakening meanwhile (M3); dormant cells that "
+           "outlast them are unchanged."),
 )
 
 
-def _what_if_caveat(report: Report, out: Path, names: list[str]) -> None:
-    """Beside a what-if figure: the failing checks each of its arms depends on.
+def _what_if_caveats(report: Report, out: Path, what_ifs: list[WhatIf]) -> None:
+    """Beside a what-if figure: what each arm can show, and the failing checks it rests on.
 
-    Read from the demo's scorecard (``out/validate``); says so when there is none.
+    The failing checks are read from the demo's scorecard (``out/validate``); the note
+    says so when there is none.
     """
+    lines = [f"Caveat ({w.name}): {w.caveat}" for w in what_ifs if w.caveat]
     if not (out / VALIDATE_DIR / "claims.json").is_file():
-        report.add_text("Caveat: no scorecard was run with this demo (--no-claims), so "
-                        "which of these answers rest on a failing check is not shown here; "
-                        "see docs/validation.md.")
-        return
-    from tumorsim.validation.dependencies import failing_checks_for
-    from tumorsim.validation.scorecard import load_scorecard
-
-    claim_rows, _ = load_scorecard(out / VALIDATE_DIR)
-    lines = []
-    for name in names:
-        failing = failing_checks_for(name, claim_rows)
-        if failing:
-            lines.append(f"{name}: {len(failing)} failing checks of the same mechanisms "
-                         f"({', '.join(failing)})")
-    if lines:
-        report.add_text("Caveat: these answers rest on mechanisms the scorecard finds "
-                        "wanting, so read them as the model's, not the biology's. "
-                        + "; ".join(lines) + ".")
+        lines.append("No scorecard was run with this demo (--no-claims), so which of these "
+                     "answers rest on a failing check is not shown here; see "
+                     "docs/validation.md.")
     else:
-        report.add_text("No failing check of the scorecard touches these arms.")
+        from tumorsim.validation.dependencies import failing_checks_for
+
+        claim_rows, _ = load_scorecard(out / VALIDATE_DIR)
+        failing = []
+        for what_if in what_ifs:
+            checks = failing_checks_for(what_if.name, claim_rows)
+            if checks:
+                failing.append(f"{what_if.name}: {len(checks)} failing checks of the same "
+                               f"mechanisms ({', '.join(checks)})")
+        if failing:
+            lines.append("These answers rest on mechanisms the scorecard finds wanting, so "
+                         "read them as the model's, not the biology's. " + "; ".join(failing)
+                         + ".")
+        else:
+            lines.append("No failing check of the scorecard touches these arms.")
+    report.add_note("\n\n".join(lines))
 
 
 def calibrated_scenario() -> Scenario:
@@ -259,6 +296,384 @@ def _read_arm(out: Path, slug: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.read_parquet(directory / "twins.parquet"))
 
 
+def _arm_scenario(out: Path, slug: str) -> Scenario:
+    """The scenario an arm's twins ran under, from its ``twins.parquet`` metadata."""
+    import pyarrow.parquet as pq
+
+    from tumorsim.io.scenario_file import scenario_from_json
+
+    path = out / slug / "twins.parquet"
+    metadata = pq.read_schema(path).metadata or {}
+    if b"tumorsim.scenario" not in metadata:
+        raise ResultsError(path, "no tumorsim.scenario in its metadata",
+                           "a twin result written by `tumorsim demo`")
+    return scenario_from_json(metadata[b"tumorsim.scenario"])
+
+
+@dataclass(frozen=True)
+class _Arm:
+    """One what-if arm as the report shows it: the M0 twins and what was left out."""
+
+    what_if: WhatIf
+    twins: pd.DataFrame  # arm, twin, rfs_days, rfs_event, lung: M0 twins only
+    excluded: int  # twins with a distant metastasis at diagnosis (day-0 relapse)
+    total: int
+    reason: str  # why there are such twins (results.metastatic_at_diagnosis_reason)
+
+
+def _load_arm(out: Path, what_if: WhatIf) -> _Arm:
+    """An arm's twins, followed to the horizon, without day-0 distant relapses."""
+    _, twins = _read_arm(out, what_if.slug)
+    at_diagnosis = metastatic_at_diagnosis(twins)
+    kept = twins[~at_diagnosis]
+    frame = pd.DataFrame({
+        "arm": what_if.name,
+        "twin": kept["source_row"].to_numpy(np.int64) * 1_000_000
+        + kept["twin_index"].to_numpy(np.int64),
+        "rfs_days": kept["rfs_days_uncensored"].to_numpy(float),
+        "rfs_event": kept["rfs_event_uncensored"].to_numpy(bool),
+        "lung": kept["distant_lung_days"].notna().to_numpy(),
+    })
+    return _Arm(what_if, frame, int(at_diagnosis.sum()), len(twins),
+                metastatic_at_diagnosis_reason(_arm_scenario(out, what_if.slug)))
+
+
+def _count_range(counts: list[int]) -> str:
+    """``"53"`` or ``"53-59"``."""
+    low, high = min(counts), max(counts)
+    return f"{low:,}" if low == high else f"{low:,}\u2013{high:,}"
+
+
+def _excluded_footnote(arms: list[_Arm]) -> str:
+    """One line under a figure: how many twins per arm are not in its curves."""
+    per_arm = " per arm" if len(arms) > 1 else ""
+    return (f"Not shown: {_count_range([a.excluded for a in arms])} of "
+            f"{_count_range([a.total for a in arms])} twins{per_arm} with a distant "
+            "metastasis at diagnosis (see the note below the figure)")
+
+
+def _excluded_note(arms: list[_Arm], *, also: str = "") -> str:
+    """The note beside a figure: twins left out per arm, why, and what the curves are."""
+    counts = "; ".join(f"{a.what_if.name} {a.excluded:,} of {a.total:,} "
+                       f"({a.excluded / a.total:.1%})" for a in arms)
+    reasons = sorted({a.reason for a in arms})
+    return ("Left out of these curves, numbers at risk and hazard ratios: twins with a "
+            "distant metastasis already at diagnosis, which the engine records as a relapse "
+            f"on day 0 ({'; '.join(reasons)}): {counts}. The curves are of M0 twins, as "
+            f"GBSG2's women were M0.{' ' + also if also else ''}")
+
+
+def _early_relapses(rfs_days: np.ndarray, rfs_event: np.ndarray, days: float = 30.0) -> int:
+    """Relapses after day 0 and within ``days`` of diagnosis."""
+    return int((rfs_event & (rfs_days > 0) & (rfs_days <= days)).sum())
+
+
+def _early_text(counts: list[int]) -> str:
+    """The sentence on first-month relapses, which stay in the curves."""
+    per_arm = " per arm" if len(counts) > 1 else ""
+    return (f"A further {_count_range(counts)} twins{per_arm} relapse within 30 days of "
+            "diagnosis (metastases close to the detection size at diagnosis); they stay in "
+            "the curves.")
+
+
+def _ci_text(estimate: float, lower: float, upper: float, spec: str = ".3f") -> str:
+    """``"0.938 (0.868\u20130.972)"``."""
+    return f"{estimate:{spec}} ({lower:{spec}}\u2013{upper:{spec}})"
+
+
+def _unbroken(text: str) -> str:
+    """``text`` kept on one line in a table cell: no-break spaces, word joiners around
+    dashes (``"0.228 [0.223, 0.233]"``, ``"0.938 (0.868\u20130.972)"``)."""
+    return text.replace(" ", "\u00a0").replace("\u2013", "\u2060\u2013\u2060")
+
+
+def _interval_unbroken(text: str) -> str:
+    """``"0.228 [0.223, 0.233]"`` that may break before the interval but not inside it."""
+    return re.sub(r"\[[^\]]*\]", lambda m: _unbroken(m.group(0)), text)
+
+
+def _ci_cell(estimate: float, lower: float, upper: float) -> str:
+    """:func:`_ci_text` for a table cell, on one line."""
+    return _unbroken(_ci_text(estimate, lower, upper))
+
+
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:.1f} %"
+
+
+def _observed_and_simulated(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, _Arm]:
+    """GBSG2 (observed) and the M0 twins as recorded (simulated), censored at follow-up."""
+    patients, twins = _read_arm(out, WHAT_IFS[0].slug)
+    observed = pd.DataFrame({
+        "rfs_days": patients["follow_up_days"].to_numpy(float),
+        "rfs_event": patients["relapse_event"].to_numpy(bool),
+        "hormone_therapy": patients["hormone_therapy"].to_numpy(int),
+        "group": horth_pr_groups(patients["hormone_therapy"].to_numpy(),
+                                 patients["pr_fmol"].to_numpy()),
+    })
+    at_diagnosis = metastatic_at_diagnosis(twins)
+    kept = twins[~at_diagnosis]
+    rows = kept["source_row"].to_numpy()
+    simulated = pd.DataFrame({
+        "rfs_days": kept["rfs_days"].to_numpy(float),
+        "rfs_event": kept["rfs_event"].to_numpy(bool),
+        "hormone_therapy": patients["hormone_therapy"].to_numpy(int)[rows],
+        "group": np.asarray(observed["group"])[rows],
+    })
+    arm = _Arm(WHAT_IFS[0], simulated, int(at_diagnosis.sum()), len(twins),
+               metastatic_at_diagnosis_reason(_arm_scenario(out, WHAT_IFS[0].slug)))
+    return observed, simulated, arm
+
+
+_GROUP_ORDER: Final[tuple[str, ...]] = ("horTh no, PR-", "horTh yes, PR-", "horTh no, PR+",
+                                        "horTh yes, PR+")
+
+
+def _add_observed_vs_simulated(report: Report, observed: pd.DataFrame,
+                               simulated: pd.DataFrame, arm: _Arm) -> None:
+    report.add_section(
+        "Observed and simulated recurrence-free survival",
+        "GBSG2 (686 node-positive women, lifelines) against their stochastic twins, each "
+        "treated as recorded (CMF for all, 2 years of tamoxifen if horTh) and censored at "
+        "her own follow-up. Bands are 95 % confidence intervals. Under each panel, the "
+        "number at risk: women (or twins) still followed, without relapse and not yet "
+        "censored, at each time; each woman has several twins.")
+    report.add_figure(
+        km_comparison_figure(observed, simulated, group_column="group",
+                             group_order=list(_GROUP_ORDER),
+                             title="RFS by horTh and PR (PR+ = 10 fmol/mg or more)",
+                             footnote=_excluded_footnote([arm])),
+        "Kaplan-Meier RFS, observed (GBSG2) and simulated (M0 twins), per horTh x PR group, "
+        "with the numbers at risk", "km-groups")
+    early = _early_relapses(simulated["rfs_days"].to_numpy(),
+                            simulated["rfs_event"].to_numpy())
+    report.add_note(_excluded_note([arm], also=_early_text([early])))
+
+
+def _add_horth_hazard_ratios(report: Report, observed: pd.DataFrame,
+                             simulated: pd.DataFrame) -> None:
+    hr_rows = []
+    for pr_label in ("PR+", "PR-"):
+        for source, table in (("observed", observed), ("simulated", simulated)):
+            mask = np.array([g.endswith(pr_label) for g in table["group"]])
+            sub = table[mask][["rfs_days", "rfs_event", "hormone_therapy"]]
+            hr = cox_hazard_ratios(sub, "rfs_days", "rfs_event", ["hormone_therapy"]).iloc[0]
+            hr_rows.append({"label": f"horTh in {pr_label}", "hr": float(hr["hr"]),
+                            "ci_lower": float(hr["ci_lower"]), "ci_upper": float(hr["ci_upper"]),
+                            "source": source})
+    hr_table = pd.DataFrame(hr_rows)
+    report.add_section("Hazard ratio of tamoxifen (horTh)",
+                       "Cox models of RFS on horTh within PR+ and PR- patients (simulated: "
+                       "the M0 twins of the figure above). The simulated interval reflects "
+                       "the K twins per woman and is therefore narrower than the observed "
+                       "one.")
+    report.add_figure(hazard_ratio_figure(hr_table, title="horTh hazard ratio, RFS"),
+                      "horTh hazard ratio: observed vs simulated", "hr-forest")
+    report.add_table(pd.DataFrame({
+        "comparison": hr_table["label"],
+        "source": hr_table["source"],
+        "hazard ratio (95 % CI)": [_ci_cell(r.hr, r.ci_lower, r.ci_upper)
+                                   for r in hr_table.itertuples()],
+    }), "horTh hazard ratios of RFS, observed (GBSG2) and simulated (twins)", "hr-table")
+
+
+def _unit_text(unit: str) -> str:
+    return "dimensionless" if unit == "1" else unit
+
+
+def _parameter_facts(name: str) -> tuple[str, str, float, float, float]:
+    """``(symbol, unit, low, high, default)`` of a calibrated name from the registries."""
+    from tumorsim.calibration.fit import clone_attribute
+    from tumorsim.model.clones import CLONE_ATTRIBUTES, CLONE_DEFAULTS
+    from tumorsim.model.parameters import PARAMETERS
+
+    target = clone_attribute(name)
+    if target is not None:
+        clone, attribute = target
+        spec = next(a for a in CLONE_ATTRIBUTES if a.name == attribute)
+        symbol = spec.description.split(":", 1)[0] if ":" in spec.description else ""
+        return (f"{symbol} ({clone})".strip(), spec.unit, spec.low, spec.high,
+                CLONE_DEFAULTS[clone][attribute])
+    p = PARAMETERS[name]
+    return p.symbol, p.unit, p.low, p.high, p.default
+
+
+def _calibrated_parameter_table(parameters: dict[str, float]) -> pd.DataFrame:
+    """Each fitted value with its unit, allowed range, registry default and target."""
+    from tumorsim.calibration.fit import CALIBRATED_PARAMETERS
+
+    reasons = {c.name: c.reason for c in CALIBRATED_PARAMETERS}
+    rows = []
+    for name, value in parameters.items():
+        symbol, unit, low, high, default = _parameter_facts(name)
+        rows.append({"parameter": name, "symbol": symbol, "unit": _unit_text(unit),
+                     "allowed range": f"{low:g} to {high:g}", "registry default": default,
+                     "fitted": value, "fitted to": reasons.get(name, "")})
+    return pd.DataFrame(rows)
+
+
+def _add_calibration(report: Report) -> None:
+    calibration = resources.files("tumorsim") / "data" / "calibrated_parameters.json"
+    if not calibration.is_file():
+        return
+    record = json.loads(calibration.read_text())
+    held = record["held_out"]
+    report.add_section(
+        "Calibration and held-out check (target K1)",
+        f"Produced by `{record['command']}`. Fitted on a training split of GBSG2; the "
+        "tables below are the held-out split: is the simulated RFS inside the observed "
+        "95 % CI? c-index of the twins' risk score on held-out patients: "
+        f"{held['c_index_twin']:.3f}; Cox model fitted on the training split: "
+        f"{held['c_index_cox']:.3f}.")
+    rfs = pd.DataFrame(held["rfs"])
+    report.add_table(pd.DataFrame({
+        "group": rfs["group"],
+        "years": rfs["years"].to_numpy(float),
+        "observed RFS (95 % CI)": [_ci_cell(r.survival_observed, r.observed_ci_lower,
+                                            r.observed_ci_upper) for r in rfs.itertuples()],
+        "simulated RFS (95 % CI)": [_ci_cell(r.survival_simulated, r.simulated_ci_lower,
+                                             r.simulated_ci_upper) for r in rfs.itertuples()],
+        "simulated inside observed CI": ["yes" if v else "no" for v in rfs["inside"]],
+    }), "Held-out RFS at 1, 3 and 5 years since diagnosis: observed and simulated",
+        "k1-rfs", column_formats={"years": "g"})
+    hrs = pd.DataFrame(held["hazard_ratios"])
+    report.add_table(pd.DataFrame({
+        "PR status": hrs["pr"],
+        "observed hazard ratio (95 % CI)": [_ci_cell(r.hr_observed, r.ci_lower_observed,
+                                                     r.ci_upper_observed)
+                                            for r in hrs.itertuples()],
+        "simulated hazard ratio (95 % CI)": [_ci_cell(r.hr_simulated, r.ci_lower_simulated,
+                                                      r.ci_upper_simulated)
+                                             for r in hrs.itertuples()],
+        "simulated inside observed CI": ["yes" if v else "no" for v in hrs["inside"]],
+    }), "Held-out horTh hazard ratios of RFS", "k1-hr")
+    report.add_table(_calibrated_parameter_table(record["parameters"]),
+                     "Calibrated parameters: unit, allowed range and default from the "
+                     "parameter registry (docs/parameters.md), fitted value, and what the "
+                     "fit matches", "calibrated-parameters", float_format=".4g",
+                     column_widths={"parameter": "24%"})
+
+
+def _hazard_ratio(arms: pd.DataFrame, arm: str, reference: str) -> tuple[float, float, float]:
+    """Cox hazard ratio of RFS, ``arm`` against ``reference``, with its 95 % CI.
+
+    The variance is clustered on the twin (the same twin runs in every arm, with the same
+    random numbers), so the interval accounts for the pairing.
+    """
+    pair = arms[arms["arm"].isin([arm, reference])]
+    data = pd.DataFrame({"rfs_days": pair["rfs_days"].to_numpy(float),
+                         "rfs_event": pair["rfs_event"].to_numpy(bool),
+                         "what_if": (pair["arm"] == arm).to_numpy(int),
+                         "twin": pair["twin"].to_numpy()})
+    row = cox_hazard_ratios(data, "rfs_days", "rfs_event", ["what_if"], cluster="twin").iloc[0]
+    return float(row["hr"]), float(row["ci_lower"]), float(row["ci_upper"])
+
+
+def _effects(arms: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+    """Hazard ratio (95 % CI) of each what-if against its reference arm."""
+    return {w.name: _hazard_ratio(arms, w.name, w.reference)
+            for w in WHAT_IFS if w.reference is not None}
+
+
+def _effect_annotation(effects: dict[str, tuple[float, float, float]],
+                       what_ifs: list[WhatIf]) -> str:
+    """The box on a what-if figure: hazard ratio and 95 % CI of each compared arm."""
+    lines = ["Hazard ratio of RFS (Cox model, 95 % CI)"]
+    for w in what_ifs:
+        if w.reference is not None and w.reference in {x.name for x in what_ifs}:
+            hr, low, high = effects[w.name]
+            lines.append(f"{w.name} vs {w.reference}: {_ci_text(hr, low, high)}")
+    return "\n".join(lines)
+
+
+_EFFECT_METHOD: Final[str] = (
+    "Effect sizes are hazard ratios of RFS from a Cox model (lifelines), each arm against "
+    "the arm it changes (below 1: fewer relapses), with a 95 % confidence interval whose "
+    "variance is clustered on the twin, since every twin runs in every arm with the same "
+    "random numbers; the interval is Monte Carlo uncertainty only, not uncertainty in the "
+    "parameters. A hazard ratio averages over the 10 years: the curves show when arms "
+    "differ.")
+
+
+def _add_what_if_figure(report: Report, out: Path, arms: list[_Arm],
+                        effects: dict[str, tuple[float, float, float]], *, title: str,
+                        caption: str, figure_id: str) -> None:
+    """One what-if figure with its effect box, then its exclusion note and caveats."""
+    what_ifs = [a.what_if for a in arms]
+    twins = pd.concat([a.twins for a in arms], ignore_index=True)
+    report.add_figure(
+        survival_curves_figure(twins, duration_column="rfs_days", event_column="rfs_event",
+                               title=title, arm_order=[w.name for w in what_ifs],
+                               max_time=HORIZON_YEARS,
+                               annotation=_effect_annotation(effects, what_ifs),
+                               footnote=_excluded_footnote(arms)),
+        caption, figure_id)
+    early = [_early_relapses(a.twins["rfs_days"].to_numpy(), a.twins["rfs_event"].to_numpy())
+             for a in arms]
+    report.add_note(_excluded_note(arms, also=_early_text(early)))
+    _what_if_caveats(report, out, what_ifs)
+
+
+def _what_if_table(arms: list[_Arm], effects: dict[str, tuple[float, float, float]]
+                   ) -> pd.DataFrame:
+    rows = []
+    for arm in arms:
+        w = arm.what_if
+        effect = effects.get(w.name)
+        rows.append({
+            "arm": w.name, "question": w.question,
+            "M0 twins": f"{len(arm.twins):,}",
+            "relapse by 10 years": _percent(float(arm.twins["rfs_event"].mean())),
+            "lung relapse by 10 years": _percent(float(arm.twins["lung"].mean())),
+            "compared with": w.reference or "\u2013",
+            "hazard ratio of RFS (95 % CI)": _ci_cell(*effect) if effect else "\u2013",
+        })
+    return pd.DataFrame(rows)
+
+
+def _add_what_ifs(report: Report, out: Path) -> None:
+    report.add_section(
+        "What-ifs, one per mechanism",
+        "The same twins under other plans (common random numbers), followed 10 years "
+        f"without censoring at the GBSG2 follow-up.\n\n{_EFFECT_METHOD}")
+    arms = [_load_arm(out, w) for w in WHAT_IFS]
+    effects = _effects(pd.concat([a.twins for a in arms], ignore_index=True))
+    _add_what_if_figure(report, out, arms[:3], effects, title="M1 and M2 what-ifs (RFS)",
+                        caption="RFS of the twins as recorded, with arsenic, and with a "
+                        "CXCR2 inhibitor; the box gives each what-if's hazard ratio",
+                        figure_id="whatif-m1-m2")
+    _add_what_if_figure(report, out, arms[3:], effects, title="M3 what-if (RFS)",
+                        caption="RFS of the twins with cisplatin, with and without DRP1 + "
+                        "NRF2 inhibitors; the box gives the inhibitors' hazard ratio",
+                        figure_id="whatif-m3")
+    report.add_table(_what_if_table(arms, effects),
+                     "Relapse by 10 years and effect per what-if arm (M0 twins)",
+                     "whatif-table", column_widths={"question": "26%"})
+
+
+def _add_scorecard(report: Report, out: Path) -> None:
+    if not (out / VALIDATE_DIR / "claims.json").is_file():
+        return
+    from tumorsim.validation.scorecard import display_row, headline
+
+    claim_rows, run = load_scorecard(out / VALIDATE_DIR)
+    report.add_section(
+        "Scorecard: the claims of docs/model.md §5",
+        f"{headline(claim_rows)} at the fast sizes (`tumorsim validate --fast`, seed "
+        f"{run['seed']}, {run['wall_seconds']:.0f} s); only emergent checks count as "
+        "evidence (structural checks hold by construction, calibration targets are "
+        "fitted to). The full suite and the reason for every failure are in "
+        "docs/validation.md. Simulated values carry their 95 % Monte Carlo interval "
+        "(none when exact given the parameters); margin is the distance to the nearest "
+        "edge of the pass band (negative: failed by that much).")
+    table = pd.DataFrame([display_row(c) for c in claim_rows]).rename(
+        columns={"simulated": "simulated [95 % CI]"})
+    table["simulated [95 % CI]"] = table["simulated [95 % CI]"].map(_interval_unbroken)
+    report.add_table(table, "Claims: published vs simulated", "claims-table",
+                     column_widths={"claim": "10%", "statistic": "25%", "published": "9%",
+                                    "what it touches": "16%"})
+
+
 def build_report(out_dir: str | Path) -> Path:
     """Build ``report.html`` from a demo directory's saved files (no simulation)."""
     out = Path(out_dir)
@@ -267,144 +682,19 @@ def build_report(out_dir: str | Path) -> Path:
         raise ResultsError(manifest_path, "missing", "a demo directory written by "
                            "`tumorsim demo` (it holds demo.json)")
     manifest = json.loads(manifest_path.read_text())
-    patients, twins = _read_arm(out, WHAT_IFS[0].slug)
-    # observed: the real patients; simulated: their twins, censored at follow-up
-    observed = pd.DataFrame({
-        "rfs_days": patients["follow_up_days"].to_numpy(float),
-        "rfs_event": patients["relapse_event"].to_numpy(bool),
-        "hormone_therapy": patients["hormone_therapy"].to_numpy(int),
-        "group": horth_pr_groups(patients["hormone_therapy"].to_numpy(),
-                                 patients["pr_fmol"].to_numpy()),
-    })
-    rows = twins["source_row"].to_numpy()
-    simulated = pd.DataFrame({
-        "rfs_days": twins["rfs_days"].to_numpy(float),
-        "rfs_event": twins["rfs_event"].to_numpy(bool),
-        "hormone_therapy": patients["hormone_therapy"].to_numpy(int)[rows],
-        "group": np.asarray(observed["group"])[rows],
-    })
-    order = ["horTh no, PR-", "horTh yes, PR-", "horTh no, PR+", "horTh yes, PR+"]
-
+    observed, simulated, as_recorded = _observed_and_simulated(out)
     report = Report("tumorsim demo: the GBSG2 twin and three what-ifs",
                     subtitle=f"tumorsim {manifest['version']}, seed {manifest['seed']}, "
                     f"{manifest['twins_per_patient']} twins per patient")
-    report.add_section(
-        "Observed and simulated recurrence-free survival",
-        "GBSG2 (686 node-positive women, lifelines) against their stochastic twins, each "
-        "treated as recorded (CMF for all, 2 years of tamoxifen if horTh) and censored at "
-        "her own follow-up. Bands are 95 % confidence intervals.")
-    report.add_figure(km_comparison_figure(observed, simulated, group_column="group",
-                                           group_order=order,
-                                           title="RFS by horTh and PR (PR+ = 10 fmol/mg or more)"),
-                      "Kaplan-Meier RFS, observed (GBSG2) and simulated (twins), per horTh x PR "
-                      "group", "km-groups")
-    hr_rows = []
-    for pr_label, positive in (("PR+", True), ("PR-", False)):
-        for source, table in (("observed", observed), ("simulated", simulated)):
-            mask = np.array([g.endswith(pr_label) for g in table["group"]])
-            sub = table[mask][["rfs_days", "rfs_event", "hormone_therapy"]]
-            hr = cox_hazard_ratios(sub, "rfs_days", "rfs_event", ["hormone_therapy"]).iloc[0]
-            hr_rows.append({"label": f"horTh in {pr_label}", "hr": float(hr["hr"]),
-                            "ci_lower": float(hr["ci_lower"]), "ci_upper": float(hr["ci_upper"]),
-                            "source": source})
-        del positive
-    hr_table = pd.DataFrame(hr_rows)
-    report.add_section("Hazard ratio of tamoxifen (horTh)",
-                       "Cox models of RFS on horTh within PR+ and PR- patients. The "
-                       "simulated interval reflects the K twins per woman and is therefore "
-                       "narrower than the observed one.")
-    report.add_figure(hazard_ratio_figure(hr_table, title="horTh hazard ratio, RFS"),
-                      "horTh hazard ratio: observed vs simulated", "hr-forest")
-    report.add_table(hr_table.rename(columns={"label": "comparison", "hr": "HR",
-                                              "ci_lower": "95 % CI lower",
-                                              "ci_upper": "95 % CI upper"}),
-                     "horTh hazard ratios, observed (GBSG2) and simulated (twins)", "hr-table",
-                     float_format=".3f")
-
-    calibration = resources.files("tumorsim") / "data" / "calibrated_parameters.json"
-    if calibration.is_file():
-        record = json.loads(calibration.read_text())
-        held = record["held_out"]
-        report.add_section(
-            "Calibration and held-out check (target K1)",
-            f"Produced by `{record['command']}`. Fitted on a training split of GBSG2; the "
-            "table below is the held-out split: is the simulated RFS inside the observed "
-            "95 % CI? c-index of the twins' risk score on held-out patients: "
-            f"{held['c_index_twin']:.3f}; Cox model fitted on the training split: "
-            f"{held['c_index_cox']:.3f}.")
-        report.add_table(pd.DataFrame(held["rfs"]), "Held-out RFS: observed (95 % CI) and "
-                         "simulated", "k1-rfs", float_format=".3f")
-        report.add_table(pd.DataFrame(held["hazard_ratios"]), "Held-out horTh hazard ratios",
-                         "k1-hr", float_format=".3f")
-        report.add_table(pd.DataFrame({"parameter": list(record["parameters"]),
-                                       "fitted": list(record["parameters"].values())}),
-                         "Calibrated parameters", "calibrated-parameters", float_format=".4g")
-
-    report.add_section(
-        "What-ifs, one per mechanism",
-        "The same twins under other plans (common random numbers), followed 10 years "
-        "without censoring at the GBSG2 follow-up.")
-    arm_tables = []
-    summary = []
-    for what_if in WHAT_IFS:
-        _, arm_twins = _read_arm(out, what_if.slug)
-        frame = pd.DataFrame({
-            "arm": what_if.name,
-            "rfs_days": arm_twins["rfs_days_uncensored"].to_numpy(float),
-            "rfs_event": arm_twins["rfs_event_uncensored"].to_numpy(bool),
-            "lung": arm_twins["distant_lung_days"].notna().to_numpy(),
-        })
-        arm_tables.append(frame)
-        summary.append({"arm": what_if.name, "question": what_if.question,
-                        "relapse by 10 y": float(frame["rfs_event"].mean()),
-                        "lung relapse by 10 y": float(frame["lung"].mean())})
-    arms = pd.concat(arm_tables, ignore_index=True)
-    names = [w.name for w in WHAT_IFS]
-    report.add_figure(survival_curves_figure(arms[arms["arm"].isin(names[:3])],
-                                             duration_column="rfs_days",
-                                             event_column="rfs_event",
-                                             title="M1 and M2 what-ifs (RFS)"),
-                      "RFS of the twins as recorded, with arsenic, and with a CXCR2 inhibitor",
-                      "whatif-m1-m2")
-    _what_if_caveat(report, out, names[:3])
-    report.add_figure(survival_curves_figure(arms[arms["arm"].isin(names[3:])],
-                                             duration_column="rfs_days",
-                                             event_column="rfs_event",
-                                             title="M3 what-if (RFS)"),
-                      "RFS of the twins with cisplatin, with and without DRP1 + NRF2 inhibitors",
-                      "whatif-m3")
-    _what_if_caveat(report, out, names[3:])
-    report.add_table(pd.DataFrame(summary), "Relapse by 10 years per what-if arm",
-                     "whatif-table", float_format=".3f")
-
+    _add_observed_vs_simulated(report, observed, simulated, as_recorded)
+    _add_horth_hazard_ratios(report, observed, simulated)
+    _add_calibration(report)
+    _add_what_ifs(report, out)
     _add_sensitivity_sections(report, out / SENSITIVITY_DIR)
-
-    if (out / VALIDATE_DIR / "claims.json").is_file():
-        claim_rows, run = load_scorecard(out / VALIDATE_DIR)
-        from tumorsim.validation.scorecard import headline
-
-        report.add_section(
-            "Scorecard: the claims of docs/model.md §5",
-            f"{headline(claim_rows)} at the fast sizes (`tumorsim validate --fast`, seed "
-            f"{run['seed']}, {run['wall_seconds']:.0f} s); only emergent checks count as "
-            "evidence (structural checks hold by construction, calibration targets are "
-            "fitted to). The full suite and the reason for every failure are in "
-            "docs/validation.md. Simulated values carry their 95 % Monte Carlo interval "
-            "(none when exact given the parameters); margin is the distance to the nearest "
-            "edge of the pass band (negative: failed by that much).")
-        report.add_table(pd.DataFrame([{
-            "claim": c["id"], "kind": c.get("kind", ""), "statistic": c["statistic"],
-            "published": c["published_text"], "pass rule": c["rule"],
-            "simulated": c["simulated"], "CI low": c["ci_low"], "CI high": c["ci_high"],
-            "exact": bool(c.get("exact", False)),
-            "result": "pass" if c["passed"] else "FAIL",
-            "margin": c["margin"]} for c in claim_rows]),
-            "Claims: published vs simulated", "claims-table", float_format=".3g")
-
-    base = calibrated_scenario()
+    _add_scorecard(report, out)
     report.add_section("Mechanisms in use",
                        "Printed from the same objects the engine uses (`tumorsim rules`).")
-    report.add_preformatted(format_rules(rules_for(base)), "Mechanism rules",
+    report.add_preformatted(format_rules(rules_for(calibrated_scenario())), "Mechanism rules",
                             block_id="rules")
     report.add_key_values({
         "command": manifest["command"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from tumorsim.model.anatomy import METASTATIC_SITES
@@ -20,7 +21,7 @@ from tumorsim.model.scenario import Scenario
 from tumorsim.text_table import TextTable
 
 __all__ = ["FRACTION_YEARS", "SUMMARY_COLUMNS", "SimulationResult", "TwinResult",
-           "package_version"]
+           "metastatic_at_diagnosis", "metastatic_at_diagnosis_reason", "package_version"]
 
 SUMMARY_COLUMNS: Final[tuple[str, ...]] = ("rfs_event", "dmfs_event", "os_event",
                                            "first_event_days", "first_event_site")
@@ -119,23 +120,61 @@ class SimulationResult:
         return TextTable.summary(f"simulated: {self.scenario.name} (seed {self.seed})", rows)
 
 
+def metastatic_at_diagnosis(patients: pd.DataFrame) -> np.ndarray:
+    """Which patients had a distant metastasis at diagnosis (a relapse recorded on day 0).
+
+    The engine records a distant metastasis already detectable at diagnosis as a relapse
+    on day 0: the first event is at a metastatic site at ``first_event_days == 0``. This
+    is the one definition the summaries and the report use.
+
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        One row per patient (or twin), with ``first_event_days`` and
+        ``first_event_site``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One flag per row, true for a distant metastasis at diagnosis.
+    """
+    at_zero = patients["first_event_days"].to_numpy(float) == 0.0
+    distant = patients["first_event_site"].isin(METASTATIC_SITES).to_numpy(bool)
+    return np.asarray(at_zero & distant, dtype=bool)
+
+
+def metastatic_at_diagnosis_reason(scenario: Scenario) -> str:
+    """Why a run has women with a distant metastasis at diagnosis, in a few words.
+
+    In a cohort conditioned on M0 (``cohort.metastasis_free_at_diagnosis``) these are
+    women whose natural history could not be redrawn within the engine's limit; otherwise
+    they are synchronous metastases.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the patients were simulated under.
+
+    Returns
+    -------
+    str
+    """
+    if scenario.cohort.metastasis_free_at_diagnosis:
+        return "not M0 after the engine's redraw limit"
+    return "synchronous metastasis: the cohort is not conditioned on M0"
+
+
 def _metastatic_at_diagnosis_rows(patients: pd.DataFrame, scenario: Scenario,
                                   unit: str = "patients") -> list[tuple[str, str]]:
     """A summary row for women whose first event is a distant site on day 0, if any.
 
-    The engine records a distant metastasis already detectable at diagnosis as a relapse
-    on day 0. In a cohort conditioned on M0 these are women whose natural history could
-    not be redrawn within the engine's limit; otherwise they are synchronous metastases.
-    Either way the summary says so instead of letting them pass as early relapses.
+    See :func:`metastatic_at_diagnosis`: the summary says so instead of letting them pass
+    as early relapses.
     """
-    at_zero = patients["first_event_days"].to_numpy(float) == 0.0
-    distant = patients["first_event_site"].isin(METASTATIC_SITES).to_numpy(bool)
-    count = int((at_zero & distant).sum())
+    count = int(metastatic_at_diagnosis(patients).sum())
     if count == 0:
         return []
-    why = ("not M0 after the engine's redraw limit"
-           if scenario.cohort.metastasis_free_at_diagnosis
-           else "synchronous metastasis: the cohort is not conditioned on M0")
+    why = metastatic_at_diagnosis_reason(scenario)
     return [("distant metastasis at diagnosis",
              f"{count / len(patients):.1%} ({count:,} {unit}), counted as relapse "
              f"on day 0 ({why})")]

@@ -11,7 +11,10 @@ into an ``<img>`` source with :func:`figure_to_png_data_uri`::
 Durations are in days (as in tumorsim's tables and GBSG2's ``rfs`` column); the time
 axis is drawn in ``time_unit``. Survival curves are Kaplan-Meier estimates from
 :func:`tumorsim.analysis.survival.kaplan_meier` with their pointwise 95 % confidence
-band (lifelines' exponential Greenwood interval), drawn as a shaded region.
+band (lifelines' exponential Greenwood interval), drawn as a shaded region, and a table
+of the numbers at risk under the axes (:func:`numbers_at_risk`, at the axis ticks; the
+table's axes are labelled :data:`AT_RISK_LABEL`). A ``footnote`` under a survival figure
+says what the curves leave out (e.g. women with a distant metastasis at diagnosis).
 
 Bad input (a missing column, a non-binary event column, an unknown group or source)
 raises :class:`tumorsim.errors.AnalysisError` with a one-line message.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
 import sys
 from collections.abc import Hashable, Mapping, Sequence
@@ -41,12 +45,15 @@ from tumorsim.errors import AnalysisError
 
 __all__ = [
     "ARM_COLORS",
+    "AT_RISK_LABEL",
+    "at_risk_tables",
     "OBSERVED_COLOR",
     "SIMULATED_COLOR",
     "TimeUnit",
     "figure_to_png_data_uri",
     "hazard_ratio_figure",
     "km_comparison_figure",
+    "numbers_at_risk",
     "survival_curves_figure",
 ]
 
@@ -84,6 +91,17 @@ _ENDPOINT_NAMES: Final[dict[str, str]] = {
     "os": "Overall survival",
 }
 
+AT_RISK_LABEL: Final[str] = "numbers at risk"
+"""``Axes.get_label()`` of the axes holding a survival figure's numbers-at-risk table, and
+the keyword of the PNG text chunk in which :func:`figure_to_png_data_uri` repeats them."""
+
+_ARM_LINESTYLES: Final[tuple[str, ...]] = ("-", "--", "-.", ":")
+"""Line styles of arms, in order, so that curves lying on each other stay visible."""
+
+_AT_RISK_ROW_INCHES: Final[float] = 0.22
+_AT_RISK_TITLE_INCHES: Final[float] = 0.3
+_AT_RISK_LABEL_PAD: Final[float] = 22.0  # points
+_FOOTNOTE_COLOR: Final[str] = "#444444"
 _BAND_ALPHA: Final[float] = 0.18
 _SOURCES: Final[tuple[str, str]] = ("observed", "simulated")
 _HR_TICKS: Final[tuple[float, ...]] = (
@@ -181,6 +199,102 @@ def _max_duration(df: pd.DataFrame, duration_column: str) -> float:
     return float(np.nanmax(values)) if values.size else 0.0
 
 
+# --- numbers at risk -----------------------------------------------------------------------------
+
+
+def numbers_at_risk(durations: np.ndarray, times: Sequence[float]) -> np.ndarray:
+    """How many patients are still followed at each time: no event and not censored before.
+
+    Parameters
+    ----------
+    durations : numpy.ndarray
+        Time to event or censoring of every patient, in the unit of ``times``.
+    times : sequence of float
+        Where to count (a figure's x ticks).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        For each time ``t`` the number of durations ``>= t`` (the count at the start of
+        the period, as in the KMunicate proposals and lifelines' ``event_table``).
+    """
+    ordered = np.sort(np.asarray(durations, dtype=float))
+    below = np.searchsorted(ordered, np.asarray(times, dtype=float), side="left")
+    return (ordered.size - below).astype(int)
+
+
+def _at_risk_inches(rows: int) -> float:
+    """Height of a numbers-at-risk table with ``rows`` rows."""
+    return _AT_RISK_TITLE_INCHES + _AT_RISK_ROW_INCHES * rows
+
+
+def _visible_ticks(ax: Axes) -> list[float]:
+    low, high = ax.get_xlim()
+    return [float(t) for t in ax.get_xticks() if low - 1e-9 <= t <= high + 1e-9]
+
+
+def _draw_at_risk(
+    table: Axes,
+    rows: Sequence[tuple[str, str, np.ndarray]],
+    *,
+    ticks: Sequence[float],
+    days_per_unit: float,
+) -> None:
+    """Fill ``table`` (an axes sharing x with the curves) with one row of counts per curve.
+
+    ``rows`` holds ``(label, colour, durations in days)`` per curve, top to bottom.
+    """
+    table.set_label(AT_RISK_LABEL)
+    for i, (_, color, durations) in enumerate(rows):
+        counts = numbers_at_risk(np.asarray(durations, dtype=float) / days_per_unit, ticks)
+        for t, count in zip(ticks, counts, strict=True):
+            table.text(t, i, f"{count:,}", ha="center", va="center", fontsize="small",
+                       color=color)
+    table.set_ylim(len(rows) - 0.5, -0.5)
+    table.set_yticks(range(len(rows)), [label for label, _, _ in rows], fontsize="small")
+    for tick_label, (_, color, _) in zip(table.get_yticklabels(), rows, strict=True):
+        tick_label.set_color(color)
+    # the first count is centred on the left edge: keep the row labels clear of it
+    table.tick_params(axis="both", length=0, labelbottom=False)
+    table.tick_params(axis="y", pad=_AT_RISK_LABEL_PAD)
+    for spine in table.spines.values():
+        spine.set_visible(False)
+    table.set_title("Number at risk", loc="left", fontsize="small")
+
+
+def at_risk_tables(fig: Figure) -> list[dict[str, Any]]:
+    """The numbers-at-risk tables drawn in a figure, read back from its text artists.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+
+    Returns
+    -------
+    list of dict
+        One ``{"times": [...], "rows": {label: [count, ...]}}`` per table (axes labelled
+        :data:`AT_RISK_LABEL`), in axes order; times in the figure's time unit.
+    """
+    tables = []
+    for ax in fig.axes:
+        if ax.get_label() != AT_RISK_LABEL:
+            continue
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        cells = sorted((float(t.get_position()[1]), float(t.get_position()[0]),
+                         int(t.get_text().replace(",", ""))) for t in ax.texts)
+        times = sorted({x for _, x, _ in cells})
+        rows = {label: [c for y, _, c in cells if round(y) == i]
+                for i, label in enumerate(labels)}
+        tables.append({"times": times, "rows": rows})
+    return tables
+
+
+def _add_footnote(fig: Figure, footnote: str | None) -> None:
+    """A line of small text under the whole figure (kept in the layout)."""
+    if footnote:
+        fig.supxlabel(footnote, fontsize="small", color=_FOOTNOTE_COLOR)
+
+
 # --- observed vs simulated -----------------------------------------------------------------------
 
 
@@ -199,6 +313,8 @@ def km_comparison_figure(
     observed_label: str = "Observed",
     simulated_label: str = "Simulated",
     ncols: int = 2,
+    at_risk: bool = True,
+    footnote: str | None = None,
 ) -> Figure:
     """Observed and simulated Kaplan-Meier curves side by side, one panel per group.
 
@@ -235,13 +351,18 @@ def km_comparison_figure(
         Legend names of the two sources (e.g. ``"Observed (GBSG2)"``).
     ncols : int, default 2
         Panels per row.
+    at_risk : bool, default True
+        Under each panel, the numbers at risk of each source at the axis ticks.
+    footnote : str, optional
+        A line under the figure (what the curves leave out, and why).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per group (``len(group_order)`` axes); each has the observed and the
-        simulated curve as its first two lines, when that source has patients in the
-        group.
+        One axes per group (``len(group_order)`` axes, in order), each with the observed
+        and the simulated curve as its first two lines when that source has patients in
+        the group; then, with ``at_risk``, one numbers-at-risk axes per group (label
+        :data:`AT_RISK_LABEL`).
 
     Raises
     ------
@@ -280,8 +401,12 @@ def km_comparison_figure(
 
     ncols = min(ncols, len(groups))
     nrows = math.ceil(len(groups) / ncols)
-    fig = _new_figure(5.6 * ncols, 4.2 * nrows + (0.4 if title else 0.0))
-    grid = fig.add_gridspec(nrows, ncols)
+    table_inches = _at_risk_inches(len(_SOURCES)) if at_risk else 0.0
+    fig = _new_figure(5.6 * ncols, (4.2 + table_inches) * nrows + (0.4 if title else 0.0)
+                      + (0.3 if footnote else 0.0))
+    grid = (fig.add_gridspec(2 * nrows, ncols, height_ratios=[4.2, table_inches] * nrows)
+            if at_risk else fig.add_gridspec(nrows, ncols))
+    panels: list[tuple[Axes, list[tuple[str, str, np.ndarray]]]] = []
     ylabel = _endpoint_ylabel(duration_column)
     styles = {
         "observed": (OBSERVED_COLOR, "-", observed_label),
@@ -289,10 +414,11 @@ def km_comparison_figure(
     }
     for i, group in enumerate(groups):
         row, col = divmod(i, ncols)
-        ax = fig.add_subplot(grid[row, col])
+        ax = fig.add_subplot(grid[2 * row if at_risk else row, col])
         handles: list[tuple[Patch, Line2D]] = []
         labels: list[str] = []
         missing: list[str] = []
+        risk_rows: list[tuple[str, str, np.ndarray]] = []
         for source in _SOURCES:
             color, linestyle, name = styles[source]
             table = tables[source]
@@ -307,6 +433,7 @@ def km_comparison_figure(
                 )
             )
             labels.append(_curve_label(name, rows, event_column))
+            risk_rows.append((name, color, rows[duration_column].to_numpy(dtype=float)))
         if missing:
             ax.text(
                 0.98,
@@ -324,13 +451,21 @@ def km_comparison_figure(
             max_time=max_time,
             time_unit=time_unit,
             ylabel=ylabel if col == 0 else None,
-            xlabel=below_is_empty,
+            xlabel=below_is_empty or at_risk,
         )
         panel = group_labels.get(group, str(group)) if group_labels else str(group)
         ax.set_title(panel, fontsize="medium")
         _legend(ax, handles, labels)
+        panels.append((ax, risk_rows))
+    if at_risk:
+        for i, (ax, risk_rows) in enumerate(panels):
+            row, col = divmod(i, ncols)
+            table = fig.add_subplot(grid[2 * row + 1, col], sharex=ax)
+            _draw_at_risk(table, risk_rows, ticks=_visible_ticks(ax),
+                          days_per_unit=days_per_unit)
     if title:
         fig.suptitle(title)
+    _add_footnote(fig, footnote)
     return fig
 
 
@@ -349,8 +484,14 @@ def survival_curves_figure(
     time_unit: TimeUnit = "years",
     max_time: float | None = None,
     ylabel: str | None = None,
+    at_risk: bool = True,
+    annotation: str | None = None,
+    footnote: str | None = None,
 ) -> Figure:
     """Kaplan-Meier curves of every arm on one axes, each with its 95 % band.
+
+    Arms differ in colour and line style (solid, dashed, dash-dotted, dotted), so that
+    an arm lying on another stays visible.
 
     Parameters
     ----------
@@ -376,11 +517,19 @@ def survival_curves_figure(
     ylabel : str, optional
         Y-axis label; default from the endpoint (``"Overall survival probability"`` for
         ``os_days``).
+    at_risk : bool, default True
+        Under the axes, the numbers at risk of each arm at the axis ticks.
+    annotation : str, optional
+        Text in a box in the axes' upper right corner (e.g. the effect size with its
+        interval); line breaks are kept.
+    footnote : str, optional
+        A line under the figure (what the curves leave out, and why).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes with one line per arm (in ``arm_order``).
+        One axes with one line per arm (in ``arm_order``); then, with ``at_risk``, the
+        numbers-at-risk axes (label :data:`AT_RISK_LABEL`).
 
     Raises
     ------
@@ -405,18 +554,22 @@ def survival_curves_figure(
     if not (math.isfinite(max_time) and max_time > 0):
         raise AnalysisError(f"max_time = {max_time!r}", f"a positive time in {time_unit}")
 
-    fig = _new_figure(7.5, 5.0)
-    ax = fig.add_subplot()
+    table_inches = _at_risk_inches(len(arms)) if at_risk else 0.0
+    fig = _new_figure(7.5, 5.0 + table_inches + (0.3 if footnote else 0.0))
+    grid = fig.add_gridspec(2, 1, height_ratios=[5.0, table_inches]) if at_risk else None
+    ax = fig.add_subplot(grid[0, 0]) if grid is not None else fig.add_subplot()
     handles: list[tuple[Patch, Line2D]] = []
     labels: list[str] = []
+    risk_rows: list[tuple[str, str, np.ndarray]] = []
     for i, arm in enumerate(arms):
         color = ARM_COLORS[i % len(ARM_COLORS)]
         rows = df[df[arm_column] == arm]
         curve = curves[curves["group"] == arm]
         handles.append(_draw_curve(ax, curve, days_per_unit=days_per_unit, color=color,
-                                   linestyle="-"))
+                                   linestyle=_ARM_LINESTYLES[i % len(_ARM_LINESTYLES)]))
         name = arm_labels.get(arm, str(arm)) if arm_labels else str(arm)
         labels.append(_curve_label(name, rows, event_column))
+        risk_rows.append((name, color, rows[duration_column].to_numpy(dtype=float)))
     _style_survival_axes(
         ax,
         max_time=max_time,
@@ -426,6 +579,15 @@ def survival_curves_figure(
     )
     ax.set_title(title, fontsize="medium")
     _legend(ax, handles, labels)
+    if annotation:
+        ax.text(0.98, 0.97, annotation, transform=ax.transAxes, ha="right", va="top",
+                multialignment="left", fontsize="small", linespacing=1.4,
+                bbox={"boxstyle": "round,pad=0.4", "facecolor": "white",
+                      "edgecolor": "#bbbbbb", "alpha": 0.95})
+    if grid is not None:
+        _draw_at_risk(fig.add_subplot(grid[1, 0], sharex=ax), risk_rows,
+                      ticks=_visible_ticks(ax), days_per_unit=days_per_unit)
+    _add_footnote(fig, footnote)
     return fig
 
 
@@ -597,12 +759,19 @@ def figure_to_png_data_uri(fig: Figure, *, dpi: int = 110) -> str:
 
     Notes
     -----
+    A figure with numbers-at-risk tables carries them in the PNG as well, as JSON in a
+    text chunk named :data:`AT_RISK_LABEL` (see :func:`at_risk_tables`), so that a test
+    can read what a report's figure shows without reading its pixels.
+
     Closing removes a pyplot-managed figure from pyplot's registry so that reports with
     many figures do not leak memory; figures from this module are not registered there
     and are freed when no longer referenced.
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    tables = at_risk_tables(fig)
+    metadata = {AT_RISK_LABEL: json.dumps(tables)} if tables else {}
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white",
+                metadata=metadata)
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)

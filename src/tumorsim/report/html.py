@@ -7,6 +7,7 @@ Build it block by block, then write it::
     report.add_section("Observed vs simulated", "Kaplan-Meier curves per group.")
     report.add_figure(fig, "Recurrence-free survival by group.", "km-groups")
     report.add_table(summary, "Five-year survival.", "five-year")
+    report.add_note("12 of 4,000 twins had a distant metastasis at diagnosis; not shown.")
     report.add_preformatted(rules_text, "Mechanisms as rules.")
     report.add_key_values({"seed": 1, "version": "0.1.0"}, "Run")
     report.write("results/report.html")
@@ -17,9 +18,16 @@ reads the same offline, attached to an e-mail or years later. All text is escape
 
 Every figure is ``<figure id=... data-kind="figure">`` and every table
 ``<table id=... data-kind="table">`` (pre-formatted blocks: ``data-kind="preformatted"``,
-key-value lists: ``data-kind="key-values"``), so tests and scripts can find them.
+key-value lists: ``data-kind="key-values"``, notes: ``data-kind="note"``), so tests and
+scripts can find them.
 Figures and tables are numbered in order ("Figure 1.", "Table 1."); captions should
 not number themselves.
+
+The page is laid out for a window 1,280 px wide or wider: content is at most 1,120 px,
+table cells and pre-formatted text wrap (cells also after ``_`` and ``/``), so nothing is
+wider than the page
+(``tests/test_report_browser.py`` measures it in Chromium). Column names should be words
+with their units ("95 % CI lower (observed)"), not identifiers (``ci_lower_observed``).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -71,15 +79,23 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 figcaption, caption { font-size: 0.92rem; color: #333; margin-top: 0.4rem; text-align: left; }
 caption { caption-side: top; margin: 0 0 0.4rem; }
 .label { font-weight: 600; }
-.table-wrap { overflow-x: auto; margin: 1.5rem 0; }
-table { border-collapse: collapse; font-size: 0.92rem; font-variant-numeric: tabular-nums; }
-th, td { padding: 0.3rem 0.75rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+.table-wrap { overflow-x: auto; margin: 1.5rem 0; max-width: 100%; }
+table { border-collapse: collapse; font-size: 0.92rem; font-variant-numeric: tabular-nums;
+        max-width: 100%; }
+th, td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #ddd; vertical-align: top;
+         overflow-wrap: break-word; }
+td.num { white-space: nowrap; }
+table.full-width { width: 100%; }
 thead th { border-bottom: 2px solid #999; text-align: left; background: #f4f4f4; }
 tbody th { text-align: left; font-weight: 600; }
 td.num, th.num { text-align: right; }
 tbody tr:nth-child(even) { background: #fafafa; }
 pre { background: #f6f8fa; border: 1px solid #e1e4e8; padding: 0.9rem 1rem; overflow-x: auto;
-      font-size: 0.85rem; line-height: 1.45; margin: 0; }
+      font-size: 0.85rem; line-height: 1.45; margin: 0; white-space: pre-wrap;
+      overflow-wrap: anywhere; }
+.note { margin: 0.6rem 0 1.5rem; padding: 0.2rem 0.9rem; max-width: 75ch;
+        border-left: 4px solid #e69f00; background: #fffaf0; font-size: 0.95rem; }
+.note p { margin: 0.4rem 0; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1.25rem; margin: 0;
         font-size: 0.92rem; }
 dl.kv dt { font-weight: 600; }
@@ -96,6 +112,12 @@ or ``None`` for :func:`format_number`."""
 
 def _escape(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _breakable(text: str) -> str:
+    """Escaped cell text that may break after ``_`` and ``/`` (long identifiers and file
+    names such as ``act_chemotherapy_cxcr2.toml`` would otherwise widen their column)."""
+    return _escape(text).replace("_", "_<wbr>").replace("/", "/<wbr>")
 
 
 def _paragraphs(text: str) -> str:
@@ -148,6 +170,38 @@ def _cell(value: Any, float_format: Callable[[float], str]) -> tuple[str, bool]:
     except (TypeError, ValueError):
         pass  # arrays and other containers: shown as text
     return str(value), False
+
+
+def _formatter(float_format: FloatFormat) -> Callable[[float], str]:
+    """The function that writes a float for :meth:`Report.add_table`."""
+    if float_format is None:
+        return format_number
+    if isinstance(float_format, str):
+        spec = float_format
+
+        def formatted(x: float) -> str:
+            return _MISSING if math.isnan(x) else format(x, spec)
+
+        return formatted
+    return float_format
+
+
+_FULL_WIDTH: Final[str] = ' class="full-width"'
+_PERCENT: Final[re.Pattern[str]] = re.compile(r"\d{1,2}(\.\d+)?%")
+
+
+def _colgroup(table_id: str, columns: pd.Index, widths: Mapping[Hashable, str] | None, *,
+              index_levels: int) -> str:
+    """A ``<colgroup>`` giving the named columns their share of the width ('' for none)."""
+    if not widths:
+        return ""
+    bad = [w for w in widths.values() if not isinstance(w, str) or not _PERCENT.fullmatch(w)]
+    if bad:
+        raise ValueError(f"table {table_id!r}: column width {bad[0]!r} is not a percentage "
+                         "such as '25%'")
+    cols = ["<col>"] * index_levels + [
+        f'<col style="width: {widths[c]}">' if c in widths else "<col>" for c in columns]
+    return f"<colgroup>{''.join(cols)}</colgroup>\n"
 
 
 def _header_text(label: Any) -> str:
@@ -286,6 +340,8 @@ class Report:
         float_format: FloatFormat = None,
         *,
         index: bool | None = None,
+        column_formats: Mapping[Hashable, FloatFormat] | None = None,
+        column_widths: Mapping[Hashable, str] | None = None,
     ) -> None:
         """Add a table with a numbered caption.
 
@@ -304,11 +360,20 @@ class Report:
         index : bool, optional
             Whether to show the index as row headers; default: when it is not the
             default 0, 1, 2, ... index or it has a name.
+        column_formats : mapping, optional
+            A format per column label (as ``float_format``), for the columns it names;
+            e.g. ``{"years": "g"}`` to write 1.0 as "1" where the rest has three
+            decimals.
+        column_widths : mapping, optional
+            A share of the table's width per column label (``{"statistic": "25%"}``),
+            for columns of long text that would otherwise be squeezed by the others.
 
         Raises
         ------
         ValueError
-            If the id is invalid or used, or the table has no rows or no columns.
+            If the id is invalid or used, the table has no rows or no columns,
+            ``column_formats`` or ``column_widths`` names a column the table does not
+            have, or a width is not a percentage.
         """
         self._check_id(table_id, "table")
         if not isinstance(df, pd.DataFrame):
@@ -318,16 +383,15 @@ class Report:
                 f"table {table_id!r} has {df.shape[0]} rows and {df.shape[1]} columns; "
                 "expected at least one of each"
             )
-        formatter: Callable[[float], str]
-        if float_format is None:
-            formatter = format_number
-        elif isinstance(float_format, str):
-            spec = float_format
-
-            def formatter(x: float) -> str:
-                return _MISSING if math.isnan(x) else format(x, spec)
-        else:
-            formatter = float_format
+        formatter = _formatter(float_format)
+        for name, mapping in (("column_formats", column_formats),
+                              ("column_widths", column_widths)):
+            unknown = [c for c in (mapping or {}) if c not in df.columns]
+            if unknown:
+                raise ValueError(f"table {table_id!r}: {name} names {unknown!r}, not "
+                                 f"columns of the table ({list(df.columns)!r})")
+        formatters = [_formatter(column_formats[c]) if column_formats and c in column_formats
+                      else formatter for c in df.columns]
         if index is None:
             default_index = isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and (
                 df.index.step == 1
@@ -340,11 +404,11 @@ class Report:
             if index:
                 labels = label if isinstance(label, tuple) else (label,)
                 for part in labels:
-                    cells.append(f'<th scope="row">{_escape(_cell(part, formatter)[0])}</th>')
-            for value in row:
-                text, numeric = _cell(value, formatter)
+                    cells.append(f'<th scope="row">{_breakable(_cell(part, formatter)[0])}</th>')
+            for value, column_formatter in zip(row, formatters, strict=True):
+                text, numeric = _cell(value, column_formatter)
                 css = ' class="num"' if numeric else ""
-                cells.append(f"<td{css}>{_escape(text)}</td>")
+                cells.append(f"<td{css}>{_breakable(text)}</td>")
             body_rows.append("<tr>" + "".join(cells) + "</tr>")
         header: list[str] = []
         if index:
@@ -355,15 +419,34 @@ class Report:
         for label, numeric in zip(df.columns, numeric_columns, strict=True):
             css = ' class="num"' if numeric else ""
             header.append(f'<th scope="col"{css}>{_escape(_header_text(label))}</th>')
+        columns = _colgroup(table_id, df.columns, column_widths,
+                            index_levels=df.index.nlevels if index else 0)
         element_id = self._claim_id(table_id, "table")
         self._tables += 1
         self._blocks.append(
-            f'<div class="table-wrap">\n<table id="{element_id}" data-kind="table">\n'
+            f'<div class="table-wrap">\n<table id="{element_id}" data-kind="table"'
+            f"{_FULL_WIDTH if columns else ''}>\n"
             f'<caption><span class="label">Table {self._tables}.</span> '
-            f"{_escape(caption)}</caption>\n"
+            f"{_escape(caption)}</caption>\n{columns}"
             f"<thead><tr>{''.join(header)}</tr></thead>\n"
             "<tbody>\n" + "\n".join(body_rows) + "\n</tbody>\n</table>\n</div>"
         )
+
+    def add_note(self, text: str, *, block_id: str | None = None) -> None:
+        """Add a highlighted note: what a figure or table leaves out, a caveat, a warning.
+
+        Place it right after the figure or table it is about.
+
+        Parameters
+        ----------
+        text : str
+            Paragraphs, separated by blank lines.
+        block_id : str, optional
+            Unique id of the ``<aside data-kind="note">`` element.
+        """
+        attribute = f' id="{self._claim_id(block_id, "block")}"' if block_id else ""
+        self._blocks.append(f'<aside class="note"{attribute} data-kind="note">\n'
+                            f"{_paragraphs(text)}\n</aside>")
 
     def add_preformatted(self, text: str, caption: str, *, block_id: str | None = None) -> None:
         """Add text shown exactly as given, in a fixed-width font (e.g. mechanism rules).
@@ -531,12 +614,13 @@ def add_sensitivity_section(
                       f"{element_id}-figure")
     index, low, high = (("ST", "ST_low", "ST_high") if result.method == "sobol"
                         else ("mu_star", "mu_star_low", "mu_star_high"))
+    shown = "ST (total index)" if result.method == "sobol" else "\u03bc* (Morris)"
     rows = result.indices[result.indices["rank"] <= max_rows]
     table = pd.DataFrame({
         "output": rows["output"].to_numpy(),
         "rank": rows["rank"].to_numpy(),
         "factor": rows["factor"].to_numpy(),
-        index: rows[index].to_numpy(float),
+        shown: rows[index].to_numpy(float),
         "CI low": rows[low].to_numpy(float),
         "CI high": rows[high].to_numpy(float),
         "noise floor": rows["noise_floor"].to_numpy(float),
@@ -544,6 +628,6 @@ def add_sensitivity_section(
         "above noise": ["yes" if v else "no" for v in rows["above_noise"]],
     })
     if result.method == "sobol":
-        table.insert(6, "S1", rows["S1"].to_numpy(float))
+        table.insert(6, "S1 (first order)", rows["S1"].to_numpy(float))
     report.add_table(table, f"{heading}: ranked factors", f"{element_id}-table",
                      float_format=".3g")

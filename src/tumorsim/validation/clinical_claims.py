@@ -105,7 +105,8 @@ def _k1_checks() -> tuple[Check, ...]:
         for years in RFS_YEARS:
             r = rfs.loc[(group, years)]
             checks.append(Check(
-                f"{group} RFS {years:g} y", f"recurrence-free survival at {years:g} years",
+                f"{group} RFS {years:g} y",
+                f"recurrence-free survival at {years:g} year{'' if years == 1 else 's'}",
                 float(r["survival"]), Band(float(r["ci_lower"]), float(r["ci_upper"]),
                                            reason="observed held-out 95 % CI"),
                 (float(r["ci_lower"]), float(r["ci_upper"])),

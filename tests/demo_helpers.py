@@ -1,0 +1,30 @@
+"""A small real demo directory, built once per test session and shared by the tests of the
+demo (tests/test_demo.py) and of its report in the browser (tests/test_report_browser.py)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+SEED = 5
+"""Seed of the small demo: with one twin per GBSG2 woman it has twins with a distant
+metastasis at diagnosis (day-0 relapses) in every arm, so the report must leave some out."""
+
+
+@functools.cache
+def small_demo(base: Path) -> Path:
+    """``tumorsim demo`` with one twin per woman into ``base/small-demo``, with the
+    scorecard section from two cheap claims, M1a passing and K5 failing (so the report
+    shows what a failing check touches; the full fast scorecard runs in
+    tests/test_validation.py); the report is rebuilt with it."""
+    from tumorsim.demo import VALIDATE_DIR, build_report, run_demo
+    from tumorsim.io.scenario_file import load_default_scenario
+    from tumorsim.validation import run_claims, select_claims, write_scorecard
+
+    out = base / "small-demo"
+    run_demo(out, twins=1, seed=SEED, claims=False)
+    card = run_claims(select_claims(["M1a", "K5"]), load_default_scenario(), seed=SEED,
+                      fast=True)
+    write_scorecard(card, out / VALIDATE_DIR)
+    build_report(out)
+    return out
