@@ -25,9 +25,7 @@ from tumorsim.cli.options import (
 )
 from tumorsim.cli.render import echo, print_tables, progress_bar, progress_callback
 from tumorsim.errors import TumorsimError
-from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE
 from tumorsim.text_table import Cell, Column, TextTable
-from tumorsim.validation.scorecard import DEFAULT_DRAWS
 
 if TYPE_CHECKING:
     from tumorsim.validation.scorecard import Scorecard
@@ -185,11 +183,11 @@ def validate(
     ] = False,
     seed: Annotated[int, typer.Option(help="Master seed of every claim.")] = 2026,
     threads: ThreadsOption = None,
-    ensemble: EnsembleOption = DEFAULT_ENSEMBLE,
+    ensemble: EnsembleOption = None,
     point: PointOption = False,
-    draws: Annotated[int, typer.Option(
-        "--draws", help="Parameter draws each claim is measured under (its patients spread "
-        "over them).", callback=at_least(2))] = DEFAULT_DRAWS,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", help="Parameter draws each claim is measured under, its patients spread "
+        "over them (default: 10).", callback=at_least(2), show_default=False)] = None,
 ) -> None:
     """Check the model against docs/model.md §5: one scorecard of every claim.
 
@@ -206,7 +204,12 @@ def validate(
     """
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
     from tumorsim.validation.registry import select_claims
-    from tumorsim.validation.scorecard import SCORECARD_FILES, run_claims, write_scorecard
+    from tumorsim.validation.scorecard import (
+        DEFAULT_DRAWS,
+        SCORECARD_FILES,
+        run_claims,
+        write_scorecard,
+    )
 
     chosen = select_claims(claims.split(",") if claims is not None else None)
     loaded = load_scenario(scenario)
@@ -225,7 +228,8 @@ def validate(
                               n_threads=threads, on_claim=on_claim,
                               progress=progress_callback(progress, current),
                               command=command_line("tumorsim validate"),
-                              ensemble=parameter_draws, draws=draws)
+                              ensemble=parameter_draws,
+                              draws=DEFAULT_DRAWS if draws is None else draws)
             progress.update(overall, completed=len(chosen))
         paths = write_scorecard(card, out)
         print_tables(_scorecard_table(card))

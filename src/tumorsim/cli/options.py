@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -22,8 +22,10 @@ from pydantic import ValidationError
 from tumorsim.errors import ScenarioError, TumorsimError
 from tumorsim.io.scenario_file import load_default_scenario
 from tumorsim.io.scenario_file import load_scenario as load_scenario_file
-from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from tumorsim.model.ensemble import Ensemble
 
 __all__ = [
     "DefaultScenarioArg",
@@ -112,12 +114,12 @@ ThreadsOption = Annotated[
 
 
 EnsembleOption = Annotated[
-    str,
+    str | None,
     typer.Option("--ensemble", help="The parameter draws patients live under (each patient "
-                 "one draw, recorded in a draw column): 'tumorsim:ensemble' (the packaged "
-                 "posterior with the M1-M3 mechanism parameters from their priors), "
-                 "'tumorsim:posterior', a Parquet or CSV file of draws, or 'none' (the "
-                 "scenario's own values, one set)."),
+                 "one draw, recorded in a draw column): 'tumorsim:ensemble' (the default: "
+                 "the packaged posterior with the M1-M3 mechanism parameters from their "
+                 "priors), 'tumorsim:posterior', a Parquet or CSV file of draws, or 'none' "
+                 "(the scenario's own values, one set).", show_default=False),
 ]
 PointOption = Annotated[
     bool,
@@ -126,11 +128,13 @@ PointOption = Annotated[
 ]
 
 
-def resolve_ensemble(name: str, point: bool) -> Ensemble | None:
+def resolve_ensemble(name: str | None, point: bool) -> Ensemble | None:
     """The ensemble ``--ensemble NAME`` and ``--point`` ask for (``None``: the scenario's
-    own values)."""
-    from tumorsim.io.ensemble_file import NO_ENSEMBLE, load_ensemble
+    own values; ``name=None``: the default ensemble)."""
+    from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE, NO_ENSEMBLE, load_ensemble
 
+    if name is None:
+        name = DEFAULT_ENSEMBLE
     if name == NO_ENSEMBLE:
         if point:
             raise TumorsimError("--point with --ensemble none: --point takes the median of "

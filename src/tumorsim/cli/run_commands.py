@@ -32,7 +32,6 @@ from tumorsim.cli.render import (
     written_text,
 )
 from tumorsim.errors import TumorsimError
-from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE
 from tumorsim.text_table import Column, TextTable
 
 if TYPE_CHECKING:
@@ -83,7 +82,7 @@ def simulate(
         int, typer.Option("--workers", help="Workers of the embedded LocalCluster.",
                           callback=at_least(1))
     ] = 2,
-    ensemble: EnsembleOption = DEFAULT_ENSEMBLE,
+    ensemble: EnsembleOption = None,
     point: PointOption = False,
 ) -> None:
     """Simulate a virtual cohort and write the results to a directory of Parquet files.
@@ -183,7 +182,7 @@ def twin(
                                        callback=at_least(1))] = 10,
     seed: SeedOption = None,
     threads: ThreadsOption = None,
-    ensemble: EnsembleOption = DEFAULT_ENSEMBLE,
+    ensemble: EnsembleOption = None,
     point: PointOption = False,
 ) -> None:
     """Simulate stochastic twins of real patients under their recorded treatment.
@@ -246,7 +245,9 @@ def twin(
         rows = [(f"{endpoint.upper()} at {r.years:g} y",
                  f"observed {r.observed:.3f} [{r.observed_ci_lower:.3f}, "
                  f"{r.observed_ci_upper:.3f}] ({r.observed_at_risk} at risk), twins "
-                 f"{r.twins:.3f}") for r in check.itertuples()]
+                 f"{r.twins:.3f} [{r.twins_ci_lower:.3f}, {r.twins_ci_upper:.3f}] "
+                 f"({100 * r.twins_parameter_share:.0f} % of its variance from parameters)")
+                for r in check.itertuples()]
         print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
             *rows, ("parameters", biology_text(draws)), ("written", written_text(written))))
 
@@ -291,7 +292,7 @@ def trial(
         "Virtual patients per arm (default: the scenario's cohort.patients).")] = None,
     seed: SeedOption = None,
     threads: ThreadsOption = None,
-    ensemble: EnsembleOption = DEFAULT_ENSEMBLE,
+    ensemble: EnsembleOption = None,
     point: PointOption = False,
     interval_replicates: Annotated[int, typer.Option(
         "--interval-replicates", help="Bootstrap replicates of the ensemble intervals.",

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
+from tumorsim.analysis.intervals import Z95
 from tumorsim.model.scenario import Scenario
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
     "measure",
 ]
 
-Z95: Final[float] = 1.959963984540054
 
 EvidenceKind = Literal["emergent", "structural", "calibration target"]
 EVIDENCE_KINDS: Final[tuple[str, ...]] = get_args(EvidenceKind)
@@ -395,6 +395,6 @@ def judge(claim: Claim, context: ClaimContext, estimates: Mapping[str, Estimate]
             exact=est.exact, published_ci_note=check.published_ci_note,
             mechanisms=check.mechanisms,
             affects=() if passed else depending_on(check.mechanisms),
-            status="pass" if passed else "fail",
+            status="pass" if passed else "fail", mc_low=est.ci_low, mc_high=est.ci_high,
         ))
     return rows

@@ -32,6 +32,7 @@ from typing import Final
 
 import numpy as np
 
+from tumorsim.analysis.ensemble import decompose_over_draws
 from tumorsim.validation.claim import Z95, Band, Check, CheckResult, Estimate
 
 __all__ = ["HOLDS_IN_DRAWS", "DrawSummary", "combine_draws", "judge_over_draws"]
@@ -99,24 +100,15 @@ def combine_draws(estimates: Sequence[Estimate]) -> DrawSummary:
     se = np.array([0.0 if e.exact else
                    (float(to(e.ci_high)) - float(to(e.ci_low))) / (2.0 * Z95)
                    for e in usable])
-    d = len(usable)
-    mean = float(theta.mean())
-    within = float(np.mean(se**2))
-    between = float(theta.var(ddof=1)) if d > 1 else 0.0
-    parameter_var = max(between - within, 0.0)
-    mc_var = within / d
-    total_sd = math.sqrt(parameter_var + mc_var)
-    mc_sd = math.sqrt(mc_var)
-    share = 0.0 if parameter_var + mc_var <= 0 else parameter_var / (parameter_var + mc_var)
-    weight = np.where(parameter_var + se**2 > 0,
-                      parameter_var / np.maximum(parameter_var + se**2, 1e-300), 1.0)
-    shrunk = back(mean + weight * (theta - mean))
-    exact = all(e.exact for e in usable) and d == 1
+    parts = decompose_over_draws(theta, se)
+    mean, total_sd, mc_sd = parts.mean, parts.total_sd, parts.mc_sd
+    exact = all(e.exact for e in usable) and parts.draws == 1
     estimate = (Estimate.exact_value(float(back(mean))) if exact else
                 Estimate(float(back(mean)), float(back(mean - Z95 * total_sd)),
                          float(back(mean + Z95 * total_sd))))
     return DrawSummary(estimate, float(back(mean - Z95 * mc_sd)),
-                       float(back(mean + Z95 * mc_sd)), share, np.asarray(shrunk, float), d)
+                       float(back(mean + Z95 * mc_sd)), parts.parameter_share,
+                       np.asarray(back(parts.shrunk), float), parts.draws)
 
 
 def share_holding(band: Band, shrunk: np.ndarray) -> float:
