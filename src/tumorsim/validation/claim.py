@@ -303,8 +303,8 @@ class CheckResult:
     the mean over ``draws`` parameter draws and its total interval, ``mc_low``/``mc_high``
     the Monte Carlo part, ``parameter_share`` the share of the variance due to the
     parameters and ``draws_holding`` the share of draws in which the check holds.
-    ``status`` is ``"pass"``, ``"fail"`` or ``"uncertain"`` (a mechanism check that passes
-    its band but holds in fewer than 95 % of draws; not counted as passed).
+    ``status`` is ``"pass"``, ``"fail"`` or ``"uncertain"`` (a mechanism check that holds
+    in some draws but in fewer than 95 %; not counted as passed).
     """
 
     claim_id: str

@@ -154,8 +154,8 @@ def headline(claims: Sequence[dict[str, Any]]) -> str:
     text = f"{passed} of {total} emergent checks pass"
     uncertain = sum(c.get("status") == "uncertain" for c in claims if c.get("kind") == "emergent")
     if uncertain:
-        text += (f" ({uncertain} more uncertain: inside the band but holding in fewer than "
-                 "95 % of parameter draws)")
+        text += (f" ({uncertain} more uncertain: holding in some but fewer than 95 % of "
+                 "parameter draws)")
     if others:
         text += "; not counted as evidence: " + ", ".join(others)
     return text
@@ -442,8 +442,9 @@ def scorecard_html(claims: Sequence[dict[str, Any]], run: dict[str, Any]) -> str
         *("simulated [95 % CI]" if k == "simulated" else k for k in names), "note"))
     biology = (f" Parameters: {esc(str(run['ensemble']))}; each claim measured under "
                f"{run.get('draws')} draws, its patients spread over them; the interval is "
-               "the total one (parameters and Monte Carlo noise), and a mechanism check "
-               "holding in fewer than 95 % of draws is uncertain, not passed."
+               "the total one (parameters and Monte Carlo noise); a mechanism check "
+               "passes when it holds in at least 95 % of draws and is uncertain when it "
+               "holds in fewer (but some)."
                if run.get("ensemble") else "")
     return (
         '<section id="claims"><h2>Scorecard: the claims of the model specification</h2>\n'
