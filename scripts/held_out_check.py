@@ -39,10 +39,10 @@ def main(argv: list[str]) -> int:
 
     started = time.perf_counter()
     if args.part == "training":
-        c_twin, c_cox, _ = twin_risk_concordance(load_scenario(args.scenario), "training",
-                                                 seed=args.seed, twins=args.twins)
+        risk = twin_risk_concordance(load_scenario(args.scenario), "training",
+                                     seed=args.seed, twins=args.twins)
         print(f"TRANSBIG training part, {args.twins} twins per woman: c-index twins "
-              f"{c_twin:.3f}, Cox {c_cox:.3f} (in sample)")
+              f"{risk.c_index_twin:.3f}, Cox {risk.c_index_cox:.3f} (in sample)")
         print(f"wall time {time.perf_counter() - started:.0f} s")
         return 0
     checks = held_out_checks(load_scenario(args.scenario), seed=args.seed, twins=args.twins,
@@ -54,6 +54,10 @@ def main(argv: list[str]) -> int:
         print(f"inside: {inside} of {len(check.km)}")
         if check.c_index_twin == check.c_index_twin:  # not NaN
             print(f"c-index: twins {check.c_index_twin:.3f}, Cox {check.c_index_cox:.3f}")
+        if check.c_index_difference is not None:
+            d, low, high = check.c_index_difference
+            print(f"twins - Cox: {d:+.3f} (95 % paired bootstrap over women "
+                  f"[{low:+.3f}, {high:+.3f}])")
     print(f"wall time {time.perf_counter() - started:.0f} s")
     return 0
 

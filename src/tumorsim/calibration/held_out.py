@@ -23,7 +23,8 @@ from tumorsim.model.scenario import Scenario
 from tumorsim.runner.simulate import run_plans
 from tumorsim.runner.twins import run_twin
 
-__all__ = ["RISK_TWINS", "HeldOutDataCheck", "held_out_checks", "twin_risk_concordance"]
+__all__ = ["RISK_TWINS", "HeldOutDataCheck", "RiskConcordance", "held_out_checks",
+           "twin_risk_concordance"]
 
 DAYS_PER_YEAR = 365.25
 YEARS = (1.0, 3.0, 5.0, 10.0)
@@ -41,11 +42,14 @@ class HeldOutDataCheck:
         ``simulated``, ``inside``.
     c_index_twin, c_index_cox : float
         NaN for GSE2034 (population level).
+    c_index_difference : tuple of float, optional
+        Twins minus Cox, with its 95 % paired bootstrap interval over women (TRANSBIG).
     """
 
     km: pd.DataFrame
     c_index_twin: float
     c_index_cox: float
+    c_index_difference: tuple[float, float, float] | None = None
 
 
 def _km_by_er(table: pd.DataFrame, duration: str, event: str) -> pd.DataFrame:
@@ -75,13 +79,53 @@ median; ``scripts/held_out_check.py SCENARIO --part training --twins K``): with 
 the score is mostly Monte Carlo noise."""
 
 
+@dataclass(frozen=True)
+class RiskConcordance:
+    """The twins' risk score against a Cox model on one part of TRANSBIG.
+
+    Attributes
+    ----------
+    scored : pandas.DataFrame
+        Per woman: ``T`` (follow-up, days), ``E`` (distant relapse), ``risk`` (her twins'
+        share relapsing by 5 years) and ``cox`` (the Cox model's partial hazard).
+    twins : pandas.DataFrame
+        The twins' table, with each twin's ``er_fmol``.
+    """
+
+    scored: pd.DataFrame
+    twins: pd.DataFrame
+
+    @property
+    def c_index_twin(self) -> float:
+        return concordance(self.scored, "T", "E", "risk")
+
+    @property
+    def c_index_cox(self) -> float:
+        return concordance(self.scored, "T", "E", "cox")
+
+    def difference_interval(self, replicates: int = 1000, seed: int = 0
+                            ) -> tuple[float, float, float]:
+        """Twins minus Cox c-index, with a 95 % paired bootstrap interval over women."""
+        rng = np.random.default_rng(seed)
+        n = len(self.scored)
+        diffs = []
+        for _ in range(replicates):
+            sample = self.scored.iloc[rng.integers(0, n, n)]
+            if not sample["E"].any():
+                continue
+            diffs.append(concordance(sample, "T", "E", "risk")
+                         - concordance(sample, "T", "E", "cox"))
+        low, high = np.percentile(diffs, [2.5, 97.5])
+        return self.c_index_twin - self.c_index_cox, float(low), float(high)
+
+
 def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
-                          twins: int = RISK_TWINS) -> tuple[float, float, pd.DataFrame]:
-    """c-index of the twins' risk score (their share relapsing by 5 years) on a part of
-    TRANSBIG, and of a Cox model (age, size, grade, ER) fitted on the training part.
+                          twins: int = RISK_TWINS) -> RiskConcordance:
+    """The twins' risk score (their share relapsing by 5 years) on a part of TRANSBIG,
+    next to a Cox model (age, size, grade, ER) fitted on the training part.
 
     ``part`` is ``"training"`` (the Cox model is then scored in sample, an optimistic
-    reference) or ``"held_out"``. Also returns the twins' table (with ``er_fmol``).
+    reference) or ``"held_out"``.
     """
     from lifelines import CoxPHFitter
 
@@ -102,7 +146,7 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
         T=train["follow_up_days"].to_numpy(float),
         E=train["relapse_event"].to_numpy(bool)), "T", "E")
     scored["cox"] = np.asarray(cox.predict_partial_hazard(women.covariates[columns]))
-    return (concordance(scored, "T", "E", "risk"), concordance(scored, "T", "E", "cox"), tw)
+    return RiskConcordance(scored, tw)
 
 
 def _held_out_base(scenario: Scenario) -> Scenario:
@@ -118,10 +162,11 @@ def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
     out: dict[str, HeldOutDataCheck] = {}
 
     held = held_out_cohort("transbig")
-    c_twin, c_cox, tw = twin_risk_concordance(scenario, "held_out", seed=seed, twins=twins)
+    risk = twin_risk_concordance(scenario, "held_out", seed=seed, twins=twins)
     km = _compare("transbig", _km_by_er(held.covariates, "follow_up_days", "relapse_event"),
-                  _km_by_er(tw, "dmfs_days_uncensored", "dmfs_event_uncensored"))
-    out["transbig"] = HeldOutDataCheck(km, c_twin, c_cox)
+                  _km_by_er(risk.twins, "dmfs_days_uncensored", "dmfs_event_uncensored"))
+    out["transbig"] = HeldOutDataCheck(km, risk.c_index_twin, risk.c_index_cox,
+                                       risk.difference_interval())
 
     gse = held_out_cohort("gse2034")
     er_pos = float((gse.covariates["er_fmol"] >= RECEPTOR_POSITIVE_FMOL).mean())
