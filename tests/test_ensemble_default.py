@@ -124,6 +124,16 @@ def test_commands_run_the_ensemble_by_default_and_say_so(tmp_path):
     assert DEFAULT_ENSEMBLE in run.stdout
     draws = pd.read_parquet(tmp_path / "s" / "patients.parquet", columns=["draw"])["draw"]
     assert draws.nunique() > 20
+    # the results carry the draws they were simulated under
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(tmp_path / "s" / "patients.parquet").metadata
+    record = json.loads(meta[b"tumorsim.ensemble"])
+    assert record["source"].startswith(DEFAULT_ENSEMBLE)
+    recorded = pd.DataFrame(record["draws"])
+    pd.testing.assert_frame_equal(recorded, load_ensemble(DEFAULT_ENSEMBLE).draws)
     own = run_cli("simulate", "--patients", "60", "--seed", "3", "--ensemble", "none",
                   "--out", tmp_path / "n")
     assert own.returncode == 0, own.stderr
@@ -131,3 +141,21 @@ def test_commands_run_the_ensemble_by_default_and_say_so(tmp_path):
     both = run_cli("simulate", "--patients", "60", "--ensemble", "none", "--point",
                    "--out", tmp_path / "x")
     assert both.returncode == 2 and both.stderr.count("\n") == 1
+
+
+def test_the_mechanism_prior_table_in_the_docs_is_the_module():
+    from pathlib import Path
+
+    from tumorsim.model.parameters import PARAMETERS
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md").read_text()
+    table = page.split("<!-- mechanism-priors:start -->")[1].split(
+        "<!-- mechanism-priors:end -->")[0]
+    rows = [line for line in table.strip().splitlines()[2:]]
+    assert len(rows) == len(MECHANISM_PRIORS)
+    for row, prior in zip(rows, MECHANISM_PRIORS, strict=True):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[0] == f"`{prior.name}`" and cells[1] == prior.mechanism
+        unit = PARAMETERS[prior.name].unit
+        assert cells[2] == f"[{prior.prior.low:g}, {prior.prior.high:g}] {unit}"
+        assert cells[3] == prior.reason
