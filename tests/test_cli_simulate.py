@@ -112,7 +112,11 @@ def test_streamed_results_are_those_save_results_writes(tmp_path: Path) -> None:
     assert outcome.returncode == 0, outcome
     scenario = load_default_scenario().with_changes(
         cohort={"patients": 300, "seed": 7, "trajectory_patients": 5})
-    saved = save_results(simulate(scenario), tmp_path / "saved")
+    from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE, load_ensemble
+
+    # the command's default biology is the packaged ensemble
+    saved = save_results(simulate(scenario, ensemble=load_ensemble(DEFAULT_ENSEMBLE)),
+                         tmp_path / "saved")
     names = ["patients.parquet", "site_environment.parquet", "trajectories.parquet"]
     assert sorted(p.name for p in out.iterdir()) == names
     for name in names:

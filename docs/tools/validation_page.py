@@ -30,6 +30,8 @@ import json
 import sys
 from pathlib import Path
 
+from tumorsim.validation.scorecard import headline, over_draws_text, result_text
+
 START = "<!-- calibration:start -->"
 END = "<!-- calibration:end -->"
 CLAIMS_START = "<!-- claims:start -->"
@@ -127,19 +129,6 @@ def _simulated(c: dict) -> str:
             f"{c['ci_high']:.{digits}g}]")
 
 
-def _headline(claims: list[dict]) -> str:
-    counts: dict[str, list[int]] = {}
-    for c in claims:
-        k = counts.setdefault(c["kind"], [0, 0])
-        k[0] += bool(c["passed"])
-        k[1] += 1
-    emergent = counts.get("emergent", [0, 0])
-    others = [f"{p} of {n} {kind} checks pass" for kind, (p, n) in counts.items()
-              if kind != "emergent"]
-    text = f"{emergent[0]} of {emergent[1]} emergent checks pass"
-    return text + ("; not counted as evidence: " + ", ".join(others) if others else "")
-
-
 def _touches(c: dict, every: int) -> str:
     affects = c.get("affects") or []
     if c["passed"] or not affects:
@@ -158,17 +147,37 @@ def render_claims(claims: list[dict], run: dict) -> str:
         "",
         f"tumorsim {run['version']}; seed {run['seed']}; {mode}; scenario "
         f"`{run['scenario_name']}` (fingerprint `{run['scenario_fingerprint']}`); "
-        f"{run['date']}. **{_headline(claims)}.**",
+        f"{run['date']}. **{headline(claims)}.**",
         "",
-        "| check | kind | statistic | published | pass rule | simulated [95 % CI] | result "
-        "| margin | what a failure touches |",
-        "|---|---|---|---|---|---|---|---:|---|",
     ]
+    over_draws = bool(run.get("ensemble"))
+    if over_draws:
+        lines += [
+            f"Parameters: {run['ensemble']}. Each claim was measured under {run['draws']} "
+            "of its draws, its patients spread over them; the simulated interval is the "
+            "total one (parameter uncertainty and Monte Carlo noise, "
+            f"{claims[0].get('interval_method', '')}). A mechanism check passes when it "
+            "holds in at least 95 % of draws, is *uncertain* when it holds in some but "
+            "fewer, and fails when it holds in none; every other check is judged by its "
+            "band on the total interval.",
+            "",
+            "| check | kind | statistic | published | pass rule | simulated [95 % CI] | "
+            "result | margin | over draws | what a failure touches |",
+            "|---|---|---|---|---|---|---|---:|---|---|",
+        ]
+    else:
+        lines += [
+            "| check | kind | statistic | published | pass rule | simulated [95 % CI] | "
+            "result | margin | what a failure touches |",
+            "|---|---|---|---|---|---|---|---:|---|",
+        ]
     for c in claims:
-        result = "pass" if c["passed"] else "**FAIL**"
+        result = result_text(c)
+        result = result if result == "pass" else f"**{result}**"
+        draws_cell = f" {over_draws_text(c)} |" if over_draws else ""
         lines.append(
             f"| {c['id']} | {c['kind']} | {c['statistic']} | {c['published_text']} | "
-            f"{c['rule']} | {_simulated(c)} | {result} | {_num(c['margin'])} | "
+            f"{c['rule']} | {_simulated(c)} | {result} | {_num(c['margin'])} |{draws_cell} "
             f"{_touches(c, every)} |")
     lines += ["", "Notes per check (the counts behind each number; why a check is "
               "structural or a calibration target; how a derived interval was derived):", ""]

@@ -16,13 +16,15 @@ same total and Monte Carlo intervals, and a parameter share of 0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["EnsembleInterval", "ensemble_interval"]
+__all__ = ["DrawDecomposition", "EnsembleInterval", "decompose_over_draws",
+           "ensemble_interval"]
 
 Statistic = Callable[[pd.DataFrame], float]
 
@@ -119,11 +121,86 @@ def ensemble_interval(table: pd.DataFrame, statistic: Statistic, *, replicates: 
     var_total = float(np.var(total)) if total.size > 1 else 0.0
     var_mc = float(np.var(mc)) if mc.size > 1 else 0.0
     share = 0.0 if var_total <= 0.0 else min(max(1.0 - var_mc / var_total, 0.0), 1.0)
+
+    def percentile(values: np.ndarray, q: float) -> float:
+        # no finite replicate (e.g. too few patients for any event): no interval
+        return float(np.percentile(values, q)) if values.size else math.nan
+
     return EnsembleInterval(
         estimate=float(statistic(table)),
-        total_low=float(np.percentile(total, 2.5)), total_high=float(np.percentile(total, 97.5)),
-        mc_low=float(np.percentile(mc, 2.5)), mc_high=float(np.percentile(mc, 97.5)),
+        total_low=percentile(total, 2.5), total_high=percentile(total, 97.5),
+        mc_low=percentile(mc, 2.5), mc_high=percentile(mc, 97.5),
         parameter_share=share, draws=len(draw_ids),
         method=(f"two-stage bootstrap ({replicates} replicates): draws, then patients within "
                 "draws (total); patients within their draws (Monte Carlo)"),
     )
+
+
+@dataclass(frozen=True)
+class DrawDecomposition:
+    """Per-draw estimates combined: the mean over draws and what its spread is made of.
+
+    Attributes
+    ----------
+    mean : float
+        Mean of the per-draw estimates (draws are equally likely).
+    parameter_var : float
+        Between-draw variance beyond Monte Carlo noise, ``max(B - W, 0)``.
+    mc_var : float
+        Monte Carlo variance of the mean, ``W / D``.
+    parameter_share : float
+        ``parameter_var / (parameter_var + mc_var)`` (0 when both are 0).
+    shrunk : ndarray
+        Each draw's estimate shrunk towards the mean by ``V / (V + s_k^2)``.
+    draws : int
+    """
+
+    mean: float
+    parameter_var: float
+    mc_var: float
+    parameter_share: float
+    shrunk: np.ndarray
+    draws: int
+
+    @property
+    def total_sd(self) -> float:
+        """Standard deviation of the statistic over parameters and Monte Carlo noise."""
+        return float(np.sqrt(self.parameter_var + self.mc_var))
+
+    @property
+    def mc_sd(self) -> float:
+        """Monte Carlo standard error of the mean."""
+        return float(np.sqrt(self.mc_var))
+
+
+def decompose_over_draws(estimates: np.ndarray, standard_errors: np.ndarray
+                         ) -> DrawDecomposition:
+    """A random-effects, method-of-moments decomposition of per-draw estimates.
+
+    With ``theta_k`` the estimate of draw ``k`` (its Monte Carlo standard error ``s_k``),
+    ``W`` the mean of ``s_k^2`` and ``B`` the between-draw variance of ``theta_k``: the
+    parameter variance is ``max(B - W, 0)`` (Monte Carlo noise taken out of the spread
+    between draws) and the Monte Carlo variance of the mean ``W / D``. With one draw the
+    parameter variance is 0.
+
+    Parameters
+    ----------
+    estimates, standard_errors : ndarray, shape (D,)
+        Finite values, one per draw (on the scale the statistic is combined on).
+    """
+    theta = np.asarray(estimates, dtype=float)
+    se = np.asarray(standard_errors, dtype=float)
+    d = theta.size
+    if d == 0:
+        raise ValueError("no draw has an estimate")
+    mean = float(theta.mean())
+    within = float(np.mean(se**2))
+    between = float(theta.var(ddof=1)) if d > 1 else 0.0
+    parameter_var = max(between - within, 0.0)
+    mc_var = within / d
+    total = parameter_var + mc_var
+    share = 0.0 if total <= 0 else parameter_var / total
+    weight = np.where(parameter_var + se**2 > 0,
+                      parameter_var / np.maximum(parameter_var + se**2, 1e-300), 1.0)
+    return DrawDecomposition(mean, parameter_var, mc_var, share,
+                             mean + weight * (theta - mean), d)

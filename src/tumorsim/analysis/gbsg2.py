@@ -23,6 +23,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import concordance, cox_hazard_ratios, kaplan_meier
 from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.errors import AnalysisError
@@ -119,7 +120,7 @@ def fit_statistics(table: pd.DataFrame, *, duration: str, event: str) -> FitStat
                       times=[y * DAYS_PER_YEAR for y in RFS_YEARS])
     km = km.assign(years=km["time"] / DAYS_PER_YEAR)
     # Greenwood-type standard error recovered from the 95 % interval width
-    km["se"] = (km["ci_upper"] - km["ci_lower"]) / (2 * 1.959964)
+    km["se"] = (km["ci_upper"] - km["ci_lower"]) / (2 * Z95)
     rows = []
     for label, positive in (("PR+", True), ("PR-", False)):
         sub = df[df["pr_positive"] == positive][["T", "E", "hormone_therapy"]]
@@ -133,7 +134,7 @@ def fit_statistics(table: pd.DataFrame, *, duration: str, event: str) -> FitStat
             rows.append({"pr": label, "hr": math.nan, "ci_lower": math.nan,
                          "ci_upper": math.nan, "se_log_hr": math.nan})
             continue
-        se = (math.log(row["ci_upper"]) - math.log(row["ci_lower"])) / (2 * 1.959964)
+        se = (math.log(row["ci_upper"]) - math.log(row["ci_lower"])) / (2 * Z95)
         rows.append({"pr": label, "hr": float(row["hr"]), "ci_lower": float(row["ci_lower"]),
                      "ci_upper": float(row["ci_upper"]), "se_log_hr": se})
     return FitStatistics(

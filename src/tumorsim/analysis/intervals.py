@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Final
 
-__all__ = ["wilson_interval"]
+__all__ = ["Z95", "wilson_interval"]
+
+Z95: Final[float] = 1.959963984540054
+"""The standard normal's 97.5 % quantile: a two-sided 95 % interval is ``+- Z95`` SE."""
 
 
 def wilson_interval(k: int, n: int, z: float) -> tuple[float, float, float]:

@@ -158,7 +158,10 @@ def kaplan_meier(
     Notes
     -----
     Fitted with :class:`lifelines.KaplanMeierFitter`; the intervals are lifelines'
-    exponential Greenwood intervals (on ``log(-log S)``), which stay inside [0, 1].
+    exponential Greenwood intervals (on ``log(-log S)``), which stay inside [0, 1]. Before
+    the first event (``S = 1``), where Greenwood's interval is [1, 1], the lower bound is
+    the exact binomial one of no events among the women still followed,
+    ``(alpha / 2) ** (1 / at_risk)``.
     """
     _durations_events(df, duration, event)
     _z(alpha)
@@ -191,6 +194,7 @@ def kaplan_meier(
             s, lo, hi = (np.where(beyond, np.nan, x) for x in (s, lo, hi))
         sorted_t = np.sort(t)
         at_risk = sorted_t.size - np.searchsorted(sorted_t, at, side="left")
+        lo = _no_event_lower_bound(s, lo, at_risk, alpha)
         frames.append(
             pd.DataFrame(
                 {
@@ -204,6 +208,20 @@ def kaplan_meier(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _no_event_lower_bound(survival: np.ndarray, lower: np.ndarray, at_risk: np.ndarray,
+                          alpha: float) -> np.ndarray:
+    """Lower bounds where no event has happened yet (``S = 1``).
+
+    Greenwood's variance is 0 there, so its interval is [1, 1]: certainty from no events.
+    With ``n`` women still followed at that time and none relapsed, the exact binomial
+    (Clopper-Pearson) lower bound ``(alpha / 2) ** (1 / n)`` is used instead.
+    """
+    n = np.maximum(at_risk.astype(float), 1.0)
+    exact = (alpha / 2.0) ** (1.0 / n)
+    no_event = (survival >= 1.0) & (at_risk > 0)
+    return np.where(no_event, np.minimum(lower, exact), lower)
 
 
 # --- log-rank ------------------------------------------------------------------------------------

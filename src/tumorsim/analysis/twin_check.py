@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tumorsim.analysis.ensemble import decompose_over_draws
+from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import kaplan_meier
 from tumorsim.results import TwinResult
 
@@ -39,13 +41,16 @@ def observed_vs_twins(result: TwinResult, *, endpoint: str = "rfs",
     -------
     pandas.DataFrame
         ``years``, ``observed``, ``observed_ci_lower``, ``observed_ci_upper``, ``twins``,
-        ``observed_at_risk``; empty when the data has no follow-up. NaN beyond the last
-        observed follow-up or the horizon.
+        ``twins_ci_lower``, ``twins_ci_upper`` (95 %, over parameter draws and Monte Carlo
+        noise), ``twins_parameter_share``, ``observed_at_risk``; empty when the data has
+        no follow-up. NaN beyond the last observed follow-up or the horizon.
     """
     patients = result.patients
     if "follow_up_days" not in patients or "relapse_event" not in patients:
         return pd.DataFrame(columns=["years", "observed", "observed_ci_lower",
-                                     "observed_ci_upper", "twins", "observed_at_risk"])
+                                     "observed_ci_upper", "twins", "twins_ci_lower",
+                                     "twins_ci_upper", "twins_parameter_share",
+                                     "observed_at_risk"])
     times = [y * DAYS_PER_YEAR for y in years]
     observed = kaplan_meier(pd.DataFrame({
         "T": patients["follow_up_days"].to_numpy(float),
@@ -55,12 +60,39 @@ def observed_vs_twins(result: TwinResult, *, endpoint: str = "rfs",
         "T": twins[f"{endpoint}_days_uncensored"].to_numpy(float),
         "E": twins[f"{endpoint}_event_uncensored"].to_numpy(bool)}), "T", "E", times=times)
     horizon = result.scenario.cohort.horizon_years
+    spread = [_twin_survival_sd(twins, endpoint, t) for t in times]
+    twin_values = np.where(np.asarray(years) <= horizon, simulated["survival"].to_numpy(float),
+                           np.nan)
+    sd = np.array([s for s, _ in spread])
     return pd.DataFrame({
         "years": list(years),
         "observed": observed["survival"].to_numpy(float),
         "observed_ci_lower": observed["ci_lower"].to_numpy(float),
         "observed_ci_upper": observed["ci_upper"].to_numpy(float),
-        "twins": np.where(np.asarray(years) <= horizon, simulated["survival"].to_numpy(float),
-                          np.nan),
+        "twins": twin_values,
+        "twins_ci_lower": np.clip(twin_values - Z95 * sd, 0.0, 1.0),
+        "twins_ci_upper": np.clip(twin_values + Z95 * sd, 0.0, 1.0),
+        "twins_parameter_share": [share for _, share in spread],
         "observed_at_risk": observed["at_risk"].to_numpy(np.int64),
     })
+
+
+def _twin_survival_sd(twins: pd.DataFrame, endpoint: str, day: float) -> tuple[float, float]:
+    """Total standard deviation of the twins' event-free share at ``day`` over parameter
+    draws and Monte Carlo noise, and the parameter share of its variance.
+
+    The twins are followed to the horizon (uncensored columns), so their survival at
+    ``day`` is a share; per draw its Monte Carlo error is binomial (with one success and
+    one failure added, so that a draw of few twins with no event is not certain), and the
+    draws are combined by :func:`tumorsim.analysis.ensemble.decompose_over_draws`.
+    """
+    free = ~(twins[f"{endpoint}_event_uncensored"].to_numpy(bool)
+             & (twins[f"{endpoint}_days_uncensored"].to_numpy(float) <= day))
+    draw = twins["draw"].to_numpy() if "draw" in twins else np.zeros(len(twins), np.int64)
+    per_draw = pd.DataFrame({"free": free, "draw": draw}).groupby("draw")["free"].agg(
+        ["sum", "size"])
+    n = per_draw["size"].to_numpy(float)
+    share = per_draw["sum"].to_numpy(float) / n
+    smoothed = (per_draw["sum"].to_numpy(float) + 1.0) / (n + 2.0)
+    parts = decompose_over_draws(share, np.sqrt(smoothed * (1.0 - smoothed) / n))
+    return parts.total_sd, parts.parameter_share

@@ -29,6 +29,7 @@ import pandas as pd
 
 from tumorsim.analysis.dataset_targets import km_targets
 from tumorsim.analysis.gbsg2 import observed_statistics, simulated_statistics, split_gbsg2
+from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import kaplan_meier
 from tumorsim.cohort.data import load_gbsg2
 from tumorsim.cohort.datasets import gse2034_population, training_cohort
@@ -39,7 +40,6 @@ from tumorsim.runner.twins import run_twin
 
 __all__ = ["SimulationSizes", "TrainingData", "observed_targets", "simulated_summaries"]
 
-Z95 = 1.959963984540054
 DAYS_PER_YEAR = 365.25
 KM_YEARS = (1.0, 3.0, 5.0, 10.0)
 K2_PERIODS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -24,17 +24,24 @@ from tumorsim.io.scenario_file import load_default_scenario
 from tumorsim.io.scenario_file import load_scenario as load_scenario_file
 from tumorsim.model.scenario import Scenario
 
+if TYPE_CHECKING:
+    from tumorsim.model.ensemble import Ensemble
+
 __all__ = [
     "DefaultScenarioArg",
+    "EnsembleOption",
+    "PointOption",
     "ScenarioArg",
     "SeedOption",
     "ThreadsOption",
     "at_least",
+    "biology_text",
     "command_line",
     "default_chunk_size",
     "load_scenario",
     "out_option",
     "patients_option",
+    "resolve_ensemble",
     "with_cohort_options",
     "within",
 ]
@@ -104,6 +111,46 @@ ThreadsOption = Annotated[
     typer.Option(help="CPU threads (default: all). Results do not depend on it.",
                  show_default=False, callback=_check_threads),
 ]
+
+
+EnsembleOption = Annotated[
+    str | None,
+    typer.Option("--ensemble", help="The parameter draws patients live under (each patient "
+                 "one draw, recorded in a draw column): 'tumorsim:ensemble' (the default: "
+                 "the packaged posterior with the M1-M3 mechanism parameters from their "
+                 "priors), 'tumorsim:posterior', a Parquet or CSV file of draws, or 'none' "
+                 "(the scenario's own values, one set).", show_default=False),
+]
+PointOption = Annotated[
+    bool,
+    typer.Option("--point", help="One parameter set: the median of the ensemble's draws "
+                 "(the posterior median); intervals are then Monte Carlo noise only."),
+]
+
+
+def resolve_ensemble(name: str | None, point: bool) -> Ensemble | None:
+    """The ensemble ``--ensemble NAME`` and ``--point`` ask for (``None``: the scenario's
+    own values; ``name=None``: the default ensemble)."""
+    from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE, NO_ENSEMBLE, load_ensemble
+
+    if name is None:
+        name = DEFAULT_ENSEMBLE
+    if name == NO_ENSEMBLE:
+        if point:
+            raise TumorsimError("--point with --ensemble none: --point takes the median of "
+                                "an ensemble; give one, or drop --point")
+        return None
+    ensemble = load_ensemble(name)
+    return ensemble.median() if point else ensemble
+
+
+def biology_text(ensemble: Ensemble | None) -> str:
+    """What parameters a run used, for its printed summary."""
+    if ensemble is None:
+        return "the scenario's own values (--ensemble none): one set, no parameter uncertainty"
+    if len(ensemble) == 1:
+        return f"one set (point run): {ensemble.source}"
+    return ensemble.source
 
 
 def out_option(help: str, *, show_default: bool = False) -> Any:

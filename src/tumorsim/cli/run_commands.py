@@ -10,13 +10,17 @@ import typer
 
 from tumorsim.cli.options import (
     DefaultScenarioArg,
+    EnsembleOption,
+    PointOption,
     SeedOption,
     ThreadsOption,
     at_least,
+    biology_text,
     default_chunk_size,
     load_scenario,
     out_option,
     patients_option,
+    resolve_ensemble,
     with_cohort_options,
 )
 from tumorsim.cli.render import (
@@ -78,12 +82,8 @@ def simulate(
         int, typer.Option("--workers", help="Workers of the embedded LocalCluster.",
                           callback=at_least(1))
     ] = 2,
-    ensemble: Annotated[
-        str | None,
-        typer.Option("--ensemble", help="Parquet or CSV of parameter draws, or "
-                     "'tumorsim:posterior': each patient lives under one draw (a draw "
-                     "column in the results).", show_default=False),
-    ] = None,
+    ensemble: EnsembleOption = None,
+    point: PointOption = False,
 ) -> None:
     """Simulate a virtual cohort and write the results to a directory of Parquet files.
 
@@ -109,11 +109,7 @@ def simulate(
     check_backend(backend)
     if backend != "dask" and scheduler is not None:
         raise TumorsimError(f"--scheduler = {scheduler!r}: needs --backend dask")
-    draws = None
-    if ensemble is not None:
-        from tumorsim.io.ensemble_file import load_ensemble
-
-        draws = load_ensemble(ensemble)
+    draws = resolve_ensemble(ensemble, point)
     n = loaded.cohort.patients
     chunk = chunk_size if chunk_size is not None else default_chunk_size(n)
     with claim_output_dir(out, known=RESULTS_FILES.values()):
@@ -134,7 +130,7 @@ def simulate(
         result = SimulationResult(patients=table, trajectories=None, site_environment=None,
                                   scenario=loaded, seed=loaded.cohort.seed)
         print_tables(result.summary(wall_seconds=wall_s).with_rows(
-            ("written", written_text(written))))
+            ("parameters", biology_text(draws)), ("written", written_text(written))))
 
 
 _GBSG2_NAME = "gbsg2"
@@ -186,6 +182,8 @@ def twin(
                                        callback=at_least(1))] = 10,
     seed: SeedOption = None,
     threads: ThreadsOption = None,
+    ensemble: EnsembleOption = None,
+    point: PointOption = False,
 ) -> None:
     """Simulate stochastic twins of real patients under their recorded treatment.
 
@@ -208,6 +206,7 @@ def twin(
         raise TumorsimError("missing DATA: give a CSV or Parquet file, --gbsg2 or --dataset")
     loaded = with_cohort_options(load_scenario(scenario), seed=seed)
     check_output_dir(out, known=TWIN_FILES.values())  # before any simulation
+    draws = resolve_ensemble(ensemble, point)
     notes: tuple[str, ...] = ()
     if dataset is not None:
         from tumorsim.cohort.datasets import DATASET_NAMES, load_dataset
@@ -231,7 +230,7 @@ def twin(
             started = time.perf_counter()
             result = run_twin(loaded, cohort, twins=twins, seed=loaded.cohort.seed,
                               chunk_size=default_chunk_size(total), n_threads=threads,
-                              progress=progress_callback(progress, task))
+                              progress=progress_callback(progress, task), ensemble=draws)
             wall_s = time.perf_counter() - started
         metadata = {"tumorsim.data": source, "tumorsim.column_map": map_name}
         if notes:
@@ -246,9 +245,11 @@ def twin(
         rows = [(f"{endpoint.upper()} at {r.years:g} y",
                  f"observed {r.observed:.3f} [{r.observed_ci_lower:.3f}, "
                  f"{r.observed_ci_upper:.3f}] ({r.observed_at_risk} at risk), twins "
-                 f"{r.twins:.3f}") for r in check.itertuples()]
+                 f"{r.twins:.3f} [{r.twins_ci_lower:.3f}, {r.twins_ci_upper:.3f}] "
+                 f"({100 * r.twins_parameter_share:.0f} % of its variance from parameters)")
+                for r in check.itertuples()]
         print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
-            *rows, ("written", written_text(written))))
+            *rows, ("parameters", biology_text(draws)), ("written", written_text(written))))
 
 
 def _twin_cohort(data: str | None, columns: Path | None) -> tuple[Cohort, str, str]:
@@ -291,13 +292,8 @@ def trial(
         "Virtual patients per arm (default: the scenario's cohort.patients).")] = None,
     seed: SeedOption = None,
     threads: ThreadsOption = None,
-    ensemble: Annotated[
-        str | None,
-        typer.Option("--ensemble", help="Parquet or CSV of parameter draws, or "
-                     "'tumorsim:posterior' (the packaged posterior): patients are spread over "
-                     "the draws and hazard ratios get intervals with parameter uncertainty.",
-                     show_default=False),
-    ] = None,
+    ensemble: EnsembleOption = None,
+    point: PointOption = False,
     interval_replicates: Annotated[int, typer.Option(
         "--interval-replicates", help="Bootstrap replicates of the ensemble intervals.",
         callback=at_least(20))] = 100,
@@ -318,11 +314,7 @@ def trial(
         with_cohort_options(loaded.scenario, patients=patients, seed=seed)
     )
     check_output_dir(out, known=TRIAL_FILES)  # before any simulation
-    draws = None
-    if ensemble is not None:
-        from tumorsim.io.ensemble_file import load_ensemble
-
-        draws = load_ensemble(ensemble)
+    draws = resolve_ensemble(ensemble, point)
     with claim_output_dir(out, known=TRIAL_FILES):
         n = loaded.scenario.cohort.patients
         with progress_bar() as progress:
@@ -349,6 +341,7 @@ def trial(
                                                       seed=loaded.scenario.cohort.seed)
             interval_s = time.perf_counter() - started
             print_tables(hazard_ratio_interval_table(intervals, draws.source))
+        echo(f"parameters: {biology_text(draws)}")
         timing = f"wall time {wall_s:.2f} s"
         if interval_s is not None:
             timing += f" (simulation), {interval_s:.1f} s (ensemble intervals)"

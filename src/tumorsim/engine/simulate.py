@@ -143,18 +143,24 @@ def _check_same_plan_parameters(base: Scenario, biologies: Sequence[Scenario]) -
 
 def _parameters_by_draw(biologies: Sequence[Scenario], cohort: Cohort, seed: int,
                         draw_of_patient: np.ndarray) -> PatientParameters:
-    """Each patient's parameters under her draw's biology (same trait streams in all)."""
+    """Each patient's parameters under her draw's biology (same trait streams in all).
+
+    Each draw maps only its own patients (their streams are keyed by patient id, so the
+    values are those a whole-cohort mapping gives them): the cost is one mapping of the
+    cohort, whatever the number of draws.
+    """
     merged: dict[str, np.ndarray] | None = None
     for d, biology in enumerate(biologies):
         mine = draw_of_patient == d
         if not mine.any():
             continue
-        pp = patient_parameters(biology, cohort, seed)
+        pp = patient_parameters(biology, Cohort(cohort.covariates[mine]), seed)
         if merged is None:
-            merged = {f.name: np.array(getattr(pp, f.name), copy=True)
+            merged = {f.name: np.zeros((len(cohort), *np.shape(getattr(pp, f.name))[1:]),
+                                       dtype=np.asarray(getattr(pp, f.name)).dtype)
                       for f in fields(PatientParameters)}
         for f in fields(PatientParameters):
-            merged[f.name][mine] = getattr(pp, f.name)[mine]
+            merged[f.name][mine] = getattr(pp, f.name)
     assert merged is not None
     return PatientParameters(**merged)
 

@@ -17,7 +17,7 @@ import pandas as pd
 from tumorsim.errors import TumorsimError
 from tumorsim.model.ensemble import Ensemble
 
-__all__ = ["PACKAGED_POSTERIOR", "load_ensemble"]
+__all__ = ["DEFAULT_ENSEMBLE", "NO_ENSEMBLE", "PACKAGED_POSTERIOR", "load_ensemble"]
 
 MAX_BYTES = 50_000_000
 
@@ -25,9 +25,28 @@ MAX_BYTES = 50_000_000
 PACKAGED_POSTERIOR = "tumorsim:posterior"
 """Name of the posterior ensemble shipped with the package (docs/posterior.md)."""
 
+DEFAULT_ENSEMBLE = "tumorsim:ensemble"
+"""The default biology of the commands: the packaged posterior's draws, each with the M1-M3
+mechanism parameters drawn from their priors (docs/uncertainty.md)."""
+
+NO_ENSEMBLE = "none"
+"""``--ensemble none``: the scenario's own parameter values, one set, as written."""
+
+MECHANISM_PRIOR_SEED = 2026
+"""Seed of the mechanism-prior draws joined to the posterior in :data:`DEFAULT_ENSEMBLE`."""
+
 
 def load_ensemble(path: str | os.PathLike[str], *, option: str = "--ensemble") -> Ensemble:
-    """The ensemble in ``path`` (``.parquet`` or ``.csv``), or ``"tumorsim:posterior"``."""
+    """The ensemble in ``path`` (``.parquet`` or ``.csv``), or a packaged one by name
+    (:data:`DEFAULT_ENSEMBLE`, :data:`PACKAGED_POSTERIOR`)."""
+    if str(path) == DEFAULT_ENSEMBLE:
+        from tumorsim.model.mechanism_priors import mechanism_prior_ranges
+
+        posterior = load_ensemble(PACKAGED_POSTERIOR, option=option)
+        joined = posterior.with_priors(mechanism_prior_ranges(), seed=MECHANISM_PRIOR_SEED)
+        return Ensemble(joined.draws, f"{DEFAULT_ENSEMBLE}: {len(joined)} draws of the "
+                        "packaged posterior, M1-M3 mechanism parameters from their priors "
+                        "(docs/uncertainty.md)")
     if str(path) == PACKAGED_POSTERIOR:
         from importlib import resources
 

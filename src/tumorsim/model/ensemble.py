@@ -103,6 +103,25 @@ class Ensemble:
         """``base`` under each draw."""
         return [with_values(base, row) for row in self.draws.to_dict("records")]
 
+    def with_priors(self, priors: Mapping[str, PriorRange], seed: int,
+                    what: str = "priors") -> Ensemble:
+        """These draws with columns for ``priors`` added, one prior draw per row.
+
+        The prior draws are a seeded Latin hypercube, independent of the existing columns
+        (the parameters have independent priors). A name already in the draws is an error.
+        """
+        clash = sorted(set(priors) & set(self.draws.columns))
+        if clash:
+            raise ValueError(f"already in the ensemble: {', '.join(clash)}")
+        added = Ensemble.from_priors(priors, len(self), seed, what)
+        return Ensemble(pd.concat([self.draws.reset_index(drop=True), added.draws], axis=1),
+                        f"{self.source}; {added.source}")
+
+    def median(self) -> Ensemble:
+        """One draw: the median of each column (a point run "at the ensemble median")."""
+        return Ensemble(self.draws.median().to_frame().T.reset_index(drop=True),
+                        f"the median of {self.source}")
+
     @classmethod
     def from_priors(cls, priors: Mapping[str, PriorRange], draws: int, seed: int,
                     source: str = "priors") -> Ensemble:

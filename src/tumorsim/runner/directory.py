@@ -60,6 +60,15 @@ def check_backend(backend: str) -> None:
         raise TumorsimError(f"--backend = {backend!r}: allowed: {', '.join(BACKENDS)}")
 
 
+def ensemble_record(ensemble: Ensemble) -> str:
+    """The ensemble a run used, as JSON for the results' metadata: its source and its
+    draws (one object per draw), so that the results can be reproduced from the files."""
+    import json
+
+    return json.dumps({"source": ensemble.source,
+                       "draws": ensemble.draws.to_dict(orient="records")})
+
+
 def simulate_to_directory(
     scenario: Scenario,
     out_dir: str | os.PathLike[str],
@@ -146,7 +155,8 @@ def simulate_to_directory(
     parts = _chunk_results(scenario, path, seed=seed, n=n, chunk_size=chunk_size,
                            n_threads=n_threads, progress=progress, backend=backend,
                            scheduler=scheduler, workers=workers, ensemble=ensemble)
-    with ResultsWriter(out_dir, scenario=scenario, seed=seed) as writer:
+    metadata = None if ensemble is None else {"tumorsim.ensemble": ensemble_record(ensemble)}
+    with ResultsWriter(out_dir, scenario=scenario, seed=seed, metadata=metadata) as writer:
         for part in parts:
             writer.write_result(part)
             del part  # not held while the next chunk is simulated

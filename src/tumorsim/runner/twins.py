@@ -16,6 +16,7 @@ import pandas as pd
 
 from tumorsim.cohort.population import Cohort
 from tumorsim.cohort.twins import GBSG2_HORMONE_DURATION_DAYS, make_twins, twin_plans
+from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import RegimenName, Scenario
 from tumorsim.results import FRACTION_YEARS, TwinResult
 from tumorsim.runner.simulate import run_plans
@@ -39,6 +40,7 @@ def run_twin(
     chunk_size: int = 20_000,
     n_threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    ensemble: Ensemble | None = None,
 ) -> TwinResult:
     """Simulate K twins of every patient under her recorded treatment.
 
@@ -62,6 +64,9 @@ def run_twin(
         ``CohortSpec.metastasis_free_at_diagnosis``); this overrides the base scenario.
     chunk_size, n_threads, progress
         See :func:`tumorsim.runner.simulate.run_plans` (``progress`` counts twins).
+    ensemble : Ensemble, optional
+        Parameter draws: each twin lives under one, chosen on her own stream (the twins
+        table gains a ``draw`` column). Default: the base scenario's one biology.
 
     Returns
     -------
@@ -75,7 +80,7 @@ def run_twin(
     plans, plan_of_twin = twin_plans(base_scenario, twin_cohort, hormone_duration_days,
                                      chemotherapy_regimen)
     result = run_plans(plans, plan_of_twin, twin_cohort, seed=seed, chunk_size=chunk_size,
-                       n_threads=n_threads, progress=progress)
+                       n_threads=n_threads, progress=progress, ensemble=ensemble)
     table = result.patients
     twin_cov = twin_cohort.covariates
     table.insert(1, "twin_index", twin_cov["twin_index"].to_numpy())

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
+from tumorsim.analysis.intervals import Z95
 from tumorsim.model.scenario import Scenario
 
 __all__ = [
@@ -41,9 +42,10 @@ __all__ = [
     "Estimate",
     "EvidenceKind",
     "evaluate",
+    "judge",
+    "measure",
 ]
 
-Z95: Final[float] = 1.959963984540054
 
 EvidenceKind = Literal["emergent", "structural", "calibration target"]
 EVIDENCE_KINDS: Final[tuple[str, ...]] = get_args(EvidenceKind)
@@ -296,6 +298,13 @@ class CheckResult:
     Monte Carlo uncertainty (``ci_low`` and ``ci_high`` are then ``nan``). ``affects``
     lists, for a failing check only, the what-ifs and examples whose answer depends on a
     mechanism the check tests.
+
+    Over an ensemble (:mod:`tumorsim.validation.over_draws`) ``simulated`` and the CI are
+    the mean over ``draws`` parameter draws and its total interval, ``mc_low``/``mc_high``
+    the Monte Carlo part, ``parameter_share`` the share of the variance due to the
+    parameters and ``draws_holding`` the share of draws in which the check holds.
+    ``status`` is ``"pass"``, ``"fail"`` or ``"uncertain"`` (a mechanism check that holds
+    in some draws but in fewer than 95 %; not counted as passed).
     """
 
     claim_id: str
@@ -324,6 +333,13 @@ class CheckResult:
     published_ci_note: str = ""
     mechanisms: tuple[str, ...] = ()
     affects: tuple[str, ...] = ()
+    status: str = ""
+    draws: int = 1
+    mc_low: float = math.nan
+    mc_high: float = math.nan
+    parameter_share: float = 0.0
+    draws_holding: float = math.nan
+    interval_method: str = "Monte Carlo (one parameter set)"
 
     @property
     def id(self) -> str:
@@ -331,8 +347,8 @@ class CheckResult:
         return self.claim_id if not self.label else f"{self.claim_id} {self.label}"
 
 
-def evaluate(claim: Claim, context: ClaimContext) -> list[CheckResult]:
-    """Run one claim and judge each of its checks.
+def measure(claim: Claim, context: ClaimContext) -> tuple[dict[str, Estimate], float]:
+    """Run one claim's simulations: ``({check label: Estimate}, seconds)``.
 
     A check whose estimate is missing from ``measure``'s answer is an error in the claim,
     not a failure of the model, and raises ``KeyError``.
@@ -345,6 +361,21 @@ def evaluate(claim: Claim, context: ClaimContext) -> list[CheckResult]:
     unknown = set(estimates) - {c.label for c in claim.checks}
     if unknown:
         raise KeyError(f"claim {claim.id}: measure returned unknown checks {sorted(unknown)}")
+    missing = {c.label for c in claim.checks} - set(estimates)
+    if missing:
+        raise KeyError(f"claim {claim.id}: measure gave no estimate for {sorted(missing)}")
+    return estimates, seconds
+
+
+def evaluate(claim: Claim, context: ClaimContext) -> list[CheckResult]:
+    """Run one claim and judge each of its checks (:func:`measure`, then :func:`judge`)."""
+    estimates, seconds = measure(claim, context)
+    return judge(claim, context, estimates, seconds)
+
+
+def judge(claim: Claim, context: ClaimContext, estimates: Mapping[str, Estimate],
+          seconds: float) -> list[CheckResult]:
+    """Each check of ``claim`` judged on its estimate by its band."""
     from tumorsim.validation.dependencies import depending_on
 
     rows = []
@@ -364,5 +395,6 @@ def evaluate(claim: Claim, context: ClaimContext) -> list[CheckResult]:
             exact=est.exact, published_ci_note=check.published_ci_note,
             mechanisms=check.mechanisms,
             affects=() if passed else depending_on(check.mechanisms),
+            status="pass" if passed else "fail", mc_low=est.ci_low, mc_high=est.ci_high,
         ))
     return rows

@@ -20,18 +20,24 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from tumorsim.errors import ResultsError
 from tumorsim.io.atomic import write_text_atomic
+from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
 from tumorsim.validation.claim import (
     EVIDENCE_KINDS,
     CheckResult,
     Claim,
     ClaimContext,
+    Estimate,
     evaluate,
+    judge,
+    measure,
 )
+from tumorsim.validation.over_draws import judge_over_draws
 
 __all__ = [
     "CLAIMS_FILE",
@@ -53,6 +59,9 @@ RUN_FILE: Final[str] = "validate.json"
 CLAIMS_HTML: Final[str] = "claims.html"
 SCORECARD_FILES: Final[tuple[str, ...]] = (CLAIMS_FILE, RUN_FILE, CLAIMS_HTML)
 """What ``tumorsim validate`` writes into its directory."""
+
+DEFAULT_DRAWS: Final[int] = 10
+"""Parameter draws a claim is measured under when an ensemble is given."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,10 @@ class Scorecard:
         :func:`scenario_fingerprint` of the scenario under test: a scorecard belongs to
         one parameter set, and a recalibration without a new scorecard shows as a
         mismatch (``tests/test_validation.py`` checks the one in docs/validation.md).
+    ensemble : str
+        Where the parameter draws came from (empty: the scenario's own values).
+    draws : int
+        Draws each claim was measured under (0 without an ensemble).
     """
 
     rows: list[CheckResult]
@@ -87,6 +100,8 @@ class Scorecard:
     wall_seconds: float
     command: str = ""
     scenario_fingerprint: str = ""
+    ensemble: str = ""
+    draws: int = 0
 
     @property
     def passed(self) -> int:
@@ -137,6 +152,10 @@ def headline(claims: Sequence[dict[str, Any]]) -> str:
     others = [f"{p} of {n} {kind} checks pass" for kind, (p, n) in counts.items()
               if kind != "emergent"]
     text = f"{passed} of {total} emergent checks pass"
+    uncertain = sum(c.get("status") == "uncertain" for c in claims if c.get("kind") == "emergent")
+    if uncertain:
+        text += (f" ({uncertain} more uncertain: holding in some but fewer than 95 % of "
+                 "parameter draws)")
     if others:
         text += "; not counted as evidence: " + ", ".join(others)
     return text
@@ -159,15 +178,35 @@ def simulated_text(c: dict[str, Any]) -> str:
             f"{_fmt(c['ci_high'], spec)}]")
 
 
+def result_text(c: dict[str, Any]) -> str:
+    """``"pass"``, ``"FAIL"`` or ``"uncertain"`` (see :class:`CheckResult`)."""
+    if c.get("status") == "uncertain":
+        return "uncertain"
+    return "pass" if c["passed"] else "FAIL"
+
+
+def over_draws_text(c: dict[str, Any]) -> str:
+    """``"holds in 80 % of 10 draws; 64 % of the variance from parameters"``."""
+    holding = c.get("draws_holding")
+    held = "-" if holding is None or not math.isfinite(holding) else f"{100 * holding:.0f} %"
+    return (f"holds in {held} of {c.get('draws', 1)} draws; "
+            f"{100 * float(c.get('parameter_share') or 0.0):.0f} % of the variance from "
+            "parameters")
+
+
 def display_row(c: dict[str, Any]) -> dict[str, str]:
-    """One row of ``claims.json`` as the text cells of the scorecard table."""
-    return {
+    """One row of ``claims.json`` as the text cells of the scorecard table (with an
+    ``over draws`` cell when the check was judged over parameter draws)."""
+    row = {
         "claim": str(c["id"]), "kind": str(c.get("kind", "")),
         "statistic": str(c["statistic"]), "published": str(c["published_text"]),
         "pass rule": str(c["rule"]), "simulated": simulated_text(c),
-        "result": "pass" if c["passed"] else "FAIL", "margin": _fmt(c["margin"], "+.3g"),
-        "what it touches": "" if c["passed"] else _touches(c.get("affects") or ()),
+        "result": result_text(c), "margin": _fmt(c["margin"], "+.3g"),
     }
+    if int(c.get("draws", 1) or 1) > 1:
+        row["over draws"] = over_draws_text(c)
+    row["what it touches"] = "" if c["passed"] else _touches(c.get("affects") or ())
+    return row
 
 
 def _touches(affects: Sequence[str]) -> str:
@@ -213,6 +252,8 @@ def run_claims(
     on_claim: Callable[[Claim, int, int], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     command: str = "",
+    ensemble: Ensemble | None = None,
+    draws: int = DEFAULT_DRAWS,
 ) -> Scorecard:
     """Run claims one after another (each simulates its patients in parallel threads).
 
@@ -235,11 +276,19 @@ def run_claims(
         ``progress(done, total)`` within the running claim.
     command : str
         Recorded with the results.
+    ensemble : Ensemble, optional
+        Parameter draws: every claim is measured under ``draws`` of them (evenly spaced
+        rows), each on its own share of the claim's patients and its own seed, and judged
+        over them (:mod:`tumorsim.validation.over_draws`). A one-draw ensemble is a point
+        run at that draw. Default: the scenario's own values.
+    draws : int
+        Draws used from a larger ensemble.
     """
     from tumorsim.results import package_version
 
     started = time.perf_counter()
-    cache: dict[object, object] = {}
+    biologies = _draw_scenarios(scenario, ensemble, draws)
+    caches: list[dict[object, object]] = [{} for _ in biologies]
     rows: list[CheckResult] = []
     for k, claim in enumerate(claims):
         if on_claim is not None:
@@ -247,13 +296,72 @@ def run_claims(
         size = claim.fast_patients if fast else claim.patients
         if patients is not None and claim.size_unit != "twins per woman":
             size = patients
-        context = ClaimContext(scenario=scenario, seed=seed, patients=size,
-                               n_threads=n_threads, progress=progress, cache=cache)
-        rows.extend(evaluate(claim, context))
+        if len(biologies) == 1:
+            context = ClaimContext(scenario=biologies[0], seed=seed, patients=size,
+                                   n_threads=n_threads, progress=progress, cache=caches[0])
+            rows.extend(evaluate(claim, context))
+        else:
+            rows.extend(_evaluate_over_draws(claim, biologies, caches, seed=seed, size=size,
+                                             n_threads=n_threads, progress=progress))
     return Scorecard(rows=rows, seed=seed, fast=fast, scenario_name=scenario.name,
                      version=package_version(), date=datetime.date.today().isoformat(),
                      wall_seconds=time.perf_counter() - started, command=command,
-                     scenario_fingerprint=scenario_fingerprint(scenario))
+                     scenario_fingerprint=scenario_fingerprint(scenario),
+                     ensemble=ensemble.source if ensemble is not None else "",
+                     draws=len(biologies) if ensemble is not None else 0)
+
+
+def _draw_scenarios(scenario: Scenario, ensemble: Ensemble | None, draws: int
+                    ) -> list[Scenario]:
+    """The scenario under each draw used (``[scenario]`` without an ensemble)."""
+    if ensemble is None:
+        return [scenario]
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    n = min(draws, len(ensemble))
+    rows = np.unique(np.round(np.linspace(0, len(ensemble) - 1, n)).astype(int))
+    chosen = Ensemble(ensemble.draws.iloc[rows].reset_index(drop=True), ensemble.source)
+    return chosen.scenarios(scenario)
+
+
+def draw_seed(seed: int, draw: int) -> int:
+    """The master seed of draw ``draw`` of a claim (draw 0 keeps ``seed``)."""
+    if draw == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(draw)]).generate_state(1)[0])
+
+
+def _evaluate_over_draws(claim: Claim, biologies: Sequence[Scenario],
+                         caches: Sequence[dict[object, object]], *, seed: int, size: int,
+                         n_threads: int | None,
+                         progress: Callable[[int, int], None] | None) -> list[CheckResult]:
+    """One claim measured under each draw (patients spread over draws), judged over them."""
+    n_draws = len(biologies)
+    per_draw_size = max(1, math.ceil(size / n_draws))
+    estimates: list[dict[str, Estimate]] = []
+    seconds = 0.0
+    first: ClaimContext | None = None
+    for k, biology in enumerate(biologies):
+        inner = None if progress is None else _draw_progress(progress, k, n_draws)
+        context = ClaimContext(scenario=biology, seed=draw_seed(seed, k),
+                               patients=per_draw_size, n_threads=n_threads, progress=inner,
+                               cache=caches[k])
+        first = first or context
+        found, secs = measure(claim, context)
+        estimates.append(found)
+        seconds += secs
+    assert first is not None
+    rows = judge(claim, first, estimates[0], seconds)
+    return [judge_over_draws(check, row, [e[check.label] for e in estimates], n_draws,
+                             per_draw_size)
+            for check, row in zip(claim.checks, rows, strict=True)]
+
+
+def _draw_progress(progress: Callable[[int, int], None], k: int, n: int
+                   ) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        progress(k * total + done, n * total)
+    return report
 
 
 def _clean(value: Any) -> Any:
@@ -325,13 +433,19 @@ def scorecard_html(claims: Sequence[dict[str, Any]], run: dict[str, Any]) -> str
     rows = []
     for c in claims:
         cells = display_row(c)
-        status = "pass" if c["passed"] else "fail"
+        status = {"pass": "pass", "uncertain": "uncertain"}.get(result_text(c), "fail")
         rows.append(f'<tr class="{status}">' + "".join(
             f"<td>{esc(cells[k])}</td>" for k in cells) + f"<td>{esc(c['note'])}</td></tr>")
     mode = "fast subset sizes" if run.get("fast") else "full sizes"
+    names = list(display_row(claims[0])) if claims else []
     header = "".join(f"<th>{esc(k)}</th>" for k in (
-        "claim", "kind", "statistic", "published", "pass rule", "simulated [95 % CI]",
-        "result", "margin", "what it touches", "note"))
+        *("simulated [95 % CI]" if k == "simulated" else k for k in names), "note"))
+    biology = (f" Parameters: {esc(str(run['ensemble']))}; each claim measured under "
+               f"{run.get('draws')} draws, its patients spread over them; the interval is "
+               "the total one (parameters and Monte Carlo noise); a mechanism check "
+               "passes when it holds in at least 95 % of draws and is uncertain when it "
+               "holds in fewer (but some)."
+               if run.get("ensemble") else "")
     return (
         '<section id="claims"><h2>Scorecard: the claims of the model specification</h2>\n'
         f'<p><strong>{esc(headline(claims))}.</strong> Seed {run["seed"]}, {mode}, '
@@ -341,6 +455,6 @@ def scorecard_html(claims: Sequence[dict[str, Any]], run: dict[str, Any]) -> str
         'calibration targets are fitted to. Simulated values carry their 95 % Monte Carlo '
         'interval, or are exact given the parameters; margin is the distance to the '
         'nearest edge of the pass band (negative: failed by that much). A failing check '
-        'lists the what-ifs and examples that rest on the same mechanism.</p>\n'
+        f'lists the what-ifs and examples that rest on the same mechanism.{biology}</p>\n'
         f'<table class="claims"><thead><tr>{header}</tr></thead>\n<tbody>\n'
         + "\n".join(rows) + "\n</tbody></table></section>\n")
