@@ -13,18 +13,21 @@ metastasis at diagnosis (day-0 relapses) in every arm, so the report must leave 
 
 @functools.cache
 def small_demo(base: Path) -> Path:
-    """``tumorsim demo`` with one twin per woman into ``base/small-demo``, with the
+    """``tumorsim demo`` (over the default ensemble, as the command runs it) with one twin
+    per woman into ``base/small-demo``, with the
     scorecard section from two cheap claims, M1a passing and K5 failing (so the report
     shows what a failing check touches; the full fast scorecard runs in
     tests/test_validation.py); the report is rebuilt with it."""
     from tumorsim.demo import VALIDATE_DIR, build_report, run_demo
+    from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE, load_ensemble
     from tumorsim.io.scenario_file import load_default_scenario
     from tumorsim.validation import run_claims, select_claims, write_scorecard
 
     out = base / "small-demo"
-    run_demo(out, twins=1, seed=SEED, claims=False)
+    ensemble = load_ensemble(DEFAULT_ENSEMBLE)  # what `tumorsim demo` runs by default
+    run_demo(out, twins=1, seed=SEED, claims=False, ensemble=ensemble)
     card = run_claims(select_claims(["M1a", "K5"]), load_default_scenario(), seed=SEED,
-                      fast=True)
+                      fast=True, ensemble=ensemble, draws=4)
     write_scorecard(card, out / VALIDATE_DIR)
     build_report(out)
     return out

@@ -44,7 +44,7 @@ WINDOW_PX = 1280
 DISTANT_SITES = ("bone", "lung", "liver", "brain")
 SURVIVAL_FIGURES = ("km-groups", "whatif-m1-m2", "whatif-m3")
 DEMO_TABLES = {"hr-table", "k1-rfs", "k1-hr", "calibrated-parameters", "whatif-table",
-               "claims-table"}
+               "uncertainty-table", "claims-table"}
 IDENTIFIER = re.compile(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)+")  # ci_lower_observed, hr_simulated
 
 
@@ -273,3 +273,34 @@ def test_what_ifs_show_an_effect_with_its_interval_and_their_caveats(demo_dom: s
     m3 = blocks_after(demo_dom, "whatif-m3")
     assert "Caveat (cisplatin + DRP1/NRF2 inhibitors)" in m3
     assert "failing check" in m1_m2 and "failing check" in m3  # the scorecard's word on them
+
+
+def test_the_demo_carries_the_ensemble_intervals(demo_dom: str):
+    """Issue 15: what-if effects and the twins' survival carry intervals over parameter
+    draws, with the share due to the parameters; claims say in how many draws they hold."""
+    dom = parse_report_dom(demo_dom)
+    tables = {t.id: t for t in dom.tables}
+    whatif = tables["whatif-table"]
+    arm = whatif.header.index("arm")
+    diff = next(i for i, h in enumerate(whatif.header) if h.startswith("RFS at 10 years"))
+    for row in whatif.body_rows:
+        if row[arm] == WHAT_IFS[0].name:
+            continue
+        found = re.fullmatch(r"([+-]\d+\.\d) \[([+-]\d+\.\d), ([+-]\d+\.\d)\] points "
+                             r"\(parameters (\d+) %\)", plain(row[diff]))
+        assert found, f"{row[arm]}: no difference with an interval in {row[diff]!r}"
+        mean, low, high, share = (float(x) for x in found.groups())
+        assert low <= mean <= high and 0 <= share <= 100, row[arm]
+    fan = tables["uncertainty-table"]
+    assert "share of the variance from parameters" in fan.header
+    total = fan.header.index("95 % interval, total")
+    mc = fan.header.index("95 % interval, Monte Carlo only")
+    for row in fan.body_rows:
+        t_low, t_high = (float(x) for x in re.findall(r"\d+\.\d+", plain(row[total])))
+        m_low, m_high = (float(x) for x in re.findall(r"\d+\.\d+", plain(row[mc])))
+        assert t_low <= m_low <= m_high <= t_high  # the total interval holds the MC one
+    figures = {f.id: f for f in dom.figures}
+    texts = png_text(decode_image_data_uri(figures["uncertainty-fan"].image_sources[0]))
+    assert AT_RISK_LABEL in texts
+    claims = tables["claims-table"]
+    assert "holds in; parameter share" in claims.header

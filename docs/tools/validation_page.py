@@ -157,12 +157,13 @@ def render_claims(claims: list[dict], run: dict) -> str:
             "of its draws, its patients spread over them; the simulated interval is the "
             "total one (parameter uncertainty and Monte Carlo noise, "
             f"{claims[0].get('interval_method', '')}). A mechanism check passes when it "
-            "holds in at least 95 % of draws, is *uncertain* when it holds in some but "
-            "fewer, and fails when it holds in none; every other check is judged by its "
-            "band on the total interval.",
+            "holds in at least 95 % of draws and its band holds on the Monte Carlo "
+            "interval of the mean, is *uncertain* when it holds in some draws but not so, "
+            "and fails when it holds in none; every other check is judged by its band on "
+            "the total interval.",
             "",
             "| check | kind | statistic | published | pass rule | simulated [95 % CI] | "
-            "result | margin | over draws | what a failure touches |",
+            "result | margin | holds in; parameter share | what a failure touches |",
             "|---|---|---|---|---|---|---|---:|---|---|",
         ]
     else:

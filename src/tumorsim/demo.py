@@ -34,19 +34,24 @@ import numpy as np
 import pandas as pd
 
 from tumorsim import __version__
+from tumorsim.analysis.ensemble import DrawDecomposition, mean_over_draws, survival_fan
 from tumorsim.analysis.gbsg2 import horth_pr_groups
+from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import cox_hazard_ratios
 from tumorsim.cohort.data import load_gbsg2
 from tumorsim.errors import ResultsError
 from tumorsim.io.atomic import write_text_atomic
+from tumorsim.io.ensemble_file import ensemble_record
 from tumorsim.io.scenario_file import load_default_scenario, load_scenario
 from tumorsim.io.twin_file import save_twin_result
+from tumorsim.model.ensemble import Ensemble, parameters_text
 from tumorsim.model.rules import format_rules, rules_for
 from tumorsim.model.scenario import Scenario
 from tumorsim.report.figures import (
     hazard_ratio_figure,
     km_comparison_figure,
     survival_curves_figure,
+    survival_fan_figure,
 )
 from tumorsim.report.html import Report
 from tumorsim.results import metastatic_at_diagnosis, metastatic_at_diagnosis_reason
@@ -57,6 +62,7 @@ from tumorsim.validation.scorecard import load_scorecard
 MANIFEST: Final[str] = "demo.json"
 REPORT: Final[str] = "report.html"
 HORIZON_YEARS: Final[float] = 10.0
+DAYS_PER_YEAR: Final[float] = 365.25
 VALIDATE_DIR: Final[str] = "validate"
 CLAIMS_TASK: Final[str] = "claims (fast scorecard)"
 SENSITIVITY_DIR: Final[str] = "sensitivity"
@@ -174,6 +180,7 @@ def run_demo(
     progress: Callable[[str, int, int], None] | None = None,
     command: str = "tumorsim demo",
     claims: bool = True,
+    ensemble: Ensemble | None = None,
 ) -> Path:
     """Simulate the GBSG2 twin and the what-if arms, save them and write the report.
 
@@ -193,6 +200,11 @@ def run_demo(
         Also run the fast scorecard of every claim (``tumorsim validate --fast``) into
         ``<out_dir>/validate/``; the report includes it. ``progress`` then reports
         ``("claims", k, total)`` per claim.
+    ensemble : Ensemble, optional
+        Parameter draws (the ``demo`` command's default is ``tumorsim:ensemble``): each
+        twin lives under one draw, the same in every arm, and every claim is judged over
+        draws; the report then shows intervals over the parameters. Default: the
+        calibrated parameters, one set.
 
     Returns
     -------
@@ -210,7 +222,8 @@ def run_demo(
     # issue 16: --out is checked (and locked) before any computation
     with claim_output_dir(out_dir, known=demo_files()) as out:
         return _run_demo(out, twins=twins, seed=seed, n_threads=n_threads,
-                         progress=progress, command=command, claims=claims)
+                         progress=progress, command=command, claims=claims,
+                         ensemble=ensemble)
 
 
 def demo_files() -> tuple[str, ...]:
@@ -227,6 +240,7 @@ def _run_demo(
     progress: Callable[[str, int, int], None] | None,
     command: str,
     claims: bool,
+    ensemble: Ensemble | None,
 ) -> Path:
     """:func:`run_demo` into the claimed directory ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -249,9 +263,11 @@ def _run_demo(
         t0 = time.perf_counter()
         result = run_twin(scenario, cohort, twins=twins, seed=seed,
                           chemotherapy_regimen=what_if.regimen,  # type: ignore[arg-type]
-                          n_threads=n_threads, progress=report_progress)
-        save_twin_result(result, out / what_if.slug,
-                         metadata={"tumorsim.data": "GBSG2 (lifelines)"})
+                          n_threads=n_threads, progress=report_progress, ensemble=ensemble)
+        metadata = {"tumorsim.data": "GBSG2 (lifelines)"}
+        if ensemble is not None:
+            metadata["tumorsim.ensemble"] = ensemble_record(ensemble)
+        save_twin_result(result, out / what_if.slug, metadata=metadata)
         arms.append({"name": what_if.name, "slug": what_if.slug,
                      "question": what_if.question, "wall_seconds": time.perf_counter() - t0})
     claims_seconds = None
@@ -265,7 +281,8 @@ def _run_demo(
 
         card = run_claims(chosen, load_default_scenario(), seed=seed, fast=True,
                           n_threads=n_threads, on_claim=on_claim,
-                          command=f"{command} (tumorsim validate --fast --seed {seed})")
+                          command=f"{command} (tumorsim validate --fast --seed {seed})",
+                          ensemble=ensemble)
         write_scorecard(card, out / VALIDATE_DIR)
         if progress is not None:
             progress(CLAIMS_TASK, len(chosen), len(chosen))
@@ -279,6 +296,8 @@ def _run_demo(
         "horizon_years": HORIZON_YEARS,
         "arms": arms,
         "claims_wall_seconds": claims_seconds,
+        "parameters": parameters_text(ensemble),
+        "draws": len(ensemble) if ensemble is not None else 0,
         "wall_seconds": time.perf_counter() - started,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
@@ -315,7 +334,7 @@ class _Arm:
     """One what-if arm as the report shows it: the M0 twins and what was left out."""
 
     what_if: WhatIf
-    twins: pd.DataFrame  # arm, twin, rfs_days, rfs_event, lung: M0 twins only
+    twins: pd.DataFrame  # arm, twin, rfs_days, rfs_event, lung, draw: M0 twins only
     excluded: int  # twins with a distant metastasis at diagnosis (day-0 relapse)
     total: int
     reason: str  # why there are such twins (results.metastatic_at_diagnosis_reason)
@@ -333,6 +352,8 @@ def _load_arm(out: Path, what_if: WhatIf) -> _Arm:
         "rfs_days": kept["rfs_days_uncensored"].to_numpy(float),
         "rfs_event": kept["rfs_event_uncensored"].to_numpy(bool),
         "lung": kept["distant_lung_days"].notna().to_numpy(),
+        "draw": (kept["draw"].to_numpy(np.int64) if "draw" in kept
+                 else np.zeros(len(kept), np.int64)),
     })
     return _Arm(what_if, frame, int(at_diagnosis.sum()), len(twins),
                 metastatic_at_diagnosis_reason(_arm_scenario(out, what_if.slug)))
@@ -569,34 +590,75 @@ def _hazard_ratio(arms: pd.DataFrame, arm: str, reference: str) -> tuple[float, 
     return float(row["hr"]), float(row["ci_lower"]), float(row["ci_upper"])
 
 
-def _effects(arms: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
-    """Hazard ratio (95 % CI) of each what-if against its reference arm."""
-    return {w.name: _hazard_ratio(arms, w.name, w.reference)
+@dataclass(frozen=True)
+class _Effect:
+    """A what-if's effect against its reference arm.
+
+    ``hr`` is the Cox hazard ratio of RFS with its 95 % CI (Monte Carlo, clustered on the
+    twin); ``difference`` the difference in the share relapse-free at the horizon (arm
+    minus reference, paired by twin), decomposed over parameter draws.
+    """
+
+    hr: tuple[float, float, float]
+    difference: DrawDecomposition
+
+
+def _rfs_difference(arms: pd.DataFrame, arm: str, reference: str) -> DrawDecomposition:
+    """Relapse-free at the horizon, ``arm`` minus ``reference``, twin by twin, over draws."""
+    horizon_days = HORIZON_YEARS * DAYS_PER_YEAR
+    a = arms[arms["arm"] == arm].set_index("twin")
+    r = arms[arms["arm"] == reference].set_index("twin")
+    common = a.index.intersection(r.index)
+    a, r = a.loc[common], r.loc[common]
+
+    def free(table: pd.DataFrame) -> np.ndarray:
+        return ~(table["rfs_event"].to_numpy(bool)
+                 & (table["rfs_days"].to_numpy(float) <= horizon_days))
+
+    return mean_over_draws(free(a).astype(float) - free(r).astype(float),
+                           a["draw"].to_numpy(np.int64))
+
+
+def _effects(arms: pd.DataFrame) -> dict[str, _Effect]:
+    """The effect of each what-if against its reference arm."""
+    return {w.name: _Effect(_hazard_ratio(arms, w.name, w.reference),
+                            _rfs_difference(arms, w.name, w.reference))
             for w in WHAT_IFS if w.reference is not None}
 
 
-def _effect_annotation(effects: dict[str, tuple[float, float, float]],
-                       what_ifs: list[WhatIf]) -> str:
-    """The box on a what-if figure: hazard ratio and 95 % CI of each compared arm."""
-    lines = ["Hazard ratio of RFS (Cox model, 95 % CI)"]
+def _difference_text(d: DrawDecomposition) -> str:
+    """``"+0.4 [-0.3, +1.1] points (parameters 60 %)"``: the total 95 % interval."""
+    low, high = d.mean - Z95 * d.total_sd, d.mean + Z95 * d.total_sd
+    return (f"{100 * d.mean:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}] points "
+            f"(parameters {100 * d.parameter_share:.0f} %)")
+
+
+def _effect_annotation(effects: dict[str, _Effect], what_ifs: list[WhatIf]) -> str:
+    """The box on a what-if figure: each compared arm's hazard ratio (95 % CI) and its
+    difference in RFS at the horizon with the total interval over parameter draws."""
+    lines = [f"Hazard ratio of RFS (95 % CI); RFS at {HORIZON_YEARS:g} years, difference"]
     for w in what_ifs:
         if w.reference is not None and w.reference in {x.name for x in what_ifs}:
-            hr, low, high = effects[w.name]
-            lines.append(f"{w.name} vs {w.reference}: {_ci_text(hr, low, high)}")
+            effect = effects[w.name]
+            lines.append(f"{w.name} vs {w.reference}: HR {_ci_text(*effect.hr)}; "
+                         f"{_difference_text(effect.difference)}")
     return "\n".join(lines)
 
 
 _EFFECT_METHOD: Final[str] = (
-    "Effect sizes are hazard ratios of RFS from a Cox model (lifelines), each arm against "
-    "the arm it changes (below 1: fewer relapses), with a 95 % confidence interval whose "
-    "variance is clustered on the twin, since every twin runs in every arm with the same "
-    "random numbers; the interval is Monte Carlo uncertainty only, not uncertainty in the "
-    "parameters. A hazard ratio averages over the 10 years: the curves show when arms "
-    "differ.")
+    "Effect sizes, each arm against the arm it changes: the hazard ratio of RFS from a Cox "
+    "model (lifelines; below 1: fewer relapses), with a 95 % confidence interval "
+    "clustered on the twin (every twin runs in every arm with the same random numbers and "
+    "the same parameter draw), which is Monte Carlo uncertainty only; and the difference "
+    "in the share relapse-free at 10 years (arm minus reference, in percentage points), "
+    "with a 95 % interval over the parameter draws and Monte Carlo noise, and the share of "
+    "its variance due to the parameters (a random-effects decomposition of the spread "
+    "between draws; docs/uncertainty.md). A hazard ratio averages over the 10 years: the "
+    "curves show when arms differ.")
 
 
 def _add_what_if_figure(report: Report, out: Path, arms: list[_Arm],
-                        effects: dict[str, tuple[float, float, float]], *, title: str,
+                        effects: dict[str, _Effect], *, title: str,
                         caption: str, figure_id: str) -> None:
     """One what-if figure with its effect box, then its exclusion note and caveats."""
     what_ifs = [a.what_if for a in arms]
@@ -614,8 +676,7 @@ def _add_what_if_figure(report: Report, out: Path, arms: list[_Arm],
     _what_if_caveats(report, out, what_ifs)
 
 
-def _what_if_table(arms: list[_Arm], effects: dict[str, tuple[float, float, float]]
-                   ) -> pd.DataFrame:
+def _what_if_table(arms: list[_Arm], effects: dict[str, _Effect]) -> pd.DataFrame:
     rows = []
     for arm in arms:
         w = arm.what_if
@@ -626,7 +687,9 @@ def _what_if_table(arms: list[_Arm], effects: dict[str, tuple[float, float, floa
             "relapse by 10 years": _percent(float(arm.twins["rfs_event"].mean())),
             "lung relapse by 10 years": _percent(float(arm.twins["lung"].mean())),
             "compared with": w.reference or "\u2013",
-            "hazard ratio of RFS (95 % CI)": _ci_cell(*effect) if effect else "\u2013",
+            "hazard ratio of RFS (95 % CI)": _ci_cell(*effect.hr) if effect else "\u2013",
+            f"RFS at {HORIZON_YEARS:g} years, difference (95 % interval over parameters "
+            "and Monte Carlo)": _difference_text(effect.difference) if effect else "\u2013",
         })
     return pd.DataFrame(rows)
 
@@ -649,6 +712,50 @@ def _add_what_ifs(report: Report, out: Path) -> None:
     report.add_table(_what_if_table(arms, effects),
                      "Relapse by 10 years and effect per what-if arm (M0 twins)",
                      "whatif-table", column_widths={"question": "26%"})
+    _add_uncertainty_fan(report, arms[0])
+
+
+FAN_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0, 10.0)
+
+
+def _add_uncertainty_fan(report: Report, arm: _Arm) -> None:
+    """The twins' RFS over parameter draws: the mean curve with both bands, and a table
+    of the parameter share at a few times."""
+    twins = arm.twins
+    draws = twins["draw"].to_numpy(np.int64)
+    n_draws = int(pd.unique(draws).size)
+    grid = np.linspace(0.0, HORIZON_YEARS, 41) * DAYS_PER_YEAR
+    fan = survival_fan(twins["rfs_days"].to_numpy(float), twins["rfs_event"].to_numpy(bool),
+                       draws, grid)
+    report.add_section(
+        "How sure: the twins' RFS over parameter draws",
+        f"The {arm.what_if.name} twins (M0) are spread over {n_draws} parameter draw(s); "
+        "at each time the share relapse-free is averaged over the draws, and its spread "
+        "between draws is split into parameter uncertainty and Monte Carlo noise "
+        "(docs/uncertainty.md). The light band is the total 95 % interval, the dark one "
+        "the Monte Carlo part alone: the difference is what we do not know about the "
+        "parameters." + ("" if n_draws > 1 else " This run used one parameter set, so the "
+                         "two bands coincide."))
+    report.add_figure(
+        survival_fan_figure(fan, title=f"RFS of the {arm.what_if.name} twins over "
+                            "parameter draws", ylabel="Recurrence-free survival probability",
+                            max_time_years=HORIZON_YEARS,
+                            at_risk_days=twins["rfs_days"].to_numpy(float),
+                            footnote=_excluded_footnote([arm])),
+        "Mean RFS over parameter draws with its total and Monte Carlo 95 % intervals",
+        "uncertainty-fan")
+    at = survival_fan(twins["rfs_days"].to_numpy(float), twins["rfs_event"].to_numpy(bool),
+                      draws, np.asarray(FAN_YEARS) * DAYS_PER_YEAR)
+    report.add_table(pd.DataFrame({
+        "years": [f"{y:g}" for y in FAN_YEARS],
+        "RFS, mean over draws": [f"{v:.3f}" for v in at["survival"]],
+        "95 % interval, total": [_interval_unbroken(f"[{lo:.3f}, {hi:.3f}]") for lo, hi
+                                 in zip(at["total_low"], at["total_high"], strict=True)],
+        "95 % interval, Monte Carlo only": [
+            _interval_unbroken(f"[{lo:.3f}, {hi:.3f}]")
+            for lo, hi in zip(at["mc_low"], at["mc_high"], strict=True)],
+        "share of the variance from parameters": [_percent(v) for v in at["parameter_share"]],
+    }), "RFS of the twins over parameter draws at a few times", "uncertainty-table")
 
 
 def _add_scorecard(report: Report, out: Path) -> None:
@@ -663,15 +770,30 @@ def _add_scorecard(report: Report, out: Path) -> None:
         f"{run['seed']}, {run['wall_seconds']:.0f} s); only emergent checks count as "
         "evidence (structural checks hold by construction, calibration targets are "
         "fitted to). The full suite and the reason for every failure are in "
-        "docs/validation.md. Simulated values carry their 95 % Monte Carlo interval "
-        "(none when exact given the parameters); margin is the distance to the nearest "
-        "edge of the pass band (negative: failed by that much).")
+        "docs/validation.md. " + _scorecard_interval_text(run) + " Margin is the "
+        "distance to the nearest edge of the pass band (negative: failed by that much).")
     table = pd.DataFrame([display_row(c) for c in claim_rows]).rename(
         columns={"simulated": "simulated [95 % CI]"})
-    table["simulated [95 % CI]"] = table["simulated [95 % CI]"].map(_interval_unbroken)
+    if not run.get("ensemble"):  # over draws the extra column needs the room
+        table["simulated [95 % CI]"] = table["simulated [95 % CI]"].map(_interval_unbroken)
     report.add_table(table, "Claims: published vs simulated", "claims-table",
-                     column_widths={"claim": "10%", "statistic": "25%", "published": "9%",
-                                    "what it touches": "16%"})
+                     column_widths={"claim": "8%", "statistic": "16%", "published": "8%",
+                                    "holds in; parameter share": "9%",
+                                    "what it touches": "13%"})
+
+
+def _scorecard_interval_text(run: dict[str, object]) -> str:
+    """What the scorecard's intervals are: over parameter draws, or Monte Carlo only."""
+    if run.get("ensemble"):
+        return (f"Each claim was measured under {run.get('draws')} parameter draws "
+                f"({run['ensemble']}), its patients spread over them; simulated values are "
+                "means over the draws with their total 95 % interval (parameters and "
+                "Monte Carlo noise), and the last columns say in how many draws the check "
+                "holds and how much of the variance the parameters make. A mechanism "
+                "check passes when it holds in at least 95 % of draws beyond Monte Carlo "
+                "noise, and is uncertain when it holds in some draws but not so.")
+    return ("Simulated values carry their 95 % Monte Carlo interval (none when exact given "
+            "the parameters): one parameter set, no parameter uncertainty.")
 
 
 def build_report(out_dir: str | Path) -> Path:
@@ -701,6 +823,7 @@ def build_report(out_dir: str | Path) -> Path:
         "tumorsim version": manifest["version"],
         "seed": str(manifest["seed"]),
         "twins per patient": str(manifest["twins_per_patient"]),
+        "parameters": str(manifest.get("parameters", "")),
         "simulation time": f"{manifest['wall_seconds']:.1f} s",
         "date": manifest["date"],
     }, "Run")

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tumorsim.analysis.intervals import Z95
+
 __all__ = ["DrawDecomposition", "EnsembleInterval", "decompose_over_draws",
-           "ensemble_interval"]
+           "ensemble_interval", "mean_over_draws", "survival_fan"]
 
 Statistic = Callable[[pd.DataFrame], float]
 
@@ -204,3 +206,65 @@ def decompose_over_draws(estimates: np.ndarray, standard_errors: np.ndarray
                       parameter_var / np.maximum(parameter_var + se**2, 1e-300), 1.0)
     return DrawDecomposition(mean, parameter_var, mc_var, share,
                              mean + weight * (theta - mean), d)
+
+
+def mean_over_draws(values: np.ndarray, draws: np.ndarray | None = None, *,
+                    binary: bool = False) -> DrawDecomposition:
+    """The mean of a per-patient quantity over draws, decomposed.
+
+    Each draw's estimate is the mean over its patients, its Monte Carlo standard error the
+    standard error of that mean (for a 0/1 quantity the binomial one, with one success and
+    one failure added so that a draw of few patients with no event is not certain; for
+    any other quantity the sample standard deviation over the square root of the count,
+    0 for a single patient). Without ``draws`` the patients are one draw.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        One number per patient (e.g. 1 if event-free at 10 years; a paired difference).
+    draws : ndarray of int, shape (n,), optional
+        Each patient's draw.
+    binary : bool, default False
+        The values are 0/1.
+    """
+    v = np.asarray(values, dtype=float)
+    d = np.zeros(v.size, np.int64) if draws is None else np.asarray(draws)
+    grouped = pd.DataFrame({"v": v, "d": d}).groupby("d")["v"]
+    n = grouped.size().to_numpy(float)
+    mean = grouped.mean().to_numpy(float)
+    if binary:
+        smoothed = (mean * n + 1.0) / (n + 2.0)
+        se = np.sqrt(smoothed * (1.0 - smoothed) / n)
+    else:
+        sd = grouped.std(ddof=1).fillna(0.0).to_numpy(float)
+        se = sd / np.sqrt(n)
+    return decompose_over_draws(mean, se)
+
+
+def survival_fan(days: np.ndarray, event: np.ndarray, draws: np.ndarray | None,
+                 times_days: np.ndarray) -> pd.DataFrame:
+    """Event-free share at each time, over draws: the mean with its total and Monte Carlo
+    95 % intervals and the parameter share (patients followed to the horizon, uncensored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time_days``, ``survival``, ``total_low``, ``total_high``, ``mc_low``,
+        ``mc_high``, ``parameter_share``.
+    """
+    days = np.asarray(days, dtype=float)
+    event = np.asarray(event, dtype=bool)
+    rows = []
+    for t in np.asarray(times_days, dtype=float):
+        parts = mean_over_draws(~(event & (days <= t)), draws, binary=True)
+        z = Z95
+        rows.append({"time_days": t, "survival": parts.mean,
+                     "total_low": parts.mean - z * parts.total_sd,
+                     "total_high": parts.mean + z * parts.total_sd,
+                     "mc_low": parts.mean - z * parts.mc_sd,
+                     "mc_high": parts.mean + z * parts.mc_sd,
+                     "parameter_share": parts.parameter_share})
+    fan = pd.DataFrame(rows)
+    for column in ("total_low", "total_high", "mc_low", "mc_high"):
+        fan[column] = fan[column].clip(0.0, 1.0)
+    return fan

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from tumorsim.analysis.ensemble import decompose_over_draws
+from tumorsim.analysis.ensemble import mean_over_draws
 from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import kaplan_meier
 from tumorsim.results import TwinResult
@@ -84,15 +84,10 @@ def _twin_survival_sd(twins: pd.DataFrame, endpoint: str, day: float) -> tuple[f
     The twins are followed to the horizon (uncensored columns), so their survival at
     ``day`` is a share; per draw its Monte Carlo error is binomial (with one success and
     one failure added, so that a draw of few twins with no event is not certain), and the
-    draws are combined by :func:`tumorsim.analysis.ensemble.decompose_over_draws`.
+    draws are combined by :func:`tumorsim.analysis.ensemble.mean_over_draws`.
     """
     free = ~(twins[f"{endpoint}_event_uncensored"].to_numpy(bool)
              & (twins[f"{endpoint}_days_uncensored"].to_numpy(float) <= day))
-    draw = twins["draw"].to_numpy() if "draw" in twins else np.zeros(len(twins), np.int64)
-    per_draw = pd.DataFrame({"free": free, "draw": draw}).groupby("draw")["free"].agg(
-        ["sum", "size"])
-    n = per_draw["size"].to_numpy(float)
-    share = per_draw["sum"].to_numpy(float) / n
-    smoothed = (per_draw["sum"].to_numpy(float) + 1.0) / (n + 2.0)
-    parts = decompose_over_draws(share, np.sqrt(smoothed * (1.0 - smoothed) / n))
+    draws = twins["draw"].to_numpy() if "draw" in twins else None
+    parts = mean_over_draws(free, draws, binary=True)
     return parts.total_sd, parts.parameter_share

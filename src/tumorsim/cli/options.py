@@ -145,12 +145,10 @@ def resolve_ensemble(name: str | None, point: bool) -> Ensemble | None:
 
 
 def biology_text(ensemble: Ensemble | None) -> str:
-    """What parameters a run used, for its printed summary."""
-    if ensemble is None:
-        return "the scenario's own values (--ensemble none): one set, no parameter uncertainty"
-    if len(ensemble) == 1:
-        return f"one set (point run): {ensemble.source}"
-    return ensemble.source
+    """What parameters a run used (:func:`tumorsim.model.ensemble.parameters_text`)."""
+    from tumorsim.model.ensemble import parameters_text
+
+    return parameters_text(ensemble)
 
 
 def out_option(help: str, *, show_default: bool = False) -> Any:

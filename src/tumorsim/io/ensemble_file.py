@@ -17,7 +17,8 @@ import pandas as pd
 from tumorsim.errors import TumorsimError
 from tumorsim.model.ensemble import Ensemble
 
-__all__ = ["DEFAULT_ENSEMBLE", "NO_ENSEMBLE", "PACKAGED_POSTERIOR", "load_ensemble"]
+__all__ = ["DEFAULT_ENSEMBLE", "NO_ENSEMBLE", "PACKAGED_POSTERIOR", "ensemble_record",
+           "load_ensemble"]
 
 MAX_BYTES = 50_000_000
 
@@ -87,3 +88,13 @@ def load_ensemble(path: str | os.PathLike[str], *, option: str = "--ensemble") -
         return Ensemble(table.reset_index(drop=True), f"draws of {p.name}")
     except ValueError as exc:
         raise TumorsimError(f"{option} = {str(p)!r}: {exc}") from None
+
+
+def ensemble_record(ensemble: Ensemble) -> str:
+    """The ensemble a run used, as JSON for results' metadata (``tumorsim.ensemble``): its
+    source and its draws (one object per draw), so that results can be reproduced from
+    their files."""
+    import json
+
+    return json.dumps({"source": ensemble.source,
+                       "draws": ensemble.draws.to_dict(orient="records")})

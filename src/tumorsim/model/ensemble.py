@@ -27,7 +27,7 @@ from tumorsim.model.anatomy import METASTATIC_SITES
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["Ensemble", "PriorRange", "with_values"]
+__all__ = ["Ensemble", "PriorRange", "parameters_text", "with_values"]
 
 
 def with_values(base: Scenario, values: Mapping[str, float]) -> Scenario:
@@ -134,3 +134,12 @@ class Ensemble:
         ranges = ", ".join(f"{n} {priors[n].scale} [{priors[n].low:g}, {priors[n].high:g}]"
                            for n in names)
         return cls(table, f"{source}: {ranges} ({draws} draws, seed {seed})")
+
+
+def parameters_text(ensemble: Ensemble | None) -> str:
+    """What parameters a run used, for its printed summary and its report."""
+    if ensemble is None:
+        return "the scenario's own values (--ensemble none): one set, no parameter uncertainty"
+    if len(ensemble) == 1:
+        return f"one set (point run): {ensemble.source}"
+    return ensemble.source

@@ -55,6 +55,7 @@ __all__ = [
     "km_comparison_figure",
     "numbers_at_risk",
     "survival_curves_figure",
+    "survival_fan_figure",
 ]
 
 TimeUnit = Literal["days", "weeks", "months", "years"]
@@ -587,6 +588,63 @@ def survival_curves_figure(
     if grid is not None:
         _draw_at_risk(fig.add_subplot(grid[1, 0], sharex=ax), risk_rows,
                       ticks=_visible_ticks(ax), days_per_unit=days_per_unit)
+    _add_footnote(fig, footnote)
+    return fig
+
+
+# --- fan of survival over parameter draws -------------------------------------------------------
+
+
+def survival_fan_figure(fan: pd.DataFrame, *, title: str, ylabel: str,
+                        max_time_years: float, at_risk_days: np.ndarray | None = None,
+                        footnote: str | None = None) -> Figure:
+    """The mean survival curve over parameter draws with its two 95 % bands.
+
+    Parameters
+    ----------
+    fan : pandas.DataFrame
+        :func:`tumorsim.analysis.ensemble.survival_fan`: ``time_days``, ``survival``,
+        ``total_low``/``total_high`` (parameters and Monte Carlo noise), ``mc_low``/
+        ``mc_high`` (Monte Carlo noise alone), ``parameter_share``.
+    title, ylabel : str
+    max_time_years : float
+        Right end of the time axis.
+    at_risk_days : ndarray, optional
+        The patients' times to event (days), for the numbers at risk under the axes.
+    footnote : str, optional
+        A line under the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The wide (light) band is the total interval, the narrow (dark) one the Monte Carlo
+        part; their difference is what the parameters add.
+    """
+    _require(fan, "fan", "time_days", "survival", "total_low", "total_high", "mc_low",
+             "mc_high")
+    table_inches = _at_risk_inches(1) if at_risk_days is not None else 0.0
+    fig = _new_figure(7.5, 5.0 + table_inches + (0.3 if footnote else 0.0))
+    grid = (fig.add_gridspec(2, 1, height_ratios=[5.0, table_inches])
+            if at_risk_days is not None else None)
+    ax = fig.add_subplot(grid[0, 0]) if grid is not None else fig.add_subplot()
+    years = fan["time_days"].to_numpy(float) / _days_per("years")
+    color = ARM_COLORS[0]
+    total = ax.fill_between(years, fan["total_low"], fan["total_high"], color=color,
+                            alpha=0.18, linewidth=0, step="post")
+    mc = ax.fill_between(years, fan["mc_low"], fan["mc_high"], color=color, alpha=0.45,
+                         linewidth=0, step="post")
+    (line,) = ax.step(years, fan["survival"], where="post", color=color, linewidth=1.6)
+    _style_survival_axes(ax, max_time=max_time_years, time_unit="years", ylabel=ylabel,
+                         xlabel=True)
+    ax.set_title(title, fontsize="medium")
+    ax.legend([line, mc, total], ["mean over parameter draws",
+                                  "95 % interval, Monte Carlo noise only",
+                                  "95 % interval, parameters and Monte Carlo noise"],
+              loc="lower left", fontsize="small", frameon=False)
+    if grid is not None and at_risk_days is not None:
+        _draw_at_risk(fig.add_subplot(grid[1, 0], sharex=ax),
+                      [("twins", color, np.asarray(at_risk_days, float))],
+                      ticks=_visible_ticks(ax), days_per_unit=_days_per("years"))
     _add_footnote(fig, footnote)
     return fig
 

@@ -36,6 +36,7 @@ from tumorsim.io.checkpoint import (
     run_record,
     write_chunk,
 )
+from tumorsim.io.ensemble_file import ensemble_record
 from tumorsim.io.results_file import ResultsWriter, check_results_dir, remove_stale_staging
 from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
@@ -58,15 +59,6 @@ def check_backend(backend: str) -> None:
     """Raise :class:`TumorsimError` unless ``backend`` is one of :data:`BACKENDS`."""
     if backend not in BACKENDS:
         raise TumorsimError(f"--backend = {backend!r}: allowed: {', '.join(BACKENDS)}")
-
-
-def ensemble_record(ensemble: Ensemble) -> str:
-    """The ensemble a run used, as JSON for the results' metadata: its source and its
-    draws (one object per draw), so that the results can be reproduced from the files."""
-    import json
-
-    return json.dumps({"source": ensemble.source,
-                       "draws": ensemble.draws.to_dict(orient="records")})
 
 
 def simulate_to_directory(

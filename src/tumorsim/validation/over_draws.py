@@ -22,8 +22,10 @@ the log scale when the CI is symmetric there, as for hazard and rate ratios):
 How a check is judged over draws:
 
 * a **mechanism** check (M1-M3, whose strengths are drawn from priors that contain "no
-  effect") passes when it holds in at least 95 % of draws (:data:`HOLDS_IN_DRAWS`), is
-  **uncertain** when it holds in some draws but fewer, and fails when it holds in none;
+  effect") passes when it holds in at least 95 % of draws (:data:`HOLDS_IN_DRAWS`) and
+  its band holds on the Monte Carlo interval of the mean (so that noise cannot pass it);
+  it is **uncertain** when it holds in some draws but not so, and fails when it holds in
+  none;
 * any other check is judged by its band on the total interval (a whole-interval rule) or
   on ``theta_bar`` (a value rule), as a point run is on its Monte Carlo interval.
 
@@ -137,9 +139,12 @@ def judge_over_draws(check: Check, row: CheckResult, per_draw: Sequence[Estimate
     band_passed = bool(margin >= 0) if not math.isnan(margin) else False
     holding = share_holding(check.band, summary.shrunk)
     if row.family == "mechanism":
-        # a mechanism claim is judged by the share of draws it holds in (the issue of
-        # what we do not know about M1-M3 is whether the effect is there at all)
-        status = ("pass" if holding >= HOLDS_IN_DRAWS else
+        # a mechanism claim is judged by the share of draws it holds in (what we do not
+        # know about M1-M3 is whether the effect is there at all), and its mean must be
+        # inside the band beyond Monte Carlo noise
+        mc_margin = check.band.margin(Estimate(est.value, summary.mc_low, summary.mc_high))
+        clear = bool(mc_margin >= 0) if not math.isnan(mc_margin) else False
+        status = ("pass" if holding >= HOLDS_IN_DRAWS and clear else
                   "uncertain" if holding > 0 else "fail")
     else:
         status = "pass" if band_passed else "fail"

@@ -186,17 +186,17 @@ def result_text(c: dict[str, Any]) -> str:
 
 
 def over_draws_text(c: dict[str, Any]) -> str:
-    """``"holds in 80 % of 10 draws; 64 % of the variance from parameters"``."""
+    """``"80 % of 10 draws; parameters 64 %"``: the share of draws the check holds in, and
+    the share of the variance due to the parameters."""
     holding = c.get("draws_holding")
     held = "-" if holding is None or not math.isfinite(holding) else f"{100 * holding:.0f} %"
-    return (f"holds in {held} of {c.get('draws', 1)} draws; "
-            f"{100 * float(c.get('parameter_share') or 0.0):.0f} % of the variance from "
-            "parameters")
+    return (f"{held} of {c.get('draws', 1)} draws; parameters "
+            f"{100 * float(c.get('parameter_share') or 0.0):.0f} %")
 
 
 def display_row(c: dict[str, Any]) -> dict[str, str]:
     """One row of ``claims.json`` as the text cells of the scorecard table (with an
-    ``over draws`` cell when the check was judged over parameter draws)."""
+    ``holds in; parameter share`` cell when the check was judged over parameter draws)."""
     row = {
         "claim": str(c["id"]), "kind": str(c.get("kind", "")),
         "statistic": str(c["statistic"]), "published": str(c["published_text"]),
@@ -204,7 +204,7 @@ def display_row(c: dict[str, Any]) -> dict[str, str]:
         "result": result_text(c), "margin": _fmt(c["margin"], "+.3g"),
     }
     if int(c.get("draws", 1) or 1) > 1:
-        row["over draws"] = over_draws_text(c)
+        row["holds in; parameter share"] = over_draws_text(c)
     row["what it touches"] = "" if c["passed"] else _touches(c.get("affects") or ())
     return row
 
@@ -443,8 +443,8 @@ def scorecard_html(claims: Sequence[dict[str, Any]], run: dict[str, Any]) -> str
     biology = (f" Parameters: {esc(str(run['ensemble']))}; each claim measured under "
                f"{run.get('draws')} draws, its patients spread over them; the interval is "
                "the total one (parameters and Monte Carlo noise); a mechanism check "
-               "passes when it holds in at least 95 % of draws and is uncertain when it "
-               "holds in fewer (but some)."
+               "passes when it holds in at least 95 % of draws, beyond Monte Carlo noise, "
+               "and is uncertain when it holds in some draws but not so."
                if run.get("ensemble") else "")
     return (
         '<section id="claims"><h2>Scorecard: the claims of the model specification</h2>\n'
