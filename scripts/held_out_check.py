@@ -43,6 +43,13 @@ def main(argv: list[str]) -> int:
                                      seed=args.seed, twins=args.twins)
         print(f"TRANSBIG training part, {args.twins} twins per woman: c-index twins "
               f"{risk.c_index_twin:.3f}, Cox {risk.c_index_cox:.3f} (in sample)")
+        from tumorsim.cohort.datasets import training_cohort
+
+        covariates = training_cohort("transbig").covariates.reset_index(drop=True)
+        spearman = {c: risk.scored["risk"].corr(covariates[c], method="spearman")
+                    for c in ("tumour_size_mm", "pr_fmol", "er_fmol", "grade", "age_years")}
+        print("Spearman correlation of the twins' risk with: " + ", ".join(
+            f"{c} {v:+.2f}" for c, v in spearman.items()))
         print(f"wall time {time.perf_counter() - started:.0f} s")
         return 0
     checks = held_out_checks(load_scenario(args.scenario), seed=args.seed, twins=args.twins,
