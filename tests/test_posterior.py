@@ -115,3 +115,24 @@ def test_held_out_checks_have_their_tables():
                                           "ci_lower", "ci_upper", "simulated", "inside"]
     assert 0.0 <= checks["transbig"].c_index_twin <= 1.0
     assert 0.0 <= checks["transbig"].c_index_cox <= 1.0
+
+
+def test_nuisance_parameters_are_drawn_from_their_priors_and_not_emulated(tmp_path):
+    from tumorsim.model.ensemble import PriorRange
+
+    plain = run_design(_toy_summaries, points=12, seed=3, fitted=TOY)
+    seen = []
+
+    def recording(values, seed):
+        seen.append(values)
+        return _toy_summaries(values, seed)
+
+    nuisance = {"gamma": PriorRange(0.0, 2.0)}
+    marginal = run_design(recording, points=12, seed=3, fitted=TOY, nuisance=nuisance)
+    # the fitted coordinates are those of the design without the nuisance ...
+    pd.testing.assert_frame_equal(marginal[["u_0", "u_1"]], plain[["u_0", "u_1"]])
+    # ... every point simulated with a nuisance value from its prior, recorded apart
+    assert all(0.0 <= v["gamma"] <= 2.0 for v in seen)
+    np.testing.assert_allclose(marginal["nuisance.gamma"], [v["gamma"] for v in seen])
+    assert marginal["nuisance.gamma"].nunique() == 12
+    assert "u_2" not in marginal

@@ -39,6 +39,7 @@ import pandas as pd
 
 from tumorsim.calibration.priors import FITTED, FittedParameter, values_from_unit
 from tumorsim.errors import TumorsimError
+from tumorsim.model.ensemble import PriorRange
 
 __all__ = [
     "Emulator",
@@ -64,12 +65,21 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
                checkpoint: str | Path | None = None,
                fitted: Sequence[FittedParameter] = FITTED,
                progress: Callable[[int, int], None] | None = None,
-               fingerprint: str = "") -> pd.DataFrame:
+               fingerprint: str = "",
+               nuisance: Mapping[str, PriorRange] | None = None) -> pd.DataFrame:
     """Simulated summaries at every design point; resumes from ``checkpoint``.
 
     ``fingerprint`` names what the summaries depend on besides the parameters (the base
     biology, the simulation sizes); a checkpoint written under another fingerprint is
     refused rather than mixed in.
+
+    ``nuisance`` parameters (the M1-M3 mechanism parameters: never fitted) get, at each
+    design point, a value drawn from their prior (a second Latin hypercube, seeded apart,
+    so the fitted coordinates are those of a design without them). They are not
+    coordinates of the emulators: an emulator then predicts a target's mean over the
+    nuisance prior, and the spread the nuisance causes enters its noise term, so the
+    likelihood is marginalised over the mechanism priors instead of conditioned on one
+    value of them.
 
     Returns
     -------
@@ -78,6 +88,8 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
         parameter values by name and the summaries by target name.
     """
     u = design_points(points, len(fitted), seed)
+    names = list(nuisance or {})
+    v = design_points(points, len(names), seed + 1) if names else np.empty((points, 0))
     done: dict[int, dict[str, object]] = {}
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
@@ -91,10 +103,13 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
     for i in range(points):
         if i not in done:
             values = values_from_unit(u[i], fitted)
-            sims = summaries(values, seed)
+            drawn = {n: float(nuisance[n].sample(v[i, k : k + 1])[0])  # type: ignore[index]
+                     for k, n in enumerate(names)}
+            sims = summaries({**values, **drawn}, seed)
             row: dict[str, object] = {"point": i, "fingerprint": fingerprint}
             row.update({f"u_{k}": float(x) for k, x in enumerate(u[i])})
             row.update(values)
+            row.update({f"nuisance.{n}": x for n, x in drawn.items()})
             row.update({k: float(v) for k, v in sims.items()})
             done[i] = row
             if path is not None:

@@ -49,22 +49,37 @@ short): a directory holding only these is a previous run, which it resumes."""
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,
                           checks: int = 20, steps: int = 3000, burn_in: int = 1000,
                           sizes: SimulationSizes = DEFAULT_SIZES, command: str = "",
-                          progress: Callable[[str, int, int], None] | None = None
-                          ) -> PosteriorResult:
-    """Run (or resume) the calibration into ``out_dir``; see the module docstring."""
+                          progress: Callable[[str, int, int], None] | None = None,
+                          mechanism_priors: bool = False) -> PosteriorResult:
+    """Run (or resume) the calibration into ``out_dir``; see the module docstring.
+
+    With ``mechanism_priors`` the M1-M3 mechanism parameters
+    (:data:`tumorsim.model.mechanism_priors.MECHANISM_PRIORS`) are drawn from their priors
+    at every design point and every predictive check, so the fit is marginalised over
+    them (:func:`tumorsim.calibration.posterior.run_design`), as the commands' ensemble
+    draws them; without it they keep the base scenario's values (how the shipped
+    posterior was fitted).
+    """
+    from tumorsim.model.ensemble import Ensemble
+    from tumorsim.model.mechanism_priors import mechanism_prior_ranges
+
     out = Path(out_dir)
     base = load_default_scenario()
     data = TrainingData.load()
     targets = observed_targets(data)
+    nuisance = mechanism_prior_ranges() if mechanism_priors else None
 
     def summaries(values: dict[str, float], s: int) -> dict[str, float]:
         return simulated_summaries(scenario_with(base, values), data, seed=s, sizes=sizes)
 
     started = time.perf_counter()
     fingerprint = f"{scenario_fingerprint(base)}:{sizes}"
+    if nuisance:
+        fingerprint += ":mechanism priors " + ",".join(
+            f"{n}[{r.low:g},{r.high:g}]" for n, r in nuisance.items())
     design = run_design(summaries, points=points, seed=seed, checkpoint=out / "design.parquet",
                         progress=(lambda d, n: progress("design", d, n)) if progress else None,
-                        fingerprint=fingerprint)
+                        fingerprint=fingerprint, nuisance=nuisance)
     design_s = time.perf_counter() - started
     names = [t for t in targets["target"] if t in design.columns]
     emulator = fit_emulator(design, names, len(FITTED), seed)
@@ -73,9 +88,16 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     result.diagnostics["design_points"] = points
     result.diagnostics["design_wall_seconds"] = round(design_s, 1)
     result.diagnostics["simulation_sizes"] = sizes.__dict__
+    result.diagnostics["mechanism_parameters"] = (
+        "drawn from their priors at every design point (marginalised)" if nuisance
+        else "the base scenario's values")
+    n_checks = min(checks, draws)
+    drawn = (Ensemble.from_priors(nuisance, n_checks, seed + 2).draws if nuisance
+             else pd.DataFrame(index=range(n_checks)))
     rows = []
-    for k in range(min(checks, draws)):
+    for k in range(n_checks):
         values = {p.name: float(result.draws.loc[k, p.name]) for p in FITTED}
+        values.update({n: float(x) for n, x in drawn.loc[k].items()})
         sim = summaries(values, seed + 1 + k)
         rows.append({"draw": k, **sim})
         if progress is not None:

@@ -136,6 +136,11 @@ def calibrate_posterior(
         "after the burn-in).", callback=at_least(100))] = 3000,
     burn_in: Annotated[int, typer.Option(
         "--burn-in", help="Sampler steps dropped at the start.", callback=at_least(0))] = 1000,
+    mechanism_priors: Annotated[bool, typer.Option(
+        "--mechanism-priors/--mechanism-defaults",
+        help="Draw the M1-M3 mechanism parameters from their priors at every design point "
+        "(the fit marginalised over them, as the default ensemble draws them), or keep the "
+        "default scenario's values (how the shipped posterior was fitted).")] = False,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K7).
 
@@ -159,7 +164,7 @@ def calibrate_posterior(
 
             result = posterior_calibration(out, points=points, seed=seed, draws=draws,
                                            checks=checks, steps=steps, burn_in=burn_in,
-                                           progress=step,
+                                           progress=step, mechanism_priors=mechanism_priors,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
