@@ -94,12 +94,10 @@ def simulate(
     the results are in place: a run that is killed can be continued with --resume, with
     identical results.
     """
-    import pandas as pd
-
     from tumorsim.io.checkpoint import check_checkpoint
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
-    from tumorsim.io.results_file import PATIENTS_FILE, RESULTS_FILES
-    from tumorsim.results import SUMMARY_COLUMNS, SimulationResult
+    from tumorsim.io.results_file import RESULTS_FILES, read_summary_counts
+    from tumorsim.results import simulation_summary
     from tumorsim.runner.directory import check_backend, simulate_to_directory
 
     loaded = with_cohort_options(load_scenario(scenario), patients=patients, seed=seed,
@@ -126,15 +124,12 @@ def simulate(
                                             backend=backend, scheduler=scheduler,
                                             workers=workers, ensemble=draws)
             wall_s = time.perf_counter() - started
-        # The summary reads back the few columns it needs: the whole table is never in
-        # memory. One thread: a threaded pyarrow read here made about one run in six abort
-        # at exit ("terminate called without an active exception", numba's OpenMP loaded).
-        table = pd.read_parquet(written / PATIENTS_FILE, columns=list(SUMMARY_COLUMNS),
-                                use_threads=False)
-        result = SimulationResult(patients=table, trajectories=None, site_environment=None,
-                                  scenario=loaded, seed=loaded.cohort.seed)
-        print_tables(result.summary(wall_seconds=wall_s).with_rows(
-            ("written", written_text(written))))
+        # The summary reads back the few columns it needs a chunk at a time: the whole
+        # table is never in memory.
+        counts = read_summary_counts(written, batch_rows=chunk)
+        summary = simulation_summary(counts, scenario=loaded, seed=loaded.cohort.seed,
+                                     wall_seconds=wall_s)
+        print_tables(summary.with_rows(("written", written_text(written))))
 
 
 _GBSG2_NAME = "gbsg2"
