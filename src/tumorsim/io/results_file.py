@@ -699,7 +699,7 @@ def read_summary_counts(out_dir: str | os.PathLike[str], *, batch_rows: int = 20
     at a time, a few times (:meth:`~tumorsim.results.SummaryCounts.from_batches`): the
     numbers are those of ``load_results(out_dir).summary()``, in memory that does not
     grow with the table (a batch of ``batch_rows`` rows, at most ``batch_rows``
-    first-event times and two 65,536-bin histograms).
+    first-event times and two 4,096-bin histograms).
 
     Raises
     ------
