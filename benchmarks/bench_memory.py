@@ -14,10 +14,10 @@ For each cohort size, two cases, each in its own fresh Python process:
   patients=N, chunk_size=C), DIR)`` and its ``summary()``: the whole result held, as
   every path did before the streamed command (the baseline).
 
-The default sizes, 20,000, 40,000 and 200,000 patients in chunks of 20,000, are one,
-two and ten chunks: the growth per patient is taken between the two largest, where both
-paths have more than one chunk (the first chunks raise a process's peak once, by the
-pages the allocators keep for reuse).
+The default sizes, 20,000, 100,000 and 200,000 patients in chunks of 20,000, are one,
+five and ten chunks: the growth per patient is taken between the two largest, where both
+have several chunks (the first two or three chunks raise a process's peak once, by the
+pages the allocators, pyarrow's mimalloc pool above all, keep for reuse).
 
 Peak memory is the process's ``ru_maxrss`` from ``os.wait4`` (interpreter, imports,
 numba's compilation and pyarrow's pool included: what the operating system sees). The
@@ -27,8 +27,8 @@ write, summary), so start-up and compilation are left out of patients/s.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/bench_memory.py --out docs/performance.md   # ~6 minutes
-    .venv/bin/python benchmarks/bench_memory.py --sizes 20000 40000 200000 2000000 \\
+    .venv/bin/python benchmarks/bench_memory.py --out docs/performance.md   # ~7 minutes
+    .venv/bin/python benchmarks/bench_memory.py --sizes 20000 100000 200000 2000000 \\
         --out docs/performance.md                                  # an hour on 2 cores
     .venv/bin/python benchmarks/bench_memory.py --sizes 2000 8000 --years 2   # a quick check
 
@@ -210,8 +210,8 @@ def write_section(path: Path, body: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 40_000, 200_000],
-                        help="cohort sizes (default: 20000 40000 200000)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000, 200_000],
+                        help="cohort sizes (default: 20000 100000 200000)")
     parser.add_argument("--years", type=float, default=20.0, help="horizon (default 20)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--chunk-size", type=int, default=20_000,
