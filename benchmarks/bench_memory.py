@@ -153,6 +153,14 @@ def slope_bytes_per_patient(rows: list[dict[str, object]], mode: str
     return grown / extra, int(small["patients"]), int(large["patients"])
 
 
+def _growth_text(bytes_per_patient: float, small: int, large: int) -> str:
+    span = f"from {small:,} to {large:,} patients"
+    if bytes_per_patient <= 0:
+        return f"no growth {span} ({bytes_per_patient:,.0f} bytes per patient)"
+    return (f"{bytes_per_patient:,.0f} bytes per patient {span} "
+            f"({bytes_per_patient * 1e8 / 1e9:,.1f} GB per 100,000,000 patients at that rate)")
+
+
 def markdown(rows: list[dict[str, object]], info: dict[str, str], command: str) -> str:
     first = rows[0]
     lines = [
@@ -178,10 +186,7 @@ def markdown(rows: list[dict[str, object]], info: dict[str, str], command: str) 
     for mode in MODES:
         found = slope_bytes_per_patient(rows, mode)
         if found is not None:
-            slope, small, large = found
-            lines.append(f"- {mode}: {slope:,.0f} bytes per patient from {small:,} to "
-                         f"{large:,} ({slope * 1e8 / 1e9:,.1f} GB per 100,000,000 patients "
-                         "at that rate)")
+            lines.append(f"- {mode}: {_growth_text(*found)}")
     lines += [
         "",
         "Peak RSS is `ru_maxrss` of the case's process from `os.wait4` (interpreter, "

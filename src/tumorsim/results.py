@@ -6,6 +6,11 @@ Times are days from diagnosis. For each endpoint there is a ``<name>_days`` and 
 ``dmfs``: first distant relapse; ``os``: death after relapse), censored at the horizon.
 Per-site event times (``local_relapse_days``, ``distant_<site>_days``) are NaN where the
 event did not happen. :class:`TwinResult` holds the stochastic twins of real patients.
+
+A simulation's summary is :func:`simulation_summary` of :class:`SummaryCounts`, which
+counts its numbers a batch of patients at a time (the median exactly, in a few bounded
+passes): from the table in memory (:meth:`SimulationResult.summary`) or from a results
+file of any size read a row group at a time (``tumorsim simulate``).
 """
 
 from __future__ import annotations
