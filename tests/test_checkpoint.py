@@ -17,7 +17,6 @@ import pytest
 from cli_helpers import SRC, assert_one_line_error, run_cli
 
 import tumorsim.engine.simulate as engine
-import tumorsim.runner.directory as directory_runner
 import tumorsim.runner.simulate as in_process_runner
 from tumorsim import Scenario, simulate
 from tumorsim.errors import TumorsimError
@@ -25,6 +24,7 @@ from tumorsim.io import load_results, save_results
 from tumorsim.io.checkpoint import checkpoint_dir
 from tumorsim.io.results_file import RESULTS_FILES
 from tumorsim.runner.directory import simulate_to_directory
+from tumorsim.runner.simulate import ChunkedRun
 
 SCENARIO = Scenario(biology="registry", treatment={"tamoxifen": {}},
                     cohort={"trajectory_patients": 40, "horizon_years": 10.0})
@@ -83,11 +83,11 @@ def test_only_one_chunk_is_held_at_a_time(tmp_path, saved, monkeypatch):
     """Each chunk's rows are written as they come, and dropped before the next chunk."""
     alive: list[weakref.ref[pd.DataFrame]] = []
     held: list[int] = []  # chunks alive when a chunk is simulated, itself excluded
-    real_run_chunk = directory_runner.run_chunk
+    real_simulate = ChunkedRun.simulate
 
-    def spy_run_chunk(run, start, stop, **kwargs):
+    def spy_simulate(run, start, stop, **kwargs):
         held.append(sum(ref() is not None for ref in alive))
-        part = real_run_chunk(run, start, stop, **kwargs)
+        part = real_simulate(run, start, stop, **kwargs)
         alive.append(weakref.ref(part.patients))
         return part
 
@@ -103,7 +103,7 @@ def test_only_one_chunk_is_held_at_a_time(tmp_path, saved, monkeypatch):
     def combine_chunks(*args, **kwargs):
         raise AssertionError("the whole result is never assembled")
 
-    monkeypatch.setattr(directory_runner, "run_chunk", spy_run_chunk)
+    monkeypatch.setattr(ChunkedRun, "simulate", spy_simulate)
     monkeypatch.setattr(engine, "combine_chunks", combine_chunks)
     monkeypatch.setattr(in_process_runner, "combine_chunks", combine_chunks)
     monkeypatch.setattr(pq.ParquetWriter, "write_table", spy_write)

@@ -26,7 +26,7 @@ import pandas as pd
 from tumorsim.analysis.intervals import Z95
 
 __all__ = ["DrawDecomposition", "EnsembleInterval", "decompose_over_draws",
-           "ensemble_interval", "mean_over_draws", "survival_fan"]
+           "ensemble_interval", "mean_over_draws", "share_over_draws", "survival_fan"]
 
 Statistic = Callable[[pd.DataFrame], float]
 
@@ -231,14 +231,20 @@ def mean_over_draws(values: np.ndarray, draws: np.ndarray | None = None, *,
     d = np.zeros(v.size, np.int64) if draws is None else np.asarray(draws)
     grouped = pd.DataFrame({"v": v, "d": d}).groupby("d")["v"]
     n = grouped.size().to_numpy(float)
-    mean = grouped.mean().to_numpy(float)
     if binary:
-        smoothed = (mean * n + 1.0) / (n + 2.0)
-        se = np.sqrt(smoothed * (1.0 - smoothed) / n)
-    else:
-        sd = grouped.std(ddof=1).fillna(0.0).to_numpy(float)
-        se = sd / np.sqrt(n)
-    return decompose_over_draws(mean, se)
+        return share_over_draws(grouped.sum().to_numpy(float), n)
+    sd = grouped.std(ddof=1).fillna(0.0).to_numpy(float)
+    return decompose_over_draws(grouped.mean().to_numpy(float), sd / np.sqrt(n))
+
+
+def share_over_draws(events: np.ndarray, patients: np.ndarray) -> DrawDecomposition:
+    """A share (events / patients per draw) over draws, decomposed: each draw's Monte
+    Carlo error is binomial, with one success and one failure added so that a draw of few
+    patients with no event is not certain (:func:`mean_over_draws` with ``binary``)."""
+    k = np.asarray(events, dtype=float)
+    n = np.asarray(patients, dtype=float)
+    smoothed = (k + 1.0) / (n + 2.0)
+    return decompose_over_draws(k / n, np.sqrt(smoothed * (1.0 - smoothed) / n))
 
 
 def survival_fan(days: np.ndarray, event: np.ndarray, draws: np.ndarray | None,

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import numpy as np
 import typer
 
 from tumorsim.cli.options import (
@@ -94,12 +95,10 @@ def simulate(
     the results are in place: a run that is killed can be continued with --resume, with
     identical results.
     """
-    import pandas as pd
-
     from tumorsim.io.checkpoint import check_checkpoint
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
-    from tumorsim.io.results_file import PATIENTS_FILE, RESULTS_FILES
-    from tumorsim.results import SUMMARY_COLUMNS, SimulationResult
+    from tumorsim.io.results_file import RESULTS_FILES, read_summary_counts
+    from tumorsim.results import simulation_summary
     from tumorsim.runner.directory import check_backend, simulate_to_directory
 
     loaded = with_cohort_options(load_scenario(scenario), patients=patients, seed=seed,
@@ -122,15 +121,36 @@ def simulate(
                                             backend=backend, scheduler=scheduler,
                                             workers=workers, ensemble=draws)
             wall_s = time.perf_counter() - started
-        # The summary reads back the few columns it needs: the whole table is never in
-        # memory. One thread: a threaded pyarrow read here made about one run in six abort
-        # at exit ("terminate called without an active exception", numba's OpenMP loaded).
-        table = pd.read_parquet(written / PATIENTS_FILE, columns=list(SUMMARY_COLUMNS),
-                                use_threads=False)
-        result = SimulationResult(patients=table, trajectories=None, site_environment=None,
-                                  scenario=loaded, seed=loaded.cohort.seed)
-        print_tables(result.summary(wall_seconds=wall_s).with_rows(
-            ("parameters", biology_text(draws)), ("written", written_text(written))))
+        # The summary reads back the few columns it needs a chunk at a time: the whole
+        # table is never in memory.
+        counts = read_summary_counts(written, batch_rows=chunk)
+        summary = simulation_summary(counts, scenario=loaded, seed=loaded.cohort.seed,
+                                     wall_seconds=wall_s)
+        print_tables(summary.with_rows(*_over_draws_rows(counts, loaded.cohort.horizon_years),
+                                       ("parameters", biology_text(draws)),
+                                       ("written", written_text(written))))
+
+
+def _over_draws_rows(counts: Any, horizon_years: float) -> list[tuple[str, str]]:
+    """The summary's event shares with their 95 % interval over parameter draws and Monte
+    Carlo noise, and the share due to the parameters (an ensemble run only)."""
+    from tumorsim.analysis.ensemble import share_over_draws
+    from tumorsim.analysis.intervals import Z95
+
+    if len(counts.events_by_draw) < 2:
+        return []
+    table = np.array(counts.events_by_draw, dtype=float)
+    rows = []
+    for k, label in enumerate(("any relapse", "distant relapse", "death"), start=2):
+        parts = share_over_draws(table[:, k], table[:, 1])
+        low = max(parts.mean - Z95 * parts.total_sd, 0.0)
+        high = min(parts.mean + Z95 * parts.total_sd, 1.0)
+        mc = Z95 * parts.mc_sd
+        rows.append((f"{label} by {horizon_years:g} years, over draws",
+                     f"{parts.mean:.1%} [{low:.1%}, {high:.1%}] (Monte Carlo only "
+                     f"+-{mc:.1%}; parameters {parts.parameter_share:.0%} of the variance; "
+                     f"{len(table)} draws)"))
+    return rows
 
 
 _GBSG2_NAME = "gbsg2"

@@ -1,10 +1,12 @@
 """The engine's entry: simulate the patients of a cohort it is given, a chunk at a time.
 
-:func:`prepare_run` packs what every chunk needs (model arrays, compiled plans, per-patient
-parameters, the recorded patients); :func:`run_chunk` simulates any range of patients and
-returns their rows exactly as the whole run would (each patient on her own random
-streams); :func:`combine_chunks` joins chunks. Who is simulated and how a run is cut into
-chunks is the caller's choice (:mod:`tumorsim.runner`).
+:func:`prepare_model` packs what every chunk of a run shares, whatever the cohort size
+(model arrays, compiled plans, which patients are recorded); :func:`prepare_patients`
+adds the per-patient parameters of some of its patients (a chunk, or the whole cohort);
+:func:`prepare_run` does both for a whole cohort. :func:`run_chunk` simulates any range
+of prepared patients and returns their rows exactly as the whole run would (each patient
+on her own random streams); :func:`combine_chunks` joins chunks. Who is simulated and how
+a run is cut into chunks is the caller's choice (:mod:`tumorsim.runner`).
 """
 
 from __future__ import annotations
@@ -42,14 +44,53 @@ from tumorsim.results import SimulationResult
 
 
 @dataclass(frozen=True)
+class RunModel:
+    """What every chunk of a run shares: built once, its size independent of the cohort's.
+
+    Attributes
+    ----------
+    base : Scenario
+        The biology (``plans[0]``).
+    biologies : tuple of Scenario
+        The parameter draws patients live under (``(base,)`` in a point run).
+    arm_names : ndarray of str
+        The name of each plan.
+    seed : int
+    arrays : ModelArrays
+        One row per biology.
+    compiled : CompiledPlans
+        The compiled plans (:func:`tumorsim.engine.plan.compile_plans`).
+    n_patients : int
+        Patients of the whole run.
+    trajectory_positions : ndarray of int
+        Sorted positions (0 to ``n_patients - 1``) of the patients whose trajectories are
+        recorded (:func:`recorded_positions`).
+    """
+
+    base: Scenario
+    biologies: tuple[Scenario, ...]
+    arm_names: np.ndarray
+    seed: int
+    arrays: ModelArrays
+    compiled: CompiledPlans
+    n_patients: int
+    trajectory_positions: np.ndarray
+
+    @property
+    def n_draws(self) -> int:
+        return len(self.biologies)
+
+
+@dataclass(frozen=True)
 class PreparedRun:
-    """Everything a chunk of a run needs: built once, shared by every chunk.
+    """Everything a chunk of a run needs: its patients' parameters and the shared model.
 
     Attributes
     ----------
     base : Scenario
         The biology (``plans[0]``).
     cohort : Cohort
+        The patients prepared (the whole cohort, or a chunk of it).
     plan_of_patient : ndarray of int
     arm_labels : ndarray of str
         The arm name of each patient.
@@ -60,12 +101,16 @@ class PreparedRun:
     parameters : PatientParameters
         Each patient's parameters under her own draw's biology.
     trajectory_slot : ndarray of int
-        Per patient, her row among the recorded trajectories, or -1. Chosen for the whole
-        cohort from the seed, so a chunk records the same patients as the whole run.
+        Per patient, her row among the recorded trajectories of the whole run, or -1.
+        Chosen for the whole cohort from the seed, so a chunk records the same patients
+        as the whole run.
     draw_of_patient : ndarray of int
         Per patient, her parameter draw (row of ``arrays``); all 0 in a point run.
     n_draws : int
         Draws of the run's biology (1 for a point run).
+    records_trajectories : bool
+        Whether the whole run records trajectories (then every chunk returns trajectory
+        tables, empty where it holds no recorded patient).
     """
 
     base: Scenario
@@ -79,6 +124,7 @@ class PreparedRun:
     trajectory_slot: np.ndarray
     draw_of_patient: np.ndarray
     n_draws: int = 1
+    records_trajectories: bool = False
 
     @property
     def n_patients(self) -> int:
@@ -102,33 +148,112 @@ def prepare_run(
 
     With ``draws`` (scenarios differing in parameter values only: an ensemble), each
     patient lives under one draw, chosen on her own ``PURPOSE_ENSEMBLE`` stream, so her
-    draw does not depend on chunking; the plans give the treatment.
+    draw does not depend on chunking; the plans give the treatment. The same as
+    :func:`prepare_patients` of the whole cohort under :func:`prepare_model`.
+    """
+    model = prepare_model(plans, n_patients=len(cohort), seed=seed, arm_names=arm_names,
+                          draws=draws)
+    return prepare_patients(model, cohort, plan_of_patient)
+
+
+def prepare_model(
+    plans: Sequence[Scenario],
+    *,
+    n_patients: int,
+    seed: int,
+    arm_names: Sequence[str] | None = None,
+    draws: Sequence[Scenario] | None = None,
+) -> RunModel:
+    """What every chunk of a run of ``n_patients`` shares (see :func:`prepare_run`).
+
+    Its memory does not grow with ``n_patients`` (:func:`recorded_positions`).
     """
     base = plans[0]
-    n = len(cohort)
-    biologies = list(draws) if draws else [base]
+    biologies = tuple(draws) if draws else (base,)
     _check_same_plan_parameters(base, biologies)
-    k_traj = min(base.cohort.trajectory_patients, n)
-    traj_slot = np.full(n, -1, dtype=np.int64)
-    if k_traj:
-        chosen = np.sort(np.random.default_rng(seed).choice(n, size=k_traj, replace=False))
-        traj_slot[chosen] = np.arange(k_traj)
     arms = list(arm_names) if arm_names is not None else [p.name for p in plans]
+    return RunModel(
+        base=base, biologies=biologies, arm_names=np.asarray(arms), seed=int(seed),
+        arrays=stack_model_arrays(biologies), compiled=compile_plans(list(plans)),
+        n_patients=int(n_patients),
+        trajectory_positions=recorded_positions(int(n_patients),
+                                                base.cohort.trajectory_patients, seed))
+
+
+def recorded_positions(n_patients: int, trajectory_patients: int, seed: int) -> np.ndarray:
+    """Sorted positions of the ``min(trajectory_patients, n_patients)`` recorded patients.
+
+    Chosen from the seed alone (``numpy.random.default_rng(seed).choice(n_patients, k,
+    replace=False)``), so every chunk of a run agrees on them.
+
+    Notes
+    -----
+    Memory: numpy draws ``k`` of ``n`` without replacement by Floyd's algorithm (``O(k)``)
+    unless ``n > 10,000`` and ``k > n // 50``, where it shuffles the tail of an ``arange(n)``
+    (8 bytes per patient). That happens only for ``n < 50 (k + 1)``, so it holds at most
+    ``50 (k + 1)`` integers whatever the cohort size (``k <= 100,000`` by the scenario's
+    limit: 40 MB at most; nothing for ``k = 0``).
+    """
+    k = min(int(trajectory_patients), int(n_patients))
+    if not k:
+        return np.empty(0, dtype=np.int64)
+    chosen = np.random.default_rng(seed).choice(int(n_patients), size=k, replace=False)
+    return np.sort(chosen).astype(np.int64, copy=False)
+
+
+def prepare_patients(
+    model: RunModel, cohort: Cohort, plan_of_patient: np.ndarray, *, first_position: int = 0
+) -> PreparedRun:
+    """Prepare the patients at positions ``first_position`` onwards of a run's cohort.
+
+    Parameters
+    ----------
+    model : RunModel
+        The run (:func:`prepare_model`).
+    cohort : Cohort
+        Its patients at positions ``first_position`` to ``first_position + len(cohort) -
+        1`` (a chunk, or the whole cohort).
+    plan_of_patient : ndarray of int
+        The plan of each of these patients.
+    first_position : int, default 0
+        Position in the whole run of the first of these patients.
+
+    Returns
+    -------
+    PreparedRun
+        For these patients only: :func:`run_chunk` of all of them gives the rows the
+        whole run gives them.
+    """
+    n = len(cohort)
+    if first_position < 0 or first_position + n > model.n_patients:
+        raise ValueError(f"patients {first_position} to {first_position + n - 1} are not "
+                         f"in a run of {model.n_patients}")
     plan_of_patient = np.asarray(plan_of_patient, dtype=np.int64)
+    biologies = model.biologies
     if len(biologies) == 1:
         draw_of_patient = np.zeros(n, dtype=np.int64)
-        parameters = patient_parameters(biologies[0], cohort, seed)
+        parameters = patient_parameters(biologies[0], cohort, model.seed)
     else:
-        u = patient_uniforms(seed, cohort.patient_ids, 1, PURPOSE_ENSEMBLE)[:, 0]
+        u = patient_uniforms(model.seed, cohort.patient_ids, 1, PURPOSE_ENSEMBLE)[:, 0]
         draw_of_patient = np.minimum((u * len(biologies)).astype(np.int64),
                                      len(biologies) - 1)
-        parameters = _parameters_by_draw(biologies, cohort, seed, draw_of_patient)
+        parameters = _parameters_by_draw(biologies, cohort, model.seed, draw_of_patient)
     return PreparedRun(
-        base=base, cohort=cohort, plan_of_patient=plan_of_patient,
-        arm_labels=np.asarray(arms)[plan_of_patient], seed=int(seed),
-        arrays=stack_model_arrays(biologies), compiled=compile_plans(list(plans)),
-        parameters=parameters, trajectory_slot=traj_slot, draw_of_patient=draw_of_patient,
-        n_draws=len(biologies))
+        base=model.base, cohort=cohort, plan_of_patient=plan_of_patient,
+        arm_labels=model.arm_names[plan_of_patient], seed=model.seed, arrays=model.arrays,
+        compiled=model.compiled, parameters=parameters,
+        trajectory_slot=_trajectory_slots(model.trajectory_positions, first_position, n),
+        draw_of_patient=draw_of_patient, n_draws=model.n_draws,
+        records_trajectories=bool(len(model.trajectory_positions)))
+
+
+def _trajectory_slots(positions: np.ndarray, first_position: int, n: int) -> np.ndarray:
+    """Per patient of positions ``first_position`` to ``+ n - 1``: her index in
+    ``positions`` (sorted), or -1."""
+    slots = np.full(n, -1, dtype=np.int64)
+    lo, hi = np.searchsorted(positions, [first_position, first_position + n])
+    slots[positions[lo:hi] - first_position] = np.arange(lo, hi)
+    return slots
 
 
 PLAN_PARAMETERS = ("chemo_kill_days", "chemo_signal_window_days", "tamoxifen_ramp_days")
@@ -228,16 +353,23 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
         table.insert(2, "draw", run.draw_of_patient[sl])
     trajectories = None
     environment = None
-    if (run.trajectory_slot >= 0).any():  # the run records trajectories
+    if run.records_trajectories:
         trajectories, environment = _trajectory_tables(ids[recorded], recording.cells,
                                                        recording.environment, recording.times)
     return SimulationResult(patients=table, trajectories=trajectories,
                             site_environment=environment, scenario=base, seed=run.seed)
 
 
-def combine_chunks(run: PreparedRun, parts: Sequence[SimulationResult]) -> SimulationResult:
-    """Join chunk results (in patient order) into the result of the whole run."""
+def combine_chunks(run: PreparedRun | RunModel, parts: Sequence[SimulationResult]
+                   ) -> SimulationResult:
+    """Join chunk results (in patient order) into the result of the whole run.
+
+    ``run`` gives the scenario and seed; without ``parts`` (no patients) it must be a
+    :class:`PreparedRun`, whose empty chunk is returned.
+    """
     if not parts:
+        if not isinstance(run, PreparedRun):
+            raise ValueError("combine_chunks of a RunModel needs at least one chunk")
         return run_chunk(run, 0, 0)
     table = _concat([p.patients for p in parts])
     trajectories = environment = None

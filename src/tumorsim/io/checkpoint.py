@@ -126,7 +126,10 @@ def write_chunk(checkpoint: Path, k: int, part: SimulationResult) -> None:
     both copies are identical and the later rename is refused or replaces it whole.
     """
     path = chunk_path(checkpoint, k)
-    staging = make_staging_dir(path)
+    try:
+        staging = make_staging_dir(path)
+    except OSError as exc:
+        raise _write_error(checkpoint, exc) from exc
     try:
         for name in _TABLES:
             frame = getattr(part, name)
@@ -138,9 +141,19 @@ def write_chunk(checkpoint: Path, k: int, part: SimulationResult) -> None:
             if not path.is_dir():  # another copy of the same chunk got there first: fine
                 raise
             shutil.rmtree(staging, ignore_errors=True)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):  # disk full, permissions: one line, not a traceback
+            raise _write_error(checkpoint, exc) from exc
         raise
+
+
+def _write_error(checkpoint: Path, exc: OSError) -> ResultsError:
+    """A checkpoint chunk could not be written; the chunks written before are kept."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return ResultsError(checkpoint, f"cannot write the checkpoint: {reason}",
+                        "a writable directory with free space (the finished chunks are "
+                        "kept: rerun with --resume once there is room)")
 
 
 def read_chunk(checkpoint: Path, k: int, expected_patients: int, scenario: Scenario,

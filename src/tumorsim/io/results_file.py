@@ -26,14 +26,16 @@ memory however large the cohort. :func:`save_results` writes a whole
 :func:`tumorsim.runner.directory.simulate_to_directory` (``tumorsim simulate``) writes each
 chunk of a simulation as it is finished. Either way the files are laid out and read back
 the same: :func:`load_results` gives the concatenated tables with a fresh ``RangeIndex``
-and the same categorical columns.
+and the same categorical columns. :func:`patient_batches` reads the patients back a
+batch at a time instead, and :func:`read_summary_counts` counts what a simulation's
+summary prints that way, so a file of any size is summarised in bounded memory.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -47,7 +49,7 @@ if TYPE_CHECKING:  # pandas and pyarrow are imported on use: keeps the CLI quick
     import pyarrow.parquet as pq
 
     from tumorsim.model.scenario import Scenario
-    from tumorsim.results import SimulationResult
+    from tumorsim.results import SimulationResult, SummaryCounts
 
 __all__ = [
     "PATIENTS_FILE",
@@ -58,6 +60,8 @@ __all__ = [
     "TRAJECTORIES_FILE",
     "check_results_dir",
     "load_results",
+    "patient_batches",
+    "read_summary_counts",
     "remove_stale_staging",
     "save_results",
     "save_tables",
@@ -638,3 +642,76 @@ def _read_table(path: Path, name: str) -> tuple[pd.DataFrame, Mapping[bytes, byt
     except (OSError, pa.ArrowException) as exc:
         raise ResultsError(path, f"cannot read Parquet data: {exc}", _EXPECTED_FILE) from exc
     return frame, metadata
+
+
+def patient_batches(out_dir: str | os.PathLike[str], columns: Sequence[str], *,
+                    batch_rows: int = 20_000) -> Iterator[pd.DataFrame]:
+    """The patients table of a results directory, ``columns`` only, a batch at a time.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        A results directory (:func:`save_results`, ``tumorsim simulate --out``).
+    columns : sequence of str
+        The columns to read.
+    batch_rows : int, default 20000
+        Rows per batch (at most): memory holds one batch and the row group it comes from
+        (``tumorsim simulate`` writes one row group per chunk).
+
+    Yields
+    ------
+    pandas.DataFrame
+        The rows in order, with their dtypes (categorical columns stay categorical); one
+        frame without rows when the table has none.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        ``patients.parquet`` is missing or cannot be read.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(out_dir) / PATIENTS_FILE
+    try:
+        with pq.ParquetFile(path) as file:
+            any_rows = False
+            # one thread: a threaded pyarrow read here made about one run in six abort at
+            # exit ("terminate called without an active exception", numba's OpenMP loaded)
+            for batch in file.iter_batches(batch_size=batch_rows, columns=list(columns),
+                                           use_threads=False):
+                any_rows = True
+                yield batch.to_pandas(use_threads=False)
+            if not any_rows:
+                empty = file.schema_arrow.empty_table().select(list(columns))
+                yield empty.to_pandas(use_threads=False)
+    except (OSError, pa.ArrowException) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ResultsError(path, f"cannot read results ({first_line})", _EXPECTED_FILE
+                           ) from None
+
+
+def read_summary_counts(out_dir: str | os.PathLike[str], *, batch_rows: int = 20_000
+                        ) -> SummaryCounts:
+    """What a simulation's summary prints, counted from its results directory.
+
+    Reads the :data:`~tumorsim.results.SUMMARY_COLUMNS` of ``patients.parquet`` a batch
+    at a time, a few times (:meth:`~tumorsim.results.SummaryCounts.from_batches`): the
+    numbers are those of ``load_results(out_dir).summary()``, in memory that does not
+    grow with the table (a batch of ``batch_rows`` rows, at most ``batch_rows``
+    first-event times and two 4,096-bin histograms).
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        As :func:`patient_batches`.
+    """
+    import pyarrow.parquet as pq
+
+    from tumorsim.results import SummaryCounts
+
+    path = Path(out_dir) / PATIENTS_FILE
+    by_draw = path.is_file() and "draw" in pq.read_schema(path).names
+    return SummaryCounts.from_batches(
+        lambda columns: patient_batches(out_dir, columns, batch_rows=batch_rows),
+        max_held=batch_rows, by_draw=by_draw)

@@ -1,13 +1,16 @@
 """Running the chunks of a simulation as tasks of a dask.distributed cluster.
 
-Each task simulates one chunk (:func:`tumorsim.engine.simulate.run_chunk`) and writes it
-into the run's checkpoint directory itself (atomically, see
-:mod:`tumorsim.io.checkpoint`), returning only its patient count; the client reads the
-finished chunks back. Because every patient has her own random streams, a chunk gives
-the same rows on any worker, and a task rerun after a worker was lost writes the same
-chunk again: results are identical to the in-process backend, whatever the number of
-workers and whatever was lost. The workers must see the checkpoint directory (an
-embedded ``LocalCluster`` always does; a remote cluster needs a shared file system).
+Each task samples, prepares and simulates one chunk
+(:meth:`tumorsim.runner.simulate.ChunkedRun.simulate`) and writes it into the run's
+checkpoint directory itself (atomically, see :mod:`tumorsim.io.checkpoint`), returning
+only its patient count; the client reads the finished chunks back. The workers are sent
+the run's shared model once, not its patients, so neither the client nor a worker holds
+more than a chunk's patients, whatever the cohort size. Because every patient has her
+own random streams, a chunk gives the same rows on any worker, and a task rerun after a
+worker was lost writes the same chunk again: results are identical to the in-process
+backend, whatever the number of workers and whatever was lost. The workers must see the
+checkpoint directory (an embedded ``LocalCluster`` always does; a remote cluster needs a
+shared file system).
 """
 
 from __future__ import annotations
@@ -15,21 +18,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tumorsim.engine.simulate import PreparedRun, run_chunk
 from tumorsim.io.checkpoint import chunk_path, write_chunk
+from tumorsim.runner.simulate import ChunkedRun
 
 __all__ = ["run_chunks_on_dask"]
 
 
-def _chunk_task(run: PreparedRun, k: int, start: int, stop: int, checkpoint: str) -> int:
+def _chunk_task(run: ChunkedRun, k: int, start: int, stop: int, checkpoint: str) -> int:
     path = Path(checkpoint)
     if not chunk_path(path, k).is_dir():  # a retried task may find its chunk written
-        write_chunk(path, k, run_chunk(run, start, stop, n_threads=1))
+        write_chunk(path, k, run.simulate(start, stop, n_threads=1))
     return stop - start
 
 
 def run_chunks_on_dask(
-    run: PreparedRun,
+    run: ChunkedRun,
     chunks: Sequence[tuple[int, int, int]],
     checkpoint: str,
     *,
@@ -41,8 +44,8 @@ def run_chunks_on_dask(
 
     Parameters
     ----------
-    run : PreparedRun
-        Sent once to every worker.
+    run : ChunkedRun
+        Sent once to every worker (a sampled run: its shared model, no patients).
     chunks : sequence of (int, int, int)
     checkpoint : str
         The checkpoint directory the tasks write into.

@@ -23,9 +23,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-import numpy as np
-
-from tumorsim.engine.simulate import prepare_run, run_chunk
 from tumorsim.errors import TumorsimError
 from tumorsim.io.checkpoint import (
     checkpoint_dir,
@@ -42,12 +39,7 @@ from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
 from tumorsim.results import SimulationResult
 from tumorsim.runner.dask_backend import run_chunks_on_dask
-from tumorsim.runner.simulate import (
-    ProgressCallback,
-    check_chunk_size,
-    chunk_bounds,
-    sample_cohort,
-)
+from tumorsim.runner.simulate import ChunkedRun, ProgressCallback, check_chunk_size, chunk_bounds
 
 __all__ = ["BACKENDS", "check_backend", "simulate_to_directory"]
 
@@ -170,40 +162,58 @@ def _chunk_results(
     workers: int,
     ensemble: Ensemble | None = None,
 ) -> Iterator[SimulationResult]:
-    """The chunks of a run in patient order, one at a time, each kept in the checkpoint."""
-    cohort = sample_cohort(scenario, seed=seed, patients=n)
-    run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed,
-                      arm_names=[scenario.name],
-                      draws=ensemble.scenarios(scenario) if ensemble is not None else None)
-    chunks = [(k, start, stop) for k, (start, stop) in enumerate(chunk_bounds(n, chunk_size))]
-    if not chunks:  # no patients: the tables without rows, with their dtypes
-        yield run_chunk(run, 0, 0)
+    """The chunks of a run in patient order, one at a time, each kept in the checkpoint.
+
+    Each chunk's women are sampled, prepared and simulated on their own
+    (:class:`~tumorsim.runner.simulate.ChunkedRun`): nothing here grows with ``n``.
+    """
+    run = ChunkedRun.sampled(scenario, seed=seed, patients=n, ensemble=ensemble)
+    if not n:  # no patients: the tables without rows, with their dtypes
+        yield run.simulate(0, 0)
         return
     if backend == "dask":
-        missing = [(k, start, stop) for k, start, stop in chunks
-                   if not chunk_path(path, k).is_dir()]
-        done = n - sum(stop - start for _, start, stop in missing)
-        if progress is not None and done:
-            progress(done, n)
-
-        def report(patients_done: int) -> None:
-            if progress is not None:
-                progress(done + patients_done, n)
-
-        run_chunks_on_dask(run, missing, str(path), scheduler=scheduler, workers=workers,
-                           progress=report)
-        for k, start, stop in chunks:
-            yield read_chunk(path, k, stop - start, scenario, seed)
+        yield from _dask_chunk_results(run, path, chunk_size=chunk_size, progress=progress,
+                                       scheduler=scheduler, workers=workers)
         return
-    done = 0
-    for k, start, stop in chunks:
+    for k, (start, stop) in enumerate(chunk_bounds(n, chunk_size)):
         if chunk_path(path, k).is_dir():
             part = read_chunk(path, k, stop - start, scenario, seed)
         else:
-            part = run_chunk(run, start, stop, n_threads=n_threads)
+            part = run.simulate(start, stop, n_threads=n_threads)
             write_chunk(path, k, part)
-        done += stop - start
         if progress is not None:
-            progress(done, n)
+            progress(stop, n)
         yield part
         del part  # not held while the next chunk is simulated
+
+
+def _dask_chunk_results(
+    run: ChunkedRun,
+    path: Path,
+    *,
+    chunk_size: int,
+    progress: ProgressCallback | None,
+    scheduler: str | None,
+    workers: int,
+) -> Iterator[SimulationResult]:
+    """The chunks simulated by Dask workers into the checkpoint, read back in order.
+
+    The workers are sent the run (its shared model only: each task samples its own
+    women); the client lists the chunks still to do (three integers each) and reads
+    the finished chunks back one at a time.
+    """
+    n = run.n_patients
+    missing = [(k, start, stop) for k, (start, stop) in enumerate(chunk_bounds(n, chunk_size))
+               if not chunk_path(path, k).is_dir()]
+    done = n - sum(stop - start for _, start, stop in missing)
+    if progress is not None and done:
+        progress(done, n)
+
+    def report(patients_done: int) -> None:
+        if progress is not None:
+            progress(done + patients_done, n)
+
+    run_chunks_on_dask(run, missing, str(path), scheduler=scheduler, workers=workers,
+                       progress=report)
+    for k, (start, stop) in enumerate(chunk_bounds(n, chunk_size)):
+        yield read_chunk(path, k, stop - start, run.model.base, run.model.seed)
