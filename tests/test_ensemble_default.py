@@ -122,6 +122,9 @@ def test_commands_run_the_ensemble_by_default_and_say_so(tmp_path):
     run = run_cli("simulate", "--patients", "60", "--seed", "3", "--out", tmp_path / "s")
     assert run.returncode == 0, run.stderr
     assert DEFAULT_ENSEMBLE in run.stdout
+    # every event share of the summary with its interval over the draws
+    assert "any relapse by 20 years, over draws" in run.stdout
+    assert "Monte Carlo only" in run.stdout and "of the variance" in run.stdout
     draws = pd.read_parquet(tmp_path / "s" / "patients.parquet", columns=["draw"])["draw"]
     assert draws.nunique() > 20
     # the results carry the draws they were simulated under
@@ -138,6 +141,7 @@ def test_commands_run_the_ensemble_by_default_and_say_so(tmp_path):
                   "--out", tmp_path / "n")
     assert own.returncode == 0, own.stderr
     assert "the scenario's own values" in own.stdout
+    assert "over draws" not in own.stdout
     both = run_cli("simulate", "--patients", "60", "--ensemble", "none", "--point",
                    "--out", tmp_path / "x")
     assert both.returncode == 2 and both.stderr.count("\n") == 1
