@@ -1,0 +1,58 @@
+"""Write the posterior-median scenario from a posterior calibration's record.
+
+Usage (from the repository root)::
+
+    .venv/bin/python docs/tools/posterior_median_scenario.py \\
+        src/tumorsim/data/posterior/posterior.json docs/calibration/posterior_median_scenario.toml
+
+The scenario extends the packaged calibrated biology with the marginal posterior median of
+every fitted parameter (``posterior_median`` of the record); ``sites.<attribute>`` values
+set every metastatic site but bone, as the calibration fits them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+SOFT_SITES = ("lung", "liver", "brain")
+
+
+def scenario_text(record: dict) -> str:
+    """The TOML text of the posterior-median scenario."""
+    lines = [
+        "# The posterior median of the Bayesian calibration (docs/posterior.md), on the packaged",
+        "# calibrated biology. Written from src/tumorsim/data/posterior/posterior.json, "
+        "produced by",
+        f"# {record['command']}",
+        'extends = "tumorsim:calibrated"',
+        'name = "posterior-median"',
+        'description = "posterior median of the relapse-dynamics calibration (emulator + emcee)"',
+        "",
+        "[parameters]",
+    ]
+    sites: dict[str, dict[str, float]] = {s: {} for s in ("bone", *SOFT_SITES)}
+    for name, value in record["posterior_median"].items():
+        parts = name.split(".")
+        if parts[0] == "sites" and len(parts) == 3:
+            sites[parts[1]][parts[2]] = value
+        elif parts[0] == "sites" and len(parts) == 2:
+            for site in SOFT_SITES:
+                sites[site][parts[1]] = value
+        else:
+            lines.append(f"{name} = {value!r}")
+    for site, values in sites.items():
+        if values:
+            lines += ["", f"[sites.{site}]", *(f"{k} = {v!r}" for k, v in values.items())]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    record = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    Path(argv[1]).write_text(scenario_text(record), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
