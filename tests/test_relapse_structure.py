@@ -94,6 +94,24 @@ def _first_relapse_days(scenario: Scenario, n: int = 400) -> np.ndarray:
     return simulate(scenario, patients=n, seed=11).patients["first_event_days"].to_numpy(float)
 
 
+def test_tamoxifen_reaches_deep_dormancy_only_when_asked():
+    """k_tam,deep (a hypothesis, 0 by default): deep-dormant ER+ cells die faster under
+    tamoxifen; by default tamoxifen does not touch them."""
+    deep = {"sites": {site: {"deep_dormancy_share": 0.5} for site in METASTATIC},
+            "treatment": {"surgery": True,
+                          "tamoxifen": {"duration_days": 1826.25, "adherence": 1.0}}}
+    kill = {"tamoxifen_deep_dormant_kill_per_day": 0.003}
+    untreated = {**deep, "treatment": {"surgery": True}}
+    day = 3 * 365.25
+    # without tamoxifen the parameter does nothing ...
+    assert (_dormant_cells(_deterministic(**untreated, parameters=kill), day)["deep_dormant"]
+            == _dormant_cells(_deterministic(**untreated), day)["deep_dormant"])
+    # ... with it the deep reservoir is smaller (new cells keep arriving meanwhile)
+    tamoxifen = _dormant_cells(_deterministic(**deep), day)["deep_dormant"]
+    reached = _dormant_cells(_deterministic(**deep, parameters=kill), day)["deep_dormant"]
+    assert 0 < reached < 0.95 * tamoxifen
+
+
 def test_slow_colonisation_delays_relapse():
     fast = _deterministic(cohort={"horizon_years": 15.0})
     slow = fast.with_changes(parameters={"colonisation_max_growth_rate_per_day": 0.008})

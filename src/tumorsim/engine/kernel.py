@@ -435,14 +435,18 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                 woke = _leave(state, gone, wake / total, n_switch)
                 n[s, c, 1] = d_cells - gone
                 n[s, c, 0] += woke
-            # deep dormant: awaken (over decades) or die; no endocrine effect
+            # deep dormant: awaken (over decades) or die; endocrine therapy only through
+            # tamoxifen_deep_dormant_kill_per_day (0 by default)
             for c in range(N_CLONES):
                 d_cells = _whole_if_small(state, n[s, c, DEEP_DORMANT], n_switch)
                 n[s, c, DEEP_DORMANT] = d_cells
                 if d_cells <= 0.0:
                     continue
+                e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
+                                           tam_level, sensitivity)
                 wake = R.deep_awakening_rate(params, i_drp1, i_nrf2)
-                die = R.deep_dormant_death_rate(params, antiox[s], chemo_hazard, protect_a)
+                die = R.deep_dormant_death_rate(params, antiox[s], e_tam, chemo_hazard,
+                                                protect_a)
                 total = wake + die
                 if total <= 0.0:
                     continue

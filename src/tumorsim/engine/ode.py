@@ -270,7 +270,8 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
             die = R.dormant_death_rate(params, antiox, e_tam, chemo_hazard, protect_a)
             rates[idm] = -(wake + die) - switch_out
             wake_deep = R.deep_awakening_rate(params, i_drp1, i_nrf2)
-            die_deep = R.deep_dormant_death_rate(params, antiox, chemo_hazard, protect_a)
+            die_deep = R.deep_dormant_death_rate(params, antiox, e_tam, chemo_hazard,
+                                                 protect_a)
             rates[ideep] = -(wake_deep + die_deep) - switch_out
             dydt[ip] += rates[ip] * y[ip] + wake * y[idm] + wake_deep * y[ideep]
             dydt[idm] += rates[idm] * y[idm]

@@ -461,7 +461,8 @@ class _Builder:
                     nrf2_inhibition="nrf2_inhibition"))
                 self.assign(f"deep_dormant_death_{site}_{clone}_per_day", self.law(
                     "deep_dormant_death_rate", antioxidant_capacity=f"antioxidant_{site}",
-                    chemo_hazard="chemo_hazard_now", antioxidant_protection=protect_a))
+                    tamoxifen_effect=e_tam, chemo_hazard="chemo_hazard_now",
+                    antioxidant_protection=protect_a))
                 inflow[p_id].append(f"+ deep_awakening_{site}_{clone}_per_day * {deep_id}")
                 inflow[deep_id].append(f"- (deep_awakening_{site}_{clone}_per_day + "
                                        f"deep_dormant_death_{site}_{clone}_per_day) * {deep_id}")

@@ -456,13 +456,16 @@ def deep_awakening_rate(drp1_inhibition, nrf2_inhibition, deep_awakening_rate_pe
 
 
 @law("dormancy", "deep-dormant death", "δ_deep", "1/day",
-     "deep-dormant cells are insensitive to endocrine therapy and reached by chemotherapy "
-     "only through the small dormant kill, lowered by antioxidants (Romani 2022)")
-def deep_dormant_death_rate(antioxidant_capacity, chemo_hazard, antioxidant_protection,
-                            deep_dormant_death_rate_per_day, antioxidant_dormant_protection,
+     "deep-dormant cells are reached by chemotherapy only through the small dormant kill, "
+     "lowered by antioxidants (Romani 2022); by endocrine therapy not at all by default "
+     "(k_tam,deep = 0), or at k_tam,deep x E_tam (a hypothesis tested against K2)")
+def deep_dormant_death_rate(antioxidant_capacity, tamoxifen_effect, chemo_hazard,
+                            antioxidant_protection, deep_dormant_death_rate_per_day,
+                            antioxidant_dormant_protection, tamoxifen_deep_dormant_kill_per_day,
                             dormant_chemo_factor):
     return (deep_dormant_death_rate_per_day * (1.0 - antioxidant_dormant_protection
                                                * antioxidant_capacity)
+            + tamoxifen_deep_dormant_kill_per_day * tamoxifen_effect
             + chemo_hazard * dormant_chemo_factor * antioxidant_protection)
 
 

@@ -268,6 +268,12 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "reservoir shrinks while tamoxifen acts, so relapses are prevented, not deferred "
        "(EBCTCG 2011: RR 0.68 in years 5-9); 0 by default, as tamoxifen_kill_per_day",
        "k_tam,D", "treatment"),
+    _p("tamoxifen_deep_dormant_kill_per_day", 0.0, "1/day", 0.0, 0.1, "C",
+       "death hazard of deep-dormant ER+ cells at full tamoxifen effect (x E_tam): a "
+       "hypothesis, not a finding: late relapses are endocrine-sensitive (extended "
+       "tamoxifen lowers them, ATLAS 2013), so the cells that awaken late may be reached "
+       "too; 0 by default (deep dormancy insensitive, docs/model.md 2.10 b); tested "
+       "against K2 in docs/validation.md", "k_tam,deep", "treatment"),
     _p("tamoxifen_ramp_days", 28.0, "day", 0.0, 365.0, "C",
        "tamoxifen reaches steady state over weeks (half-life 5-7 days)", "tau_tam",
        "treatment"),

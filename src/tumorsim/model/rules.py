@@ -468,8 +468,12 @@ def _dormancy(s: Scenario) -> list[Rule]:
             f"{_q(s, 'deep_awakening_rate_per_day')} "
             f"({half_life(s.parameter('deep_awakening_rate_per_day'))}) and die at "
             f"{_eq('deep_dormant_death_rate')} with "
-            f"{_q(s, 'deep_dormant_death_rate_per_day')}: endocrine therapy does not reach "
-            "them, chemotherapy only through the small dormant kill.",
+            f"{_q(s, 'deep_dormant_death_rate_per_day')}"
+            + (": endocrine therapy does not reach them"
+               if s.parameter("tamoxifen_deep_dormant_kill_per_day") == 0.0 else
+               f" and {_q(s, 'tamoxifen_deep_dormant_kill_per_day')} at full tamoxifen "
+               "effect (a hypothesis: late-awakening cells reached by endocrine therapy)")
+            + ", chemotherapy only through the small dormant kill.",
             [],
             "Willis 2010 (>= 12 years); Pan 2017 (steady late hazard)",
             ["deep_awakening_rate", "deep_dormant_death_rate"],
