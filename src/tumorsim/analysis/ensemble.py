@@ -263,12 +263,11 @@ def survival_fan(days: np.ndarray, event: np.ndarray, draws: np.ndarray | None,
     rows = []
     for t in np.asarray(times_days, dtype=float):
         parts = mean_over_draws(~(event & (days <= t)), draws, binary=True)
-        z = Z95
         rows.append({"time_days": t, "survival": parts.mean,
-                     "total_low": parts.mean - z * parts.total_sd,
-                     "total_high": parts.mean + z * parts.total_sd,
-                     "mc_low": parts.mean - z * parts.mc_sd,
-                     "mc_high": parts.mean + z * parts.mc_sd,
+                     "total_low": parts.mean - Z95 * parts.total_sd,
+                     "total_high": parts.mean + Z95 * parts.total_sd,
+                     "mc_low": parts.mean - Z95 * parts.mc_sd,
+                     "mc_high": parts.mean + Z95 * parts.mc_sd,
                      "parameter_share": parts.parameter_share})
     fan = pd.DataFrame(rows)
     for column in ("total_low", "total_high", "mc_low", "mc_high"):

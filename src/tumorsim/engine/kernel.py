@@ -226,6 +226,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     ros = np.ones(N_SITES)
     cxcl = np.zeros(N_SITES)
     size_before = np.zeros(N_SITES)
+    e_tam_of_clone = np.zeros(N_CLONES)
     dest_w = np.zeros((N_CLONES, N_SITES))
     dest_total_c = np.zeros(N_CLONES)
     clone_w = np.zeros(N_CLONES)
@@ -348,6 +349,9 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
         i_nrf2 = drivers[DRIVER_NRF2] if m3 else 0.0
         quencher = drivers[DRIVER_QUENCHER] if m1 else 0.0
         tam_level = R.tamoxifen_level(params, mid, tam[plan, 0], tam[plan, 1], tam[plan, 2])
+        for c in range(N_CLONES):  # every cell state of a clone feels the same effect
+            e_tam_of_clone[c] = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
+                                                   tam_level, sensitivity)
 
         # internal metal dose: the internal-dose law solved exactly for the mid-step exposure
         decay = math.exp(-dt / params[_TAUM])
@@ -408,8 +412,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                 if p_cells <= 0.0:
                     continue
                 g_c = R.clone_growth_rate(params, g_eff, clone_table[c, CLONE_GROWTH])
-                e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                           tam_level, sensitivity)
+                e_tam = e_tam_of_clone[c]
                 b = R.proliferation_rate(params, g_c, e_tam) + d0
                 kill = R.proliferating_kill_rate(params, e_tam, chemo_hazard, g_c, protect_m,
                                                  protect_a)
@@ -424,8 +427,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                 n[s, c, 1] = d_cells
                 if d_cells <= 0.0:
                     continue
-                e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                           tam_level, sensitivity)
+                e_tam = e_tam_of_clone[c]
                 wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2)
                 die = R.dormant_death_rate(params, antiox[s], e_tam, chemo_hazard, protect_a)
                 total = wake + die
@@ -442,8 +444,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                 n[s, c, DEEP_DORMANT] = d_cells
                 if d_cells <= 0.0:
                     continue
-                e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                           tam_level, sensitivity)
+                e_tam = e_tam_of_clone[c]
                 wake = R.deep_awakening_rate(params, i_drp1, i_nrf2)
                 die = R.deep_dormant_death_rate(params, antiox[s], e_tam, chemo_hazard,
                                                 protect_a)
