@@ -96,6 +96,9 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "remaining birth rate at the top of the range"),
     FittedParameter("tamoxifen_dormant_kill_per_day", "log", 1e-5, 5e-3,
                     "tamoxifen clears part of the shallow-dormant pool (EBCTCG carry-over)"),
+    FittedParameter("tamoxifen_deep_dormant_kill_per_day", "log", 1e-5, 5e-3,
+                    "tamoxifen reaching the cells that awaken late (the K2 experiments, "
+                    "docs/validation.md): the same range as its shallow-dormant kill"),
 )
 """The fitted parameters, in the order of the calibration's parameter vector."""
 
