@@ -41,6 +41,7 @@ __all__ = [
     "fit_statistics",
     "group_labels",
     "held_out_fit",
+    "twin_statistics",
     "horth_pr_groups",
     "observed_statistics",
     "simulated_statistics",
@@ -153,10 +154,10 @@ def simulated_statistics(scenario: Scenario, cohort: Cohort, *, twins: int, seed
                          progress: Callable[[int, int], None] | None = None) -> FitStatistics:
     """:func:`fit_statistics` of K twins per patient, censored at their follow-up."""
     result = run_twin(scenario, cohort, twins=twins, seed=seed, progress=progress)
-    return _twin_statistics(result, cohort)
+    return twin_statistics(result, cohort)
 
 
-def _twin_statistics(result: TwinResult, cohort: Cohort) -> FitStatistics:
+def twin_statistics(result: TwinResult, cohort: Cohort) -> FitStatistics:
     """:func:`fit_statistics` of the twins of ``cohort``'s patients (censored RFS)."""
     twins_table = result.twins.assign(hormone_therapy=cohort.covariates["hormone_therapy"]
                                       .to_numpy()[result.twins["source_row"].to_numpy()])
@@ -243,7 +244,7 @@ def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
     train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
     observed = observed_statistics(held_out)
     result = run_twin(scenario, held_out, twins=twins, seed=seed, progress=progress)
-    simulated = _twin_statistics(result, held_out)
+    simulated = twin_statistics(result, held_out)
 
     sim_rfs = simulated.rfs.rename(columns={"ci_lower": "simulated_ci_lower",
                                             "ci_upper": "simulated_ci_upper"})

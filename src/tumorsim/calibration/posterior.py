@@ -46,6 +46,7 @@ __all__ = [
     "PosteriorResult",
     "design_points",
     "fit_emulator",
+    "refinement_points",
     "run_design",
     "sample_posterior",
 ]
@@ -66,8 +67,13 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
                fitted: Sequence[FittedParameter] = FITTED,
                progress: Callable[[int, int], None] | None = None,
                fingerprint: str = "",
-               nuisance: Mapping[str, PriorRange] | None = None) -> pd.DataFrame:
+               nuisance: Mapping[str, PriorRange] | None = None,
+               units: np.ndarray | None = None, first_point: int = 0) -> pd.DataFrame:
     """Simulated summaries at every design point; resumes from ``checkpoint``.
+
+    The points are a Latin hypercube of ``points`` (seeded by ``seed``), or ``units`` (unit-
+    cube coordinates, shape (points, dimensions)) when given: a later wave of a sequential
+    design, numbered from ``first_point`` in the checkpoint, which holds every wave.
 
     ``fingerprint`` names what the summaries depend on besides the parameters (the base
     biology, the simulation sizes); a checkpoint written under another fingerprint is
@@ -87,9 +93,10 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
         One row per design point: ``point``, ``u_<k>`` (unit-cube coordinates), the
         parameter values by name and the summaries by target name.
     """
-    u = design_points(points, len(fitted), seed)
+    u = design_points(points, len(fitted), seed) if units is None else np.asarray(units, float)
     names = list(nuisance or {})
-    v = design_points(points, len(names), seed + 1) if names else np.empty((points, 0))
+    v = (design_points(points, len(names), seed + 1 + first_point) if names
+         else np.empty((points, 0)))
     done: dict[int, dict[str, object]] = {}
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
@@ -101,22 +108,48 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
                     "a new directory, or the same command on the same version")
             done[int(record["point"])] = record
     for i in range(points):
-        if i not in done:
+        point = first_point + i
+        if point in done:
+            saved = np.array([float(done[point][f"u_{k}"]) for k in range(len(fitted))])
+            if not np.allclose(saved, u[i], rtol=0.0, atol=1e-9):
+                raise TumorsimError(
+                    f"{path}: design point {point} was simulated at other coordinates than "
+                    "this run's; allowed: a new directory, or the same command on the same "
+                    "version")
+        else:
             values = values_from_unit(u[i], fitted)
             drawn = {n: float(nuisance[n].sample(v[i, k : k + 1])[0])  # type: ignore[index]
                      for k, n in enumerate(names)}
             sims = summaries({**values, **drawn}, seed)
-            row: dict[str, object] = {"point": i, "fingerprint": fingerprint}
+            row: dict[str, object] = {"point": point, "fingerprint": fingerprint}
             row.update({f"u_{k}": float(x) for k, x in enumerate(u[i])})
             row.update(values)
             row.update({f"nuisance.{n}": x for n, x in drawn.items()})
             row.update({k: float(v) for k, v in sims.items()})
-            done[i] = row
+            done[point] = row
             if path is not None:
                 _write_parquet(pd.DataFrame([done[j] for j in sorted(done)]), path)
         if progress is not None:
             progress(i + 1, points)
-    return pd.DataFrame([done[j] for j in range(points)])
+    return pd.DataFrame([done[first_point + j] for j in range(points)])
+
+
+def refinement_points(result: PosteriorResult, n: int, seed: int) -> np.ndarray:
+    """``n`` points for the next wave of a sequential design: distinct samples of the
+    emulated posterior (unit-cube coordinates, from the chain after its burn-in).
+
+    A Latin hypercube spends most of its points where the likelihood is negligible; the
+    emulator is then least accurate where the posterior lies. Simulating at the current
+    posterior's own samples and refitting (history matching's waves) puts the design where
+    the answer is, and each wave's predictive checks show whether it has settled.
+    """
+    d = len(result.fitted)
+    burn = int(result.diagnostics["burn_in_steps"])  # type: ignore[call-overload]
+    kept = result.chain[burn:].reshape(-1, d)
+    rng = np.random.default_rng(seed)
+    unique = np.unique(kept, axis=0)
+    pick = rng.choice(len(unique), size=min(n, len(unique)), replace=False)
+    return unique[np.sort(pick)]
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -229,13 +262,18 @@ class PosteriorResult:
 
 
 def sample_posterior(emulator: Emulator, targets: pd.DataFrame, *, seed: int,
-                     walkers: int = 32, steps: int = 3000, burn_in: int = 1000,
+                     walkers: int | None = None, steps: int = 3000, burn_in: int = 1000,
                      draws: int = 200, fitted: Sequence[FittedParameter] = FITTED
                      ) -> PosteriorResult:
-    """Sample the emulated posterior with emcee and thin it to ``draws`` parameter sets."""
+    """Sample the emulated posterior with emcee and thin it to ``draws`` parameter sets.
+
+    ``walkers`` defaults to 32, or to 2 per dimension and 8 more when that is larger (the
+    ensemble's stretch moves need more walkers than twice the dimensions).
+    """
     import emcee
 
     d = len(fitted)
+    walkers = walkers or max(32, 2 * d + 8)
     obs = targets.set_index("target").loc[emulator.targets]
     y = obs["value"].to_numpy(float)
     se = obs["se"].to_numpy(float)

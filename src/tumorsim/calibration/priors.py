@@ -1,7 +1,8 @@
 """The parameters the Bayesian calibration fits, with their priors.
 
 Only parameters constrained by data are fitted (natural history, dormancy and awakening,
-colonisation, endocrine sensitivity and tamoxifen's effect). The mechanism parameters of
+colonisation, endocrine sensitivity and tamoxifen's effect, grade's effect on dissemination,
+and the tropism weights of sites and of ER- cells). The mechanism parameters of
 M1-M3 have no human dose-response data: they keep their documented ranges as priors and
 are never fitted (docs/model.md section 6).
 
@@ -99,6 +100,17 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
     FittedParameter("tamoxifen_deep_dormant_kill_per_day", "log", 1e-5, 5e-3,
                     "tamoxifen reaching the cells that awaken late (the K2 experiments, "
                     "docs/validation.md): the same range as its shallow-dormant kill"),
+    FittedParameter("dissemination_fold_per_grade", "log", 0.5, 5.0,
+                    "high grade an independent risk factor for distant relapse (the grade "
+                    "targets); 1, no effect beyond growth, inside"),
+    *(FittedParameter(f"sites.{site}.tropism_weight", "log", 0.1, 10.0,
+                      f"{site}'s weight relative to bone (1, the reference): no site "
+                      "preference (1) inside, within 10x either way; fitted to K4's luminal "
+                      "row, never set to it") for site in ("lung", "liver", "brain")),
+    *(FittedParameter(f"clones.ERneg.tropism_multiplier_{site}", "log", 0.1, 10.0,
+                      f"ER- cells' preference for {site} relative to bone beyond the site "
+                      "weights: no clone preference (1) inside, within 10x either way; "
+                      "fitted to K4's triple-negative row") for site in ("lung", "liver", "brain")),
 )
 """The fitted parameters, in the order of the calibration's parameter vector."""
 

@@ -22,6 +22,7 @@ import pandas as pd
 from tumorsim.calibration.posterior import (
     PosteriorResult,
     fit_emulator,
+    refinement_points,
     run_design,
     sample_posterior,
     write_posterior,
@@ -50,8 +51,16 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                           checks: int = 20, steps: int = 3000, burn_in: int = 1000,
                           sizes: SimulationSizes = DEFAULT_SIZES, command: str = "",
                           progress: Callable[[str, int, int], None] | None = None,
-                          mechanism_priors: bool = False) -> PosteriorResult:
+                          mechanism_priors: bool = False, waves: int = 1,
+                          wave_points: int = 0) -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring.
+
+    With ``waves`` > 1 the design is sequential: after the Latin hypercube of ``points``,
+    each further wave simulates ``wave_points`` samples of the posterior emulated from every
+    point so far (:func:`tumorsim.calibration.posterior.refinement_points`), and the
+    emulators are refitted on all of them before the final sampling. Every wave's points are
+    checkpointed in ``design.parquet``; the intermediate samplings are seeded, so a rerun
+    repeats them and resumes where the simulations stopped.
 
     With ``mechanism_priors`` the M1-M3 mechanism parameters
     (:data:`tumorsim.model.mechanism_priors.MECHANISM_PRIORS`) are drawn from their priors
@@ -77,15 +86,35 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     if nuisance:
         fingerprint += ":mechanism priors " + ",".join(
             f"{n}[{r.low:g},{r.high:g}]" for n, r in nuisance.items())
-    design = run_design(summaries, points=points, seed=seed, checkpoint=out / "design.parquet",
-                        progress=(lambda d, n: progress("design", d, n)) if progress else None,
+    def stage(name: str) -> Callable[[int, int], None] | None:
+        return (lambda d, n: progress(name, d, n)) if progress else None
+
+    checkpoint = out / "design.parquet"
+    design = run_design(summaries, points=points, seed=seed, checkpoint=checkpoint,
+                        progress=stage("design" if waves == 1 else "design, wave 1"),
                         fingerprint=fingerprint, nuisance=nuisance)
-    design_s = time.perf_counter() - started
     names = [t for t in targets["target"] if t in design.columns]
+    wave_records = []
+    for wave in range(2, waves + 1):
+        interim = sample_posterior(fit_emulator(design, names, len(FITTED), seed), targets,
+                                   seed=seed + wave, draws=draws, steps=max(steps // 3, 200),
+                                   burn_in=min(burn_in, max(steps // 3, 200) // 2))
+        units = refinement_points(interim, wave_points or points // 2, seed + wave)
+        wave_records.append({"wave": wave, "points": len(units),
+                             "interim_effective_sample_size":
+                                 interim.diagnostics["effective_sample_size"]})
+        more = run_design(summaries, points=len(units), seed=seed, checkpoint=checkpoint,
+                          progress=stage(f"design, wave {wave}"), fingerprint=fingerprint,
+                          nuisance=nuisance, units=units, first_point=len(design))
+        design = pd.concat([design, more], ignore_index=True)
+    design_s = time.perf_counter() - started
     emulator = fit_emulator(design, names, len(FITTED), seed)
     result = sample_posterior(emulator, targets, seed=seed, draws=draws, steps=steps,
                               burn_in=burn_in)
-    result.diagnostics["design_points"] = points
+    result.diagnostics["design_points"] = len(design)
+    result.diagnostics["design_waves"] = [{"wave": 1, "points": points,
+                                           "how": "Latin hypercube over the priors"},
+                                          *wave_records]
     result.diagnostics["design_wall_seconds"] = round(design_s, 1)
     result.diagnostics["simulation_sizes"] = sizes.__dict__
     result.diagnostics["mechanism_parameters"] = (

@@ -14,6 +14,14 @@ Every target is one number with its standard error, named ``data:statistic:group
 * **K7** (Colleoni 2016): the ER+ / ER- ratio of annual recurrence hazards without
   endocrine therapy in years 0-5, 5-10 and 10-15 (log scale; a stated tolerance, SE 0.15,
   as the paper's rates are quoted without intervals in our sources).
+* **K4** (PMC5040895): the share of luminal A and of triple-negative women with a distant
+  relapse whose bone, lung, liver and brain are involved at the first, measured by claim
+  K4 itself (one definition); a stated tolerance, SE 0.05, as the table gives no intervals
+  (the scorecard's band of +- 10 points is 2 SE). It fits the tropism weights, and K4 is
+  then a calibration target in the scorecard, never validation;
+* **grade** (GBSG2 and TRANSBIG training parts): the Cox log hazard ratio per histological
+  grade, adjusted for age, tumour size, ER and (GBSG2) nodes, PR and tamoxifen, with the
+  Cox model's standard error; the same Cox model is fitted to the twins.
 
 Held-out parts are never touched here.
 """
@@ -28,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from tumorsim.analysis.dataset_targets import km_targets
-from tumorsim.analysis.gbsg2 import observed_statistics, simulated_statistics, split_gbsg2
+from tumorsim.analysis.gbsg2 import observed_statistics, split_gbsg2, twin_statistics
 from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import kaplan_meier
 from tumorsim.cohort.data import load_gbsg2
@@ -37,6 +45,8 @@ from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.model.scenario import Scenario
 from tumorsim.runner.simulate import run_plans, simulate
 from tumorsim.runner.twins import run_twin
+from tumorsim.validation import run_claims, select_claims
+from tumorsim.validation.claim import Claim
 
 __all__ = ["SimulationSizes", "TrainingData", "observed_targets", "simulated_summaries"]
 
@@ -51,6 +61,9 @@ K7_PERIODS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0))
 K7_HAZARDS = ((9.9, 11.5), (5.4, 3.3), (2.9, 1.3))
 """Colleoni 2016 (IBCSG I-V): annual recurrence hazard %/y, ER+ and ER-, per period."""
 K7_SE_LOG = 0.15
+K4_SE = 0.05
+"""Stated tolerance of a K4 share (the table has no intervals): the scorecard's +- 10
+points as 2 SE."""
 SE_FLOOR = 0.01
 """Smallest standard error of a survival fraction (a KM point with no event has none)."""
 TAMOXIFEN_DAYS = 5 * DAYS_PER_YEAR
@@ -66,6 +79,7 @@ class SimulationSizes:
     gse2034_patients: int = 1500
     k2_patients_per_arm: int = 1500
     k7_er_negative_patients: int = 1500
+    k4_patients_per_row: int = 1000
 
 
 DEFAULT_SIZES = SimulationSizes()
@@ -114,6 +128,12 @@ def observed_targets(data: TrainingData) -> pd.DataFrame:
         rows.append({"target": f"gbsg2:log_hr_horth:{r.pr}", "value": math.log(r.hr),
                      "se": float(r.se_log_hr), "kind": "data (training part)"})
     rows += _km_rows("transbig") + _km_rows("gse2034")
+    for name, table, duration, event in (
+            ("gbsg2", data.gbsg2.covariates, "follow_up_days", "relapse_event"),
+            ("transbig", data.transbig.covariates, "follow_up_days", "relapse_event")):
+        value, se = grade_log_hazard_ratio(table, duration, event)
+        rows.append({"target": f"{name}:log_hr_per_grade", "value": value, "se": se,
+                     "kind": "data (training part; Cox SE)"})
     for (a, b), (rr, lo, hi) in zip(K2_PERIODS[:2], K2_PUBLISHED, strict=True):
         rows.append({"target": f"k2:log_rate_ratio:{a:g}-{b:g}y", "value": math.log(rr),
                      "se": (math.log(hi) - math.log(lo)) / (2 * Z95),
@@ -125,7 +145,46 @@ def observed_targets(data: TrainingData) -> pd.DataFrame:
         rows.append({"target": f"k7:log_er_hazard_ratio:{a:g}-{b:g}y",
                      "value": math.log(pos / neg), "se": K7_SE_LOG,
                      "kind": "stated tolerance (Colleoni 2016 rates)"})
+    for check in _k4_claim().checks:
+        rows.append({"target": f"k4:share:{check.label}", "value": float(check.published),
+                     "se": K4_SE, "kind": "stated tolerance (PMC5040895 table)"})
     return pd.DataFrame(rows)
+
+
+def _k4_claim() -> Claim:
+    return select_claims(["K4"])[0]
+
+
+GRADE_COX_COVARIATES = ("grade", "age_years", "tumour_size_mm", "er_positive",
+                        "positive_nodes", "pr_positive", "hormone_therapy")
+"""The Cox model behind the grade targets (a column constant in a data set is left out:
+TRANSBIG is node-negative and untreated, and has no PR)."""
+
+
+def grade_log_hazard_ratio(table: pd.DataFrame, duration: str, event: str
+                           ) -> tuple[float, float]:
+    """The Cox log hazard ratio per grade (1-3) and its standard error, adjusted for the
+    other columns of :data:`GRADE_COX_COVARIATES` that ``table`` has and that vary."""
+    from lifelines import CoxPHFitter
+
+    frame = pd.DataFrame({"T": table[duration].to_numpy(float),
+                          "E": table[event].to_numpy().astype(bool)})
+    for column in GRADE_COX_COVARIATES:
+        if column == "er_positive":
+            values = (table["er_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL).astype(float)
+        elif column == "pr_positive":
+            if "drawn_covariates" in table and table["drawn_covariates"].astype(str).str.contains(
+                    "pr_fmol").all():
+                continue  # PR drawn for every woman (TRANSBIG): not data
+            values = (table["pr_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL).astype(float)
+        elif column in table:
+            values = table[column].to_numpy(float)
+        else:
+            continue
+        if np.ptp(values) > 0:
+            frame[column] = values
+    cox = CoxPHFitter().fit(frame, "T", "E")
+    return float(cox.params_["grade"]), float(cox.standard_errors_["grade"])
 
 
 def _km_by_er(table: pd.DataFrame, name: str, duration: str, event: str) -> dict[str, float]:
@@ -167,17 +226,22 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
     out: dict[str, float] = {}
     horizon = base.with_changes(cohort={"horizon_years": 15.0},
                                 mechanisms={"death_after_relapse": False})
-    sim = simulated_statistics(horizon, data.gbsg2, twins=sizes.gbsg2_twins, seed=seed)
+    gbsg2_twins = run_twin(horizon, data.gbsg2, twins=sizes.gbsg2_twins, seed=seed)
+    sim = twin_statistics(gbsg2_twins, data.gbsg2)
     for r in sim.rfs.itertuples():
         out[f"gbsg2:rfs:{r.group}:{r.years:g}y"] = float(r.survival)
     for r in sim.hazard_ratios.itertuples():
         out[f"gbsg2:log_hr_horth:{r.pr}"] = math.log(r.hr) if r.hr > 0 else math.nan
+    out["gbsg2:log_hr_per_grade"] = _twin_grade_log_hr(gbsg2_twins.twins, data.gbsg2,
+                                                       "rfs_days", "rfs_event")
 
     twins = run_twin(horizon, data.transbig, twins=sizes.transbig_twins, seed=seed,
                      chemotherapy_regimen=None).twins
     twins = twins.assign(er_fmol=data.transbig.covariates["er_fmol"].to_numpy()[
         twins["source_row"].to_numpy()])
     out.update(_km_by_er(twins, "transbig", "dmfs_days", "dmfs_event"))
+    out["transbig:log_hr_per_grade"] = _twin_grade_log_hr(twins, data.transbig,
+                                                          "dmfs_days", "dmfs_event")
 
     untreated = horizon.with_changes(
         treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None},
@@ -207,4 +271,24 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
     pos_rates = _period_rates(none_arm, K7_PERIODS)
     for (a, b), p, q in zip(K7_PERIODS, pos_rates, neg_rates, strict=True):
         out[f"k7:log_er_hazard_ratio:{a:g}-{b:g}y"] = _log_ratio(p, q)
+
+    card = run_claims([_k4_claim()], base, seed=seed, patients=sizes.k4_patients_per_row)
+    for row in card.rows:
+        out[f"k4:share:{row.label}"] = float(row.simulated)
     return out
+
+
+def _twin_grade_log_hr(twins: pd.DataFrame, cohort: Cohort, duration: str, event: str
+                       ) -> float:
+    """:func:`grade_log_hazard_ratio` of the twins (each carries her woman's covariates)."""
+    rows = twins["source_row"].to_numpy()
+    table = cohort.covariates.iloc[rows].reset_index(drop=True).drop(
+        columns=[c for c in (duration, event) if c in cohort.covariates])
+    table[duration] = twins[duration].to_numpy(float)
+    table[event] = twins[event].to_numpy(bool)
+    from lifelines.exceptions import ConvergenceError
+
+    try:
+        return grade_log_hazard_ratio(table, duration, event)[0]
+    except (ConvergenceError, ValueError, ZeroDivisionError, KeyError):
+        return math.nan  # no events or a degenerate design: no value at this point

@@ -141,11 +141,19 @@ def calibrate_posterior(
         help="Draw the M1-M3 mechanism parameters from their priors at every design point "
         "(the fit marginalised over them, as the default ensemble draws them), or keep the "
         "default scenario's values (how the shipped posterior was fitted).")] = False,
+    waves: Annotated[int, typer.Option(
+        "--waves", help="Design waves: the Latin hypercube, then waves of points sampled "
+        "from the posterior emulated so far.", callback=at_least(1))] = 1,
+    wave_points: Annotated[int | None, typer.Option(
+        "--wave-points", help="Design points in each wave after the first (default: half of "
+        "--points).", callback=at_least(4), show_default=False)] = None,
 ) -> None:
-    """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K7).
+    """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K4, K7,
+    grade).
 
-    Gaussian-process emulators of the simulator over a Latin-hypercube design, sampled
-    with emcee (docs/posterior.md). An interrupted run resumes from OUT/design.parquet.
+    Gaussian-process emulators of the simulator over a Latin-hypercube design (and
+    --waves of points where the posterior lies), sampled with emcee (docs/posterior.md).
+    An interrupted run resumes from OUT/design.parquet.
     """
     from tumorsim.calibration.run import POSTERIOR_FILES, posterior_calibration
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
@@ -164,6 +172,7 @@ def calibrate_posterior(
 
             result = posterior_calibration(out, points=points, seed=seed, draws=draws,
                                            checks=checks, steps=steps, burn_in=burn_in,
+                                           waves=waves, wave_points=wave_points or 0,
                                            progress=step, mechanism_priors=mechanism_priors,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics

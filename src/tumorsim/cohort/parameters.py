@@ -8,7 +8,8 @@ age, grade             growth: the net doubling time *at diagnosis* is Peer 1993
                        for the age band (80 d under 50, 157 d otherwise), divided by a
                        grade multiplier, times a lognormal patient factor; the Gompertz
                        rate follows as ``g_p = ln2 / DT / ln(K / N_dx)``
-positive nodes         dissemination ``mu_p = mu0 (1 + nodes)^beta_n exp(sigma_mu z)``
+positive nodes, grade  dissemination ``mu_p = mu0 (1 + nodes)^beta_n f_grade^(grade - 2)
+                       exp(sigma_mu z)``
 ER, PR (fmol/mg)       clone mix at diagnosis: ER- (< 10 fmol) tumours are all ``ERneg``;
                        ER+ tumours carry a small ER- subclone and a PR+ share of
                        ``PR / (PR + PR50)`` among ER+ cells
@@ -123,6 +124,7 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
     nodes = cov["positive_nodes"].to_numpy(float)
     dissemination = (scenario.parameter("dissemination_coefficient")
                      * (1.0 + nodes) ** scenario.parameter("dissemination_nodes_exponent")
+                     * scenario.parameter("dissemination_fold_per_grade") ** (grade - 2.0)
                      * np.exp(scenario.parameter("dissemination_lognormal_sigma")
                               * ndtri(u[:, 1])))
     cxcl = np.where(u[:, 2] < scenario.parameter("cxcl_high_prevalence"),

@@ -142,6 +142,13 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "dissemination"),
     _p("dissemination_lognormal_sigma", 1.0, "1", 0.0, 3.0, "C",
        "between-patient spread of dissemination", "sigma_mu", "dissemination"),
+    _p("dissemination_fold_per_grade", 1.0, "1", 0.1, 10.0, "C",
+       "dissemination multiplied by this per histological grade above 2 (divided per grade "
+       "below): mu_p x f_grade^(grade - 2). 1 (no effect beyond growth) by default; high "
+       "grade is an independent risk factor for distant relapse in node-negative disease "
+       "(TRANSBIG and GBSG2 training parts: Cox log HR per grade > 0), which the growth "
+       "multipliers alone do not give (a faster tumour of the same size has had less time "
+       "to seed); fitted by the calibration (docs/posterior.md)", "f_grade", "dissemination"),
     # --- dormancy and awakening (2.3) -----------------------------------------------------------
     _p("awakening_rate_per_day", _LN2 / (13.0 * 365.25), "1/day", 0.0, 0.1, "C",
        "dormancy escape half-life >= 12 years for pre-resection seeds (Willis 2010); 13 y used",
