@@ -136,3 +136,35 @@ def test_nuisance_parameters_are_drawn_from_their_priors_and_not_emulated(tmp_pa
     np.testing.assert_allclose(marginal["nuisance.gamma"], [v["gamma"] for v in seen])
     assert marginal["nuisance.gamma"].nunique() == 12
     assert "u_2" not in marginal
+
+
+def test_a_later_wave_adds_its_points_to_the_checkpoint_and_resumes(tmp_path):
+    from tumorsim.calibration.posterior import refinement_points
+    from tumorsim.errors import TumorsimError
+
+    path = tmp_path / "design.parquet"
+    first = run_design(_toy_summaries, points=30, seed=4, fitted=TOY, checkpoint=path)
+    emulator = fit_emulator(first, ["a", "b"], 2, 4)
+    interim = sample_posterior(emulator, TARGETS, seed=5, walkers=12, steps=400, burn_in=200,
+                               draws=100, fitted=TOY)
+    units = refinement_points(interim, 10, 6)
+    assert units.shape == (10, 2) and len(np.unique(units, axis=0)) == 10
+    assert np.all((units >= 0) & (units <= 1))
+    # the wave is where the posterior is: every point near b's two solutions
+    assert np.all(np.abs(np.abs(np.log10(TOY[1].from_unit(units[:, 1]))) - 0.5) < 0.15)
+    second = run_design(_toy_summaries, points=10, seed=4, fitted=TOY, checkpoint=path,
+                        units=units, first_point=30)
+    assert list(second["point"]) == list(range(30, 40))
+    calls = []
+
+    def counting(values, seed):
+        calls.append(values)
+        return _toy_summaries(values, seed)
+
+    again = run_design(counting, points=10, seed=4, fitted=TOY, checkpoint=path, units=units,
+                       first_point=30)
+    assert calls == []
+    pd.testing.assert_frame_equal(again, second)
+    with pytest.raises(TumorsimError, match="other coordinates"):
+        run_design(counting, points=10, seed=4, fitted=TOY, checkpoint=path,
+                   units=units[::-1], first_point=30)

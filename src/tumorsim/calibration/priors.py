@@ -2,7 +2,7 @@
 
 Only parameters constrained by data are fitted (natural history, dormancy and awakening,
 colonisation, endocrine sensitivity and tamoxifen's effect, grade's effect on dissemination,
-and the tropism weights of sites and of ER- cells). The mechanism parameters of
+the tropism weights of sites and of ER- cells, and spontaneous PR loss and regain). The mechanism parameters of
 M1-M3 have no human dose-response data: they keep their documented ranges as priors and
 are never fitted (docs/model.md section 6).
 
@@ -100,6 +100,13 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
     FittedParameter("tamoxifen_deep_dormant_kill_per_day", "log", 1e-5, 5e-3,
                     "tamoxifen reaching the cells that awaken late (the K2 experiments, "
                     "docs/validation.md): the same range as its shallow-dormant kill"),
+    FittedParameter("pr_loss_baseline_per_day", "log", 1e-5, 1e-3,
+                    "spontaneous PR loss of a cell, without metals: half-time 3 months to 270 "
+                    "years; fitted to K5 (PR+ primaries with a PR- first metastasis)"),
+    FittedParameter("pr_regain_baseline_per_day", "log", 1e-6, 1e-3,
+                    "spontaneous PR regain: K5 needs a metastasis founded by PR- cells to stay "
+                    "PR- (few regain) or not; 1 month of washout did not restore PR "
+                    "(Mathison 2020) bounds it above"),
     FittedParameter("dissemination_fold_per_grade", "log", 0.5, 5.0,
                     "high grade an independent risk factor for distant relapse (the grade "
                     "targets); 1, no effect beyond growth, inside"),

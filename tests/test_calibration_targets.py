@@ -1,0 +1,82 @@
+"""The calibration's targets: grade's effect on dissemination, the grade and K4 targets.
+
+The grade targets exist because grade carried risk only through growth, and a faster
+tumour of the same size has had less time to seed: the twins' Cox log hazard ratio per
+grade came out negative where the training parts' is positive. ``dissemination_fold_per_grade``
+is the structure that can carry it; these tests check that it does what it says and that
+every target has its simulated counterpart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from tumorsim.calibration.targets import (
+    DEFAULT_SIZES,
+    TrainingData,
+    observed_targets,
+    simulated_summaries,
+)
+from tumorsim.cohort.parameters import patient_parameters
+from tumorsim.cohort.population import Cohort
+from tumorsim.io.scenario_file import load_default_scenario
+
+
+@pytest.fixture(scope="module")
+def data() -> TrainingData:
+    return TrainingData.load()
+
+
+def test_grade_multiplies_dissemination_by_its_fold_per_grade():
+    base = load_default_scenario()
+    cohort = Cohort.sample(base.population, 400, 3)
+    grade = cohort.covariates["grade"].to_numpy()
+    assert set(grade) == {1, 2, 3}
+    plain = patient_parameters(base, cohort, 3).dissemination_coefficient
+    folded = patient_parameters(base.with_changes(parameters={"dissemination_fold_per_grade":
+                                                              3.0}), cohort, 3)
+    ratio = folded.dissemination_coefficient / plain
+    np.testing.assert_allclose(ratio, 3.0 ** (grade - 2.0), rtol=1e-12)
+    assert base.parameter("dissemination_fold_per_grade") == 1.0
+
+
+def test_observed_targets_carry_k4_and_grade_from_the_training_parts(data):
+    targets = observed_targets(data).set_index("target")
+    k4 = targets[targets.index.str.startswith("k4:share:")]
+    assert len(k4) == 8
+    assert k4.loc["k4:share:luminal A bone", "value"] == pytest.approx(0.662)
+    assert (k4["se"] == 0.05).all()
+    for name in ("gbsg2", "transbig"):
+        row = targets.loc[f"{name}:log_hr_per_grade"]
+        assert 0.0 < row["se"] < 1.0
+    # GBSG2's training part: higher grade, more relapse (adjusted Cox)
+    assert targets.loc["gbsg2:log_hr_per_grade", "value"] > 0.0
+
+
+def test_simulated_summaries_name_every_target(data):
+    tiny = replace(DEFAULT_SIZES, gbsg2_twins=1, transbig_twins=2, gse2034_patients=300,
+                   k2_patients_per_arm=300, k7_er_negative_patients=300, k4_patients_per_row=300)
+    sim = simulated_summaries(load_default_scenario(), data, seed=4, sizes=tiny)
+    names = set(observed_targets(data)["target"])
+    assert names <= set(sim)
+    shares = [v for k, v in sim.items() if k.startswith("k4:share:")]
+    assert all(0.0 <= v <= 1.0 for v in shares if not math.isnan(v))
+
+
+def test_a_larger_fold_per_grade_raises_the_twins_grade_hazard_ratio(data):
+    from tumorsim.calibration.targets import _twin_grade_log_hr
+    from tumorsim.runner.twins import run_twin
+
+    base = load_default_scenario().with_changes(cohort={"horizon_years": 15.0},
+                                                mechanisms={"death_after_relapse": False})
+    hr = {}
+    for fold in (1.0, 4.0):
+        scenario = base.with_changes(parameters={"dissemination_fold_per_grade": fold})
+        twins = run_twin(scenario, data.transbig, twins=10, seed=5,
+                         chemotherapy_regimen=None).twins
+        hr[fold] = _twin_grade_log_hr(twins, data.transbig, "dmfs_days", "dmfs_event")
+    assert hr[4.0] > hr[1.0] + 0.3
