@@ -7,7 +7,8 @@ Usage (from the repository root)::
 
 The scenario extends the packaged calibrated biology with the marginal posterior median of
 every fitted parameter (``posterior_median`` of the record); ``sites.<attribute>`` values
-set every metastatic site but bone, as the calibration fits them.
+set every metastatic site but bone, as the calibration fits them; ``sites.<site>.<attribute>``
+and ``clones.<clone>.<attribute>`` set that site's or clone's value.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ def scenario_text(record: dict) -> str:
         "[parameters]",
     ]
     sites: dict[str, dict[str, float]] = {s: {} for s in ("bone", *SOFT_SITES)}
+    clones: dict[str, dict[str, float]] = {}
     for name, value in record["posterior_median"].items():
         parts = name.split(".")
-        if parts[0] == "sites" and len(parts) == 3:
+        if parts[0] == "clones" and len(parts) == 3:
+            clones.setdefault(parts[1], {})[parts[2]] = value
+        elif parts[0] == "sites" and len(parts) == 3:
             sites[parts[1]][parts[2]] = value
         elif parts[0] == "sites" and len(parts) == 2:
             for site in SOFT_SITES:
@@ -45,6 +49,8 @@ def scenario_text(record: dict) -> str:
     for site, values in sites.items():
         if values:
             lines += ["", f"[sites.{site}]", *(f"{k} = {v!r}" for k, v in values.items())]
+    for clone, values in clones.items():
+        lines += ["", f"[clones.{clone}]", *(f"{k} = {v!r}" for k, v in values.items())]
     return "\n".join(lines) + "\n"
 
 

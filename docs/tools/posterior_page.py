@@ -27,6 +27,15 @@ def _g(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _waves(d: dict) -> str:
+    waves = d.get("design_waves") or []
+    if len(waves) <= 1:
+        return ""
+    later = ", ".join(f"{w['points']}" for w in waves[1:])
+    return (f"(a Latin hypercube of {waves[0]['points']}, then {len(waves) - 1} waves of "
+            f"{later} samples of the posterior emulated so far) ")
+
+
 def section(run_dir: Path) -> str:
     record = json.loads((run_dir / "posterior.json").read_text())
     d = record["diagnostics"]
@@ -35,6 +44,7 @@ def section(run_dir: Path) -> str:
         START,
         "",
         f"Produced by `{record['command']}` (seed {d['seed']}): {d['design_points']} design "
+        + _waves(d)
         + (f"points ({d['design_wall_seconds']:.0f} s of simulation), "
            if d["design_wall_seconds"] >= 1 else
            "points (read from the design checkpoint of an earlier run: no new simulation), ")

@@ -1,0 +1,34 @@
+"""A malformed command line (wrong type, unknown option, missing argument, unknown
+command) is one line on stderr naming the command and what was given, exit status 2, and
+no usage box or traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_cli
+
+CASES = {
+    "not a whole number": (["simulate", "--patients", "1e9", "--out", "OUT"],
+                           ["tumorsim simulate", "--patients", "'1e9'"]),
+    "not a number": (["validate", "--draws", "many", "--out", "OUT"],
+                     ["tumorsim validate", "--draws", "'many'"]),
+    "unknown option": (["simulate", "--bogus"], ["tumorsim simulate", "--bogus"]),
+    "missing argument": (["trial"], ["tumorsim trial", "SCENARIO"]),
+    "unknown command": (["simulat"], ["tumorsim", "simulat"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_malformed_command_line_is_one_line(case: str, tmp_path: Path) -> None:
+    args, named = CASES[case]
+    out = tmp_path / "out"
+    result = run_cli(*[str(out) if a == "OUT" else a for a in args])
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for word in named:
+        assert word in lines[0], (word, lines[0])
+    assert "Traceback" not in result.stderr and "╭" not in result.stderr
+    assert not out.exists()
