@@ -1,10 +1,10 @@
 """The parameters the Bayesian calibration fits, with their priors.
 
 Only parameters constrained by data are fitted (natural history, dormancy and awakening,
-colonisation, endocrine sensitivity and tamoxifen's effect, grade's effect on dissemination,
-the tropism weights of sites and of ER- cells, and spontaneous PR loss and regain). The mechanism parameters of
-M1-M3 have no human dose-response data: they keep their documented ranges as priors and
-are never fitted (docs/model.md section 6).
+colonisation, endocrine sensitivity and tamoxifen's effect, grade's effect on
+dissemination, the tropism weights of sites and of ER- cells, and spontaneous PR loss and
+regain). The mechanism parameters of M1-M3 have no human dose-response data: they keep
+their documented ranges as priors and are never fitted (docs/model.md section 6).
 
 A prior is uniform on a scale: ``"linear"`` (uniform on [low, high]) or ``"log"``
 (log-uniform, for rates and coefficients spanning orders of magnitude). A fitted value is
