@@ -110,7 +110,7 @@ def run_design(summaries: SummaryFunction, *, points: int, seed: int,
     for i in range(points):
         point = first_point + i
         if point in done:
-            saved = np.array([float(done[point][f"u_{k}"]) for k in range(len(fitted))])
+            saved = np.array([done[point][f"u_{k}"] for k in range(len(fitted))], dtype=float)
             if not np.allclose(saved, u[i], rtol=0.0, atol=1e-9):
                 raise TumorsimError(
                     f"{path}: design point {point} was simulated at other coordinates than "

@@ -151,11 +151,11 @@ def observed_targets(data: TrainingData) -> pd.DataFrame:
                      "kind": "stated tolerance (Colleoni 2016 rates)"})
     k4, k5 = _site_claims()
     for check in k4.checks:
-        rows.append({"target": f"k4:share:{check.label}", "value": float(check.published),
+        rows.append({"target": f"k4:share:{check.label}", "value": check.published,
                      "se": K4_SE, "kind": "stated tolerance (PMC5040895 table)"})
     (pr,) = k5.checks
     low, high = pr.published_ci  # type: ignore[misc]
-    rows.append({"target": "k5:pr_loss_share", "value": float(pr.published),
+    rows.append({"target": "k5:pr_loss_share", "value": pr.published,
                  "se": (high - low) / (2 * Z95), "kind": "published 95 % CI (Schrijver 2018)"})
     return pd.DataFrame(rows)
 
