@@ -80,3 +80,15 @@ def test_a_larger_fold_per_grade_raises_the_twins_grade_hazard_ratio(data):
                          chemotherapy_regimen=None).twins
         hr[fold] = _twin_grade_log_hr(twins, data.transbig, "dmfs_days", "dmfs_event")
     assert hr[4.0] > hr[1.0] + 0.3
+
+
+def test_every_claim_the_posterior_is_fitted_to_is_a_calibration_target(data):
+    from tumorsim.validation import select_claims
+
+    fitted_claims = {name.split(":")[0].upper() for name in observed_targets(data)["target"]
+                     if name.startswith("k")}
+    assert fitted_claims == {"K2", "K4", "K5", "K7"}
+    for claim in select_claims(sorted(fitted_claims)):
+        for check in claim.checks:
+            assert check.kind == "calibration target", (claim.id, check.label)
+            assert check.why_kind
