@@ -5,9 +5,11 @@ metastatic site is the site's ``tropism_weight`` times the clone's
 ``tropism_multiplier_<site>`` (the law :func:`tumorsim.model.laws.clone_tropism_weight`),
 normalised over the metastatic sites for each clone. ER+/PR+ is the reference clone; with
 every multiplier 1 (the default) every clone goes where the site weights say, as before
-the weights depended on the clone. The multipliers are to be fitted to the
-triple-negative row of claim K4 (and the site weights to its luminal row); their prior is
-log-uniform on 0.1-10 around 1 (no clone preference), never K4's shares.
+the weights depended on the clone. The packaged posterior fits the ER- clone's lung,
+liver and brain multipliers to the triple-negative row of claim K4 (and the site weights
+to its luminal row; docs/posterior.md); the ER+/PR- multipliers stay 1, as no row of K4
+isolates that clone. The prior is log-uniform on 0.1-10 around 1 (no clone preference),
+never K4's shares.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ CLONE_ATTRIBUTES: Final[tuple[CloneAttribute, ...]] = (
 )
 
 _TROPISM_PRIOR: Final[str] = (
-    "no clone preference (1); prior log-uniform 0.1-10; to be fitted to the relapse-site "
+    "no clone preference (1); prior log-uniform 0.1-10; the ER- clone's fitted by the "
+    "packaged posterior to the relapse-site "
     "shares of claim K4 (triple-negative row, PMC5040895), never set to them")
 
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {

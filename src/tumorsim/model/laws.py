@@ -491,7 +491,7 @@ def destination_weight(tropism_weight, colonisation_boost):
 
 
 @law("dissemination", "tropism by clone and site", "w_d,c", "1",
-     "a weight per clone and site, to be fitted to the relapse sites by subtype "
+     "a weight per clone and site, fitted to the relapse sites by subtype "
      "(PMC5040895, claim K4), never set to them; normalised over the metastatic sites "
      "for each clone")
 def clone_tropism_weight(site_tropism_weight, clone_tropism_multiplier):

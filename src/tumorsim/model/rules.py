@@ -403,8 +403,8 @@ def _dissemination(s: Scenario) -> list[Rule]:
             [*(f"sites.{site}.tropism_weight" for site in METASTATIC_SITES),
              *(f"clones.{c}.tropism_multiplier_{site}" for c in CLONES
                for site in METASTATIC_SITES)],
-            "relapse sites by subtype (PMC5040895): the weights are to be fitted to them "
-            "(claim K4), never set to them",
+            "relapse sites by subtype (PMC5040895): the packaged posterior fits the weights "
+            "to them (claim K4), never sets them to them",
             ["destination_weight", "clone_tropism_weight"],
         ),
         _rule(

@@ -8,8 +8,10 @@ metastatic site the same weight, the engine normalises them), a modelling choice
 independent of any relapse-site table. A clone's weight at a site is the site's weight
 times the clone's ``tropism_multiplier_<site>`` (:mod:`tumorsim.model.clones`), so the
 weights are one per clone and site. The published share of relapses by site (claim K4,
-luminal A and triple-negative rows) is what the weights are to be fitted to, and is never
-copied into them: copying it made K4 check its own input.
+luminal A and triple-negative rows) is what the packaged posterior fits them to (lung,
+liver and brain against bone; docs/posterior.md), and is never copied into them: copying
+it made K4 check its own input. A scenario's own values stay the no-preference prior;
+the default ensemble carries the fitted ones.
 """
 
 from __future__ import annotations
@@ -51,9 +53,9 @@ SITE_ATTRIBUTES: Final[tuple[SiteAttribute, ...]] = (
 _NO_PREFERENCE: Final[float] = 1.0
 _NO_PREFERENCE_REASON: Final[str] = (
     "no-preference prior: the same weight for every metastatic site (range 0-1e3; prior "
-    "log-uniform 0.1-10 around it); to be fitted to the relapse-site shares of claim K4 "
-    "(PMC5040895; the luminal row, with the clone multipliers for the triple-negative "
-    "row), never set to them")
+    "log-uniform 0.1-10 around it); fitted by the packaged posterior to the relapse-site "
+    "shares of claim K4 (PMC5040895; the luminal row, with the ER- multipliers for the "
+    "triple-negative row; bone the reference), never set to them")
 
 # value, source tag, source, for each site and attribute
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {

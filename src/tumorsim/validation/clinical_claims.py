@@ -470,7 +470,7 @@ def clinical_claims() -> tuple[Claim, ...]:
                       Band(max(0.0, value - _K4_TOLERANCE), value + _K4_TOLERANCE,
                            reason="our tolerance: +- 10 percentage points (no CI recorded)"),
                       kind="calibration target",
-                      why_kind="the tropism weights are to be fitted to this table; its "
+                      why_kind="the tropism weights are fitted to this table; its "
                                "rows are never counted as validation",
                       mechanisms=("tropism",))
                 for row, sites in _K4_PUBLISHED.items() for site, value in sites.items()),
