@@ -155,3 +155,15 @@ def test_sbml_command(tmp_path):
     assert "patient 1" in outcome.stdout
     model = libsbml.readSBMLFromFile(str(out)).getModel()
     assert model.getParameter("natural_history_days").getValue() > 0
+
+
+def test_one_patient_alone_is_that_patient_of_the_whole_cohort(tmp_path):
+    # write_sbml samples and prepares only the patient asked for (her own random
+    # streams); the text equals patient k's of a prepared cohort of k + 1 women
+    scenario = load_default_scenario()
+    k = 6
+    cohort = Cohort.sample(scenario.population, k + 1, 11)
+    whole = prepare_run([scenario], np.zeros(k + 1, dtype=np.int64), cohort, seed=11)
+    alone = write_sbml(scenario, tmp_path / "p6.xml", patient=k, seed=11)
+    assert alone.read_text() == scenario_sbml(whole, k)
+    assert f"patient {k}" in alone.read_text()

@@ -145,12 +145,13 @@ def write_sbml(scenario: Scenario, path: str | os.PathLike[str], *, patient: int
     Path
     """
     seed = scenario.cohort.seed if seed is None else int(seed)
-    n = patient + 1
     if patient < 0:
         raise TumorsimError(f"patient: {patient} given; allowed: an index >= 0")
-    cohort = Cohort.sample(scenario.population, n, seed)
-    run = prepare_run([scenario], np.zeros(n, dtype=np.int64), cohort, seed=seed)
-    text = scenario_sbml(run, patient)
+    # every patient has her own random streams, keyed by (seed, patient id): patient k
+    # sampled and prepared alone is patient k of the whole cohort
+    cohort = Cohort.sample(scenario.population, 1, seed, first_id=patient)
+    run = prepare_run([scenario], np.zeros(1, dtype=np.int64), cohort, seed=seed)
+    text = scenario_sbml(run, 0)
     out = Path(path)
     write_text_atomic(out, text)
     return out
@@ -212,7 +213,8 @@ class _Builder:
         self.doc = libsbml.SBMLDocument(3, 2)
         self.model = self.doc.createModel()
         self.model.setId("tumorsim_patient")
-        self.model.setName(f"tumorsim deterministic mode: {run.base.name}, patient {index}")
+        patient_id = int(run.cohort.patient_ids[index])
+        self.model.setName(f"tumorsim deterministic mode: {run.base.name}, patient {patient_id}")
         for unit_id, parts in SBML_UNITS.values():
             definition = self.model.createUnitDefinition()
             definition.setId(unit_id)
