@@ -41,10 +41,10 @@ __all__ = [
     "fit_statistics",
     "group_labels",
     "held_out_fit",
-    "twin_statistics",
     "horth_pr_groups",
     "observed_statistics",
     "simulated_statistics",
+    "twin_statistics",
     "split_gbsg2",
 ]
 

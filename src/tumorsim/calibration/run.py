@@ -95,10 +95,11 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                         fingerprint=fingerprint, nuisance=nuisance)
     names = [t for t in targets["target"] if t in design.columns]
     wave_records = []
+    interim_steps = max(steps // 3, 200)  # a wave needs the posterior's region, not its tails
     for wave in range(2, waves + 1):
         interim = sample_posterior(fit_emulator(design, names, len(FITTED), seed), targets,
-                                   seed=seed + wave, draws=draws, steps=max(steps // 3, 200),
-                                   burn_in=min(burn_in, max(steps // 3, 200) // 2))
+                                   seed=seed + wave, draws=draws, steps=interim_steps,
+                                   burn_in=min(burn_in, interim_steps // 2))
         units = refinement_points(interim, wave_points or points // 2, seed + wave)
         wave_records.append({"wave": wave, "points": len(units),
                              "interim_effective_sample_size":

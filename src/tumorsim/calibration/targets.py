@@ -294,12 +294,10 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
 def _twin_grade_log_hr(twins: pd.DataFrame, cohort: Cohort, duration: str, event: str
                        ) -> float:
     """:func:`grade_log_hazard_ratio` of the twins (each carries her woman's covariates)."""
-    rows = twins["source_row"].to_numpy()
-    table = cohort.covariates.iloc[rows].reset_index(drop=True).drop(
-        columns=[c for c in (duration, event) if c in cohort.covariates])
-    table[duration] = twins[duration].to_numpy(float)
-    table[event] = twins[event].to_numpy(bool)
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+
+    table = cohort.covariates.iloc[twins["source_row"].to_numpy()].assign(
+        **{duration: twins[duration].to_numpy(float), event: twins[event].to_numpy(bool)})
 
     try:
         with warnings.catch_warnings():
