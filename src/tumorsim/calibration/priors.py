@@ -82,6 +82,11 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
     FittedParameter("colonisation_max_growth_rate_per_day", "log", _LN2 / 150.0,
                     _LN2 / 40.0, "micrometastases double every 40-150 days before "
                     "detection (docs/model.md 2.10 c)"),
+    FittedParameter("colonisation_threshold_cells", "log", 1e3, 1e7,
+                    "size below which a micrometastasis grows at most at the colonisation "
+                    "cap (docs/model.md 2.10 c: ~1e6 cells); within 1,000x below and 10x "
+                    "above; a lower threshold ended the slow phase earlier and bettered the "
+                    "targets together (docs/posterior.md, what is next)"),
     FittedParameter("sites.bone.deep_dormancy_share", "linear", 0.2, 0.8,
                     "bone marrow favours deep dormancy (docs/model.md 2.10 b)"),
     FittedParameter("sites.deep_dormancy_share", "linear", 0.0, 0.5,
