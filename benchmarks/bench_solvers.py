@@ -157,7 +157,8 @@ def case_lsoda(patients: int, years: float, seed: int):
         pat = ode.patient_vector(pp.gompertz_rate_per_day[i], pp.dissemination_coefficient[i],
                                  pp.cxcl_multiplier[i], pp.diagnosis_cells[i],
                                  np.ascontiguousarray(pp.clone_fractions[i]),
-                                 pp.endocrine_sensitivity[i], 0, arrays)
+                                 pp.endocrine_sensitivity[i], pp.growth_factor[i], 0,
+                                 arrays)
         t_pre = pat[ode.PAT_PRE_DAYS]
         y = np.zeros(ode.N_STATES)
         for m in range(2):

@@ -22,6 +22,7 @@ import pytest
 from scipy.optimize import brentq
 
 from tumorsim import Cohort, Scenario, simulate
+from tumorsim.cohort.parameters import patient_parameters
 from tumorsim.engine.simulate import prepare_run, run_chunk
 from tumorsim.engine.structures import (
     CLONE_TROPISM,
@@ -358,3 +359,51 @@ def test_sbml_follows_clone_tropism_and_other_cause_death():
                 assert theirs == pytest.approx(mine, rel=0.01, abs=1e-6), (i, site)
                 relapses += int(mine > 0)
     assert relapses >= 2
+
+
+def test_growth_factor_is_one_for_the_reference_tumour():
+    """f_p: net growth at diagnosis over the grade-2, age-50+ median (1 for that tumour)."""
+    scenario = Scenario(biology="registry")
+    cohort = Cohort.sample(scenario.population, 5000, seed=4)
+    f = patient_parameters(scenario, cohort, seed=4).growth_factor
+    cov = cohort.covariates
+    age, grade = cov["age_years"].to_numpy(float), cov["grade"].to_numpy()
+    reference = (age >= 50) & (grade == 2)
+    assert reference.sum() > 500
+    assert abs(math.log(np.median(f[reference]))) < 0.1
+    # under 50 (DT 80 days against 157) and grade 3 (x 1.4) grow faster
+    young_high = (age < 50) & (grade == 3)
+    assert np.median(f[young_high]) == pytest.approx(157 / 80 * 1.4, rel=0.15)
+
+
+def test_colonisation_is_faster_for_faster_growing_tumours():
+    """k_col (0 by default): the colonisation cap is g_col f_p^k_col; above 0, bone
+    metastases of tumours that grow faster than the reference (f_p > 1) are found
+    earlier, those of slower ones later (the calibrated biology, where they are common)."""
+    def scenario(exponent: float) -> Scenario:
+        return Scenario(population=ER_POSITIVE, numerics={"mode": "deterministic"},
+                        mechanisms={"death_after_relapse": False},
+                        cohort={"horizon_years": 15.0},
+                        parameters={"colonisation_max_growth_rate_per_day": 0.006,
+                                    "colonisation_growth_exponent": exponent})
+    n = 200
+    cohort = Cohort.sample(scenario(0.0).population, n, seed=11)
+
+    def bone_days(exponent: float) -> tuple[np.ndarray, np.ndarray]:
+        run = prepare_run([scenario(exponent)], np.zeros(n, dtype=np.int64), cohort, seed=11)
+        days = run_chunk(run, 0, n).patients["distant_bone_days"].to_numpy(float)
+        return run.parameters.growth_factor, days
+
+    f, t_same = bone_days(0.0)
+    f_scaled, t_scaled = bone_days(1.0)
+    assert np.array_equal(f, f_scaled)
+    fast, slower = f > 1.25, f < 0.8
+    # found no later (fast) or no earlier (slow), to the integrator's tolerance
+    never = 1e9  # not found within the horizon
+    same, scaled = (np.where(np.isfinite(t), t, never) for t in (t_same, t_scaled))
+    assert np.all(scaled[fast] <= same[fast] * (1.0 + 1e-5))
+    assert np.all(scaled[slower] >= same[slower] * (1.0 - 1e-5))
+    both = np.isfinite(t_same) & np.isfinite(t_scaled)
+    assert (both & fast).sum() > 10 and (both & slower).sum() > 10
+    assert np.median(t_same[both & fast] - t_scaled[both & fast]) > 90.0
+    assert np.median(t_scaled[both & slower] - t_same[both & slower]) > 90.0

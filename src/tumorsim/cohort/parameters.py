@@ -7,7 +7,9 @@ tumour size (mm)       cells at diagnosis ``N_dx = rho_cells * pi/6 * d^3`` (doc
 age, grade             growth: the net doubling time *at diagnosis* is Peer 1993's median
                        for the age band (80 d under 50, 157 d otherwise), divided by a
                        grade multiplier, times a lognormal patient factor; the Gompertz
-                       rate follows as ``g_p = ln2 / DT / ln(K / N_dx)``
+                       rate follows as ``g_p = ln2 / DT / ln(K / N_dx)``, and the growth
+                       factor ``f_p`` (that net growth over the grade-2, age-50+ median)
+                       sets her colonisation speed
 positive nodes, grade  dissemination ``mu_p = mu0 (1 + nodes)^beta_n f_grade^(grade - 2)
                        exp(sigma_mu z)``
 ER, PR (fmol/mg)       clone mix at diagnosis: ER- (< 10 fmol) tumours are all ``ERneg``;
@@ -53,6 +55,10 @@ class PatientParameters:
         1 in endocrine-sensitive disease; ``endocrine_insensitive_effect_fraction`` in
         insensitive disease, drawn with probability ``endocrine_insensitive_fraction_pr_pos``
         or ``_pr_neg`` by the patient's PR status (>= 10 fmol/mg is PR+).
+    growth_factor : ndarray
+        ``f_p``: net growth rate at diagnosis over that of the grade-2 median tumour of a
+        woman aged 50 or more (``ln2 / primary_doubling_time_days``); it scales her
+        colonisation cap by ``f_p ** colonisation_growth_exponent``.
     """
 
     diagnosis_cells: np.ndarray
@@ -61,6 +67,7 @@ class PatientParameters:
     cxcl_multiplier: np.ndarray
     clone_fractions: np.ndarray
     endocrine_sensitivity: np.ndarray
+    growth_factor: np.ndarray
 
 
 def clone_fractions_at_diagnosis(
@@ -135,5 +142,7 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
                                  scenario.parameter("endocrine_insensitive_fraction_pr_neg"))
     sensitivity = np.where(u[:, 3] < insensitive_share,
                            scenario.parameter("endocrine_insensitive_effect_fraction"), 1.0)
+    growth_factor = (growth_at_diagnosis * scenario.parameter("primary_doubling_time_days")
+                     / math.log(2.0))
     return PatientParameters(diagnosis_cells, gompertz, dissemination, cxcl, fractions,
-                             sensitivity)
+                             sensitivity, growth_factor)

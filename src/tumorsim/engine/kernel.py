@@ -196,6 +196,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     n_dx = patients.diagnosis_cells[i]
     clone0 = patients.clone_fractions[i]
     sensitivity = patients.endocrine_sensitivity[i]
+    growth_factor = patients.growth_factor[i]
     traj_slot = recording.slot[i]
     draw = patients.draw[i]
     params, site_table, clone_table, switches = (model.params[draw], model.site_table[draw],
@@ -400,7 +401,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
             if size_before[s] <= 0.0 or (pre and s == 0):
                 continue
             g_site = R.site_gompertz_rate(params, gp, s > 0)
-            cap = R.growth_cap(params, size_before[s], s > 0)
+            cap = R.growth_cap(params, size_before[s], s > 0, growth_factor)
             g_eff = R.capped_gompertz_rate(params, size_before[s],
                                            site_table[s, SITE_CARRYING_CAPACITY], g_site, cap)
             protect_m = R.myeloid_protection(params, myeloid[s]) if m2 else 1.0

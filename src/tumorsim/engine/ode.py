@@ -123,7 +123,8 @@ PAT_START_CELLS = 4
 PAT_PRIMARY_RATE = 5
 PAT_PRE_DAYS = 6
 PAT_ENDOCRINE = 7
-PAT_CLONE0 = 8
+PAT_GROWTH_FACTOR = 8
+PAT_CLONE0 = 9
 PAT_DRAW = PAT_CLONE0 + N_CLONES
 """The patient's parameter draw (row of the model arrays), stored as a float."""
 N_PAT = PAT_DRAW + 1
@@ -247,7 +248,7 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
 
         # --- cells
         g_site = R.site_gompertz_rate(params, pat[PAT_GOMPERTZ], s > 0)
-        cap = R.growth_cap(params, size, s > 0)
+        cap = R.growth_cap(params, size, s > 0, pat[PAT_GROWTH_FACTOR])
         g_eff = R.capped_gompertz_rate(params, size, site_table[s, SITE_CARRYING_CAPACITY],
                                        g_site, cap)
         protect_m = R.myeloid_protection(params, myeloid) if m2 else 1.0
@@ -688,7 +689,7 @@ def _event(i, s, when, y, env, out):
 
 @nb.njit
 def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis_cells,
-                   clone_fractions, endocrine_sensitivity, draw, model):
+                   clone_fractions, endocrine_sensitivity, growth_factor, draw, model):
     """Pack one patient's parameters and her natural-history timing (``PAT_*`` columns)."""
     params, site_table, clone_table = (model.params[draw], model.site_table[draw],
                                        model.clone_table[draw])
@@ -698,6 +699,7 @@ def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis
     pat[PAT_CXCL] = cxcl_multiplier
     pat[PAT_DIAGNOSIS_CELLS] = diagnosis_cells
     pat[PAT_ENDOCRINE] = endocrine_sensitivity
+    pat[PAT_GROWTH_FACTOR] = growth_factor
     pat[PAT_DRAW] = draw
     mean_growth = 0.0
     for c in range(N_CLONES):
@@ -723,6 +725,7 @@ def simulate_patients(patients, seed, model, solver, plans, recording, out):
         pat = patient_vector(patients.gompertz_rate_per_day[i],
                              patients.dissemination_coefficient[i], patients.cxcl_multiplier[i],
                              patients.diagnosis_cells[i], patients.clone_fractions[i],
-                             patients.endocrine_sensitivity[i], patients.draw[i], model)
+                             patients.endocrine_sensitivity[i], patients.growth_factor[i],
+                             patients.draw[i], model)
         _simulate_one(i, patients.plan[i], pat, model, solver, plans, recording, out)
         out.natural_history_redraws[i] = 0.0

@@ -156,6 +156,8 @@ class Patients(NamedTuple):
     endocrine_sensitivity : ndarray, shape (n,)
         1 in endocrine-sensitive disease, the residual fraction of tamoxifen's effect in
         insensitive disease.
+    growth_factor : ndarray, shape (n,)
+        ``f_p``, the patient's growth factor (it scales her colonisation cap).
     draw : ndarray of int64, shape (n,)
         Row of :class:`ModelArrays` (the parameter draw) each patient lives under.
     """
@@ -168,6 +170,7 @@ class Patients(NamedTuple):
     diagnosis_cells: np.ndarray
     clone_fractions: np.ndarray
     endocrine_sensitivity: np.ndarray
+    growth_factor: np.ndarray
     draw: np.ndarray
 
 

@@ -93,6 +93,7 @@ PATIENT_PARAMETERS: Final[tuple[str, ...]] = (
     "primary_growth_rate_per_day",
     "natural_history_days",
     "endocrine_sensitivity",
+    "patient_growth_factor",
     "clone_fraction_ERpos_PRpos",
     "clone_fraction_ERpos_PRneg",
     "clone_fraction_ERneg",
@@ -116,7 +117,8 @@ def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
         float(pp.gompertz_rate_per_day[index]), float(pp.dissemination_coefficient[index]),
         float(pp.cxcl_multiplier[index]), float(pp.diagnosis_cells[index]),
         np.ascontiguousarray(pp.clone_fractions[index]),
-        float(pp.endocrine_sensitivity[index]), int(run.draw_of_patient[index]), arrays)
+        float(pp.endocrine_sensitivity[index]), float(pp.growth_factor[index]),
+        int(run.draw_of_patient[index]), arrays)
     values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat[:ode.PAT_DRAW],
                                                 strict=True)}
     plan = int(run.plan_of_patient[index])
@@ -386,7 +388,8 @@ class _Builder:
                               is_metastatic_site="true" if s > 0 else "false")
             self.assign(f"growth_cap_{site}", self.law(
                 "growth_cap", site_cells=n_site,
-                is_metastatic_site="true" if s > 0 else "false"))
+                is_metastatic_site="true" if s > 0 else "false",
+                patient_growth_factor="patient_growth_factor"))
             self.assign(f"growth_rate_{site}", self.law(
                 "capped_gompertz_rate", site_cells=n_site,
                 carrying_capacity_cells=f"carrying_capacity_{site}", site_gompertz_rate=g_site,

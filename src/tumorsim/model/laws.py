@@ -64,6 +64,9 @@ INPUTS: Final[dict[str, Input]] = {
     "site_cells": Input("N_s", "cells at the site, all clones and activities (cells)"),
     "carrying_capacity_cells": Input("K_s", "carrying capacity of the site (cells)"),
     "patient_gompertz_rate": Input("g_p", "the patient's Gompertz rate (1/day)"),
+    "patient_growth_factor": Input("f_p", "the patient's net growth at diagnosis over the "
+                                   "grade-2, age-50+ median (age band, grade and her "
+                                   "lognormal factor; 1)"),
     "is_metastatic_site": Input("s is metastatic", "true at a metastatic site, false at the "
                                 "breast"),
     "site_gompertz_rate": Input("g_s", "the Gompertz rate at the site (1/day)"),
@@ -345,10 +348,13 @@ def site_gompertz_rate(patient_gompertz_rate, is_metastatic_site,
 
 @law("growth", "growth cap", "g_cap", "1/day",
      "the fastest plausible doubling (about 20 days); slow colonisation of micrometastases "
-     "(outgrowth to detection takes years: Willis 2010; Demicheli 2005)")
-def growth_cap(site_cells, is_metastatic_site, max_growth_rate_per_day,
-               colonisation_max_growth_rate_per_day, colonisation_threshold_cells):
-    return (min(max_growth_rate_per_day, colonisation_max_growth_rate_per_day)
+     "(outgrowth to detection takes years: Willis 2010; Demicheli 2005), faster for "
+     "faster-growing tumours when k_col > 0 (a modelling choice)")
+def growth_cap(site_cells, is_metastatic_site, patient_growth_factor, max_growth_rate_per_day,
+               colonisation_max_growth_rate_per_day, colonisation_growth_exponent,
+               colonisation_threshold_cells):
+    return (min(max_growth_rate_per_day, colonisation_max_growth_rate_per_day
+                * patient_growth_factor ** colonisation_growth_exponent)
             if is_metastatic_site and site_cells < colonisation_threshold_cells
             else max_growth_rate_per_day)
 

@@ -113,6 +113,11 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("colonisation_threshold_cells", 1e6, "cells", 1.0, 1e9, "C",
        "size below which a metastatic colony grows at most at g_col (a colonisation "
        "phase before it has its own niche)", "N_col", "growth"),
+    _p("colonisation_growth_exponent", 0.0, "1", 0.0, 3.0, "C",
+       "colonies of faster-growing tumours colonise faster: the colonisation cap is "
+       "g_col f_p^k_col, f_p the patient's growth factor (her net growth at diagnosis over "
+       "the grade-2, age-50+ median); 0, the default, gives every woman the same cap "
+       "(a modelling choice, fitted)", "k_col", "growth"),
     _p("baseline_turnover_per_day", 0.01, "1/day", 0.0, 0.5, "C",
        "cell turnover that makes small colonies go extinct by chance", "d0", "growth"),
     _p("cells_per_cubic_mm", 1e5, "cells/mm^3", 1e4, 1e6, "D",

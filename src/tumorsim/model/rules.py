@@ -281,7 +281,11 @@ def _growth(s: Scenario) -> list[Rule]:
             f"{_q(s, 'colonisation_max_growth_rate_per_day')}"
             + (" (no slower than any small colony: the default)"
                if s.parameter("colonisation_max_growth_rate_per_day")
-               >= s.parameter("max_growth_rate_per_day") else "") + ".",
+               >= s.parameter("max_growth_rate_per_day") else "")
+            + (f", times the woman's growth factor f_p to the power "
+               f"{_q(s, 'colonisation_growth_exponent')}"
+               if s.parameter("colonisation_growth_exponent") != 0.0
+               else f" for every woman ({_q(s, 'colonisation_growth_exponent')})") + ".",
             [*(f"sites.{x}.carrying_capacity_cells" for x in SITES)],
             "Norton 1988 (Gompertz plateau); cap for small colonies; slow colonisation",
             ["capped_gompertz_rate", "site_gompertz_rate", "growth_cap"],
