@@ -87,6 +87,14 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "cap (docs/model.md 2.10 c: ~1e6 cells); within 1,000x below and 10x "
                     "above; a lower threshold ended the slow phase earlier and bettered the "
                     "targets together (docs/posterior.md, what is next)"),
+    FittedParameter("colonisation_growth_exponent", "linear", 0.0, 3.0,
+                    "colonies of faster-growing tumours colonise faster (docs/model.md 2.10 "
+                    "c): 0, one speed for every woman, at the edge; at 2 the posterior "
+                    "median's K2 years 5-9 fell from +0.02 to -0.23 (docs/posterior.md)"),
+    FittedParameter("dissemination_nodes_exponent", "linear", 0.25, 2.0,
+                    "positive nodes mark a tumour that has spread (docs/model.md 2.2): "
+                    "mu grows as (1 + nodes)^beta_n; 1, the registry's value, inside; "
+                    "node-positive GBSG2 and node-negative TRANSBIG and GSE2034 set it"),
     FittedParameter("sites.bone.deep_dormancy_share", "linear", 0.2, 0.8,
                     "bone marrow favours deep dormancy (docs/model.md 2.10 b)"),
     FittedParameter("sites.deep_dormancy_share", "linear", 0.0, 0.5,
