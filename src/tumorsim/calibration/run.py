@@ -52,15 +52,17 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                           sizes: SimulationSizes = DEFAULT_SIZES, command: str = "",
                           progress: Callable[[str, int, int], None] | None = None,
                           mechanism_priors: bool = False, waves: int = 1,
-                          wave_points: int = 0) -> PosteriorResult:
+                          wave_points: int = 0, wave_steps: int = 0) -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring.
 
     With ``waves`` > 1 the design is sequential: after the Latin hypercube of ``points``,
     each further wave simulates ``wave_points`` samples of the posterior emulated from every
     point so far (:func:`tumorsim.calibration.posterior.refinement_points`), and the
     emulators are refitted on all of them before the final sampling. Every wave's points are
-    checkpointed in ``design.parquet``; the intermediate samplings are seeded, so a rerun
-    repeats them and resumes where the simulations stopped.
+    checkpointed in ``design.parquet``; the intermediate samplings (``wave_steps`` steps
+    per walker, by default a third of ``steps`` and at least 200) are seeded, so a rerun
+    repeats them and resumes where the simulations stopped; a rerun with more ``steps``
+    and the same ``wave_steps`` reuses the whole design and only samples longer.
 
     With ``mechanism_priors`` the M1-M3 mechanism parameters
     (:data:`tumorsim.model.mechanism_priors.MECHANISM_PRIORS`) are drawn from their priors
@@ -95,7 +97,8 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                         fingerprint=fingerprint, nuisance=nuisance)
     names = [t for t in targets["target"] if t in design.columns]
     wave_records = []
-    interim_steps = max(steps // 3, 200)  # a wave needs the posterior's region, not its tails
+    # a wave needs the posterior's region, not its tails
+    interim_steps = wave_steps or max(steps // 3, 200)
     for wave in range(2, waves + 1):
         interim = sample_posterior(fit_emulator(design, names, len(FITTED), seed), targets,
                                    seed=seed + wave, draws=draws, steps=interim_steps,

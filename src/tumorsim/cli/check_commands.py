@@ -147,6 +147,11 @@ def calibrate_posterior(
     wave_points: Annotated[int | None, typer.Option(
         "--wave-points", help="Design points in each wave after the first (default: half of "
         "--points).", callback=at_least(4), show_default=False)] = None,
+    wave_steps: Annotated[int | None, typer.Option(
+        "--wave-steps", help="Sampler steps per walker of the intermediate samplings that "
+        "place each wave (default: a third of --steps, at least 200). Fix it to lengthen "
+        "the final chain of a finished design: the rerun resumes from its checkpoint.",
+        callback=at_least(100), show_default=False)] = None,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K4, K7,
     grade).
@@ -173,6 +178,7 @@ def calibrate_posterior(
             result = posterior_calibration(out, points=points, seed=seed, draws=draws,
                                            checks=checks, steps=steps, burn_in=burn_in,
                                            waves=waves, wave_points=wave_points or 0,
+                                           wave_steps=wave_steps or 0,
                                            progress=step, mechanism_priors=mechanism_priors,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
