@@ -59,6 +59,7 @@ from tumorsim.engine.random import (
 from tumorsim.engine.structures import (
     CLONE_CXCL,
     CLONE_DEEP_MULTIPLIER,
+    CLONE_DORMANCY_ENTRY_MULTIPLIER,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
     CLONE_MOTILITY,
@@ -528,7 +529,10 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                     for _ in range(int(count)):
                         c = _categorical(state, pick_w, pick_total)
                         d = _categorical(state, dest_w[c], dest_total_c[c])
-                        q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                        q = (R.dormancy_entry_fraction(
+                            params, site_table[d, SITE_DORMANCY_ENTRY],
+                            clone_table[c, CLONE_DORMANCY_ENTRY_MULTIPLIER])
+                            if dormancy else 0.0)
                         if uniform(state) < q:
                             deep = R.deep_dormancy_fraction(
                                 params, site_table[d, SITE_DEEP_SHARE],
@@ -551,7 +555,10 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                             if dest_w[c, d] <= 0.0:
                                 continue
                             x = rate * pick_w[c] / pick_total * dest_w[c, d] / dest_total_c[c]
-                            q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                            q = (R.dormancy_entry_fraction(
+                                params, site_table[d, SITE_DORMANCY_ENTRY],
+                                clone_table[c, CLONE_DORMANCY_ENTRY_MULTIPLIER])
+                                if dormancy else 0.0)
                             deep = R.deep_dormancy_fraction(
                                 params, site_table[d, SITE_DEEP_SHARE],
                                 clone_table[c, CLONE_DEEP_MULTIPLIER])

@@ -63,6 +63,7 @@ from tumorsim.engine.plan import (
 from tumorsim.engine.structures import (
     CLONE_CXCL,
     CLONE_DEEP_MULTIPLIER,
+    CLONE_DORMANCY_ENTRY_MULTIPLIER,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
     CLONE_MOTILITY,
@@ -332,7 +333,10 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
                     w = _destination_weight(params, site_table, clone_table, y, d, c, m2,
                                             by_clone)
                     x = rate * share_c * w / dest_total
-                    q = site_table[d, SITE_DORMANCY_ENTRY] if dormancy else 0.0
+                    q = (R.dormancy_entry_fraction(
+                        params, site_table[d, SITE_DORMANCY_ENTRY],
+                        clone_table[c, CLONE_DORMANCY_ENTRY_MULTIPLIER])
+                        if dormancy else 0.0)
                     deep = R.deep_dormancy_fraction(params, site_table[d, SITE_DEEP_SHARE],
                                                     clone_table[c, CLONE_DEEP_MULTIPLIER])
                     ib = (d * N_CLONES + c) * N_ACTIVITIES

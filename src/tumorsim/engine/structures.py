@@ -55,7 +55,8 @@ CLONE_CXCL = 2
 CLONE_TAMOXIFEN_EFFECT = 3
 CLONE_ER_POSITIVE = 4
 CLONE_DEEP_MULTIPLIER = 5
-CLONE_TROPISM = 6
+CLONE_DORMANCY_ENTRY_MULTIPLIER = 6
+CLONE_TROPISM = 7
 """First of ``N_SITES`` columns: the clone's tropism weight at each site (``CLONE_TROPISM
 + s``; 0 at the breast), normalised over the metastatic sites."""
 N_CLONE_COLUMNS = CLONE_TROPISM + len(SITES)
@@ -331,6 +332,8 @@ def _model_row(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         clone_table[c, CLONE_ER_POSITIVE] = 0.0 if clone == "ERneg" else 1.0
         clone_table[c, CLONE_DEEP_MULTIPLIER] = scenario.clone_value(
             clone, "deep_dormancy_multiplier")
+        clone_table[c, CLONE_DORMANCY_ENTRY_MULTIPLIER] = scenario.clone_value(
+            clone, "dormancy_entry_multiplier")
     switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS]
                         + [int(scenario.cohort.metastasis_free_at_diagnosis)], dtype=np.int64)
     return params, site_table, clone_table, switches

@@ -473,6 +473,10 @@ _MAPPINGS: Final[dict[str, Mapping]] = {
     "proliferating_kill_rate": _kill,
     "awakening_rate": _awakening,
     "dormant_death_rate": _dormant_death,
+    "dormancy_entry_fraction": _no_counterpart(
+        "whether an arriving cell enters dormancy (q_s times the clone's multiplier) happens "
+        "on arrival in an organ (see dissemination_rate); seed a domain's dormant and "
+        "proliferating cell types of each clone in that proportion"),
     "deep_dormancy_fraction": _no_counterpart(
         "the split of arriving cells between shallow and deep dormancy happens on arrival "
         "in an organ (see dissemination_rate); seed a domain's dormant cell types in that "

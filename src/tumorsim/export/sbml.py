@@ -325,6 +325,8 @@ class _Builder:
             self.constant(f"tamoxifen_effect_{clone}", clone_t[c, K.CLONE_TAMOXIFEN_EFFECT])
             self.constant(f"er_positive_{clone}", clone_t[c, K.CLONE_ER_POSITIVE])
             self.constant(f"deep_multiplier_{clone}", clone_t[c, K.CLONE_DEEP_MULTIPLIER])
+            self.constant(f"dormancy_entry_multiplier_{clone}",
+                          clone_t[c, K.CLONE_DORMANCY_ENTRY_MULTIPLIER])
             for s, site in enumerate(SITES):
                 # the clone's weight w_d,c (law clone_tropism_weight), normalised over the
                 # metastatic sites for the clone
@@ -519,7 +521,11 @@ class _Builder:
                              f"motile_{src}, motile_{src} > 0, 0)")
                     self.assign(f"share_{src}_{cl}", share)
                     for d in dests:
-                        q = f"dormancy_entry_{d}" if dormancy else "0"
+                        q = (self.law("dormancy_entry_fraction",
+                                      dormancy_entry_probability=f"dormancy_entry_{d}",
+                                      dormancy_entry_multiplier=(
+                                          f"dormancy_entry_multiplier_{cl}"))
+                             if dormancy else "0")
                         deep = self.law("deep_dormancy_fraction",
                                         deep_dormancy_share=f"deep_share_{d}",
                                         deep_dormancy_multiplier=f"deep_multiplier_{cl}")

@@ -37,6 +37,8 @@ CLONE_ATTRIBUTES: Final[tuple[CloneAttribute, ...]] = (
     CloneAttribute("growth_multiplier", "1", 0.0, 10.0,
                    "growth rate relative to the patient's Gompertz rate"),
     CloneAttribute("cxcl_secretion", "1", 0.0, 100.0, "chi_c: CXCL1/2 secretion"),
+    CloneAttribute("dormancy_entry_multiplier", "1", 0.0, 10.0,
+                   "multiplies the site's dormancy-entry probability for this clone"),
     CloneAttribute("deep_dormancy_multiplier", "1", 0.0, 10.0,
                    "multiplies the site's deep-dormancy share for this clone"),
     *(CloneAttribute(f"tropism_multiplier_{site}", "1", 0.0, 1e3,
@@ -54,6 +56,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "motility_multiplier": (1.0, "C", "reference clone"),
         "growth_multiplier": (1.0, "C", "reference clone"),
         "cxcl_secretion": (1.0, "C", "reference clone"),
+        "dormancy_entry_multiplier": (1.0, "C", "reference clone"),
         "deep_dormancy_multiplier": (1.0, "C", "reference clone"),
         **{f"tropism_multiplier_{site}": (1.0, "C", "reference clone: the site's tropism "
                                           "weight itself") for site in METASTATIC_SITES},
@@ -62,6 +65,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "motility_multiplier": (2.0, "C", "PR loss promotes metastasis (seed 000)"),
         "growth_multiplier": (1.1, "C", "ER+/PR- tumours are more aggressive (seed 000)"),
         "cxcl_secretion": (1.0, "C", "no evidence of a difference"),
+        "dormancy_entry_multiplier": (1.0, "C", "no evidence of a difference"),
         "deep_dormancy_multiplier": (1.0, "C", "no evidence of a difference"),
         **{f"tropism_multiplier_{site}": (1.0, "C", _TROPISM_PRIOR) for site in METASTATIC_SITES},
     },
@@ -69,6 +73,9 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "motility_multiplier": (2.0, "C", "ER- tumours metastasise early"),
         "growth_multiplier": (1.2, "C", "ER- tumours grow faster"),
         "cxcl_secretion": (2.0, "C", "CXCL1/2 high in aggressive, ER- lines (Acharyya 2012)"),
+        "dormancy_entry_multiplier": (1.0, "C", "no clone difference until fitted; ER- "
+                                      "disseminated cells may enter dormancy less often "
+                                      "(Kim 2012; Colleoni 2016)"),
         "deep_dormancy_multiplier": (0.2, "C", "ER- cells rarely enter deep dormancy (late "
                                      "relapse is an ER+ pattern: Colleoni 2016)"),
         **{f"tropism_multiplier_{site}": (1.0, "C", _TROPISM_PRIOR) for site in METASTATIC_SITES},

@@ -73,6 +73,9 @@ INPUTS: Final[dict[str, Input]] = {
     "site_growth_rate": Input("g_eff", "capped Gompertz rate at the site (1/day)"),
     "pr_fmol": Input("PR", "the tumour's progesterone receptor level (fmol/mg)"),
     "growth_cap": Input("g_cap", "cap on the Gompertz rate at the site (1/day)"),
+    "dormancy_entry_probability": Input("q_s", "the site's probability that an arriving "
+                                        "cell enters dormancy"),
+    "dormancy_entry_multiplier": Input("m_q,c", "the clone's multiplier of that probability"),
     "deep_dormancy_share": Input("φ_s", "the site's share of dormancy that is deep"),
     "deep_dormancy_multiplier": Input("m_deep,c", "the clone's multiplier of that share"),
     "endocrine_sensitivity": Input("s_p", "1 in endocrine-sensitive disease, s_ins in "
@@ -443,6 +446,14 @@ def dormant_death_rate(antioxidant_capacity, tamoxifen_effect, chemo_hazard,
                                           * antioxidant_capacity)
             + tamoxifen_dormant_kill_per_day * tamoxifen_effect
             + chemo_hazard * dormant_chemo_factor * antioxidant_protection)
+
+
+@law("dormancy", "dormancy entry", "q_s,c", "1",
+     "most disseminated cells arrive dormant (Willis 2010); ER- disseminated cells may "
+     "enter dormancy less often (Kim 2012 dormancy signatures; Colleoni 2016: late "
+     "relapse is an ER+ pattern); m_q,c = 1, no clone difference, by default")
+def dormancy_entry_fraction(dormancy_entry_probability, dormancy_entry_multiplier):
+    return min(dormancy_entry_probability * dormancy_entry_multiplier, 1.0)
 
 
 @law("dormancy", "deep dormancy entry", "f_deep", "1",

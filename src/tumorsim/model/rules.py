@@ -439,6 +439,8 @@ def _dormancy(s: Scenario) -> list[Rule]:
             for site in METASTATIC_SITES]
     deep_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'deep_dormancy_multiplier'))}"
                  for c in CLONES]
+    entry_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'dormancy_entry_multiplier'))}"
+                  for c in CLONES]
     w0 = s.parameter("awakening_rate_per_day")
     delta0 = s.parameter("dormant_death_rate_per_day")
     m3 = s.mechanisms.stiffness_drp1_nrf2
@@ -458,15 +460,18 @@ def _dormancy(s: Scenario) -> list[Rule]:
     return [
         _rule(
             s, "dormancy", "dormancy entry",
-            f"An arriving cell enters dormancy with probability q_s: {_join(entry)}; dormant "
-            "cells do not divide. Of those, a fraction "
+            f"An arriving cell enters dormancy with probability "
+            f"{_eq('dormancy_entry_fraction')}, the site's q_s being {_join(entry)} and the "
+            f"clone's multiplier {_join(entry_mult)}; dormant cells do not divide. Of "
+            "those, a fraction "
             f"{_eq('deep_dormancy_fraction')} enters deep dormancy, the site's share φ_s "
             f"being {_join(deep)} and the clone's multiplier {_join(deep_mult)}.",
             [*(f"sites.{site}.dormancy_entry_probability" for site in METASTATIC_SITES),
              *(f"sites.{site}.deep_dormancy_share" for site in METASTATIC_SITES),
+             *(f"clones.{c}.dormancy_entry_multiplier" for c in CLONES),
              *(f"clones.{c}.deep_dormancy_multiplier" for c in CLONES)],
-            "Willis 2010",
-            ["deep_dormancy_fraction"],
+            "Willis 2010; Kim 2012",
+            ["dormancy_entry_fraction", "deep_dormancy_fraction"],
         ),
         _rule(
             s, "dormancy", "deep dormancy",

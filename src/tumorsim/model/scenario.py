@@ -157,6 +157,7 @@ class CloneSpec(_Frozen):
     motility_multiplier: float | None = _clone_field("motility_multiplier")
     growth_multiplier: float | None = _clone_field("growth_multiplier")
     cxcl_secretion: float | None = _clone_field("cxcl_secretion")
+    dormancy_entry_multiplier: float | None = _clone_field("dormancy_entry_multiplier")
     deep_dormancy_multiplier: float | None = _clone_field("deep_dormancy_multiplier")
     tropism_multiplier_bone: float | None = _clone_field("tropism_multiplier_bone")
     tropism_multiplier_lung: float | None = _clone_field("tropism_multiplier_lung")
