@@ -29,19 +29,28 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--population", type=int, default=4000,
                         help="simulated women for GSE2034 (population level)")
+    parser.add_argument("--risk-years", type=float, default=None,
+                        help="the risk score's horizon (default: RISK_YEARS of "
+                        "tumorsim.calibration.held_out); with --part training, to choose it")
     parser.add_argument("--part", choices=("held_out", "training"), default="held_out",
                         help="'training': only the TRANSBIG c-index on the training part "
                         "(no look at the held-out parts)")
     args = parser.parse_args(argv)
 
-    from tumorsim.calibration.held_out import held_out_checks, twin_risk_concordance
+    from tumorsim.calibration.held_out import (
+        RISK_YEARS,
+        held_out_checks,
+        twin_risk_concordance,
+    )
     from tumorsim.io.scenario_file import load_scenario
 
     started = time.perf_counter()
+    risk_years = RISK_YEARS if args.risk_years is None else args.risk_years
     if args.part == "training":
         risk = twin_risk_concordance(load_scenario(args.scenario), "training",
-                                     seed=args.seed, twins=args.twins)
-        print(f"TRANSBIG training part, {args.twins} twins per woman: c-index twins "
+                                     seed=args.seed, twins=args.twins, risk_years=risk_years)
+        print(f"TRANSBIG training part, {args.twins} twins per woman, risk by "
+              f"{risk_years:g} years: c-index twins "
               f"{risk.c_index_twin:.3f}, Cox {risk.c_index_cox:.3f} (in sample)")
         from tumorsim.cohort.datasets import training_cohort
 
@@ -53,7 +62,7 @@ def main(argv: list[str]) -> int:
         print(f"wall time {time.perf_counter() - started:.0f} s")
         return 0
     checks = held_out_checks(load_scenario(args.scenario), seed=args.seed, twins=args.twins,
-                             population=args.population)
+                             population=args.population, risk_years=risk_years)
     for name, check in checks.items():
         print(f"== {name}")
         print(check.km.to_string(index=False, float_format=lambda x: f"{x:.3f}"))

@@ -91,6 +91,34 @@ def test_no_deep_dormancy_by_default_and_none_in_er_negative_clone_at_multiplier
     assert _dormant_cells(scenario, 0.0)["deep_dormant"] == 0.0
 
 
+def test_dormancy_entry_follows_the_clone_multiplier_exactly():
+    """q_s,c = min(q_s m_q,c, 1): with only the primary seeding, the dormant cells an ER-
+    tumour has sent out scale with the ER- clone's multiplier; the ER+ clones' do not."""
+    def dormant(population: dict, multiplier: float, clones: tuple[str, ...]) -> float:
+        scenario = _deterministic(
+            population=population,
+            # only the primary seeds, and no myeloid boost of the sites proliferating
+            # colonies reach: the arrivals are then the same whatever their fate
+            mechanisms={"secondary_seeding": False, "chemo_cxcl_myeloid": False},
+            clones={"ERneg": {"dormancy_entry_multiplier": multiplier}})
+        traj = simulate(scenario, patients=20, seed=3).trajectories
+        assert traj is not None
+        at = traj[np.isclose(traj["time_days"], 0.0) & traj["site"].isin(METASTATIC)
+                  & traj["clone"].isin(clones) & (traj["activity"] != "proliferating")]
+        return float(at["cells"].sum())
+
+    er_negative = {"er_positive_fraction": 0.0}
+    assert dormant(er_negative, 1.0, ("ERneg",)) > 0.0
+    # to the integrator's tolerance
+    assert dormant(er_negative, 0.5, ("ERneg",)) == pytest.approx(
+        0.5 * dormant(er_negative, 1.0, ("ERneg",)), rel=1e-4)
+    assert dormant(er_negative, 0.0, ("ERneg",)) == 0.0
+    er_pos = ("ERpos_PRpos", "ERpos_PRneg")
+    assert dormant(ER_POSITIVE, 0.0, er_pos) == pytest.approx(
+        dormant(ER_POSITIVE, 1.0, er_pos), rel=1e-4)
+    assert dormant(ER_POSITIVE, 1.0, er_pos) > 0.0
+
+
 def _first_relapse_days(scenario: Scenario, n: int = 400) -> np.ndarray:
     return simulate(scenario, patients=n, seed=11).patients["first_event_days"].to_numpy(float)
 

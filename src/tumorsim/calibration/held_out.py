@@ -4,8 +4,8 @@ Called once, after a fit, never while choosing structure or parameters. For each
 Kaplan-Meier distant-metastasis-free survival by ER at 1, 3, 5 and 10 years, observed (with
 its 95 % interval) against the simulation (twins of the held-out TRANSBIG women; a
 node-negative untreated population with GSE2034's held-out ER mix), and for TRANSBIG, the
-individual-level part, the c-index of the twins' risk score (their share relapsing by 5
-years, over :data:`RISK_TWINS` twins each) on the held-out women next to a Cox model (age,
+individual-level part, the c-index of the twins' risk score (their share relapsing by
+:data:`RISK_YEARS` years, over :data:`RISK_TWINS` twins each) on the held-out women next to a Cox model (age,
 size, grade, ER) fitted on the training part. (GBSG2's held-out part is claim K1 of the scorecard.)
 """
 
@@ -23,7 +23,7 @@ from tumorsim.model.scenario import Scenario
 from tumorsim.runner.simulate import run_plans
 from tumorsim.runner.twins import run_twin
 
-__all__ = ["RISK_TWINS", "HeldOutDataCheck", "RiskConcordance", "held_out_checks",
+__all__ = ["RISK_TWINS", "RISK_YEARS", "HeldOutDataCheck", "RiskConcordance", "held_out_checks",
            "twin_risk_concordance"]
 
 DAYS_PER_YEAR = 365.25
@@ -71,6 +71,11 @@ def _compare(name: str, observed: pd.DataFrame, simulated: pd.DataFrame) -> pd.D
     out["inside"] = (out["simulated"] >= out["ci_lower"]) & (out["simulated"] <= out["ci_upper"])
     return out
 
+
+RISK_YEARS = 5.0
+"""The risk score's horizon: a woman's risk is her twins' share with a distant relapse by
+this many years. Chosen on TRANSBIG's training part only
+(``scripts/held_out_check.py SCENARIO --part training --risk-years Y``)."""
 
 RISK_TWINS = 300
 """Twins per woman behind the risk score; chosen on TRANSBIG's training part, where the
@@ -120,9 +125,10 @@ class RiskConcordance:
 
 
 def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
-                          twins: int = RISK_TWINS) -> RiskConcordance:
-    """The twins' risk score (their share relapsing by 5 years) on a part of TRANSBIG,
-    next to a Cox model (age, size, grade, ER) fitted on the training part.
+                          twins: int = RISK_TWINS,
+                          risk_years: float = RISK_YEARS) -> RiskConcordance:
+    """The twins' risk score (their share relapsing by ``risk_years``) on a part of
+    TRANSBIG, next to a Cox model (age, size, grade, ER) fitted on the training part.
 
     ``part`` is ``"training"`` (the Cox model is then scored in sample, an optimistic
     reference) or ``"held_out"``.
@@ -136,7 +142,7 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
         result.twins["source_row"].to_numpy()])
     days = tw["dmfs_days_uncensored"].to_numpy(float).reshape(len(women), twins)
     event = tw["dmfs_event_uncensored"].to_numpy(bool).reshape(len(women), twins)
-    risk = (event & (days <= 5 * DAYS_PER_YEAR)).mean(axis=1)
+    risk = (event & (days <= risk_years * DAYS_PER_YEAR)).mean(axis=1)
     scored = pd.DataFrame({"T": women.covariates["follow_up_days"].to_numpy(float),
                            "E": women.covariates["relapse_event"].to_numpy(bool),
                            "risk": risk})
@@ -156,13 +162,15 @@ def _held_out_base(scenario: Scenario) -> Scenario:
 
 
 def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
-                    population: int = 4000) -> dict[str, HeldOutDataCheck]:
+                    population: int = 4000,
+                    risk_years: float = RISK_YEARS) -> dict[str, HeldOutDataCheck]:
     """Held-out checks of ``scenario`` (e.g. the posterior median) on TRANSBIG and GSE2034."""
     base = _held_out_base(scenario)
     out: dict[str, HeldOutDataCheck] = {}
 
     held = held_out_cohort("transbig")
-    risk = twin_risk_concordance(scenario, "held_out", seed=seed, twins=twins)
+    risk = twin_risk_concordance(scenario, "held_out", seed=seed, twins=twins,
+                                 risk_years=risk_years)
     km = _compare("transbig", _km_by_er(held.covariates, "follow_up_days", "relapse_event"),
                   _km_by_er(risk.twins, "dmfs_days_uncensored", "dmfs_event_uncensored"))
     out["transbig"] = HeldOutDataCheck(km, risk.c_index_twin, risk.c_index_cox,
