@@ -25,13 +25,20 @@ N_PATIENTS = 4
 
 # every kind of event: surgery, chemotherapy cycles (AC->T), tamoxifen start and end, a
 # CXCR2 inhibitor, an arsenic exposure that steps and is removed, a ROS quencher;
-# dissemination lowered so that relapses come years after diagnosis, not at it
+# dissemination lowered so that relapses come years after diagnosis, not at it; the
+# relapse structure of docs/model.md 2.10 away from its defaults (colonisation speed by
+# growth, deep dormancy reached by tamoxifen, dormancy entry by clone)
 SCENARIO = load_default_scenario().with_changes(
     name="sbml agreement",
     numerics={"mode": "deterministic"},
     cohort={"horizon_years": HORIZON_YEARS, "trajectory_patients": N_PATIENTS,
             "record_every_days": YEAR},
-    parameters={"dissemination_coefficient": 2e-14},
+    parameters={"dissemination_coefficient": 2e-14, "colonisation_growth_exponent": 1.5,
+                "colonisation_threshold_cells": 1e5,
+                "tamoxifen_deep_dormant_kill_per_day": 1e-3},
+    sites={site: {"deep_dormancy_share": 0.3} for site in SITES[1:]},
+    clones={"ERneg": {"dormancy_entry_multiplier": 0.5},
+            "ERpos_PRneg": {"dormancy_entry_multiplier": 0.8}},
     treatment={
         "tamoxifen": {"start_day": 200.0, "duration_days": 5 * YEAR, "adherence": 0.9},
         "chemotherapy": {"regimen": "AC_T", "start_day": 28.0},
