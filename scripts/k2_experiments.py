@@ -2,13 +2,16 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/k2_experiments.py [--patients 8000] [--seed 2026]
+    .venv/bin/python scripts/k2_experiments.py [--patients 8000] [--seed 2026] [--clones-only]
 
 runs claim K2 (EBCTCG 2011: recurrence rate ratio of 5 years of tamoxifen against none in
 years 0-4, 5-9 and 10-14) at the posterior median (docs/calibration/
 posterior_median_scenario.toml) and at each scenario of docs/calibration/k2_experiments/
 (the posterior median with one change each), with the scenario's own values (no
 ensemble), and prints one Markdown table row per scenario (docs/validation.md, K2).
+A second table splits the posterior median's recurrences by arm, period and the clone
+that holds most of the first recurrence's cells (docs/posterior.md: where the deferred
+relapses come from).
 """
 
 from __future__ import annotations
@@ -27,7 +30,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=8000, help="women per arm")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--clones-only", action="store_true",
+                        help="print only the split of the median's recurrences by clone")
     args = parser.parse_args(argv)
+    if args.clones_only:
+        from tumorsim.io.scenario_file import load_scenario
+
+        _by_clone(load_scenario(BASE), args.patients, args.seed)
+        return 0
 
     from tumorsim.io.scenario_file import load_scenario
     from tumorsim.validation import run_claims, select_claims
@@ -45,9 +55,38 @@ def main(argv: list[str]) -> int:
                           patients=args.patients)
         cells = [f"{r.simulated:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in card.rows]
         print(f"| `{path.stem}` | {what} | " + " | ".join(cells) + " |")
+    print()
+    _by_clone(load_scenario(BASE), args.patients, args.seed)
     print(f"\n{args.patients:,} women per arm, seed {args.seed}; "
           f"{time.perf_counter() - started:.0f} s")
     return 0
+
+
+def _by_clone(scenario, patients: int, seed: int) -> None:
+    """Recurrences per arm and period at ``scenario``, by the first recurrence's clone."""
+    import numpy as np
+
+    from tumorsim.cohort.population import Cohort
+    from tumorsim.runner.simulate import simulate
+    from tumorsim.validation.arms import m0_patients
+    from tumorsim.validation.clinical_claims import k2_arms
+
+    arms = k2_arms(scenario)
+    cohort = Cohort.sample(next(iter(arms.values())).population, patients, seed)
+    tables, _ = m0_patients({name: simulate(arm.with_changes(name=name), cohort, seed=seed)
+                             for name, arm in arms.items()})
+    clones = ("ERpos_PRpos", "ERpos_PRneg", "ERneg")
+    print("| arm | years | recurrences | mostly ER+/PR+ cells | ER+/PR- | ER- |")
+    print("|---|---|---|---|---|---|")
+    for name, table in tables.items():
+        years = table["rfs_days"].to_numpy(float) / 365.25
+        event = table["rfs_event"].to_numpy(bool)
+        main = np.asarray(table[[f"first_event_fraction_{c}" for c in clones]]).argmax(axis=1)
+        for start in (0, 5, 10):
+            rows = event & (years >= start) & (years < start + 5)
+            counts = [int(np.sum(main[rows] == k)) for k in range(len(clones))]
+            print(f"| {name} | {start}-{start + 4} | {int(rows.sum())} | "
+                  + " | ".join(str(c) for c in counts) + " |")
 
 
 if __name__ == "__main__":
