@@ -5,8 +5,9 @@ Kaplan-Meier distant-metastasis-free survival by ER at 1, 3, 5 and 10 years, obs
 its 95 % interval) against the simulation (twins of the held-out TRANSBIG women; a
 node-negative untreated population with GSE2034's held-out ER mix), and for TRANSBIG, the
 individual-level part, the c-index of the twins' risk score (their share relapsing by
-:data:`RISK_YEARS` years, over :data:`RISK_TWINS` twins each) on the held-out women next to a Cox model (age,
-size, grade, ER) fitted on the training part. (GBSG2's held-out part is claim K1 of the scorecard.)
+:data:`RISK_YEARS` years, over :data:`RISK_TWINS` twins each) on the held-out women next
+to a Cox model (age, size, grade, ER) fitted on the training part. (GBSG2's held-out part
+is claim K1 of the scorecard.)
 """
 
 from __future__ import annotations

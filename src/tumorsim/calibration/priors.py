@@ -103,8 +103,8 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "deep dormancy escape half-life 10-30 years (Willis 2010: >= 12)"),
     FittedParameter("endocrine_insensitive_fraction_pr_pos", "linear", 0.1, 0.6,
                     "10-60 % of ER+/PR+ disease endocrine-insensitive (docs/model.md 2.10 a); "
-                    "the K2 structure experiment (docs/posterior.md) met K2 at 0.2, the old "
-                    "lower end, so the range reaches 0.1"),
+                    "the K2 experiment (docs/posterior.md, why K2 and K7 failed with run7) "
+                    "used 0.2, the old lower end, so the range reaches 0.1"),
     FittedParameter("endocrine_insensitive_fraction_pr_neg", "linear", 0.2, 0.8,
                     "more insensitive disease among PR- tumours"),
     FittedParameter("tamoxifen_effect_pr_neg", "linear", 0.0, 1.0,
@@ -112,7 +112,7 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "changes tamoxifen's proportional benefit in ER+ disease, the Stockholm "
                     "trial a smaller benefit in PR- disease; from 0 (PR- cells resistant) to "
                     "1 (as sensitive as PR+ cells); the GBSG2 point fit's 0.36 inside "
-                    "(docs/posterior.md, the K2 structure experiment)"),
+                    "(docs/posterior.md, why K2 and K7 failed with run7)"),
     FittedParameter("tamoxifen_kill_per_day", "log", 1e-4, 0.05,
                     "cytoreductive tamoxifen in sensitive disease: kill above the "
                     "remaining birth rate at the top of the range"),
@@ -137,8 +137,8 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                       "row, never set to it") for site in ("lung", "liver", "brain")),
     FittedParameter("clones.ERneg.growth_multiplier", "linear", 1.0, 3.0,
                     "ER- tumours grow faster than ER+ ones (the registry's 1.2); 1, no "
-                    "difference, at the edge; the K7 structure experiment (docs/posterior.md) "
-                    "moved the ER crossover with it"),
+                    "difference, at the edge; it moved the ER crossover (docs/posterior.md, "
+                    "why K2 and K7 failed with run7)"),
     FittedParameter("clones.ERneg.dormancy_entry_multiplier", "linear", 0.0, 1.0,
                     "ER- disseminated cells enter dormancy less often than ER+ ones (Kim "
                     "2012; Colleoni 2016: late relapse is an ER+ pattern); 1, no "
