@@ -33,13 +33,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clones-only", action="store_true",
                         help="print only the split of the median's recurrences by clone")
     args = parser.parse_args(argv)
-    if args.clones_only:
-        from tumorsim.io.scenario_file import load_scenario
 
+    from tumorsim.io.scenario_file import load_scenario
+
+    if args.clones_only:
         _by_clone(load_scenario(BASE), args.patients, args.seed)
         return 0
 
-    from tumorsim.io.scenario_file import load_scenario
     from tumorsim.validation import run_claims, select_claims
 
     started = time.perf_counter()
@@ -67,6 +67,7 @@ def _by_clone(scenario, patients: int, seed: int) -> None:
     import numpy as np
 
     from tumorsim.cohort.population import Cohort
+    from tumorsim.model.anatomy import CLONES
     from tumorsim.runner.simulate import simulate
     from tumorsim.validation.arms import m0_patients
     from tumorsim.validation.clinical_claims import k2_arms
@@ -75,16 +76,15 @@ def _by_clone(scenario, patients: int, seed: int) -> None:
     cohort = Cohort.sample(next(iter(arms.values())).population, patients, seed)
     tables, _ = m0_patients({name: simulate(arm.with_changes(name=name), cohort, seed=seed)
                              for name, arm in arms.items()})
-    clones = ("ERpos_PRpos", "ERpos_PRneg", "ERneg")
     print("| arm | years | recurrences | mostly ER+/PR+ cells | ER+/PR- | ER- |")
     print("|---|---|---|---|---|---|")
     for name, table in tables.items():
         years = table["rfs_days"].to_numpy(float) / 365.25
         event = table["rfs_event"].to_numpy(bool)
-        main = np.asarray(table[[f"first_event_fraction_{c}" for c in clones]]).argmax(axis=1)
+        main = np.asarray(table[[f"first_event_fraction_{c}" for c in CLONES]]).argmax(axis=1)
         for start in (0, 5, 10):
             rows = event & (years >= start) & (years < start + 5)
-            counts = [int(np.sum(main[rows] == k)) for k in range(len(clones))]
+            counts = [int(np.sum(main[rows] == k)) for k in range(len(CLONES))]
             print(f"| {name} | {start}-{start + 4} | {int(rows.sum())} | "
                   + " | ".join(str(c) for c in counts) + " |")
 
