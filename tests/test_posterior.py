@@ -36,7 +36,7 @@ TARGETS = pd.DataFrame({"target": ["a", "b"], "value": [1.0, 0.25], "se": [0.02,
 def _posterior(tmp_path, seed):
     design = run_design(_toy_summaries, points=30, seed=seed, fitted=TOY,
                         checkpoint=tmp_path / f"design{seed}.parquet")
-    emulator = fit_emulator(design, ["a", "b"], 2, seed)
+    emulator = fit_emulator(design, TARGETS, 2, seed)
     return sample_posterior(emulator, TARGETS, seed=seed, walkers=12, steps=500,
                             burn_in=200, draws=120, fitted=TOY)
 
@@ -144,7 +144,7 @@ def test_a_later_wave_adds_its_points_to_the_checkpoint_and_resumes(tmp_path):
 
     path = tmp_path / "design.parquet"
     first = run_design(_toy_summaries, points=30, seed=4, fitted=TOY, checkpoint=path)
-    emulator = fit_emulator(first, ["a", "b"], 2, 4)
+    emulator = fit_emulator(first, TARGETS, 2, 4)
     interim = sample_posterior(emulator, TARGETS, seed=5, walkers=12, steps=400, burn_in=200,
                                draws=100, fitted=TOY)
     units = refinement_points(interim, 10, 6)
@@ -168,3 +168,38 @@ def test_a_later_wave_adds_its_points_to_the_checkpoint_and_resumes(tmp_path):
     with pytest.raises(TumorsimError, match="other coordinates"):
         run_design(counting, points=10, seed=4, fitted=TOY, checkpoint=path,
                    units=units[::-1], first_point=30)
+
+
+def test_the_emulators_are_fitted_where_the_targets_are_met():
+    from tumorsim.calibration.posterior import plausible_points, squared_misses
+
+    design = pd.DataFrame({"a": [1.0, 1.02, 1.1, np.nan, 2.0],
+                           "b": [0.25, 0.25, 0.25, 0.25, 0.25]})
+    misses = squared_misses(design, TARGETS)
+    np.testing.assert_allclose(misses[:3], [0.0, 1.0, 25.0])
+    assert misses[3] == np.inf  # no value for a target: never plausible
+    # within twice the smallest, or among the best ``at_least``
+    assert list(plausible_points(misses + 1.0, factor=2.5, at_least=1)) == [
+        True, True, False, False, False]
+    assert list(plausible_points(misses, factor=2.0, at_least=4)) == [
+        True, True, True, False, True]
+
+
+def test_the_sampler_stays_in_the_plausible_region(tmp_path):
+    from tumorsim.calibration.posterior import log_likelihood, squared_misses
+
+    design = run_design(_toy_summaries, points=40, seed=7, fitted=TOY)
+    emulator = fit_emulator(design, TARGETS, 2, 7, at_least=10)
+    y, se = TARGETS["value"].to_numpy(), TARGETS["se"].to_numpy()
+    # alpha = 0 misses a by about 50 SE whatever beta: outside the region
+    far = np.array([[0.0, 0.5], [0.02, 0.1], [0.05, 0.5]])
+    assert np.all(log_likelihood(emulator, y, se, far) == -np.inf)
+    assert np.isfinite(log_likelihood(emulator, y, se, emulator.start[:1]))[0]
+    # the walkers start at the design's best points, and stay where a is met
+    result = sample_posterior(emulator, TARGETS, seed=7, walkers=12, steps=300, burn_in=100,
+                              draws=50, fitted=TOY)
+    np.testing.assert_allclose(emulator.start[0],
+                               design.iloc[int(np.argmin(squared_misses(design, TARGETS)))][
+                                   ["u_0", "u_1"]].to_numpy(float))
+    assert np.all(np.abs(2 * result.draws["alpha"] + 0.1 * np.log10(result.draws["beta"])
+                         - 1.0) < 0.1)

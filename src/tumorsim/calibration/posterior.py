@@ -16,6 +16,20 @@ likelihood
 ``y_k`` the observed target with its standard error ``se_k`` and ``m_k, s_k`` the
 emulator's mean and standard deviation (which include the simulator's Monte Carlo noise).
 The priors are uniform on each parameter's scale (:mod:`tumorsim.calibration.priors`).
+
+The emulators are fitted where the posterior is, not over the whole prior (history
+matching's discipline): a Latin hypercube's points mostly miss the targets by tens of
+standard errors, and one Gaussian process over all of them learns one noise level from
+the regions where the summaries swing widest (few events, ratios of small counts), which
+then blurs the likelihood exactly where it must discriminate. So the per-target emulators
+are fitted on the *plausible* design points (:func:`plausible_points`: the simulated sum of
+squared standardised misses within :data:`PLAUSIBLE_FACTOR` times the smallest, and at
+least :data:`PLAUSIBLE_AT_LEAST` points), and the sampler is kept inside the region they
+cover by one more emulator, of the log of that sum over every design point: a parameter
+set whose optimistic (mean minus two standard deviations) emulated misses exceed the
+plausible limit has likelihood zero. The walkers start at the design points with the
+smallest misses.
+
 The emulator is honest only where the design covers the posterior, so the product is
 checked by posterior predictive simulation: the real simulator at posterior draws against
 every target.
@@ -42,14 +56,28 @@ from tumorsim.errors import TumorsimError
 from tumorsim.model.ensemble import PriorRange
 
 __all__ = [
+    "PLAUSIBLE_AT_LEAST",
+    "PLAUSIBLE_FACTOR",
     "Emulator",
     "PosteriorResult",
     "design_points",
     "fit_emulator",
+    "plausible_points",
     "refinement_points",
     "run_design",
     "sample_posterior",
+    "squared_misses",
 ]
+
+PLAUSIBLE_FACTOR = 2.0
+"""A design point is plausible when its sum of squared standardised misses is at most this
+many times the smallest of the design."""
+PLAUSIBLE_AT_LEAST = 100
+"""The per-target emulators are fitted on at least this many design points (the ones with
+the smallest misses), however few are within :data:`PLAUSIBLE_FACTOR`."""
+REGION_SD = 2.0
+"""A parameter set is outside the plausible region when the emulated log misses, less
+this many of their standard deviations, exceed the plausible limit."""
 
 SummaryFunction = Callable[[dict[str, float], int], Mapping[str, float]]
 """``summaries(values, seed)``: simulated target values at a parameter set."""
@@ -159,20 +187,80 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+def squared_misses(design: pd.DataFrame, observed: pd.DataFrame) -> np.ndarray:
+    """Each design point's sum over the targets of ((simulated - observed) / se)^2.
+
+    ``observed`` has ``target``, ``value`` and ``se``; targets the design lacks are left
+    out. A point where the simulation gave no value for some target (no events) gets
+    infinity: it is never plausible.
+    """
+    obs = observed.set_index("target")
+    names = [t for t in obs.index if t in design.columns]
+    sim = design[names].to_numpy(float)
+    z2 = ((sim - obs.loc[names, "value"].to_numpy(float))
+          / obs.loc[names, "se"].to_numpy(float)) ** 2
+    out = z2.sum(axis=1)
+    out[~np.isfinite(out)] = np.inf
+    return out
+
+
+def plausible_points(misses: np.ndarray, factor: float = PLAUSIBLE_FACTOR,
+                     at_least: int = PLAUSIBLE_AT_LEAST) -> np.ndarray:
+    """Which design points the per-target emulators are fitted on (a boolean mask).
+
+    Those whose misses (:func:`squared_misses`) are at most ``factor`` times the smallest,
+    and at least the ``at_least`` points with the smallest misses (all of them in a design
+    that small).
+    """
+    misses = np.asarray(misses, float)
+    keep = misses <= factor * np.min(misses)
+    order = np.argsort(misses, kind="stable")
+    keep[order[: min(at_least, len(misses))]] = True
+    return keep
+
+
+def _gaussian_process(x: np.ndarray, y: np.ndarray, dimensions: int, seed: int) -> object:
+    """Matern 5/2 with automatic relevance, plus white noise (scikit-learn)."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    kernel = (ConstantKernel(1.0, (1e-3, 1e3))
+              * Matern(length_scale=np.full(dimensions, 0.5), length_scale_bounds=(0.05, 20.0),
+                       nu=2.5)
+              + WhiteKernel(1e-3, (1e-8, 1.0)))
+    gp = GaussianProcessRegressor(kernel=kernel, normalize_y=True, n_restarts_optimizer=2,
+                                  random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gp.fit(x, y)
+    return gp
+
+
 @dataclass
 class Emulator:
-    """One Gaussian process per target over the unit cube.
+    """One Gaussian process per target over the unit cube, fitted on the plausible design
+    points, and the plausible region they cover.
 
     Attributes
     ----------
     targets : list of str
     models : dict of str to sklearn GaussianProcessRegressor
     dimensions : int
+    region : sklearn GaussianProcessRegressor
+        The log of the sum of squared standardised misses, over every design point.
+    region_limit : float
+        The log of the plausible limit (:data:`PLAUSIBLE_FACTOR` times the smallest misses,
+        or the largest misses among the points the emulators were fitted on).
+    start : numpy.ndarray, shape (n, dimensions)
+        The design points with the smallest misses, best first (where the walkers start).
     """
 
     targets: list[str]
     models: dict[str, object]
     dimensions: int
+    region: object
+    region_limit: float
+    start: np.ndarray
 
     def predict(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation, shape (n_points, n_targets)."""
@@ -185,36 +273,44 @@ class Emulator:
             sds[:, k] = s
         return means, sds
 
+    def plausible(self, u: np.ndarray) -> np.ndarray:
+        """Whether each point of ``u`` (shape (n, d)) is inside the plausible region."""
+        m, s = self.region.predict(np.atleast_2d(u), return_std=True)  # type: ignore[attr-defined]
+        return np.asarray(m - REGION_SD * s <= self.region_limit)
 
-def fit_emulator(design: pd.DataFrame, targets: Sequence[str], dimensions: int,
-                 seed: int) -> Emulator:
-    """Fit the emulators (Matern 5/2 with automatic relevance, plus white noise)."""
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
+def fit_emulator(design: pd.DataFrame, observed: pd.DataFrame, dimensions: int,
+                 seed: int, *, factor: float = PLAUSIBLE_FACTOR,
+                 at_least: int = PLAUSIBLE_AT_LEAST) -> Emulator:
+    """Fit the emulators of every target of ``observed`` the design has (``target``,
+    ``value``, ``se``) on the plausible design points (:func:`plausible_points` with
+    ``factor`` and ``at_least``), and the plausible region's emulator on all of them (see
+    the module docstring)."""
+    names = [t for t in observed["target"] if t in design.columns]
     x = design[[f"u_{k}" for k in range(dimensions)]].to_numpy(float)
+    misses = squared_misses(design, observed)
+    keep = plausible_points(misses, factor, at_least)
     models: dict[str, object] = {}
-    for t in targets:
+    for t in names:
         y = design[t].to_numpy(float)
-        ok = np.isfinite(y)
-        kernel = (ConstantKernel(1.0, (1e-3, 1e3))
-                  * Matern(length_scale=np.full(dimensions, 0.5), length_scale_bounds=(0.05, 20.0),
-                           nu=2.5)
-                  + WhiteKernel(1e-3, (1e-8, 1.0)))
-        gp = GaussianProcessRegressor(kernel=kernel, normalize_y=True, n_restarts_optimizer=2,
-                                      random_state=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gp.fit(x[ok], y[ok])
-        models[t] = gp
-    return Emulator(list(targets), models, dimensions)
+        ok = keep & np.isfinite(y)
+        models[t] = _gaussian_process(x[ok], y[ok], dimensions, seed)
+    finite = np.isfinite(misses)
+    log_misses = np.log(np.where(finite, misses, np.max(misses[finite])))
+    region = _gaussian_process(x, log_misses, dimensions, seed)
+    limit = float(max(np.log(factor * np.min(misses)), np.max(log_misses[keep])))
+    order = np.argsort(misses, kind="stable")
+    return Emulator(names, models, dimensions, region, limit, x[order[keep[order]]])
 
 
 def log_likelihood(emulator: Emulator, observed: np.ndarray, se: np.ndarray,
                    u: np.ndarray) -> np.ndarray:
-    """The emulated log likelihood at points ``u`` (shape (n, d)); -inf outside the cube."""
+    """The emulated log likelihood at points ``u`` (shape (n, d)); -inf outside the cube
+    and outside the plausible region."""
     u = np.atleast_2d(u)
     inside = np.all((u >= 0.0) & (u <= 1.0), axis=1)
+    if inside.any():
+        inside[inside] = emulator.plausible(u[inside])
     out = np.full(u.shape[0], -np.inf)
     if inside.any():
         m, s = emulator.predict(u[inside])
@@ -278,7 +374,9 @@ def sample_posterior(emulator: Emulator, targets: pd.DataFrame, *, seed: int,
     y = obs["value"].to_numpy(float)
     se = obs["se"].to_numpy(float)
     rng = np.random.default_rng(seed)
-    start = rng.uniform(0.05, 0.95, size=(walkers, d))
+    # every walker starts at one of the best design points, jittered apart
+    best = emulator.start[np.arange(walkers) % len(emulator.start)]
+    start = np.clip(best + rng.normal(0.0, 0.01, size=(walkers, d)), 0.0, 1.0)
     sampler = emcee.EnsembleSampler(
         walkers, d, lambda u: log_likelihood(emulator, y, se, u), vectorize=True)
     sampler.random_state = np.random.RandomState(seed).get_state()

@@ -95,12 +95,11 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     design = run_design(summaries, points=points, seed=seed, checkpoint=checkpoint,
                         progress=stage("design" if waves == 1 else "design, wave 1"),
                         fingerprint=fingerprint, nuisance=nuisance)
-    names = [t for t in targets["target"] if t in design.columns]
     wave_records = []
     # a wave needs the posterior's region, not its tails
     interim_steps = wave_steps or max(steps // 3, 200)
     for wave in range(2, waves + 1):
-        interim = sample_posterior(fit_emulator(design, names, len(FITTED), seed), targets,
+        interim = sample_posterior(fit_emulator(design, targets, len(FITTED), seed), targets,
                                    seed=seed + wave, draws=draws, steps=interim_steps,
                                    burn_in=min(burn_in, interim_steps // 2))
         units = refinement_points(interim, wave_points or points // 2, seed + wave)
@@ -112,7 +111,7 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                           nuisance=nuisance, units=units, first_point=len(design))
         design = pd.concat([design, more], ignore_index=True)
     design_s = time.perf_counter() - started
-    emulator = fit_emulator(design, names, len(FITTED), seed)
+    emulator = fit_emulator(design, targets, len(FITTED), seed)
     result = sample_posterior(emulator, targets, seed=seed, draws=draws, steps=steps,
                               burn_in=burn_in)
     result.diagnostics["design_points"] = len(design)
