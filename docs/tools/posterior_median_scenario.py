@@ -20,12 +20,11 @@ from pathlib import Path
 SOFT_SITES = ("lung", "liver", "brain")
 
 
-def scenario_text(record: dict) -> str:
-    """The TOML text of the posterior-median scenario."""
+def scenario_text(record: dict, source: str) -> str:
+    """The TOML text of the posterior-median scenario (``source``: the record's path)."""
     lines = [
         "# The posterior median of the Bayesian calibration (docs/posterior.md), on the packaged",
-        "# calibrated biology. Written from src/tumorsim/data/posterior/posterior.json, "
-        "produced by",
+        f"# calibrated biology. Written from {source}, produced by",
         f"# {record['command']}",
         'extends = "tumorsim:calibrated"',
         'name = "posterior-median"',
@@ -56,7 +55,7 @@ def scenario_text(record: dict) -> str:
 
 def main(argv: list[str]) -> int:
     record = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    Path(argv[1]).write_text(scenario_text(record), encoding="utf-8")
+    Path(argv[1]).write_text(scenario_text(record, argv[0]), encoding="utf-8")
     return 0
 
 

@@ -1,0 +1,43 @@
+"""The calibration's diagnostic scripts on a kept design (docs/calibration/run10)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DESIGN = REPO / "docs" / "calibration" / "run10" / "design.parquet"
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_target_tradeoff_splits_the_good_points_by_the_target(capsys):
+    tradeoff = _script("target_tradeoff")
+    assert tradeoff.main([str(DESIGN), "--target", "k2:log_rate_ratio:5-10y",
+                          "--below", "250", "--within", "2"]) == 0
+    out = capsys.readouterr().out
+    head, table = out.split("\n\n", 1)[0], out.split("\n\n", 1)[1]
+    good = int(head.split(" of ")[0])
+    met = int(head.split("; ")[1].split(" of them")[0])
+    assert 0 < met < good <= 400
+    rows = [r for r in table.splitlines()
+            if r.startswith(("| k", "| g", "| transbig"))]
+    assert len(rows) == 47
+    (k2,) = [r for r in rows if r.startswith("| k2:log_rate_ratio:5-10y |")]
+    met_mean, not_met_mean = (float(c) for c in k2.split("|")[2:4])
+    assert abs(met_mean) <= 2.0 < abs(not_met_mean)  # split on that target's miss
+
+
+def test_target_tradeoff_refuses_an_unknown_target_in_one_line(capsys):
+    tradeoff = _script("target_tradeoff")
+    assert tradeoff.main([str(DESIGN), "--target", "k9:nothing"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("--target 'k9:nothing': not a training target")
+    assert "\n" not in err
