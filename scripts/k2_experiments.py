@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python scripts/k2_experiments.py [--patients 8000] [--seed 2026] [--clones-only]
+        [--scenario docs/calibration/posterior_median_scenario.toml]
 
 runs claim K2 (EBCTCG 2011: recurrence rate ratio of 5 years of tamoxifen against none in
 years 0-4, 5-9 and 10-14) at the posterior median (docs/calibration/
@@ -11,7 +12,8 @@ posterior_median_scenario.toml) and at each scenario of docs/calibration/k2_expe
 ensemble), and prints one Markdown table row per scenario (docs/validation.md, K2).
 A second table splits the posterior median's recurrences by arm, period and the clone
 that holds most of the first recurrence's cells (docs/posterior.md: where the deferred
-relapses come from).
+relapses come from). ``--scenario`` replaces the posterior median in that second table
+(with ``--clones-only``: the split of another scenario, e.g. an unadopted run's median).
 """
 
 from __future__ import annotations
@@ -32,12 +34,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--clones-only", action="store_true",
                         help="print only the split of the median's recurrences by clone")
+    parser.add_argument("--scenario", type=Path, default=BASE,
+                        help="the scenario whose recurrences are split by clone")
     args = parser.parse_args(argv)
+    if not args.scenario.is_file():
+        print(f"--scenario {args.scenario}: no such file; allowed: a scenario TOML",
+              file=sys.stderr)
+        return 2
 
     from tumorsim.io.scenario_file import load_scenario
 
     if args.clones_only:
-        _by_clone(load_scenario(BASE), args.patients, args.seed)
+        _by_clone(load_scenario(args.scenario), args.patients, args.seed)
         return 0
 
     from tumorsim.validation import run_claims, select_claims
@@ -56,7 +64,7 @@ def main(argv: list[str]) -> int:
         cells = [f"{r.simulated:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in card.rows]
         print(f"| `{path.stem}` | {what} | " + " | ".join(cells) + " |")
     print()
-    _by_clone(load_scenario(BASE), args.patients, args.seed)
+    _by_clone(load_scenario(args.scenario), args.patients, args.seed)
     print(f"\n{args.patients:,} women per arm, seed {args.seed}; "
           f"{time.perf_counter() - started:.0f} s")
     return 0
