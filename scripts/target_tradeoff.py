@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import pandas as pd
 
-    from tumorsim.calibration.posterior import squared_misses
+    from tumorsim.calibration.posterior import standardised_misses
     from tumorsim.calibration.targets import TrainingData, observed_targets
 
     for path in args.designs:
@@ -46,16 +46,15 @@ def main(argv: list[str]) -> int:
                   "calibrate-posterior run", file=sys.stderr)
             return 2
     targets = observed_targets(TrainingData.load())
-    names = [t for t in targets["target"] if t in pd.read_parquet(args.designs[0]).columns]
-    if args.target not in names:
-        print(f"--target {args.target!r}: not a training target of the design; allowed: "
-              + ", ".join(names), file=sys.stderr)
-        return 2
     design = pd.concat([pd.read_parquet(p) for p in args.designs], ignore_index=True)
-    design = design.drop_duplicates(subset=names, ignore_index=True)
-    obs = targets.set_index("target").loc[names]
-    z = (design[names] - obs["value"]) / obs["se"]
-    good = z[squared_misses(design, targets) < args.below]
+    z = standardised_misses(design, targets)
+    if args.target not in z.columns:
+        print(f"--target {args.target!r}: not a training target of the design; allowed: "
+              + ", ".join(z.columns), file=sys.stderr)
+        return 2
+    keep = ~design.duplicated(subset=list(z.columns))
+    design, z = design[keep], z[keep]
+    good = z[(z ** 2).sum(axis=1, skipna=False) < args.below]
     met = good[args.target].abs() <= args.within
     if not met.any() or met.all():
         print(f"{len(good)} of {len(design)} distinct points miss by less than "

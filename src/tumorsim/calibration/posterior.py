@@ -67,6 +67,7 @@ __all__ = [
     "run_design",
     "sample_posterior",
     "squared_misses",
+    "standardised_misses",
 ]
 
 PLAUSIBLE_FACTOR = 2.0
@@ -189,19 +190,25 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def squared_misses(design: pd.DataFrame, observed: pd.DataFrame) -> np.ndarray:
-    """Each design point's sum over the targets of ((simulated - observed) / se)^2.
+def standardised_misses(design: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
+    """Each design point's (simulated - observed) / se, one column per target.
 
     ``observed`` has ``target``, ``value`` and ``se``; targets the design lacks are left
-    out. A point where the simulation gave no value for some target (no events) gets
-    infinity: it is never plausible.
+    out, the others keep ``observed``'s order. NaN where the simulation gave no value.
     """
     obs = observed.set_index("target")
     names = [t for t in obs.index if t in design.columns]
-    sim = design[names].to_numpy(float)
-    z2 = ((sim - obs.loc[names, "value"].to_numpy(float))
-          / obs.loc[names, "se"].to_numpy(float)) ** 2
-    out = z2.sum(axis=1)
+    return (design[names] - obs.loc[names, "value"]) / obs.loc[names, "se"]
+
+
+def squared_misses(design: pd.DataFrame, observed: pd.DataFrame) -> np.ndarray:
+    """Each design point's sum over the targets of ((simulated - observed) / se)^2
+    (:func:`standardised_misses`).
+
+    A point where the simulation gave no value for some target (no events) gets infinity:
+    it is never plausible.
+    """
+    out = (standardised_misses(design, observed).to_numpy(float) ** 2).sum(axis=1)
     out[~np.isfinite(out)] = np.inf
     return out
 
