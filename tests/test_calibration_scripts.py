@@ -41,3 +41,39 @@ def test_target_tradeoff_refuses_an_unknown_target_in_one_line(capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("--target 'k9:nothing': not a training target")
     assert "\n" not in err
+
+
+def test_parameter_effects_tells_a_driving_parameter_from_an_idle_one(tmp_path, capsys):
+    import numpy as np
+    import pandas as pd
+
+    from tumorsim.calibration.targets import TrainingData, observed_targets
+
+    effects = _script("parameter_effects")
+    observed = observed_targets(TrainingData.load())
+    rng = np.random.default_rng(0)
+    n = 300
+    driver, idle = rng.uniform(size=n), rng.uniform(size=n)
+    design = pd.DataFrame({"point": range(n), "fingerprint": "x", "u_0": driver,
+                           "driver": driver, "idle": idle})
+    for t, v, se in observed[["target", "value", "se"]].itertuples(index=False):
+        design[t] = v + se * rng.normal(size=n)
+    first = observed["target"].iloc[0]
+    design[first] += observed["se"].iloc[0] * 8.0 * (driver - 0.5)
+    path = tmp_path / "design.parquet"
+    design.to_parquet(path)
+    assert effects.main([str(path), "--shuffles", "20"]) == 0
+    rows = {r.split("|")[1].strip(): r.split("|")[2:6]
+            for r in capsys.readouterr().out.splitlines() if r.startswith("| driver")
+            or r.startswith("| idle")}
+    assert set(rows) == {"driver", "idle"}
+    assert rows["driver"][2].strip() == "yes" and rows["driver"][3].strip() == first
+    assert rows["idle"][2].strip() == "no"
+    assert float(rows["driver"][0]) > 2 * float(rows["driver"][1])
+
+
+def test_parameter_effects_refuses_a_missing_design_in_one_line(tmp_path, capsys):
+    effects = _script("parameter_effects")
+    assert effects.main([str(tmp_path / "none.parquet")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(str(tmp_path / "none.parquet")) and "\n" not in err
