@@ -42,30 +42,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--hypercube", type=int, default=None,
                         help="keep only each design's first N points")
     args = parser.parse_args(argv)
-    for path in args.designs:
-        if not path.is_file():
-            print(f"{path}: no such file; allowed: the design.parquet of a tumorsim "
-                  "calibrate-posterior run", file=sys.stderr)
-            return 2
     if args.bins < 2 or args.shuffles < 1:
         print(f"--bins {args.bins} / --shuffles {args.shuffles}: allowed: --bins at least "
               "2 and --shuffles at least 1", file=sys.stderr)
         return 2
 
     import numpy as np
-    import pandas as pd
 
-    from tumorsim.calibration.posterior import standardised_misses
+    from tumorsim.calibration.posterior import distinct_points, read_designs
     from tumorsim.calibration.targets import TrainingData, observed_targets
+    from tumorsim.errors import TumorsimError
 
-    targets = observed_targets(TrainingData.load())
-    frames = [pd.read_parquet(p) for p in args.designs]
+    try:
+        frames = read_designs(args.designs)
+    except TumorsimError as error:
+        print(error, file=sys.stderr)
+        return 2
     if args.hypercube is not None:
         frames = [f[f["point"] < args.hypercube] for f in frames]
-    design = pd.concat(frames, ignore_index=True)
-    z = standardised_misses(design, targets)
-    keep = ~design.duplicated(subset=list(z.columns)) & z.notna().all(axis=1)
-    design, z = design[keep].reset_index(drop=True), z[keep].reset_index(drop=True)
+    design, z = distinct_points(frames, observed_targets(TrainingData.load()))
+    simulated = z.notna().all(axis=1)
+    design, z = design[simulated].reset_index(drop=True), z[simulated].reset_index(drop=True)
     if len(design) < 2 * args.bins:
         print(f"{len(design)} distinct points with every target simulated: too few for "
               f"--bins {args.bins}; allowed: at least 2 points per bin", file=sys.stderr)

@@ -37,23 +37,20 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import pandas as pd
 
-    from tumorsim.calibration.posterior import standardised_misses
+    from tumorsim.calibration.posterior import distinct_points, read_designs
     from tumorsim.calibration.targets import TrainingData, observed_targets
+    from tumorsim.errors import TumorsimError
 
-    for path in args.designs:
-        if not path.is_file():
-            print(f"{path}: no such file; allowed: the design.parquet of a tumorsim "
-                  "calibrate-posterior run", file=sys.stderr)
-            return 2
-    targets = observed_targets(TrainingData.load())
-    design = pd.concat([pd.read_parquet(p) for p in args.designs], ignore_index=True)
-    z = standardised_misses(design, targets)
+    try:
+        frames = read_designs(args.designs)
+    except TumorsimError as error:
+        print(error, file=sys.stderr)
+        return 2
+    design, z = distinct_points(frames, observed_targets(TrainingData.load()))
     if args.target not in z.columns:
         print(f"--target {args.target!r}: not a training target of the design; allowed: "
               + ", ".join(z.columns), file=sys.stderr)
         return 2
-    keep = ~design.duplicated(subset=list(z.columns))
-    design, z = design[keep], z[keep]
     good = z[(z ** 2).sum(axis=1, skipna=False) < args.below]
     met = good[args.target].abs() <= args.within
     if not met.any() or met.all():

@@ -61,8 +61,10 @@ __all__ = [
     "Emulator",
     "PosteriorResult",
     "design_points",
+    "distinct_points",
     "fit_emulator",
     "plausible_points",
+    "read_designs",
     "refinement_points",
     "run_design",
     "sample_posterior",
@@ -199,6 +201,32 @@ def standardised_misses(design: pd.DataFrame, observed: pd.DataFrame) -> pd.Data
     obs = observed.set_index("target")
     names = [t for t in obs.index if t in design.columns]
     return (design[names] - obs.loc[names, "value"]) / obs.loc[names, "se"]
+
+
+def read_designs(paths: Sequence[str | Path]) -> list[pd.DataFrame]:
+    """The ``design.parquet`` files of calibration runs, read; a path that is no file is
+    refused with one line naming it."""
+    for path in paths:
+        if not Path(path).is_file():
+            raise TumorsimError(f"{path}: no such file; allowed: the design.parquet of a "
+                                "tumorsim calibrate-posterior run")
+    return [pd.read_parquet(p) for p in paths]
+
+
+def distinct_points(designs: Sequence[pd.DataFrame],
+                    observed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The points of one or more designs made on the same targets, each simulated point
+    once (a shared Latin hypercube counts once), and their :func:`standardised_misses`.
+
+    Returns
+    -------
+    design, misses : pandas.DataFrame
+        The distinct points' rows, and their standardised misses (same index).
+    """
+    design = pd.concat(list(designs), ignore_index=True)
+    z = standardised_misses(design, observed)
+    keep = ~design.duplicated(subset=list(z.columns))
+    return design[keep], z[keep]
 
 
 def squared_misses(design: pd.DataFrame, observed: pd.DataFrame) -> np.ndarray:
