@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python scripts/parameter_effects.py DESIGN.parquet [DESIGN.parquet ...] \\
-        [--bins 10] [--shuffles 50] [--seed 2026] [--hypercube 200]
+        [--bins 10] [--shuffles 200] [--seed 2026] [--hypercube 200]
 
 reads the ``design.parquet`` of one or more ``tumorsim calibrate-posterior`` runs made on
 the same targets (points repeated across them count once) and, for every parameter that
@@ -13,9 +13,11 @@ each target: the points are cut into ``--bins`` equal-count bins of the paramete
 the effect is the variance, across the bins, of the mean standardised miss
 ((simulated - observed) / SE) in each bin. Summed over the targets it is in units of z^2.
 
-The noise floor is what the same statistic gives when the parameter's column is shuffled
-(``--shuffles`` times, seeded): the 95th percentile of those sums. A parameter whose effect
-is within its floor moves no target on its own more than chance does over these points
+The noise floor is what the same statistic gives when the points are binned in a random
+order (``--shuffles`` orders, seeded): the 95th percentile of those sums. It is one floor
+for every parameter (a shuffled column carries no trace of the parameter it came from). A
+parameter whose effect is within the floor moves no target on its own more than chance
+does over these points
 (interactions are not measured). ``--hypercube N`` keeps only each design's first ``N``
 points (the Latin hypercube, where the parameters are independent; later waves
 concentrate where the posterior is, which ties the parameters together).
@@ -36,8 +38,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("designs", type=Path, nargs="+")
     parser.add_argument("--bins", type=int, default=10, help="equal-count bins per parameter")
-    parser.add_argument("--shuffles", type=int, default=50,
-                        help="shuffles of each column for the noise floor")
+    parser.add_argument("--shuffles", type=int, default=200,
+                        help="random orders of the points for the noise floor")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the shuffles")
     parser.add_argument("--hypercube", type=int, default=None,
                         help="keep only each design's first N points")
@@ -79,18 +81,17 @@ def main(argv: list[str]) -> int:
         return means.var(axis=0)
 
     rng = np.random.default_rng(args.seed)
+    floor = np.quantile([effect(rng.permutation(len(design))).sum()
+                         for _ in range(args.shuffles)], 0.95)
     rows = []
     for name in names:
-        order = np.argsort(design[name].to_numpy(float), kind="stable")
-        per_target = effect(order)
-        floor = np.quantile([effect(rng.permutation(len(design))).sum()
-                             for _ in range(args.shuffles)], 0.95)
+        per_target = effect(np.argsort(design[name].to_numpy(float), kind="stable"))
         top = int(np.argmax(per_target))
         rows.append((name, per_target.sum(), floor, z.columns[top],
                      per_target[top] / per_target.sum()))
     rows.sort(key=lambda r: r[1], reverse=True)
     print(f"{len(design)} distinct points, {len(z.columns)} targets, {args.bins} bins; "
-          f"floor: 95th percentile of {args.shuffles} shuffles\n")
+          f"floor {floor:.2f}: 95th percentile of {args.shuffles} random orders\n")
     print("| parameter | effect (z^2) | floor | above floor | moves most | share |")
     print("|---|---|---|---|---|---|")
     for name, total, floor, target, share in rows:
