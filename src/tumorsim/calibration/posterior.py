@@ -378,10 +378,19 @@ class PosteriorResult:
     diagnostics: dict[str, object]
     targets: pd.DataFrame
     fitted: tuple[FittedParameter, ...] = field(default=FITTED)
+    held: dict[str, float] = field(default_factory=dict)
 
     def median(self) -> dict[str, float]:
-        """The posterior median of each fitted parameter."""
-        return {p.name: float(self.draws[p.name].median()) for p in self.fitted}
+        """The posterior median of each fitted parameter, and each held parameter's value."""
+        return {**{p.name: float(self.draws[p.name].median()) for p in self.fitted},
+                **self.held}
+
+    def holding(self, held: Mapping[str, float]) -> PosteriorResult:
+        """This result with ``held`` parameters (fixed, not fitted) as constant columns of
+        the draws, so every consumer of the draws sees the whole biology that was fitted."""
+        draws = self.draws.assign(**{n: float(v) for n, v in held.items()})
+        return PosteriorResult(draws, self.chain, self.diagnostics, self.targets,
+                               self.fitted, {**self.held, **held})
 
     def record(self) -> dict[str, object]:
         """A JSON-ready record (diagnostics, priors, targets, medians)."""
@@ -389,6 +398,7 @@ class PosteriorResult:
             "diagnostics": self.diagnostics,
             "priors": [{"name": p.name, "scale": p.scale, "low": p.low, "high": p.high,
                         "reason": p.reason} for p in self.fitted],
+            "held": self.held,
             "posterior_median": self.median(),
             "targets": self.targets.to_dict("records"),
         }

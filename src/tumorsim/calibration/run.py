@@ -14,7 +14,7 @@ replace its values.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +27,7 @@ from tumorsim.calibration.posterior import (
     sample_posterior,
     write_posterior,
 )
-from tumorsim.calibration.priors import FITTED, scenario_with
+from tumorsim.calibration.priors import FITTED, FittedParameter, scenario_with
 from tumorsim.calibration.targets import (
     DEFAULT_SIZES,
     SimulationSizes,
@@ -35,10 +35,11 @@ from tumorsim.calibration.targets import (
     observed_targets,
     simulated_summaries,
 )
+from tumorsim.errors import TumorsimError
 from tumorsim.io.scenario_file import load_default_scenario
 from tumorsim.validation.scorecard import scenario_fingerprint
 
-__all__ = ["POSTERIOR_FILES", "posterior_calibration"]
+__all__ = ["POSTERIOR_FILES", "fitted_without", "posterior_calibration"]
 
 POSTERIOR_FILES = ("design.parquet", "posterior_draws.parquet", "posterior.json",
                    "predictive_checks.parquet", "design.parquet.partial",
@@ -47,12 +48,32 @@ POSTERIOR_FILES = ("design.parquet", "posterior_draws.parquet", "posterior.json"
 short): a directory holding only these is a previous run, which it resumes."""
 
 
+def fitted_without(held: Mapping[str, float]) -> tuple[FittedParameter, ...]:
+    """The parameters of :data:`~tumorsim.calibration.priors.FITTED` left to fit when
+    ``held`` are fixed; a held name that is not fitted, or a value outside its prior, is
+    refused."""
+    by_name = {p.name: p for p in FITTED}
+    for name, value in held.items():
+        if name not in by_name:
+            raise TumorsimError(f"--hold {name}: not a fitted parameter; allowed: "
+                                + ", ".join(by_name))
+        p = by_name[name]
+        if not p.low <= value <= p.high:
+            raise TumorsimError(f"--hold {name}={value!r}: outside its prior; allowed: "
+                                f"{p.low:g} to {p.high:g}")
+    if len(held) >= len(FITTED):
+        raise TumorsimError("--hold: every fitted parameter held; allowed: at most "
+                            f"{len(FITTED) - 1} of {len(FITTED)}")
+    return tuple(p for p in FITTED if p.name not in held)
+
+
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,
                           checks: int = 20, steps: int = 3000, burn_in: int = 1000,
                           sizes: SimulationSizes = DEFAULT_SIZES, command: str = "",
                           progress: Callable[[str, int, int], None] | None = None,
                           mechanism_priors: bool = False, waves: int = 1,
-                          wave_points: int = 0, wave_steps: int = 0) -> PosteriorResult:
+                          wave_points: int = 0, wave_steps: int = 0,
+                          held: Mapping[str, float] | None = None) -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring.
 
     With ``waves`` > 1 the design is sequential: after the Latin hypercube of ``points``,
@@ -70,12 +91,20 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     them (:func:`tumorsim.calibration.posterior.run_design`), as the commands' ensemble
     draws them; without it they keep the base scenario's values (how the shipped
     posterior was fitted).
+
+    ``held`` parameters (names of :data:`~tumorsim.calibration.priors.FITTED`, each with a
+    value inside its prior) are fixed, not fitted: the design, emulators and sampler span
+    the others only, the held values join the base biology and the checkpoint's
+    fingerprint, and the draws carry them as constant columns (use it for parameters whose
+    effect on the targets is below the noise, ``scripts/parameter_effects.py``).
     """
     from tumorsim.model.ensemble import Ensemble
     from tumorsim.model.mechanism_priors import mechanism_prior_ranges
 
     out = Path(out_dir)
-    base = load_default_scenario()
+    held = dict(held or {})
+    fitted = fitted_without(held)
+    base = scenario_with(load_default_scenario(), held)
     data = TrainingData.load()
     targets = observed_targets(data)
     nuisance = mechanism_prior_ranges() if mechanism_priors else None
@@ -88,32 +117,35 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     if nuisance:
         fingerprint += ":mechanism priors " + ",".join(
             f"{n}[{r.low:g},{r.high:g}]" for n, r in nuisance.items())
+    if held:
+        fingerprint += ":held " + ",".join(f"{n}={v!r}" for n, v in sorted(held.items()))
     def stage(name: str) -> Callable[[int, int], None] | None:
         return (lambda d, n: progress(name, d, n)) if progress else None
 
     checkpoint = out / "design.parquet"
     design = run_design(summaries, points=points, seed=seed, checkpoint=checkpoint,
-                        progress=stage("design" if waves == 1 else "design, wave 1"),
+                        fitted=fitted, progress=stage("design" if waves == 1 else "design, wave 1"),
                         fingerprint=fingerprint, nuisance=nuisance)
     wave_records = []
     # a wave needs the posterior's region, not its tails
     interim_steps = wave_steps or max(steps // 3, 200)
     for wave in range(2, waves + 1):
-        interim = sample_posterior(fit_emulator(design, targets, len(FITTED), seed), targets,
+        interim = sample_posterior(fit_emulator(design, targets, len(fitted), seed), targets,
                                    seed=seed + wave, draws=draws, steps=interim_steps,
-                                   burn_in=min(burn_in, interim_steps // 2))
+                                   burn_in=min(burn_in, interim_steps // 2), fitted=fitted)
         units = refinement_points(interim, wave_points or points // 2, seed + wave)
         wave_records.append({"wave": wave, "points": len(units),
                              "interim_effective_sample_size":
                                  interim.diagnostics["effective_sample_size"]})
         more = run_design(summaries, points=len(units), seed=seed, checkpoint=checkpoint,
-                          progress=stage(f"design, wave {wave}"), fingerprint=fingerprint,
-                          nuisance=nuisance, units=units, first_point=len(design))
+                          fitted=fitted, progress=stage(f"design, wave {wave}"),
+                          fingerprint=fingerprint, nuisance=nuisance, units=units,
+                          first_point=len(design))
         design = pd.concat([design, more], ignore_index=True)
     design_s = time.perf_counter() - started
-    emulator = fit_emulator(design, targets, len(FITTED), seed)
+    emulator = fit_emulator(design, targets, len(fitted), seed)
     result = sample_posterior(emulator, targets, seed=seed, draws=draws, steps=steps,
-                              burn_in=burn_in)
+                              burn_in=burn_in, fitted=fitted).holding(held)
     result.diagnostics["design_points"] = len(design)
     result.diagnostics["design_waves"] = [{"wave": 1, "points": points,
                                            "how": "Latin hypercube over the priors"},
@@ -128,7 +160,7 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
              else pd.DataFrame(index=range(n_checks)))
     rows = []
     for k in range(n_checks):
-        values = {p.name: float(result.draws.loc[k, p.name]) for p in FITTED}
+        values = {p.name: float(result.draws.loc[k, p.name]) for p in fitted}
         values.update({n: float(x) for n, x in drawn.loc[k].items()})
         sim = summaries(values, seed + 1 + k)
         rows.append({"draw": k, **sim})

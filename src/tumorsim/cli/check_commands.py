@@ -3,6 +3,7 @@ scorecard of every claim)."""
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -118,6 +119,24 @@ def calibrate(
          f"{wall_s:.0f} s; wrote {path} and {record}")
 
 
+def held_values(options: list[str]) -> dict[str, float]:
+    """``--hold NAME=VALUE`` options as a mapping; a malformed one is refused."""
+    held: dict[str, float] = {}
+    for text in options:
+        name, sep, value = text.partition("=")
+        try:
+            number = float(value) if sep and name.strip() else math.nan
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise TumorsimError(f"--hold {text!r}: allowed: NAME=VALUE, a fitted parameter's "
+                                "name and a finite number")
+        if name.strip() in held:
+            raise TumorsimError(f"--hold {name.strip()}: given twice; allowed: once each")
+        held[name.strip()] = number
+    return held
+
+
 def calibrate_posterior(
     out: Annotated[Path, out_option(
         "Directory for design.parquet (the checkpoint a rerun resumes from), "
@@ -152,6 +171,11 @@ def calibrate_posterior(
         "place each wave (default: a third of --steps, at least 200). Fix it to lengthen "
         "the final chain of a finished design: the rerun resumes from its checkpoint.",
         callback=at_least(100), show_default=False)] = None,
+    hold: Annotated[list[str] | None, typer.Option(
+        "--hold", help="NAME=VALUE: fix a fitted parameter at VALUE (inside its prior) "
+        "instead of fitting it; repeat for several. For parameters whose effect on the "
+        "targets is below the noise (scripts/parameter_effects.py).",
+        show_default=False)] = None,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K4, K7,
     grade).
@@ -160,11 +184,17 @@ def calibrate_posterior(
     --waves of points where the posterior lies), sampled with emcee (docs/posterior.md).
     An interrupted run resumes from OUT/design.parquet.
     """
-    from tumorsim.calibration.run import POSTERIOR_FILES, posterior_calibration
+    from tumorsim.calibration.run import (
+        POSTERIOR_FILES,
+        fitted_without,
+        posterior_calibration,
+    )
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
 
     if burn_in >= steps:
         raise TumorsimError(f"--burn-in = {burn_in}: must be below --steps = {steps}")
+    held = held_values(hold or [])
+    fitted_without(held)  # refuses unknown names and values outside their priors
     check_output_dir(out, known=POSTERIOR_FILES)  # before any simulation
     with claim_output_dir(out, known=POSTERIOR_FILES):
         with progress_bar() as progress:
@@ -180,6 +210,7 @@ def calibrate_posterior(
                                            waves=waves, wave_points=wave_points or 0,
                                            wave_steps=wave_steps or 0,
                                            progress=step, mechanism_priors=mechanism_priors,
+                                           held=held,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
