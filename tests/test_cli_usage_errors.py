@@ -32,3 +32,25 @@ def test_a_malformed_command_line_is_one_line(case: str, tmp_path: Path) -> None
         assert word in lines[0], (word, lines[0])
     assert "Traceback" not in result.stderr and "╭" not in result.stderr
     assert not out.exists()
+
+
+HOLD_CASES = {
+    "not NAME=VALUE": ("chemo_kill_days", ["--hold 'chemo_kill_days'", "NAME=VALUE"]),
+    "not a number": ("chemo_kill_days=long", ["chemo_kill_days=long", "finite number"]),
+    "not a fitted parameter": ("growth_rate=1", ["--hold growth_rate", "not a fitted",
+                                                 "chemo_kill_days"]),
+    "outside its prior": ("chemo_kill_days=30", ["chemo_kill_days=30.0", "1 to 14"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOLD_CASES))
+def test_a_wrong_held_parameter_is_one_line(case: str, tmp_path: Path) -> None:
+    given, named = HOLD_CASES[case]
+    out = tmp_path / "out"
+    result = run_cli("calibrate-posterior", "--points", "4", "--out", out, "--hold", given)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for word in named:
+        assert word in lines[0], (word, lines[0])
+    assert not out.exists()

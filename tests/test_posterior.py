@@ -203,3 +203,20 @@ def test_the_sampler_stays_in_the_plausible_region(tmp_path):
                                    ["u_0", "u_1"]].to_numpy(float))
     assert np.all(np.abs(2 * result.draws["alpha"] + 0.1 * np.log10(result.draws["beta"])
                          - 1.0) < 0.1)
+
+
+def test_held_parameters_are_fixed_and_carried_by_the_draws(tmp_path):
+    from tumorsim.calibration.run import fitted_without
+
+    result = _posterior(tmp_path, 5)
+    held = result.holding({"gamma": 0.5})
+    assert (held.draws["gamma"] == 0.5).all()
+    pd.testing.assert_frame_equal(held.draws.drop(columns="gamma"), result.draws)
+    assert held.median() == {**result.median(), "gamma": 0.5}
+    assert held.record()["held"] == {"gamma": 0.5}
+    assert [p["name"] for p in held.record()["priors"]] == ["alpha", "beta"]
+    # the calibration fits every parameter but the held ones
+    kept = fitted_without({"chemo_kill_days": 3.0, "sites.bone.deep_dormancy_share": 0.5})
+    assert [p.name for p in kept] == [p.name for p in FITTED
+                                      if p.name not in ("chemo_kill_days",
+                                                        "sites.bone.deep_dormancy_share")]
