@@ -35,11 +35,14 @@ def test_a_malformed_command_line_is_one_line(case: str, tmp_path: Path) -> None
 
 
 HOLD_CASES = {
-    "not NAME=VALUE": ("chemo_kill_days", ["--hold 'chemo_kill_days'", "NAME=VALUE"]),
-    "not a number": ("chemo_kill_days=long", ["chemo_kill_days=long", "finite number"]),
+    "not NAME=VALUE": ("awakening_rate_per_day", ["--hold 'awakening_rate_per_day'",
+                                                  "NAME=VALUE"]),
+    "not a number": ("awakening_rate_per_day=slow", ["awakening_rate_per_day=slow",
+                                                     "finite number"]),
     "not a fitted parameter": ("growth_rate=1", ["--hold growth_rate", "not a fitted",
-                                                 "chemo_kill_days"]),
-    "outside its prior": ("chemo_kill_days=30", ["chemo_kill_days=30.0", "1 to 14"]),
+                                                 "awakening_rate_per_day"]),
+    "outside its prior": ("sites.bone.deep_dormancy_share=0.9",
+                          ["sites.bone.deep_dormancy_share=0.9", "0.2 to 0.8"]),
 }
 
 

@@ -216,7 +216,6 @@ def test_held_parameters_are_fixed_and_carried_by_the_draws(tmp_path):
     assert held.record()["held"] == {"gamma": 0.5}
     assert [p["name"] for p in held.record()["priors"]] == ["alpha", "beta"]
     # the calibration fits every parameter but the held ones
-    kept = fitted_without({"chemo_kill_days": 3.0, "sites.bone.deep_dormancy_share": 0.5})
-    assert [p.name for p in kept] == [p.name for p in FITTED
-                                      if p.name not in ("chemo_kill_days",
-                                                        "sites.bone.deep_dormancy_share")]
+    held_values = {"dissemination_nodes_exponent": 1.2, "sites.bone.deep_dormancy_share": 0.5}
+    kept = fitted_without(held_values)
+    assert [p.name for p in kept] == [p.name for p in FITTED if p.name not in held_values]
