@@ -77,7 +77,8 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
                                       "disseminated cells may enter dormancy less often "
                                       "(Kim 2012; Colleoni 2016)"),
         "deep_dormancy_multiplier": (0.2, "C", "ER- cells rarely enter deep dormancy (late "
-                                     "relapse is an ER+ pattern: Colleoni 2016)"),
+                                     "relapse is an ER+ pattern: Colleoni 2016); "
+                                     "the posterior fit's prior: log-uniform 0.01-1"),
         **{f"tropism_multiplier_{site}": (1.0, "C", _TROPISM_PRIOR) for site in METASTATIC_SITES},
     },
 }

@@ -162,8 +162,8 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
        "most dormant cells never relapse (Willis 2010: <= ~6 dangerous micrometastases)",
        "delta0", "dormancy"),
     _p("deep_awakening_rate_per_day", _LN2 / (20.0 * 365.25), "1/day", 0.0, 0.01, "C",
-       "deep-dormant cells awaken over decades (half-life 10-30 years; Willis 2010: "
-       ">= 12 years); 20 y used", "w_deep", "dormancy"),
+       "deep-dormant cells awaken over years to decades (prior half-life 5-30 "
+       "years; Willis 2010: >= 12 years); 20 y used", "w_deep", "dormancy"),
     _p("deep_dormant_death_rate_per_day", _LN2 / (20.0 * 365.25), "1/day", 0.0, 0.1, "C",
        "deep-dormant cells persist for decades (late relapses 5-20 years on: Pan 2017)",
        "delta_deep", "dormancy"),

@@ -76,7 +76,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
         "deep_dormancy_share": (0.0, "C", "bone marrow favours deep dormancy (prior "
-                                "0.2-0.8); 0 until calibrated"),
+                                "0.2-0.95); 0 until calibrated"),
     },
     "lung": {
         "stiffness_kpa": (1.4, "V", "lung 1.4 kPa by indentation (3.3 by rheology)"),
@@ -84,7 +84,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
-        "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
+        "deep_dormancy_share": (0.0, "C", "prior 0-0.9, as a rule below bone; 0 until calibrated"),
     },
     "liver": {
         "stiffness_kpa": (4.1, "V", "liver 4.1 kPa (2.3-5.9) by elastography"),
@@ -92,7 +92,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
-        "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
+        "deep_dormancy_share": (0.0, "C", "prior 0-0.9, as a rule below bone; 0 until calibrated"),
     },
     "brain": {
         "stiffness_kpa": (1.0, "C", "brain ~1 kPa (uncertain)"),
@@ -100,7 +100,7 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "tropism_weight": (_NO_PREFERENCE, "C", _NO_PREFERENCE_REASON),
         "dormancy_entry_probability": (0.9, "C", "most disseminated cells arrive dormant"),
         "detection_cells": (1e9, "C", "distant relapse at 1e8-1e9 cells (docs/model.md §2.8)"),
-        "deep_dormancy_share": (0.0, "C", "prior 0-0.5, below bone; 0 until calibrated"),
+        "deep_dormancy_share": (0.0, "C", "prior 0-0.9, as a rule below bone; 0 until calibrated"),
     },
 }
 
