@@ -41,8 +41,8 @@ HOLD_CASES = {
                                                      "finite number"]),
     "not a fitted parameter": ("growth_rate=1", ["--hold growth_rate", "not a fitted",
                                                  "awakening_rate_per_day"]),
-    "outside its prior": ("sites.bone.deep_dormancy_share=0.9",
-                          ["sites.bone.deep_dormancy_share=0.9", "0.2 to 0.8"]),
+    "outside its prior": ("sites.bone.deep_dormancy_share=0.99",
+                          ["sites.bone.deep_dormancy_share=0.99", "0.2 to 0.95"]),
 }
 
 

@@ -123,17 +123,18 @@ def held_values(options: list[str]) -> dict[str, float]:
     """``--hold NAME=VALUE`` options as a mapping; a malformed one is refused."""
     held: dict[str, float] = {}
     for text in options:
-        name, sep, value = text.partition("=")
+        raw_name, sep, value = text.partition("=")
+        name = raw_name.strip()
         try:
-            number = float(value) if sep and name.strip() else math.nan
+            number = float(value)
         except ValueError:
             number = math.nan
-        if not math.isfinite(number):
+        if not (sep and name and math.isfinite(number)):
             raise TumorsimError(f"--hold {text!r}: allowed: NAME=VALUE, a fitted parameter's "
                                 "name and a finite number")
-        if name.strip() in held:
-            raise TumorsimError(f"--hold {name.strip()}: given twice; allowed: once each")
-        held[name.strip()] = number
+        if name in held:
+            raise TumorsimError(f"--hold {name}: given twice; allowed: once each")
+        held[name] = number
     return held
 
 
