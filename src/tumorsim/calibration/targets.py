@@ -52,7 +52,8 @@ from tumorsim.runner.twins import run_twin
 from tumorsim.validation import run_claims, select_claims
 from tumorsim.validation.claim import Claim
 
-__all__ = ["SimulationSizes", "TrainingData", "observed_targets", "simulated_summaries"]
+__all__ = ["SimulationSizes", "TrainingData", "observed_targets", "period_rates",
+           "simulated_summaries"]
 
 DAYS_PER_YEAR = 365.25
 KM_YEARS = (1.0, 3.0, 5.0, 10.0)
@@ -210,7 +211,7 @@ def _km_by_er(table: pd.DataFrame, name: str, duration: str, event: str) -> dict
     return out
 
 
-def _period_rates(table: pd.DataFrame, periods: Sequence[tuple[float, float]]
+def period_rates(table: pd.DataFrame, periods: Sequence[tuple[float, float]]
                   ) -> list[tuple[float, float]]:
     """(events, person-years) of recurrence in each period of years after diagnosis."""
     t = table["rfs_days"].to_numpy(float) / DAYS_PER_YEAR
@@ -271,15 +272,15 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
         treatment={"tamoxifen": {"start_day": 0.0, "duration_days": TAMOXIFEN_DAYS}})
     none_arm = simulate(untreated, er_pos, seed=seed).patients
     tam_arm = simulate(tamoxifen, er_pos, seed=seed).patients
-    none_rates = _period_rates(none_arm, K2_PERIODS)
-    tam_rates = _period_rates(tam_arm, K2_PERIODS)
+    none_rates = period_rates(none_arm, K2_PERIODS)
+    tam_rates = period_rates(tam_arm, K2_PERIODS)
     for (a, b), t, c in zip(K2_PERIODS, tam_rates, none_rates, strict=True):
         out[f"k2:log_rate_ratio:{a:g}-{b:g}y"] = _log_ratio(t, c)
     er_neg = Cohort.sample(base.population.model_copy(update={"er_positive_fraction": 0.0}),
                            sizes.k7_er_negative_patients, seed + 1)
     neg = simulate(untreated, er_neg, seed=seed + 1).patients
-    neg_rates = _period_rates(neg, K7_PERIODS)
-    pos_rates = _period_rates(none_arm, K7_PERIODS)
+    neg_rates = period_rates(neg, K7_PERIODS)
+    pos_rates = period_rates(none_arm, K7_PERIODS)
     for (a, b), p, q in zip(K7_PERIODS, pos_rates, neg_rates, strict=True):
         out[f"k7:log_er_hazard_ratio:{a:g}-{b:g}y"] = _log_ratio(p, q)
 
