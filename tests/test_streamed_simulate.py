@@ -148,7 +148,8 @@ def test_streamed_command_peak_memory_does_not_grow_with_patients(tmp_path: Path
     chunks of a session. The old path, which sampled and prepared the whole cohort and
     read the summary columns whole, grew by about 270 bytes per patient here (6.5 MB from
     8,000 to 32,000 patients); the bound is one 8-byte number per extra patient, and the
-    streamed command stays within +-0.1 MB (a rich refresh thread allocates meanwhile).
+    streamed command stays within +-0.1 MB (a rich refresh thread allocates meanwhile; once,
+    in a clean-clone run, 0.4 MB, hence the smaller of two runs at each size).
     """
     scenario = tmp_path / "quick.toml"
     scenario.write_text(QUICK_SCENARIO)
@@ -167,8 +168,10 @@ def test_streamed_command_peak_memory_does_not_grow_with_patients(tmp_path: Path
 
     peak_bytes(300, 5, "warm-up")  # 60 chunks
     n = 10_000
-    peak_n = peak_bytes(n, 1_000, "n")
-    peak_4n = peak_bytes(4 * n, 1_000, "4n")
+    # the smaller of two runs at each size: what another thread allocates now and then
+    # (a refresh, a cache) can only raise a peak, while growth with patients raises both
+    peak_n = min(peak_bytes(n, 1_000, f"n{k}") for k in range(2))
+    peak_4n = min(peak_bytes(4 * n, 1_000, f"4n{k}") for k in range(2))
     assert peak_4n - peak_n < 8 * 3 * n, (peak_n, peak_4n)
 
 
