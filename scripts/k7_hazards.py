@@ -38,7 +38,12 @@ def main(argv: list[str]) -> int:
         print(f"--patients {args.patients}: allowed: a whole number >= 1", file=sys.stderr)
         return 2
 
-    from tumorsim.calibration.targets import K7_HAZARDS, K7_PERIODS, period_rates
+    from tumorsim.calibration.targets import (
+        K7_HAZARDS,
+        K7_PERIODS,
+        period_rates,
+        untreated_m0,
+    )
     from tumorsim.cohort.population import Cohort
     from tumorsim.io.scenario_file import load_scenario
     from tumorsim.runner.simulate import simulate
@@ -54,11 +59,7 @@ def main(argv: list[str]) -> int:
           + " | ".join(f"{neg:g}" for _, neg in K7_HAZARDS) + " | "
           + " | ".join(f"{v:+.2f}" for v in observed) + " |")
     for path in args.scenarios:
-        base = load_scenario(path)
-        untreated = base.with_changes(
-            cohort={"horizon_years": 15.0, "metastasis_free_at_diagnosis": True},
-            mechanisms={"death_after_relapse": False},
-            treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None})
+        untreated = untreated_m0(load_scenario(path))
         hazards = []
         for er_positive, seed in ((1.0, args.seed), (0.0, args.seed + 1)):
             cohort = Cohort.sample(

@@ -53,7 +53,7 @@ from tumorsim.validation import run_claims, select_claims
 from tumorsim.validation.claim import Claim
 
 __all__ = ["SimulationSizes", "TrainingData", "observed_targets", "period_rates",
-           "simulated_summaries"]
+           "simulated_summaries", "untreated_m0"]
 
 DAYS_PER_YEAR = 365.25
 KM_YEARS = (1.0, 3.0, 5.0, 10.0)
@@ -212,7 +212,7 @@ def _km_by_er(table: pd.DataFrame, name: str, duration: str, event: str) -> dict
 
 
 def period_rates(table: pd.DataFrame, periods: Sequence[tuple[float, float]]
-                  ) -> list[tuple[float, float]]:
+                 ) -> list[tuple[float, float]]:
     """(events, person-years) of recurrence in each period of years after diagnosis."""
     t = table["rfs_days"].to_numpy(float) / DAYS_PER_YEAR
     e = table["rfs_event"].to_numpy().astype(bool)
@@ -231,13 +231,26 @@ def _log_ratio(num: tuple[float, float], den: tuple[float, float]) -> float:
     return math.log((num[0] / num[1]) / (den[0] / den[1]))
 
 
+def _followed_to_first_relapse(base: Scenario) -> Scenario:
+    """``base`` followed for 15 years, a relapse never ending the follow-up by death."""
+    return base.with_changes(cohort={"horizon_years": 15.0},
+                             mechanisms={"death_after_relapse": False})
+
+
+def untreated_m0(base: Scenario) -> Scenario:
+    """The untreated M0 cohort of GSE2034, K2's control arm and K7: ``base`` with surgery
+    alone, no metastasis at diagnosis, followed as :func:`simulated_summaries` follows it."""
+    return _followed_to_first_relapse(base).with_changes(
+        treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None},
+        cohort={"metastasis_free_at_diagnosis": True})
+
+
 def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
                         sizes: SimulationSizes = DEFAULT_SIZES) -> dict[str, float]:
     """Every target's simulated value under ``base`` (same names as
     :func:`observed_targets`); NaN where the simulation gives no value (no events)."""
     out: dict[str, float] = {}
-    horizon = base.with_changes(cohort={"horizon_years": 15.0},
-                                mechanisms={"death_after_relapse": False})
+    horizon = _followed_to_first_relapse(base)
     gbsg2_twins = run_twin(horizon, data.gbsg2, twins=sizes.gbsg2_twins, seed=seed)
     sim = twin_statistics(gbsg2_twins, data.gbsg2)
     for r in sim.rfs.itertuples():
@@ -255,9 +268,7 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
     out["transbig:log_hr_per_grade"] = _twin_grade_log_hr(twins, data.transbig,
                                                           "dmfs_days", "dmfs_event")
 
-    untreated = horizon.with_changes(
-        treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None},
-        cohort={"metastasis_free_at_diagnosis": True})
+    untreated = untreated_m0(base)
     pop = gse2034_population(sizes.gse2034_patients, seed,
                              er_positive_fraction=data.gse2034_er_positive_fraction)
     gse = run_plans([untreated], np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
