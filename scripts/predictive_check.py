@@ -10,11 +10,12 @@ output directory (``posterior_draws.parquet`` and ``posterior.json``; the packag
 ``src/tumorsim/data/posterior`` is one) exactly as the calibration's own predictive checks
 do (draw ``k`` with simulation seed ``seed + 1 + k`` and, when the run was marginalised
 over the M1-M3 mechanism priors, the mechanism values the calibration drew for check
-``k``; ``--calibration-checks`` says how many checks it drew them for), but at ``--scale`` times the calibration's simulation sizes. The calibration's
-checks run at the design's sizes, where the late-period ratio targets (K2 and K7, years
-5-15) carry a Monte Carlo noise of one to two and a half standard errors per simulation,
-so their sum of squared misses measures the noise as much as the posterior; at 4x that
-noise is halved. Each finished draw is written to ``--out`` at once (a rerun resumes).
+``k``; ``--calibration-checks`` says how many checks it drew them for), but at
+``--scale`` times the calibration's simulation sizes. The calibration's checks run at
+the design's sizes, where the late-period ratio targets (K2 and K7, years 5-15) carry a
+Monte Carlo noise of one to two and a half standard errors per simulation, so their sum
+of squared misses measures the noise as much as the posterior; at 4x that noise is
+halved. Each finished draw is written to ``--out`` at once (a rerun resumes).
 Prints the sum of squared standardised misses over the training targets (smallest, lower
 quartile, median) and each target's median z-score. Held-out parts are never touched.
 """
@@ -98,7 +99,8 @@ def main(argv: list[str]) -> int:
     table = pd.DataFrame(done).sort_values("draw").reset_index(drop=True)
     misses = squared_misses(table, targets)
     q = np.quantile(misses, [0.0, 0.25, 0.5])
-    print(f"| run | draws | scale | smallest | lower quartile | median |\n|---|---|---|---|---|---|\n"
+    print("| run | draws | scale | smallest | lower quartile | median |\n"
+          "|---|---|---|---|---|---|\n"
           f"| {args.run} | {len(table)} | {args.scale}x | {q[0]:.0f} | {q[1]:.0f} | {q[2]:.0f} |")
     z = standardised_misses(table, targets).median()
     print("\n| target | median z over the draws |\n|---|---|")

@@ -47,9 +47,10 @@ CLONE_ATTRIBUTES: Final[tuple[CloneAttribute, ...]] = (
 )
 
 _TROPISM_PRIOR: Final[str] = (
-    "no clone preference (1); prior log-uniform 0.1-10; the ER- clone's fitted by the "
-    "packaged posterior to the relapse-site "
-    "shares of claim K4 (triple-negative row, PMC5040895), never set to them")
+    "no clone preference (1); prior log-uniform 0.1-10; the ER- clone's fitted to the "
+    "relapse-site shares of claim K4 (triple-negative row, PMC5040895) by the posterior "
+    "fit run7 and held at its medians by the packaged posterior (docs/posterior.md), "
+    "never set to them")
 
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
     "ERpos_PRpos": {

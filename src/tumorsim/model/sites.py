@@ -53,9 +53,10 @@ SITE_ATTRIBUTES: Final[tuple[SiteAttribute, ...]] = (
 _NO_PREFERENCE: Final[float] = 1.0
 _NO_PREFERENCE_REASON: Final[str] = (
     "no-preference prior: the same weight for every metastatic site (range 0-1e3; prior "
-    "log-uniform 0.1-10 around it); fitted by the packaged posterior to the relapse-site "
-    "shares of claim K4 (PMC5040895; the luminal row, with the ER- multipliers for the "
-    "triple-negative row; bone the reference), never set to them")
+    "log-uniform 0.1-10 around it); fitted to the relapse-site shares of claim K4 "
+    "(PMC5040895; the luminal row, with the ER- multipliers for the triple-negative row; "
+    "bone the reference) by the posterior fit run7 and held at its medians by the "
+    "packaged posterior (docs/posterior.md), never set to them")
 
 # value, source tag, source, for each site and attribute
 _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
