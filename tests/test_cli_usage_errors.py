@@ -17,6 +17,8 @@ CASES = {
     "unknown option": (["simulate", "--bogus"], ["tumorsim simulate", "--bogus"]),
     "missing argument": (["trial"], ["tumorsim trial", "SCENARIO"]),
     "unknown command": (["simulat"], ["tumorsim", "simulat"]),
+    "below its least": (["calibrate-posterior", "--check-scale", "0", "--out", "OUT"],
+                        ["--check-scale = 0", ">= 1"]),
 }
 
 

@@ -219,3 +219,28 @@ def test_held_parameters_are_fixed_and_carried_by_the_draws(tmp_path):
     held_values = {"dissemination_nodes_exponent": 1.2, "sites.bone.deep_dormancy_share": 0.5}
     kept = fitted_without(held_values)
     assert [p.name for p in kept] == [p.name for p in FITTED if p.name not in held_values]
+
+
+def test_the_predictive_checks_run_at_check_scale_times_the_design_sizes(tmp_path, monkeypatch):
+    # the simulator replaced by one that answers every target near its observed value and
+    # records the sizes it was asked for: the design at the given sizes, the checks at 4x
+    import tumorsim.calibration.run as run
+    from tumorsim.calibration.targets import DEFAULT_SIZES, TrainingData, observed_targets
+
+    observed = observed_targets(TrainingData.load()).set_index("target")
+    asked = []
+
+    def fake(scenario, data, *, seed, sizes):
+        asked.append(sizes)
+        rng = np.random.default_rng(seed + len(asked))
+        return {t: float(r.value + 0.1 * r.se * rng.normal())
+                for t, r in observed.iterrows()}
+
+    monkeypatch.setattr(run, "simulated_summaries", fake)
+    result = run.posterior_calibration(tmp_path / "out", points=8, seed=3, draws=100,
+                                       checks=2, steps=120, burn_in=20, check_scale=4)
+    assert asked[:8] == [DEFAULT_SIZES] * 8
+    four = {k: 4 * v for k, v in DEFAULT_SIZES.__dict__.items()}
+    assert [a.__dict__ for a in asked[8:]] == [four, four]
+    assert result.diagnostics["predictive_check_sizes"] == four
+    assert len(pd.read_parquet(tmp_path / "out" / "predictive_checks.parquet")) == 2

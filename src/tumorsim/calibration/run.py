@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +74,8 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                           progress: Callable[[str, int, int], None] | None = None,
                           mechanism_priors: bool = False, waves: int = 1,
                           wave_points: int = 0, wave_steps: int = 0,
-                          held: Mapping[str, float] | None = None) -> PosteriorResult:
+                          held: Mapping[str, float] | None = None,
+                          check_scale: int = 1) -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring.
 
     With ``waves`` > 1 the design is sequential: after the Latin hypercube of ``points``,
@@ -97,6 +99,11 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     the others only, the held values join the base biology and the checkpoint's
     fingerprint, and the draws carry them as constant columns (use it for parameters whose
     effect on the targets is below the noise, ``scripts/parameter_effects.py``).
+
+    The predictive checks simulate at ``check_scale`` times ``sizes``: at the design's own
+    sizes the late-period ratio targets (K2 and K7, years 5-15) carry a Monte Carlo noise
+    of one to two and a half standard errors per simulation, so a check there measures
+    the noise as much as the posterior (docs/posterior.md, "Noise in the summaries").
     """
     from tumorsim.model.ensemble import Ensemble
     from tumorsim.model.mechanism_priors import mechanism_prior_ranges
@@ -109,8 +116,11 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     targets = observed_targets(data)
     nuisance = mechanism_prior_ranges() if mechanism_priors else None
 
-    def summaries(values: dict[str, float], s: int) -> dict[str, float]:
-        return simulated_summaries(scenario_with(base, values), data, seed=s, sizes=sizes)
+    def summaries(values: dict[str, float], s: int, at: SimulationSizes = sizes
+                  ) -> dict[str, float]:
+        return simulated_summaries(scenario_with(base, values), data, seed=s, sizes=at)
+
+    check_sizes = replace(sizes, **{k: v * check_scale for k, v in sizes.__dict__.items()})
 
     started = time.perf_counter()
     fingerprint = f"{scenario_fingerprint(base)}:{sizes}"
@@ -152,6 +162,7 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                                           *wave_records]
     result.diagnostics["design_wall_seconds"] = round(design_s, 1)
     result.diagnostics["simulation_sizes"] = sizes.__dict__
+    result.diagnostics["predictive_check_sizes"] = check_sizes.__dict__
     result.diagnostics["mechanism_parameters"] = (
         "drawn from their priors at every design point (marginalised)" if nuisance
         else "the base scenario's values")
@@ -162,7 +173,7 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     for k in range(n_checks):
         values = {p.name: float(result.draws.loc[k, p.name]) for p in fitted}
         values.update({n: float(x) for n, x in drawn.loc[k].items()})
-        sim = summaries(values, seed + 1 + k)
+        sim = summaries(values, seed + 1 + k, check_sizes)
         rows.append({"draw": k, **sim})
         if progress is not None:
             progress("predictive checks", k + 1, min(checks, draws))

@@ -151,6 +151,10 @@ def calibrate_posterior(
     checks: Annotated[int, typer.Option(
         "--checks", help="Posterior draws re-simulated as predictive checks.",
         callback=at_least(1))] = 20,
+    check_scale: Annotated[int, typer.Option(
+        "--check-scale", help="The predictive checks' simulation sizes, as a multiple of "
+        "the design's (4 halves their Monte Carlo noise; docs/posterior.md).",
+        callback=at_least(1))] = 1,
     steps: Annotated[int, typer.Option(
         "--steps", help="Sampler steps per walker (emcee advises 50 autocorrelation times "
         "after the burn-in).", callback=at_least(100))] = 3000,
@@ -211,7 +215,7 @@ def calibrate_posterior(
                                            waves=waves, wave_points=wave_points or 0,
                                            wave_steps=wave_steps or 0,
                                            progress=step, mechanism_priors=mechanism_priors,
-                                           held=held,
+                                           held=held, check_scale=check_scale,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
