@@ -11,7 +11,8 @@ output directory (``posterior_draws.parquet`` and ``posterior.json``; the packag
 do (draw ``k`` with simulation seed ``seed + 1 + k`` and, when the run was marginalised
 over the M1-M3 mechanism priors, the mechanism values the calibration drew for check
 ``k``; ``--calibration-checks`` says how many checks it drew them for), but at
-``--scale`` times the calibration's simulation sizes. The calibration's checks run at
+``--scale`` times the calibration's simulation sizes (those its ``posterior.json``
+records). The calibration's checks run at
 the design's sizes, where the late-period ratio targets (K2 and K7, years 5-15) carry a
 Monte Carlo noise of one to two and a half standard errors per simulation, so their sum
 of squared misses measures the noise as much as the posterior; at 4x that noise is
@@ -76,8 +77,10 @@ def main(argv: list[str]) -> int:
     drawn = max(n, args.calibration_checks)
     mechanism = (Ensemble.from_priors(mechanism_prior_ranges(), drawn, args.seed + 2).draws
                  if marginalised else pd.DataFrame(index=range(drawn)))
-    sizes = replace(DEFAULT_SIZES,
-                    **{k: v * args.scale for k, v in DEFAULT_SIZES.__dict__.items()})
+    # the run's own design sizes (a run made with --size), else the defaults
+    design_sizes = replace(DEFAULT_SIZES, **record["diagnostics"].get("simulation_sizes", {}))
+    sizes = replace(design_sizes,
+                    **{k: v * args.scale for k, v in design_sizes.__dict__.items()})
     data = TrainingData.load()
     targets = observed_targets(data)
     base = load_default_scenario()

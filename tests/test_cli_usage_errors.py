@@ -48,6 +48,28 @@ HOLD_CASES = {
 }
 
 
+SIZE_CASES = {
+    "not NAME=N": ("k2_patients_per_arm", ["--size 'k2_patients_per_arm'", "NAME=N"]),
+    "not a whole number": ("k2_patients_per_arm=1e4", ["k2_patients_per_arm=1e4",
+                                                     "whole number"]),
+    "below one": ("k7_er_negative_patients=0", ["k7_er_negative_patients=0", ">= 1"]),
+    "not a size": ("patients=100", ["--size 'patients=100'", "k4_patients_per_row"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIZE_CASES))
+def test_a_wrong_simulation_size_is_one_line(case: str, tmp_path: Path) -> None:
+    given, named = SIZE_CASES[case]
+    out = tmp_path / "out"
+    result = run_cli("calibrate-posterior", "--points", "4", "--out", out, "--size", given)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for word in named:
+        assert word in lines[0], (word, lines[0])
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("case", sorted(HOLD_CASES))
 def test_a_wrong_held_parameter_is_one_line(case: str, tmp_path: Path) -> None:
     given, named = HOLD_CASES[case]

@@ -244,3 +244,14 @@ def test_the_predictive_checks_run_at_check_scale_times_the_design_sizes(tmp_pat
     assert [a.__dict__ for a in asked[8:]] == [four, four]
     assert result.diagnostics["predictive_check_sizes"] == four
     assert len(pd.read_parquet(tmp_path / "out" / "predictive_checks.parquet")) == 2
+
+
+def test_size_options_replace_only_the_named_simulation_sizes():
+    from dataclasses import replace
+
+    from tumorsim.calibration.targets import DEFAULT_SIZES
+    from tumorsim.cli.check_commands import simulation_sizes
+
+    assert simulation_sizes([]) == DEFAULT_SIZES
+    assert simulation_sizes(["k2_patients_per_arm=4500", "k7_er_negative_patients=3000"]) == \
+        replace(DEFAULT_SIZES, k2_patients_per_arm=4500, k7_er_negative_patients=3000)

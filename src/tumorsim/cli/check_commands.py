@@ -29,6 +29,7 @@ from tumorsim.errors import TumorsimError
 from tumorsim.text_table import Cell, Column, TextTable
 
 if TYPE_CHECKING:
+    from tumorsim.calibration.targets import SimulationSizes
     from tumorsim.validation.scorecard import Scorecard
 
 
@@ -119,6 +120,27 @@ def calibrate(
          f"{wall_s:.0f} s; wrote {path} and {record}")
 
 
+def simulation_sizes(options: list[str]) -> SimulationSizes:
+    """``--size NAME=N`` options applied to the calibration's default
+    :class:`~tumorsim.calibration.targets.SimulationSizes`; a malformed one is refused."""
+    from dataclasses import fields, replace
+
+    from tumorsim.calibration.targets import DEFAULT_SIZES
+
+    names = [f.name for f in fields(DEFAULT_SIZES)]
+    given: dict[str, int] = {}
+    for text in options:
+        raw_name, sep, value = text.partition("=")
+        name = raw_name.strip()
+        if not sep or name not in names or not value.strip().isdigit() or int(value) < 1:
+            raise TumorsimError(f"--size {text!r}: allowed: NAME=N, N a whole number >= 1 "
+                                f"and NAME one of {', '.join(names)}")
+        if name in given:
+            raise TumorsimError(f"--size {name}: given twice; allowed: once each")
+        given[name] = int(value)
+    return replace(DEFAULT_SIZES, **given)
+
+
 def held_values(options: list[str]) -> dict[str, float]:
     """``--hold NAME=VALUE`` options as a mapping; a malformed one is refused."""
     held: dict[str, float] = {}
@@ -181,6 +203,11 @@ def calibrate_posterior(
         "instead of fitting it; repeat for several. For parameters whose effect on the "
         "targets is below the noise (scripts/parameter_effects.py).",
         show_default=False)] = None,
+    size: Annotated[list[str] | None, typer.Option(
+        "--size", help="NAME=N: simulate N for one of the design's simulation sizes "
+        "(tumorsim.calibration.targets.SimulationSizes, e.g. k2_patients_per_arm=4500) "
+        "instead of its default; repeat for several. Larger cohorts for the noisiest "
+        "targets (scripts/summary_noise.py).", show_default=False)] = None,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K4, K7,
     grade).
@@ -199,6 +226,7 @@ def calibrate_posterior(
     if burn_in >= steps:
         raise TumorsimError(f"--burn-in = {burn_in}: must be below --steps = {steps}")
     held = held_values(hold or [])
+    sizes = simulation_sizes(size or [])
     fitted_without(held)  # refuses unknown names and values outside their priors
     check_output_dir(out, known=POSTERIOR_FILES)  # before any simulation
     with claim_output_dir(out, known=POSTERIOR_FILES):
@@ -216,6 +244,7 @@ def calibrate_posterior(
                                            wave_steps=wave_steps or 0,
                                            progress=step, mechanism_priors=mechanism_priors,
                                            held=held, check_scale=check_scale,
+                                           sizes=sizes,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
