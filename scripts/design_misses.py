@@ -6,7 +6,7 @@ Usage (from the repository root)::
 
 reads ``design.parquet`` and, when present, ``predictive_checks.parquet`` from a
 ``tumorsim calibrate-posterior`` output directory and prints, as Markdown, the sum of
-squared standardised misses ((simulated - observed) / SE, squared, summed over the 47
+squared standardised misses ((simulated - observed) / SE, squared, summed over the
 training targets; :func:`tumorsim.calibration.posterior.squared_misses`) of the design's
 points (by wave: the first ``--first-wave`` points are the Latin hypercube, later waves
 follow in blocks of the second wave's size, taken from ``posterior.json`` when it is there)

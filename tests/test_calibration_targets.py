@@ -59,7 +59,8 @@ def test_observed_targets_carry_k4_and_grade_from_the_training_parts(data):
 
 def test_simulated_summaries_name_every_target(data):
     tiny = replace(DEFAULT_SIZES, gbsg2_twins=1, transbig_twins=2, gse2034_patients=300,
-                   k2_patients_per_arm=300, k7_er_negative_patients=300, k4_patients_per_row=300)
+                   k2_patients_per_arm=300, k7_er_negative_patients=300, k4_patients_per_row=300,
+                   k3_patients_per_group=300)
     sim = simulated_summaries(load_default_scenario(), data, seed=4, sizes=tiny)
     names = set(observed_targets(data)["target"])
     assert names <= set(sim)
@@ -87,7 +88,7 @@ def test_every_claim_the_posterior_is_fitted_to_is_a_calibration_target(data):
 
     fitted_claims = {name.split(":")[0].upper() for name in observed_targets(data)["target"]
                      if name.startswith("k")}
-    assert fitted_claims == {"K2", "K4", "K5", "K7"}
+    assert fitted_claims == {"K2", "K3", "K4", "K5", "K7"}
     for claim in select_claims(sorted(fitted_claims)):
         for check in claim.checks:
             assert check.kind == "calibration target", (claim.id, check.label)

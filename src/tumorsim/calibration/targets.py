@@ -69,6 +69,9 @@ K7_SE_LOG = 0.15
 K4_SE = 0.05
 """Stated tolerance of a K4 share (the table has no intervals): the scorecard's +- 10
 points as 2 SE."""
+K3_SE = 0.025
+"""Stated tolerance of a K3 late-recurrence share (Pan 2017 as cited has no intervals):
+the scorecard's +- 5 points as 2 SE."""
 SE_FLOOR = 0.01
 """Smallest standard error of a survival fraction (a KM point with no event has none)."""
 TAMOXIFEN_DAYS = 5 * DAYS_PER_YEAR
@@ -85,6 +88,7 @@ class SimulationSizes:
     k2_patients_per_arm: int = 1500
     k7_er_negative_patients: int = 1500
     k4_patients_per_row: int = 1000
+    k3_patients_per_group: int = 1000
 
 
 DEFAULT_SIZES = SimulationSizes()
@@ -150,6 +154,11 @@ def observed_targets(data: TrainingData) -> pd.DataFrame:
         rows.append({"target": f"k7:log_er_hazard_ratio:{a:g}-{b:g}y",
                      "value": math.log(pos / neg), "se": K7_SE_LOG,
                      "kind": "stated tolerance (Colleoni 2016 rates)"})
+    (k3,) = select_claims(["K3"])
+    for check in k3.checks:
+        rows.append({"target": f"k3:late_distant_recurrence:{check.label}",
+                     "value": check.published, "se": K3_SE,
+                     "kind": "stated tolerance (Pan 2017)"})
     k4, k5 = _site_claims()
     for check in k4.checks:
         rows.append({"target": f"k4:share:{check.label}", "value": check.published,
@@ -300,6 +309,9 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
     for row in card.rows:
         name = f"k4:share:{row.label}" if row.claim_id == "K4" else "k5:pr_loss_share"
         out[name] = float(row.simulated)
+    for row in run_claims(select_claims(["K3"]), base, seed=seed,
+                          patients=sizes.k3_patients_per_group).rows:
+        out[f"k3:late_distant_recurrence:{row.label}"] = float(row.simulated)
     return out
 
 

@@ -209,8 +209,8 @@ def calibrate_posterior(
         "instead of its default; repeat for several. Larger cohorts for the noisiest "
         "targets (scripts/summary_noise.py).", show_default=False)] = None,
 ) -> None:
-    """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K4, K7,
-    grade).
+    """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K3, K4, K5,
+    K7, grade).
 
     Gaussian-process emulators of the simulator over a Latin-hypercube design (and
     --waves of points where the posterior lies), sampled with emcee (docs/posterior.md).
