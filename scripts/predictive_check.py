@@ -12,7 +12,8 @@ do (draw ``k`` with simulation seed ``seed + 1 + k`` and, when the run was margi
 over the M1-M3 mechanism priors, the mechanism values the calibration drew for check
 ``k``; ``--calibration-checks`` says how many checks it drew them for), but at
 ``--scale`` times the calibration's simulation sizes (those its ``posterior.json``
-records). The calibration's checks run at
+records, or with ``--sizes default`` the calibration's defaults, to compare runs made
+with different ``--size`` options at one setting). The calibration's checks run at
 the design's sizes, where the late-period ratio targets (K2 and K7, years 5-15) carry a
 Monte Carlo noise of one to two and a half standard errors per simulation, so their sum
 of squared misses measures the noise as much as the posterior; at 4x that noise is
@@ -40,6 +41,10 @@ def main(argv: list[str]) -> int:
                         help="multiple of the calibration's simulation sizes")
     parser.add_argument("--seed", type=int, default=2026,
                         help="the calibration's seed (checks use seed + 1 + k)")
+    parser.add_argument("--sizes", choices=("run", "default"), default="run",
+                        help="scale the run's own design sizes (posterior.json) or the "
+                             "calibration's defaults (to compare runs made with different "
+                             "--size options at one setting)")
     parser.add_argument("--calibration-checks", type=int, default=20,
                         help="how many checks the calibration ran (its mechanism values "
                              "are one Latin hypercube of that many)")
@@ -77,8 +82,9 @@ def main(argv: list[str]) -> int:
     drawn = max(n, args.calibration_checks)
     mechanism = (Ensemble.from_priors(mechanism_prior_ranges(), drawn, args.seed + 2).draws
                  if marginalised else pd.DataFrame(index=range(drawn)))
-    # the run's own design sizes (a run made with --size), else the defaults
-    design_sizes = replace(DEFAULT_SIZES, **record["diagnostics"].get("simulation_sizes", {}))
+    # the run's own design sizes (a run made with --size), or the defaults
+    design_sizes = (replace(DEFAULT_SIZES, **record["diagnostics"].get("simulation_sizes", {}))
+                    if args.sizes == "run" else DEFAULT_SIZES)
     sizes = replace(design_sizes,
                     **{k: v * args.scale for k, v in design_sizes.__dict__.items()})
     data = TrainingData.load()
