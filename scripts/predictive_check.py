@@ -85,8 +85,7 @@ def main(argv: list[str]) -> int:
     # the run's own design sizes (a run made with --size), or the defaults
     design_sizes = (replace(DEFAULT_SIZES, **record["diagnostics"].get("simulation_sizes", {}))
                     if args.sizes == "run" else DEFAULT_SIZES)
-    sizes = replace(design_sizes,
-                    **{k: v * args.scale for k, v in design_sizes.__dict__.items()})
+    sizes = design_sizes.scaled(args.scale)
     data = TrainingData.load()
     targets = observed_targets(data)
     base = load_default_scenario()

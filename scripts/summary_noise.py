@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 
@@ -63,8 +62,7 @@ def main(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 2
     started = time.perf_counter()
-    sizes = replace(DEFAULT_SIZES,
-                    **{k: v * args.scale for k, v in DEFAULT_SIZES.__dict__.items()})
+    sizes = DEFAULT_SIZES.scaled(args.scale)
     data = TrainingData.load()
     targets = observed_targets(data).set_index("target")
     by_seed = pd.DataFrame([simulated_summaries(scenario, data, seed=args.seed + k, sizes=sizes)

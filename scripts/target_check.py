@@ -20,7 +20,6 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 
@@ -46,7 +45,7 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     data = TrainingData.load()
     targets = observed_targets(data)
-    sizes = replace(DEFAULT_SIZES, **{k: v * args.scale for k, v in DEFAULT_SIZES.__dict__.items()})
+    sizes = DEFAULT_SIZES.scaled(args.scale)
     columns = {}
     for path in args.scenarios:
         scenario = load_scenario(path)

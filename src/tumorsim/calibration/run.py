@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -120,7 +119,7 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                   ) -> dict[str, float]:
         return simulated_summaries(scenario_with(base, values), data, seed=s, sizes=at)
 
-    check_sizes = replace(sizes, **{k: v * check_scale for k, v in sizes.__dict__.items()})
+    check_sizes = sizes.scaled(check_scale)
 
     started = time.perf_counter()
     fingerprint = f"{scenario_fingerprint(base)}:{sizes}"

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -89,6 +89,10 @@ class SimulationSizes:
     k7_er_negative_patients: int = 1500
     k4_patients_per_row: int = 1000
     k3_patients_per_group: int = 1000
+
+    def scaled(self, factor: int) -> SimulationSizes:
+        """Every size ``factor`` times larger (a factor of 4 halves the Monte Carlo noise)."""
+        return replace(self, **{k: v * factor for k, v in self.__dict__.items()})
 
 
 DEFAULT_SIZES = SimulationSizes()
