@@ -117,6 +117,28 @@ def test_held_out_checks_have_their_tables():
     assert 0.0 <= checks["transbig"].c_index_cox <= 1.0
 
 
+def test_risk_score_averages_over_draws_of_the_covariates_transbig_lacks():
+    # each group of twins carries its own draw of the missing PR; one group reproduces the
+    # score of a single shared draw
+    from tumorsim.calibration.held_out import twin_risk_concordance
+    from tumorsim.cohort.datasets import DRAW_SEED, training_cohort
+    from tumorsim.io.scenario_file import load_default_scenario
+
+    first = training_cohort("transbig", seed=DRAW_SEED).covariates["pr_fmol"].to_numpy()
+    second = training_cohort("transbig", seed=DRAW_SEED + 1).covariates["pr_fmol"].to_numpy()
+    assert (first != second).mean() > 0.5
+    scenario = load_default_scenario()
+    risk = twin_risk_concordance(scenario, "training", seed=5, twins=5, imputations=2)
+    women = len(risk.scored)
+    assert risk.twins["covariate_draw"].value_counts().to_dict() == {0: 3 * women,
+                                                                     1: 2 * women}
+    one = twin_risk_concordance(scenario, "training", seed=5, twins=3, imputations=1)
+    days = one.twins["dmfs_days_uncensored"].to_numpy(float).reshape(women, 3)
+    event = one.twins["dmfs_event_uncensored"].to_numpy(bool).reshape(women, 3)
+    expected = (event & (days <= 5 * 365.25)).mean(axis=1)
+    np.testing.assert_allclose(one.scored["risk"], expected)
+
+
 def test_nuisance_parameters_are_drawn_from_their_priors_and_not_emulated(tmp_path):
     from tumorsim.model.ensemble import PriorRange
 
