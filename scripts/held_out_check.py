@@ -39,6 +39,9 @@ def main(argv: list[str]) -> int:
                         "covariates (default: RISK_IMPUTATIONS of "
                         "tumorsim.calibration.held_out; 1: one draw shared by all twins, as "
                         "up to the sixth look)")
+    parser.add_argument("--first-draw", type=int, default=0,
+                        help="with --part training: the first draw of the missing covariates "
+                        "is DRAW_SEED + this (to see how a one-draw score varies)")
     parser.add_argument("--part", choices=("held_out", "training"), default="held_out",
                         help="'training': only the TRANSBIG c-index on the training part "
                         "(no look at the held-out parts)")
@@ -62,9 +65,10 @@ def main(argv: list[str]) -> int:
     if args.part == "training":
         risk = twin_risk_concordance(load_scenario(args.scenario), "training",
                                      seed=args.seed, twins=args.twins, risk_years=risk_years,
-                                     imputations=imputations)
+                                     imputations=imputations, first_draw=args.first_draw)
         print(f"TRANSBIG training part, {args.twins} twins per woman in "
-              f"{min(imputations, args.twins)} draws of the missing covariates, risk by "
+              f"{min(imputations, args.twins)} draws of the missing covariates (first "
+              f"DRAW_SEED + {args.first_draw}), risk by "
               f"{risk_years:g} years: c-index twins "
               f"{risk.c_index_twin:.3f}, Cox {risk.c_index_cox:.3f} (in sample)")
         from tumorsim.cohort.datasets import training_cohort

@@ -142,16 +142,19 @@ class RiskConcordance:
 
 def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
                           twins: int = RISK_TWINS, risk_years: float = RISK_YEARS,
-                          imputations: int = RISK_IMPUTATIONS) -> RiskConcordance:
+                          imputations: int = RISK_IMPUTATIONS,
+                          first_draw: int = 0) -> RiskConcordance:
     """The twins' risk score (their share relapsing by ``risk_years``) on a part of
     TRANSBIG, next to a Cox model (age, size, grade, ER) fitted on the training part.
 
     ``part`` is ``"training"`` (the Cox model is then scored in sample, an optimistic
     reference) or ``"held_out"``. A woman's ``twins`` twins are split into
-    ``min(imputations, twins)`` groups; group ``m`` carries the draw ``DRAW_SEED + m`` of the
-    covariates the data lack and is simulated with seed ``seed + m``, so the risk score
-    averages over the missing covariates instead of ranking by one draw of them. The Cox
-    model sees the data set's default draw (``DRAW_SEED``), as every other check does.
+    ``min(imputations, twins)`` groups; group ``m`` carries the draw ``DRAW_SEED +
+    first_draw + m`` of the covariates the data lack and is simulated with seed ``seed +
+    m``, so the risk score averages over the missing covariates instead of ranking by one
+    draw of them (``first_draw`` only to show how a score from one draw varies with it).
+    The Cox model sees the data set's default draw (``DRAW_SEED``), as every other check
+    does.
     """
     from lifelines import CoxPHFitter
 
@@ -163,7 +166,7 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
     relapsed = np.zeros(len(women))
     tables = []
     for m, size in enumerate(sizes):
-        drawn = cohort_of("transbig", seed=DRAW_SEED + m)
+        drawn = cohort_of("transbig", seed=DRAW_SEED + first_draw + m)
         if not np.array_equal(drawn.covariates["patient_id"], women.covariates["patient_id"]):
             raise RuntimeError("TRANSBIG's women differ between draws of its missing covariates")
         result = run_twin(base, drawn, twins=size, seed=seed + m, chemotherapy_regimen=None)
