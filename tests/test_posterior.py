@@ -108,13 +108,19 @@ def test_held_out_checks_have_their_tables():
     from tumorsim.io.scenario_file import load_default_scenario
 
     checks = held_out_checks(load_default_scenario(), seed=1, twins=2, population=300)
-    assert set(checks) == {"transbig", "gse2034"}
-    for name, check in checks.items():
-        assert set(check.km["er_status"]) == {"ER+", "ER-"}, name
-        assert list(check.km.columns) == ["data_set", "er_status", "years", "observed",
+    assert set(checks) == {"gbsg2", "transbig", "gse2034"}
+    for check in checks.values():
+        assert list(check.km.columns) == ["data_set", "group", "years", "observed",
                                           "ci_lower", "ci_upper", "simulated", "inside"]
-    assert 0.0 <= checks["transbig"].c_index_twin <= 1.0
-    assert 0.0 <= checks["transbig"].c_index_cox <= 1.0
+    for name in ("transbig", "gse2034"):
+        assert set(checks[name].km["group"]) == {"ER+", "ER-"}, name
+    assert len(checks["gbsg2"].km) == 12  # K1's four tamoxifen x PR groups at 1, 3, 5 years
+    for name in ("gbsg2", "transbig"):
+        assert 0.0 <= checks[name].c_index_twin <= 1.0
+        assert 0.0 <= checks[name].c_index_cox <= 1.0
+        difference, low, high = checks[name].c_index_difference
+        assert low <= difference <= high
+        assert difference == pytest.approx(checks[name].c_index_twin - checks[name].c_index_cox)
 
 
 def test_risk_score_averages_over_draws_of_the_covariates_transbig_lacks():

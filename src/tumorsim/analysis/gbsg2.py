@@ -183,6 +183,9 @@ class HeldOutFit:
         The same for a Cox model with the same covariates fitted on the training split.
     passed : bool
         Every RFS point and both hazard ratios inside the observed CIs.
+    scored : pandas.DataFrame
+        Per held-out woman: ``T`` (follow-up, days), ``E`` (relapse), ``risk`` (the twins'
+        risk score) and ``cox`` (the Cox model's partial hazard), behind both c-indices.
     """
 
     rfs: pd.DataFrame
@@ -190,6 +193,7 @@ class HeldOutFit:
     c_index_twin: float
     c_index_cox: float
     passed: bool
+    scored: pd.DataFrame
 
     def rfs_table(self) -> TextTable:
         """Held-out RFS per group and year: observed with its 95 % CI, simulated, inside."""
@@ -275,4 +279,4 @@ def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
     c_cox = concordance(scored, "T", "E", "cox")
     passed = bool(rfs["inside"].all() and hr["inside"].all())
     return HeldOutFit(rfs=rfs, hazard_ratios=hr, c_index_twin=c_twin, c_index_cox=c_cox,
-                      passed=passed)
+                      passed=passed, scored=scored)
