@@ -73,12 +73,14 @@ def main(argv: list[str]) -> int:
         scenario = load_scenario(path)
         first = path.read_text(encoding="utf-8").splitlines()[0]
         what = ("the posterior median itself" if path == BASE
-                else "a whole scenario" if path in args.also else first.split("with ", 1)[1])
+                else first.split("with ", 1)[1] if "with " in first
+                else "the whole scenario")
         card = run_claims([claim], scenario, seed=args.seed, patients=args.patients)
         digits = 2 if args.claim == "K2" else 3
         cells = [f"{r.simulated:.{digits}f} [{r.ci_low:.{digits}f}, {r.ci_high:.{digits}f}]"
                  for r in card.rows]
-        print(f"| `{path.stem}` | {what} | " + " | ".join(cells) + " |")
+        name = f"{path.parent.name}/{path.stem}" if path in args.also else path.stem
+        print(f"| `{name}` | {what} | " + " | ".join(cells) + " |")
     if args.claim == "K2":
         print()
         _by_clone(load_scenario(args.scenario), args.patients, args.seed)
