@@ -59,6 +59,9 @@ class PatientParameters:
         ``f_p``: net growth rate at diagnosis over that of the grade-2 median tumour of a
         woman aged 50 or more (``ln2 / primary_doubling_time_days``); it scales her
         colonisation cap by ``f_p ** colonisation_growth_exponent``.
+    deep_dormancy_factor : ndarray
+        ``d_p = (1 + positive nodes) ** -deep_dormancy_nodes_exponent``: her multiplier of
+        every site's share of dormancy that is deep (1 when the exponent is 0).
     """
 
     diagnosis_cells: np.ndarray
@@ -68,6 +71,7 @@ class PatientParameters:
     clone_fractions: np.ndarray
     endocrine_sensitivity: np.ndarray
     growth_factor: np.ndarray
+    deep_dormancy_factor: np.ndarray
 
 
 def clone_fractions_at_diagnosis(
@@ -144,5 +148,6 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
                            scenario.parameter("endocrine_insensitive_effect_fraction"), 1.0)
     growth_factor = (growth_at_diagnosis * scenario.parameter("primary_doubling_time_days")
                      / math.log(2.0))
+    deep_dormancy_factor = (1.0 + nodes) ** -scenario.parameter("deep_dormancy_nodes_exponent")
     return PatientParameters(diagnosis_cells, gompertz, dissemination, cxcl, fractions,
-                             sensitivity, growth_factor)
+                             sensitivity, growth_factor, deep_dormancy_factor)

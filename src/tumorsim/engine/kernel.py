@@ -198,6 +198,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     clone0 = patients.clone_fractions[i]
     sensitivity = patients.endocrine_sensitivity[i]
     growth_factor = patients.growth_factor[i]
+    deep_factor = patients.deep_dormancy_factor[i]
     traj_slot = recording.slot[i]
     draw = patients.draw[i]
     params, site_table, clone_table, switches = (model.params[draw], model.site_table[draw],
@@ -536,7 +537,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                         if uniform(state) < q:
                             deep = R.deep_dormancy_fraction(
                                 params, site_table[d, SITE_DEEP_SHARE],
-                                clone_table[c, CLONE_DEEP_MULTIPLIER])
+                                clone_table[c, CLONE_DEEP_MULTIPLIER], deep_factor)
                             if deep > 0.0 and uniform(state) < deep:
                                 arrivals[d, c, DEEP_DORMANT] += 1.0
                             else:
@@ -561,7 +562,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                                 if dormancy else 0.0)
                             deep = R.deep_dormancy_fraction(
                                 params, site_table[d, SITE_DEEP_SHARE],
-                                clone_table[c, CLONE_DEEP_MULTIPLIER])
+                                clone_table[c, CLONE_DEEP_MULTIPLIER], deep_factor)
                             for a in range(N_ACTIVITIES):
                                 lam = x * (1.0 - q if a == PROLIFERATING else
                                            (q * (1.0 - deep) if a == DORMANT else q * deep))

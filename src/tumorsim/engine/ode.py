@@ -125,7 +125,8 @@ PAT_PRIMARY_RATE = 5
 PAT_PRE_DAYS = 6
 PAT_ENDOCRINE = 7
 PAT_GROWTH_FACTOR = 8
-PAT_CLONE0 = 9
+PAT_DEEP_FACTOR = 9
+PAT_CLONE0 = 10
 PAT_DRAW = PAT_CLONE0 + N_CLONES
 """The patient's parameter draw (row of the model arrays), stored as a float."""
 N_PAT = PAT_DRAW + 1
@@ -338,7 +339,8 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
                         clone_table[c, CLONE_DORMANCY_ENTRY_MULTIPLIER])
                         if dormancy else 0.0)
                     deep = R.deep_dormancy_fraction(params, site_table[d, SITE_DEEP_SHARE],
-                                                    clone_table[c, CLONE_DEEP_MULTIPLIER])
+                                                    clone_table[c, CLONE_DEEP_MULTIPLIER],
+                                                    pat[PAT_DEEP_FACTOR])
                     ib = (d * N_CLONES + c) * N_ACTIVITIES
                     dydt[ib] += x * (1.0 - q)
                     dydt[ib + DORMANT] += x * (q * (1.0 - deep))
@@ -693,7 +695,8 @@ def _event(i, s, when, y, env, out):
 
 @nb.njit
 def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis_cells,
-                   clone_fractions, endocrine_sensitivity, growth_factor, draw, model):
+                   clone_fractions, endocrine_sensitivity, growth_factor, deep_dormancy_factor,
+                   draw, model):
     """Pack one patient's parameters and her natural-history timing (``PAT_*`` columns)."""
     params, site_table, clone_table = (model.params[draw], model.site_table[draw],
                                        model.clone_table[draw])
@@ -704,6 +707,7 @@ def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis
     pat[PAT_DIAGNOSIS_CELLS] = diagnosis_cells
     pat[PAT_ENDOCRINE] = endocrine_sensitivity
     pat[PAT_GROWTH_FACTOR] = growth_factor
+    pat[PAT_DEEP_FACTOR] = deep_dormancy_factor
     pat[PAT_DRAW] = draw
     mean_growth = 0.0
     for c in range(N_CLONES):
@@ -730,6 +734,6 @@ def simulate_patients(patients, seed, model, solver, plans, recording, out):
                              patients.dissemination_coefficient[i], patients.cxcl_multiplier[i],
                              patients.diagnosis_cells[i], patients.clone_fractions[i],
                              patients.endocrine_sensitivity[i], patients.growth_factor[i],
-                             patients.draw[i], model)
+                             patients.deep_dormancy_factor[i], patients.draw[i], model)
         _simulate_one(i, patients.plan[i], pat, model, solver, plans, recording, out)
         out.natural_history_redraws[i] = 0.0

@@ -159,6 +159,8 @@ class Patients(NamedTuple):
         insensitive disease.
     growth_factor : ndarray, shape (n,)
         ``f_p``, the patient's growth factor (it scales her colonisation cap).
+    deep_dormancy_factor : ndarray, shape (n,)
+        ``d_p``, her multiplier of the sites' deep-dormancy shares.
     draw : ndarray of int64, shape (n,)
         Row of :class:`ModelArrays` (the parameter draw) each patient lives under.
     """
@@ -172,6 +174,7 @@ class Patients(NamedTuple):
     clone_fractions: np.ndarray
     endocrine_sensitivity: np.ndarray
     growth_factor: np.ndarray
+    deep_dormancy_factor: np.ndarray
     draw: np.ndarray
 
 

@@ -94,6 +94,7 @@ PATIENT_PARAMETERS: Final[tuple[str, ...]] = (
     "natural_history_days",
     "endocrine_sensitivity",
     "patient_growth_factor",
+    "patient_deep_dormancy_factor",
     "clone_fraction_ERpos_PRpos",
     "clone_fraction_ERpos_PRneg",
     "clone_fraction_ERneg",
@@ -118,7 +119,7 @@ def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
         float(pp.cxcl_multiplier[index]), float(pp.diagnosis_cells[index]),
         np.ascontiguousarray(pp.clone_fractions[index]),
         float(pp.endocrine_sensitivity[index]), float(pp.growth_factor[index]),
-        int(run.draw_of_patient[index]), arrays)
+        float(pp.deep_dormancy_factor[index]), int(run.draw_of_patient[index]), arrays)
     values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat[:ode.PAT_DRAW],
                                                 strict=True)}
     plan = int(run.plan_of_patient[index])
@@ -528,7 +529,9 @@ class _Builder:
                              if dormancy else "0")
                         deep = self.law("deep_dormancy_fraction",
                                         deep_dormancy_share=f"deep_share_{d}",
-                                        deep_dormancy_multiplier=f"deep_multiplier_{cl}")
+                                        deep_dormancy_multiplier=f"deep_multiplier_{cl}",
+                                        patient_deep_dormancy_factor=(
+                                            "patient_deep_dormancy_factor"))
                         to = (f"piecewise(seeding_{src} * share_{src}_{cl} * "
                               f"({weight[d, cl]}) / destinations_{src}, "
                               f"destinations_{src} > 0, 0)")

@@ -78,6 +78,8 @@ INPUTS: Final[dict[str, Input]] = {
     "dormancy_entry_multiplier": Input("m_q,c", "the clone's multiplier of that probability"),
     "deep_dormancy_share": Input("φ_s", "the site's share of dormancy that is deep"),
     "deep_dormancy_multiplier": Input("m_deep,c", "the clone's multiplier of that share"),
+    "patient_deep_dormancy_factor": Input("d_p", "the patient's multiplier of that share, "
+                                          "(1 + positive nodes)^-kappa_n (1)"),
     "endocrine_sensitivity": Input("s_p", "1 in endocrine-sensitive disease, s_ins in "
                                    "insensitive disease (a patient trait)"),
     "clone_growth_multiplier": Input("m_g,c", "the clone's growth multiplier (1)"),
@@ -458,9 +460,12 @@ def dormancy_entry_fraction(dormancy_entry_probability, dormancy_entry_multiplie
 
 @law("dormancy", "deep dormancy entry", "f_deep", "1",
      "Willis 2010 (dormancy for decades); bone marrow favours deep dormancy; ER- cells "
-     "rarely (Colleoni 2016: late relapse is an ER+ pattern)")
-def deep_dormancy_fraction(deep_dormancy_share, deep_dormancy_multiplier):
-    return min(deep_dormancy_share * deep_dormancy_multiplier, 1.0)
+     "rarely (Colleoni 2016: late relapse is an ER+ pattern); node-negative disease has "
+     "no early recurrence peak (PMC1064084), so d_p may fall with nodes (1 by default)")
+def deep_dormancy_fraction(deep_dormancy_share, deep_dormancy_multiplier,
+                           patient_deep_dormancy_factor):
+    return min(deep_dormancy_share * deep_dormancy_multiplier * patient_deep_dormancy_factor,
+               1.0)
 
 
 @law("dormancy", "deep awakening", "w_deep", "1/day",

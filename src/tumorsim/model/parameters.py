@@ -167,6 +167,12 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("deep_dormant_death_rate_per_day", _LN2 / (20.0 * 365.25), "1/day", 0.0, 0.1, "C",
        "deep-dormant cells persist for decades (late relapses 5-20 years on: Pan 2017)",
        "delta_deep", "dormancy"),
+    _p("deep_dormancy_nodes_exponent", 0.0, "1", 0.0, 2.0, "C",
+       "a woman's share of deep dormancy falls with positive nodes, (1 + nodes)^-kappa_n: "
+       "node-positive disease has the sharp early recurrence peak and node-negative none "
+       "(1,173 women after mastectomy alone, Breast Cancer Res 2005, PMC1064084); in "
+       "node-negative ER+ disease the hazard persists beyond year 5 (Dignam 2009); 0, no "
+       "node effect, by default (docs/posterior.md, what K3 asks)", "kappa_n", "dormancy"),
     _p("tamoxifen_dormancy_hold", 0.8, "1", 0.0, 1.0, "C",
        "endocrine therapy holds ER+ cells dormant (EBCTCG 2011 carry-over benefit)",
        "a_tam", "dormancy"),

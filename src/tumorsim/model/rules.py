@@ -465,12 +465,17 @@ def _dormancy(s: Scenario) -> list[Rule]:
             f"clone's multiplier {_join(entry_mult)}; dormant cells do not divide. Of "
             "those, a fraction "
             f"{_eq('deep_dormancy_fraction')} enters deep dormancy, the site's share φ_s "
-            f"being {_join(deep)} and the clone's multiplier {_join(deep_mult)}.",
+            f"being {_join(deep)}, the clone's multiplier {_join(deep_mult)} and the "
+            f"woman's d_p = (1 + positive nodes)^-kappa_n with "
+            f"{_q(s, 'deep_dormancy_nodes_exponent')}"
+            + (" (no node effect)." if s.parameter("deep_dormancy_nodes_exponent") == 0
+               else " (node-negative disease dormant deeper)."),
             [*(f"sites.{site}.dormancy_entry_probability" for site in METASTATIC_SITES),
              *(f"sites.{site}.deep_dormancy_share" for site in METASTATIC_SITES),
              *(f"clones.{c}.dormancy_entry_multiplier" for c in CLONES),
-             *(f"clones.{c}.deep_dormancy_multiplier" for c in CLONES)],
-            "Willis 2010; Kim 2012",
+             *(f"clones.{c}.deep_dormancy_multiplier" for c in CLONES),
+             "deep_dormancy_nodes_exponent"],
+            "Willis 2010; Kim 2012; PMC1064084 (recurrence peaks by nodal status)",
             ["dormancy_entry_fraction", "deep_dormancy_fraction"],
         ),
         _rule(
