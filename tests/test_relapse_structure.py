@@ -57,16 +57,18 @@ def _dormant_cells(scenario: Scenario, day: float) -> pd.DataFrame:
     return at.groupby("activity", observed=True)["cells"].sum()
 
 
+_SAME_FATE = {"deep_awakening_rate_per_day": PARAMETERS["awakening_rate_per_day"].default,
+              "deep_dormant_death_rate_per_day": PARAMETERS["dormant_death_rate_per_day"].default,
+              "tamoxifen_dormancy_hold": 0.0,
+              "awakening_rate_per_day": PARAMETERS["awakening_rate_per_day"].default}
+"""Deep and shallow dormant cells with the same fates: their ratio is that of arrivals."""
+
+
 def test_deep_dormancy_takes_its_share_of_arrivals_exactly():
     # deep and shallow dormant cells with the same fates: their ratio is f / (1 - f)
-    same_fate = {"deep_awakening_rate_per_day": PARAMETERS["awakening_rate_per_day"].default,
-                 "deep_dormant_death_rate_per_day":
-                     PARAMETERS["dormant_death_rate_per_day"].default,
-                 "tamoxifen_dormancy_hold": 0.0, "awakening_rate_per_day":
-                     PARAMETERS["awakening_rate_per_day"].default}
     share = 0.3
     scenario = _deterministic(
-        parameters=same_fate,
+        parameters=_SAME_FATE,
         sites={site: {"deep_dormancy_share": share} for site in METASTATIC},
         clones={"ERpos_PRpos": {"deep_dormancy_multiplier": 1.0},
                 "ERpos_PRneg": {"deep_dormancy_multiplier": 1.0},
@@ -77,6 +79,51 @@ def test_deep_dormancy_takes_its_share_of_arrivals_exactly():
     assert cells["deep_dormant"] > 0
     assert cells["deep_dormant"] / cells["dormant"] == pytest.approx(share / (1 - share),
                                                                        rel=1e-6)
+
+
+def _with_nodes(scenario: Scenario, nodes: int, mode: str) -> pd.Series:
+    cohort = Cohort.sample(scenario.population, 20, seed=3)
+    cohort = Cohort(cohort.covariates.assign(positive_nodes=nodes))
+    traj = simulate(scenario.with_changes(numerics={"mode": mode}), cohort, seed=3).trajectories
+    assert traj is not None
+    at = traj[np.isclose(traj["time_days"], 0.0) & traj["site"].isin(METASTATIC)]
+    return at.groupby("activity", observed=True)["cells"].sum()
+
+
+def test_deep_dormancy_share_falls_with_nodes_as_the_law_says():
+    # f_deep = phi_s m_deep,c (1 + nodes)^-kappa_n: exact in the deterministic mode, and
+    # in the stochastic kernel node-negative women hold the deep-dormant cells
+    share, kappa = 0.3, 0.5
+    scenario = _deterministic(
+        parameters={**_SAME_FATE, "deep_dormancy_nodes_exponent": kappa},
+        sites={site: {"deep_dormancy_share": share} for site in METASTATIC},
+        clones={c: {"deep_dormancy_multiplier": 1.0} for c in CLONES},
+        treatment={"surgery": True},
+    )
+    for nodes in (0, 3, 9):
+        cells = _with_nodes(scenario, nodes, "deterministic")
+        f = share * (1 + nodes) ** -kappa
+        assert cells["deep_dormant"] / cells["dormant"] == pytest.approx(f / (1 - f), rel=1e-6)
+    steep = scenario.with_changes(parameters={"deep_dormancy_nodes_exponent": 2.0},
+                                  sites={site: {"deep_dormancy_share": 0.5}
+                                         for site in METASTATIC})
+    negative = _with_nodes(steep, 0, "stochastic")
+    positive = _with_nodes(steep, 9, "stochastic")
+    deep_share = {k: c["deep_dormant"] / (c["deep_dormant"] + c["dormant"])
+                  for k, c in (("N0", negative), ("N9", positive))}
+    assert 0.35 < deep_share["N0"] < 0.65  # 0.5 expected
+    assert deep_share["N9"] < 0.05  # 0.5 / 100 expected
+
+
+def test_node_factor_is_one_unless_asked():
+    scenario = Scenario(biology="registry")
+    cohort = Cohort.sample(scenario.population, 200, seed=4)
+    assert np.all(patient_parameters(scenario, cohort, seed=4).deep_dormancy_factor == 1.0)
+    nodes = cohort.covariates["positive_nodes"].to_numpy(float)
+    factor = patient_parameters(
+        scenario.with_changes(parameters={"deep_dormancy_nodes_exponent": 0.7}), cohort,
+        seed=4).deep_dormancy_factor
+    np.testing.assert_allclose(factor, (1 + nodes) ** -0.7)
 
 
 def test_no_deep_dormancy_by_default_and_none_in_er_negative_clone_at_multiplier_zero():
