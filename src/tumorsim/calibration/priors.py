@@ -107,6 +107,12 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "deep dormancy escape half-life 5-30 years (Willis 2010: >= 12); the "
                     "earlier lower end, 10 years, was where that experiment went, and "
                     "Colleoni 2016's ER+ hazards stay at 5.4 %/y in years 5-10"),
+    FittedParameter("deep_dormancy_nodes_exponent", "linear", 0.0, 2.0,
+                    "a woman's deep-dormancy share falls as (1 + nodes)^-kappa_n: "
+                    "node-positive disease has the sharp early recurrence peak, "
+                    "node-negative none (PMC1064084); 0, no node effect (every fit before "
+                    "run15), at the edge; by hand 0.5 with higher site shares moved K3 T1N0 "
+                    "from 0.066 to 0.084 (docs/posterior.md, what K3 asks)"),
     FittedParameter("clones.ERneg.deep_dormancy_multiplier", "log", 0.01, 1.0,
                     "ER- disseminated cells rarely enter deep dormancy (late relapse is an "
                     "ER+ pattern: Colleoni 2016; Dignam 2009); the registry's 0.2 inside, "
