@@ -50,8 +50,15 @@ def _deterministic(**changes) -> Scenario:
     return base.with_changes(**changes)
 
 
-def _dormant_cells(scenario: Scenario, day: float) -> pd.DataFrame:
-    traj = simulate(scenario, patients=20, seed=3).trajectories
+def _dormant_cells(scenario: Scenario, day: float, *, nodes: int | None = None) -> pd.Series:
+    """Cells per activity at metastatic sites on ``day`` over 20 women (seed 3), each with
+    ``nodes`` positive nodes when given."""
+    if nodes is None:
+        traj = simulate(scenario, patients=20, seed=3).trajectories
+    else:
+        cohort = Cohort.sample(scenario.population, 20, seed=3)
+        cohort = Cohort(cohort.covariates.assign(positive_nodes=nodes))
+        traj = simulate(scenario, cohort, seed=3).trajectories
     assert traj is not None
     at = traj[np.isclose(traj["time_days"], day) & traj["site"].isin(METASTATIC)]
     return at.groupby("activity", observed=True)["cells"].sum()
@@ -81,15 +88,6 @@ def test_deep_dormancy_takes_its_share_of_arrivals_exactly():
                                                                        rel=1e-6)
 
 
-def _with_nodes(scenario: Scenario, nodes: int, mode: str) -> pd.Series:
-    cohort = Cohort.sample(scenario.population, 20, seed=3)
-    cohort = Cohort(cohort.covariates.assign(positive_nodes=nodes))
-    traj = simulate(scenario.with_changes(numerics={"mode": mode}), cohort, seed=3).trajectories
-    assert traj is not None
-    at = traj[np.isclose(traj["time_days"], 0.0) & traj["site"].isin(METASTATIC)]
-    return at.groupby("activity", observed=True)["cells"].sum()
-
-
 def test_deep_dormancy_share_falls_with_nodes_as_the_law_says():
     # f_deep = phi_s m_deep,c (1 + nodes)^-kappa_n: exact in the deterministic mode, and
     # in the stochastic kernel node-negative women hold the deep-dormant cells
@@ -101,14 +99,15 @@ def test_deep_dormancy_share_falls_with_nodes_as_the_law_says():
         treatment={"surgery": True},
     )
     for nodes in (0, 3, 9):
-        cells = _with_nodes(scenario, nodes, "deterministic")
+        cells = _dormant_cells(scenario, 0.0, nodes=nodes)
         f = share * (1 + nodes) ** -kappa
         assert cells["deep_dormant"] / cells["dormant"] == pytest.approx(f / (1 - f), rel=1e-6)
     steep = scenario.with_changes(parameters={"deep_dormancy_nodes_exponent": 2.0},
                                   sites={site: {"deep_dormancy_share": 0.5}
-                                         for site in METASTATIC})
-    negative = _with_nodes(steep, 0, "stochastic")
-    positive = _with_nodes(steep, 9, "stochastic")
+                                         for site in METASTATIC},
+                                  numerics={"mode": "stochastic"})
+    negative = _dormant_cells(steep, 0.0, nodes=0)
+    positive = _dormant_cells(steep, 0.0, nodes=9)
     deep_share = {k: c["deep_dormant"] / (c["deep_dormant"] + c["dormant"])
                   for k, c in (("N0", negative), ("N9", positive))}
     assert 0.35 < deep_share["N0"] < 0.65  # 0.5 expected
