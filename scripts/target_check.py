@@ -47,11 +47,15 @@ def main(argv: list[str]) -> int:
     targets = observed_targets(data)
     sizes = DEFAULT_SIZES.scaled(args.scale)
     columns = {}
+    stems = [path.stem for path in args.scenarios]
     for path in args.scenarios:
+        # two scenarios of one file name (e.g. two runs' posterior_median_scenario.toml)
+        # are told apart by their folder, so neither column overwrites the other
+        label = path.stem if stems.count(path.stem) == 1 else f"{path.parent.name}/{path.stem}"
         scenario = load_scenario(path)
         runs = [simulated_summaries(scenario, data, seed=args.seed + k, sizes=sizes)
                 for k in range(args.seeds)]
-        columns[path.stem] = {t: float(np.nanmean([r.get(t, math.nan) for r in runs]))
+        columns[label] = {t: float(np.nanmean([r.get(t, math.nan) for r in runs]))
                               for t in targets["target"]}
     print("| target | observed (SE) | " + " | ".join(columns) + " |")
     print("|---|---|" + "---|" * len(columns))
