@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python scripts/k2_experiments.py [--patients 8000] [--seed 2026] [--clones-only]
         [--scenario docs/calibration/posterior_median_scenario.toml] [--claim K3]
-        [--also SCENARIO ...]
+        [--also SCENARIO ...] [--only-also]
 
 runs claim K2 (EBCTCG 2011: recurrence rate ratio of 5 years of tamoxifen against none in
 years 0-4, 5-9 and 10-14) at the posterior median (docs/calibration/
@@ -18,7 +18,7 @@ relapses come from). ``--scenario`` replaces the posterior median in that second
 ``--claim K3`` measures claim K3 (late distant recurrence by size and nodes after five
 years of endocrine therapy) instead of K2 under the same scenarios, without the second
 table; ``--also`` adds whole scenarios (e.g. an unadopted run's median) after the
-posterior median.
+posterior median; ``--only-also`` measures only the median and those.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ def main(argv: list[str]) -> int:
                         help="the claim measured under each scenario")
     parser.add_argument("--also", type=Path, nargs="*", default=[],
                         help="more scenarios, measured after the posterior median")
+    parser.add_argument("--only-also", action="store_true",
+                        help="measure the posterior median and the --also scenarios only "
+                             "(not docs/calibration/k2_experiments/, no split by clone)")
     args = parser.parse_args(argv)
     for path in [args.scenario, *args.also]:
         if not path.is_file():
@@ -69,7 +72,8 @@ def main(argv: list[str]) -> int:
     else:
         print(f"| {claim.citation.split(';')[0]} (published) | | "
               + " | ".join(f"{c.published:g}" for c in claim.checks) + " |")
-    for path in [BASE, *args.also, *sorted(EXPERIMENTS.glob("*.toml"))]:
+    experiments = [] if args.only_also else sorted(EXPERIMENTS.glob("*.toml"))
+    for path in [BASE, *args.also, *experiments]:
         scenario = load_scenario(path)
         first = path.read_text(encoding="utf-8").splitlines()[0]
         what = ("the posterior median itself" if path == BASE
@@ -81,7 +85,7 @@ def main(argv: list[str]) -> int:
                  for r in card.rows]
         name = f"{path.parent.name}/{path.stem}" if path in args.also else path.stem
         print(f"| `{name}` | {what} | " + " | ".join(cells) + " |")
-    if args.claim == "K2":
+    if args.claim == "K2" and not args.only_also:
         print()
         _by_clone(load_scenario(args.scenario), args.patients, args.seed)
     unit = "women per arm" if args.claim == "K2" else "women per group"
