@@ -31,6 +31,10 @@ def main(argv: list[str]) -> int:
                         help="multiple of the calibration's simulation sizes")
     parser.add_argument("--seed", type=int, default=2026, help="first seed")
     args = parser.parse_args(argv)
+    for path in args.scenarios:
+        if not path.is_file():
+            print(f"{path}: no such file; allowed: a scenario TOML", file=sys.stderr)
+            return 2
 
     import numpy as np
 
@@ -56,7 +60,7 @@ def main(argv: list[str]) -> int:
         runs = [simulated_summaries(scenario, data, seed=args.seed + k, sizes=sizes)
                 for k in range(args.seeds)]
         columns[label] = {t: float(np.nanmean([r.get(t, math.nan) for r in runs]))
-                              for t in targets["target"]}
+                          for t in targets["target"]}
     print("| target | observed (SE) | " + " | ".join(columns) + " |")
     print("|---|---|" + "---|" * len(columns))
     z_all = {name: [] for name in columns}
