@@ -62,6 +62,10 @@ class PatientParameters:
     deep_dormancy_factor : ndarray
         ``d_p = (1 + positive nodes) ** -deep_dormancy_nodes_exponent``: her multiplier of
         every site's share of dormancy that is deep (1 when the exponent is 0).
+    pr_negative_primary : ndarray
+        1.0 when her primary was PR- (< 10 fmol/mg), else 0.0: with
+        ``pr_negative_primary_tamoxifen_share`` above 0 her ER+/PR- cells respond to
+        tamoxifen more like ER+/PR+ ones (law ``patient_clone_tamoxifen_effect``).
     """
 
     diagnosis_cells: np.ndarray
@@ -72,6 +76,7 @@ class PatientParameters:
     endocrine_sensitivity: np.ndarray
     growth_factor: np.ndarray
     deep_dormancy_factor: np.ndarray
+    pr_negative_primary: np.ndarray
 
 
 def clone_fractions_at_diagnosis(
@@ -150,4 +155,5 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
                      / math.log(2.0))
     deep_dormancy_factor = (1.0 + nodes) ** -scenario.parameter("deep_dormancy_nodes_exponent")
     return PatientParameters(diagnosis_cells, gompertz, dissemination, cxcl, fractions,
-                             sensitivity, growth_factor, deep_dormancy_factor)
+                             sensitivity, growth_factor, deep_dormancy_factor,
+                             np.where(pr_positive, 0.0, 1.0))

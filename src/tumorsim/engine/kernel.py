@@ -199,6 +199,7 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     sensitivity = patients.endocrine_sensitivity[i]
     growth_factor = patients.growth_factor[i]
     deep_factor = patients.deep_dormancy_factor[i]
+    pr_negative_primary = patients.pr_negative_primary[i]
     traj_slot = recording.slot[i]
     draw = patients.draw[i]
     params, site_table, clone_table, switches = (model.params[draw], model.site_table[draw],
@@ -230,6 +231,12 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
     cxcl = np.zeros(N_SITES)
     size_before = np.zeros(N_SITES)
     e_tam_of_clone = np.zeros(N_CLONES)
+    # each clone's full tamoxifen effect in this woman (her primary's PR status)
+    clone_effect = np.zeros(N_CLONES)
+    for c in range(N_CLONES):
+        clone_effect[c] = R.patient_clone_tamoxifen_effect(
+            params, clone_table[c, CLONE_TAMOXIFEN_EFFECT], clone_table[c, CLONE_ER_POSITIVE],
+            pr_negative_primary)
     dest_w = np.zeros((N_CLONES, N_SITES))
     dest_total_c = np.zeros(N_CLONES)
     clone_w = np.zeros(N_CLONES)
@@ -353,8 +360,8 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
         quencher = drivers[DRIVER_QUENCHER] if m1 else 0.0
         tam_level = R.tamoxifen_level(params, mid, tam[plan, 0], tam[plan, 1], tam[plan, 2])
         for c in range(N_CLONES):  # every cell state of a clone feels the same effect
-            e_tam_of_clone[c] = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                                   tam_level, sensitivity)
+            e_tam_of_clone[c] = R.tamoxifen_effect(params, clone_effect[c], tam_level,
+                                                   sensitivity)
 
         # internal metal dose: the internal-dose law solved exactly for the mid-step exposure
         decay = math.exp(-dt / params[_TAUM])

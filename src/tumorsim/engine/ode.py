@@ -126,7 +126,8 @@ PAT_PRE_DAYS = 6
 PAT_ENDOCRINE = 7
 PAT_GROWTH_FACTOR = 8
 PAT_DEEP_FACTOR = 9
-PAT_CLONE0 = 10
+PAT_PR_NEGATIVE_PRIMARY = 10
+PAT_CLONE0 = 11
 PAT_DRAW = PAT_CLONE0 + N_CLONES
 """The patient's parameter draw (row of the model arrays), stored as a float."""
 N_PAT = PAT_DRAW + 1
@@ -264,8 +265,9 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
             ideep = ip + DEEP_DORMANT
             switch_out = loss if c == 0 else (regain if c == 1 else 0.0)
             g_c = R.clone_growth_rate(params, g_eff, clone_table[c, CLONE_GROWTH])
-            e_tam = R.tamoxifen_effect(params, clone_table[c, CLONE_TAMOXIFEN_EFFECT],
-                                       tam_level, pat[PAT_ENDOCRINE])
+            e_tam = R.tamoxifen_effect(params, R.patient_clone_tamoxifen_effect(
+                params, clone_table[c, CLONE_TAMOXIFEN_EFFECT], clone_table[c, CLONE_ER_POSITIVE],
+                pat[PAT_PR_NEGATIVE_PRIMARY]), tam_level, pat[PAT_ENDOCRINE])
             kill = R.proliferating_kill_rate(params, e_tam, chemo_hazard, g_c, protect_m,
                                              protect_a)
             rates[ip] = R.proliferation_rate(params, g_c, e_tam) - kill - switch_out
@@ -696,7 +698,7 @@ def _event(i, s, when, y, env, out):
 @nb.njit
 def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis_cells,
                    clone_fractions, endocrine_sensitivity, growth_factor, deep_dormancy_factor,
-                   draw, model):
+                   pr_negative_primary, draw, model):
     """Pack one patient's parameters and her natural-history timing (``PAT_*`` columns)."""
     params, site_table, clone_table = (model.params[draw], model.site_table[draw],
                                        model.clone_table[draw])
@@ -708,6 +710,7 @@ def patient_vector(gompertz_rate, dissemination_coef, cxcl_multiplier, diagnosis
     pat[PAT_ENDOCRINE] = endocrine_sensitivity
     pat[PAT_GROWTH_FACTOR] = growth_factor
     pat[PAT_DEEP_FACTOR] = deep_dormancy_factor
+    pat[PAT_PR_NEGATIVE_PRIMARY] = pr_negative_primary
     pat[PAT_DRAW] = draw
     mean_growth = 0.0
     for c in range(N_CLONES):
@@ -734,6 +737,7 @@ def simulate_patients(patients, seed, model, solver, plans, recording, out):
                              patients.dissemination_coefficient[i], patients.cxcl_multiplier[i],
                              patients.diagnosis_cells[i], patients.clone_fractions[i],
                              patients.endocrine_sensitivity[i], patients.growth_factor[i],
-                             patients.deep_dormancy_factor[i], patients.draw[i], model)
+                             patients.deep_dormancy_factor[i], patients.pr_negative_primary[i],
+                             patients.draw[i], model)
         _simulate_one(i, patients.plan[i], pat, model, solver, plans, recording, out)
         out.natural_history_redraws[i] = 0.0

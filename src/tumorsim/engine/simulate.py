@@ -324,7 +324,8 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
         cxcl_multiplier=pp.cxcl_multiplier[sl], diagnosis_cells=pp.diagnosis_cells[sl],
         clone_fractions=pp.clone_fractions[sl],
         endocrine_sensitivity=pp.endocrine_sensitivity[sl], growth_factor=pp.growth_factor[sl],
-        deep_dormancy_factor=pp.deep_dormancy_factor[sl], draw=run.draw_of_patient[sl])
+        deep_dormancy_factor=pp.deep_dormancy_factor[sl],
+        pr_negative_primary=pp.pr_negative_primary[sl], draw=run.draw_of_patient[sl])
 
     previous_threads = numba.get_num_threads()
     if n_threads is not None:

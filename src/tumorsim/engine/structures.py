@@ -161,6 +161,8 @@ class Patients(NamedTuple):
         ``f_p``, the patient's growth factor (it scales her colonisation cap).
     deep_dormancy_factor : ndarray, shape (n,)
         ``d_p``, her multiplier of the sites' deep-dormancy shares.
+    pr_negative_primary : ndarray, shape (n,)
+        ``p_PR-``: 1.0 when her primary was PR- (< 10 fmol/mg), else 0.0.
     draw : ndarray of int64, shape (n,)
         Row of :class:`ModelArrays` (the parameter draw) each patient lives under.
     """
@@ -175,6 +177,7 @@ class Patients(NamedTuple):
     endocrine_sensitivity: np.ndarray
     growth_factor: np.ndarray
     deep_dormancy_factor: np.ndarray
+    pr_negative_primary: np.ndarray
     draw: np.ndarray
 
 

@@ -466,6 +466,10 @@ _MAPPINGS: Final[dict[str, Mapping]] = {
     "tamoxifen_level": _no_counterpart(
         "tamoxifen's PK ramp and adherence set the 'tamoxifen' substrate's level over time "
         "(a Dirichlet condition or a custom function), not a rule"),
+    "patient_clone_tamoxifen_effect": _no_counterpart(
+        "the rows use each clone's own effect e_c; ER+/PR- cells of a woman whose primary "
+        "was PR- (pr_negative_primary_tamoxifen_share above 0) are a separate cell line "
+        "with e_c,p in their tamoxifen rows"),
     "tamoxifen_effect": _no_counterpart(
         "the clone's effect e_c is folded into the tamoxifen rows of 'proliferation_rate' "
         "and 'awakening_rate'; an endocrine-insensitive patient (s_p < 1) is a separate "

@@ -95,6 +95,7 @@ PATIENT_PARAMETERS: Final[tuple[str, ...]] = (
     "endocrine_sensitivity",
     "patient_growth_factor",
     "patient_deep_dormancy_factor",
+    "patient_pr_negative_primary",
     "clone_fraction_ERpos_PRpos",
     "clone_fraction_ERpos_PRneg",
     "clone_fraction_ERneg",
@@ -119,7 +120,8 @@ def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
         float(pp.cxcl_multiplier[index]), float(pp.diagnosis_cells[index]),
         np.ascontiguousarray(pp.clone_fractions[index]),
         float(pp.endocrine_sensitivity[index]), float(pp.growth_factor[index]),
-        float(pp.deep_dormancy_factor[index]), int(run.draw_of_patient[index]), arrays)
+        float(pp.deep_dormancy_factor[index]), float(pp.pr_negative_primary[index]),
+        int(run.draw_of_patient[index]), arrays)
     values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat[:ode.PAT_DRAW],
                                                 strict=True)}
     plan = int(run.plan_of_patient[index])
@@ -379,8 +381,14 @@ class _Builder:
         self.assign("pr_regain_per_day", self.law(
             "pr_regain_hazard", ros_quencher="ros_quencher" if m1 else "0"))
         for clone in CLONES:
+            self.assign(f"tamoxifen_effect_{clone}_patient", self.law(
+                "patient_clone_tamoxifen_effect",
+                clone_tamoxifen_effect=f"tamoxifen_effect_{clone}",
+                clone_er_positive=f"er_positive_{clone}",
+                patient_pr_negative_primary="patient_pr_negative_primary"))
             self.assign(f"tamoxifen_effect_now_{clone}", self.law(
-                "tamoxifen_effect", clone_tamoxifen_effect=f"tamoxifen_effect_{clone}",
+                "tamoxifen_effect",
+                patient_clone_tamoxifen_effect=f"tamoxifen_effect_{clone}_patient",
                 tamoxifen_level="tamoxifen_level",
                 endocrine_sensitivity="endocrine_sensitivity"))
         for s, site in enumerate(SITES):

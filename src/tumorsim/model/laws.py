@@ -85,6 +85,11 @@ INPUTS: Final[dict[str, Input]] = {
     "clone_growth_multiplier": Input("m_g,c", "the clone's growth multiplier (1)"),
     "clone_growth_rate": Input("g_c", "the clone's growth rate at the site (1/day)"),
     "clone_tamoxifen_effect": Input("e_c", "the clone's full tamoxifen effect (1)"),
+    "clone_er_positive": Input("ER_c", "1 for an ER+ clone, 0 for the ER- clone"),
+    "patient_pr_negative_primary": Input("p_PR-", "1 when the woman's primary was PR- "
+                                         "(< 10 fmol/mg), else 0"),
+    "patient_clone_tamoxifen_effect": Input("e_c,p", "the clone's full tamoxifen effect in "
+                                            "this woman (1)"),
     "tamoxifen_level": Input("L_tam", "tamoxifen exposure, 0..1, PK ramp and adherence"),
     "tamoxifen_effect": Input("E_tam,c", "tamoxifen effect on the clone now (1)"),
     "chemo_hazard": Input("C(t)", "chemotherapy kill hazard of the current dose (1/day)"),
@@ -409,11 +414,22 @@ def tamoxifen_level(days, start_day, end_day, adherence, tamoxifen_ramp_days):
                         * math.exp(-(days - end_day) / tamoxifen_ramp_days))))
 
 
+@law("treatment", "tamoxifen effect by the primary's PR", "e_c,p", "1",
+     "EBCTCG 2011 (PR- primaries benefit about as much as PR+ ones); Cui 2005 (PR lost "
+     "under treatment marks growth-factor-driven endocrine resistance)")
+def patient_clone_tamoxifen_effect(clone_tamoxifen_effect, clone_er_positive,
+                                   patient_pr_negative_primary, tamoxifen_effect_pr_pos,
+                                   pr_negative_primary_tamoxifen_share):
+    return clone_tamoxifen_effect + (pr_negative_primary_tamoxifen_share * clone_er_positive
+                                     * patient_pr_negative_primary
+                                     * (tamoxifen_effect_pr_pos - clone_tamoxifen_effect))
+
+
 @law("treatment", "tamoxifen effect", "E_tam,c", "1",
      "EBCTCG 2011; Nordenskjöld 2016 (smaller effect in PR− disease); endocrine "
      "sensitivity as a patient trait")
-def tamoxifen_effect(clone_tamoxifen_effect, tamoxifen_level, endocrine_sensitivity):
-    return clone_tamoxifen_effect * tamoxifen_level * endocrine_sensitivity
+def tamoxifen_effect(patient_clone_tamoxifen_effect, tamoxifen_level, endocrine_sensitivity):
+    return patient_clone_tamoxifen_effect * tamoxifen_level * endocrine_sensitivity
 
 
 @law("treatment", "kill of proliferating cells", "k_P", "1/day",

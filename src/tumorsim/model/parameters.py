@@ -264,6 +264,13 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("tamoxifen_effect_pr_neg", 0.5, "1", 0.0, 1.0, "C",
        "smaller in ER+/PR- cells; PR- recurrence RR 0.53-0.87 is contested "
        "(EBCTCG 2011 vs Stockholm trial)", "e_PRneg", "treatment"),
+    _p("pr_negative_primary_tamoxifen_share", 0.0, "1", 0.0, 1.0, "C",
+       "share of the gap between tamoxifen's effect on ER+/PR+ and on ER+/PR- cells that "
+       "ER+/PR- cells close in a woman whose primary was PR- (< 10 fmol/mg): PR- primaries "
+       "benefit from tamoxifen about as much as PR+ ones (EBCTCG 2011), while PR lost by "
+       "cells of a PR+ tumour marks growth-factor-driven endocrine resistance (Cui et al. "
+       "2005 JCO 23:7721); 0 (ER+/PR- cells alike whatever the primary) by default",
+       "omega_PR-", "treatment"),
     _p("endocrine_insensitive_fraction_pr_pos", 0.0, "1", 0.0, 1.0, "C",
        "share of patients with ER+/PR+ disease that is endocrine-insensitive (a patient "
        "trait); prior 20-60 %; 0 (every ER+ tumour sensitive) until calibrated",

@@ -787,6 +787,7 @@ def _treatments(s: Scenario) -> list[Rule]:
     if tam is not None:
         e_pos = s.parameter("tamoxifen_effect_pr_pos")
         e_neg = s.parameter("tamoxifen_effect_pr_neg")
+        omega = s.parameter("pr_negative_primary_tamoxifen_share")
         rules.append(_rule(
             s, "treatment", "tamoxifen effect",
             f"Tamoxifen blocks a fraction {_eq('tamoxifen_effect')} of the growth of ER+ cells "
@@ -797,12 +798,20 @@ def _treatments(s: Scenario) -> list[Rule]:
             f"{_q(s, 'tamoxifen_effect_pr_pos')} in ER+/PR+ and "
             f"{_q(s, 'tamoxifen_effect_pr_neg')} in ER+/PR− cells, none in ER− cells; at "
             f"adherence {_g(tam.adherence)} that is {_g(e_pos * tam.adherence)} and "
-            f"{_g(e_neg * tam.adherence)}.",
+            f"{_g(e_neg * tam.adherence)}. In a woman whose primary was PR− the ER+/PR− cells' "
+            f"effect is {_eq('patient_clone_tamoxifen_effect')} with "
+            f"{_q(s, 'pr_negative_primary_tamoxifen_share')}"
+            + (": ER+/PR− cells respond alike whatever the primary."
+               if omega == 0.0 else
+               f" ({_g(e_neg + omega * (e_pos - e_neg))}: PR− primaries respond more than "
+               "cells that lost PR in a PR+ tumour)."),
             ["tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg", "treatment.tamoxifen.adherence",
              "endocrine_insensitive_fraction_pr_pos", "endocrine_insensitive_fraction_pr_neg",
-             "endocrine_insensitive_effect_fraction"],
-            "EBCTCG 2011 (recurrence RR 0.53); Nordenskjöld 2016 (0.43 PR+, 0.87 PR−)",
-            ["tamoxifen_effect"],
+             "endocrine_insensitive_effect_fraction", "pr_negative_primary_tamoxifen_share"],
+            "EBCTCG 2011 (recurrence RR 0.53; PR- primaries benefit about as much); "
+            "Nordenskjöld 2016 (0.43 PR+, 0.87 PR−); Cui 2005 (PR loss and endocrine "
+            "resistance)",
+            ["tamoxifen_effect", "patient_clone_tamoxifen_effect"],
         ))
         k_tam = s.parameter("tamoxifen_kill_per_day")
         rules.append(_rule(
