@@ -130,6 +130,14 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "trial a smaller benefit in PR- disease; from 0 (PR- cells resistant) to "
                     "1 (as sensitive as PR+ cells); the GBSG2 point fit's 0.36 inside "
                     "(docs/posterior.md, why K2 and K7 failed with run7)"),
+    FittedParameter("pr_negative_primary_tamoxifen_share", "linear", 0.0, 1.0,
+                    "ER+/PR- cells of a PR- primary respond to tamoxifen as cells that lost "
+                    "PR (0, every fit before run16, at the edge) or as ER+/PR+ cells (1: "
+                    "EBCTCG 2011, PR- primaries benefit about as much; PR lost under "
+                    "treatment marks resistance, Cui 2005); by hand at run13's median, 1 "
+                    "with tamoxifen_effect_pr_neg 0 and less insensitive disease met K2's "
+                    "three periods within 2.3 SE (docs/posterior.md, PR- primaries and PR "
+                    "lost under tamoxifen)"),
     FittedParameter("tamoxifen_kill_per_day", "log", 1e-4, 0.05,
                     "cytoreductive tamoxifen in sensitive disease: kill above the "
                     "remaining birth rate at the top of the range"),
