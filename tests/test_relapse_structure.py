@@ -481,3 +481,47 @@ def test_colonisation_is_faster_for_faster_growing_tumours():
     assert (both & fast).sum() > 10 and (both & slower).sum() > 10
     assert np.median(t_same[both & fast] - t_scaled[both & fast]) > 90.0
     assert np.median(t_scaled[both & slower] - t_same[both & slower]) > 90.0
+
+
+def test_pr_negative_primary_is_a_patient_flag_by_the_10_fmol_cut():
+    scenario = Scenario(biology="registry")
+    cohort = Cohort.sample(scenario.population, 300, seed=4)
+    flag = patient_parameters(scenario, cohort, seed=4).pr_negative_primary
+    pr = cohort.covariates["pr_fmol"].to_numpy(float)
+    np.testing.assert_array_equal(flag, np.where(pr < 10.0, 1.0, 0.0))
+    assert 0 < flag.sum() < len(flag)
+
+
+def test_pr_negative_cells_of_a_pr_negative_primary_close_the_share_omega_of_the_gap():
+    law = LAWS["patient_clone_tamoxifen_effect"]
+    base = {"tamoxifen_effect_pr_pos": 0.9, "pr_negative_primary_tamoxifen_share": 0.25}
+    def effect(e_c: float, er: float, pr_negative_primary: float) -> float:
+        return law.evaluate({**base, "clone_tamoxifen_effect": e_c, "clone_er_positive": er,
+                             "patient_pr_negative_primary": pr_negative_primary})
+    assert effect(0.2, 1.0, 1.0) == pytest.approx(0.2 + 0.25 * (0.9 - 0.2))  # PR- primary
+    assert effect(0.2, 1.0, 0.0) == 0.2  # PR lost in a PR+ primary: its own effect
+    assert effect(0.9, 1.0, 1.0) == 0.9  # ER+/PR+ cells: no gap
+    assert effect(0.0, 0.0, 1.0) == 0.0  # ER- cells: never
+
+
+def _breast_pr_negative_cells(omega: float, pr_fmol: float) -> float:
+    """ER+/PR- cells in the unoperated breast after a year of tamoxifen (20 women, PR fixed)."""
+    scenario = _deterministic(
+        parameters={"pr_negative_primary_tamoxifen_share": omega,
+                    "tamoxifen_effect_pr_neg": 0.1},
+        treatment={"surgery": False, "tamoxifen": {"start_day": 0.0, "duration_days": 1826.0}},
+        cohort={"horizon_years": 1.0, "trajectory_patients": 20, "record_every_days": 365.25})
+    cohort = Cohort.sample(scenario.population, 20, seed=3)
+    cohort = Cohort(cohort.covariates.assign(pr_fmol=pr_fmol))
+    traj = simulate(scenario, cohort, seed=3).trajectories
+    assert traj is not None
+    at = traj[np.isclose(traj["time_days"], 365.25) & (traj["site"] == "breast")
+              & (traj["clone"] == "ERpos_PRneg")]
+    return float(at["cells"].sum())
+
+
+def test_omega_acts_only_in_women_with_a_pr_negative_primary():
+    # a PR- primary: with omega 1 its ER+/PR- cells feel the PR+ cells' effect, so fewer
+    # remain; a PR+ primary: omega changes nothing, bit for bit
+    assert _breast_pr_negative_cells(1.0, 2.0) < 0.5 * _breast_pr_negative_cells(0.0, 2.0)
+    assert _breast_pr_negative_cells(1.0, 200.0) == _breast_pr_negative_cells(0.0, 200.0)
