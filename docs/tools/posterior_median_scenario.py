@@ -13,6 +13,7 @@ and ``clones.<clone>.<attribute>`` set that site's or clone's value.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -54,8 +55,22 @@ def scenario_text(record: dict, source: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    record = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    Path(argv[1]).write_text(scenario_text(record, argv[0]), encoding="utf-8")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("record", type=Path, help="a calibration's posterior.json")
+    parser.add_argument("scenario", type=Path, help="the scenario TOML to write")
+    args = parser.parse_args(argv)
+    try:
+        record = json.loads(args.record.read_text(encoding="utf-8"))
+        text = scenario_text(record, str(args.record))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        print(f"{args.record}: not a calibration record ({type(err).__name__}: {err}); "
+              "allowed: the posterior.json of tumorsim calibrate-posterior", file=sys.stderr)
+        return 2
+    if not args.scenario.parent.is_dir():
+        print(f"{args.scenario}: its folder does not exist; allowed: a path in an existing "
+              "folder", file=sys.stderr)
+        return 2
+    args.scenario.write_text(text, encoding="utf-8")
     return 0
 
 
