@@ -788,6 +788,11 @@ def _treatments(s: Scenario) -> list[Rule]:
         e_pos = s.parameter("tamoxifen_effect_pr_pos")
         e_neg = s.parameter("tamoxifen_effect_pr_neg")
         omega = s.parameter("pr_negative_primary_tamoxifen_share")
+        # the ER+/PR- cells' effect in a woman with a PR- primary, from the law itself
+        pr_negative_primary_effect = LAWS["patient_clone_tamoxifen_effect"].evaluate({
+            "clone_tamoxifen_effect": e_neg, "clone_er_positive": 1.0,
+            "patient_pr_negative_primary": 1.0, "tamoxifen_effect_pr_pos": e_pos,
+            "pr_negative_primary_tamoxifen_share": omega})
         rules.append(_rule(
             s, "treatment", "tamoxifen effect",
             f"Tamoxifen blocks a fraction {_eq('tamoxifen_effect')} of the growth of ER+ cells "
@@ -803,7 +808,7 @@ def _treatments(s: Scenario) -> list[Rule]:
             f"{_q(s, 'pr_negative_primary_tamoxifen_share')}"
             + (": ER+/PR− cells respond alike whatever the primary."
                if omega == 0.0 else
-               f" ({_g(e_neg + omega * (e_pos - e_neg))}: PR− primaries respond more than "
+               f" ({_g(pr_negative_primary_effect)}: PR− primaries respond more than "
                "cells that lost PR in a PR+ tumour)."),
             ["tamoxifen_effect_pr_pos", "tamoxifen_effect_pr_neg", "treatment.tamoxifen.adherence",
              "endocrine_insensitive_fraction_pr_pos", "endocrine_insensitive_fraction_pr_neg",
