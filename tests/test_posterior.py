@@ -272,6 +272,10 @@ def test_the_predictive_checks_run_at_check_scale_times_the_design_sizes(tmp_pat
     assert [a.__dict__ for a in asked[8:]] == [four, four]
     assert result.diagnostics["predictive_check_sizes"] == four
     assert len(pd.read_parquet(tmp_path / "out" / "predictive_checks.parquet")) == 2
+    # the emulator's prediction at the same two draws, and its coverage per target
+    foreseen = pd.read_parquet(tmp_path / "out" / "emulator_check.parquet")
+    assert sorted(foreseen["draw"].unique()) == [0, 1]
+    assert set(result.diagnostics["emulator_coverage"]) == set(foreseen["target"])
 
 
 def test_size_options_replace_only_the_named_simulation_sizes():
@@ -283,3 +287,32 @@ def test_size_options_replace_only_the_named_simulation_sizes():
     assert simulation_sizes([]) == DEFAULT_SIZES
     assert simulation_sizes(["k2_patients_per_arm=4500", "k7_er_negative_patients=3000"]) == \
         replace(DEFAULT_SIZES, k2_patients_per_arm=4500, k7_er_negative_patients=3000)
+
+
+def test_the_emulator_check_names_a_target_the_emulator_did_not_foresee(tmp_path):
+    from tumorsim.calibration.posterior import emulator_check, emulator_coverage
+
+    design = run_design(_toy_summaries, points=30, seed=5, fitted=TOY,
+                        checkpoint=tmp_path / "design.parquet")
+    emulator = fit_emulator(design, TARGETS, 2, 5)
+    result = sample_posterior(emulator, TARGETS, seed=5, walkers=12, steps=300,
+                              burn_in=100, draws=40, fitted=TOY)
+    # the real simulator at ten draws: the emulator foresees "a" and "b" there ...
+    truth = pd.DataFrame([{"draw": k, **_toy_summaries(
+        {p.name: float(result.draws.loc[k, p.name]) for p in TOY}, 100 + k)}
+        for k in range(10)])
+    check = emulator_check(emulator, result.draws, truth, TOY)
+    assert len(check) == 20 and set(check["target"]) == {"a", "b"}
+    u = np.array([p.to_unit(result.draws.loc[3, p.name]) for p in TOY])
+    m, _ = emulator.predict(u)
+    row = check[(check["draw"] == 3) & (check["target"] == "a")].iloc[0]
+    assert row["emulated"] == pytest.approx(m[0, 0])
+    assert row["z"] == pytest.approx((row["simulated"] - row["emulated"]) / row["emulator_sd"])
+    good = emulator_coverage(check).set_index("target")
+    assert good.loc["a", "within_2_sd"] >= 0.8 and good.loc["b", "within_2_sd"] >= 0.8
+    # ... and a simulator that answers "a" 0.5 higher than the design showed is caught
+    shifted = truth.assign(a=truth["a"] + 0.5)
+    bad = emulator_coverage(emulator_check(emulator, result.draws, shifted, TOY))
+    assert bad.iloc[0]["target"] == "a"
+    assert bad.iloc[0]["within_2_sd"] == 0.0 and bad.iloc[0]["median_z"] > 10
+    assert list(bad["draws"]) == [10, 10]

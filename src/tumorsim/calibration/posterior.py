@@ -62,6 +62,8 @@ __all__ = [
     "PosteriorResult",
     "design_points",
     "distinct_points",
+    "emulator_check",
+    "emulator_coverage",
     "fit_emulator",
     "plausible_points",
     "read_designs",
@@ -354,6 +356,77 @@ def log_likelihood(emulator: Emulator, observed: np.ndarray, se: np.ndarray,
         v = se[None, :] ** 2 + s ** 2
         out[inside] = -0.5 * np.sum((observed[None, :] - m) ** 2 / v + np.log(v), axis=1)
     return out
+
+
+def emulator_check(emulator: Emulator, draws: pd.DataFrame, simulated: pd.DataFrame,
+                   fitted: Sequence[FittedParameter]) -> pd.DataFrame:
+    """The emulator against the simulator at the posterior draws the predictive checks ran.
+
+    Parameters
+    ----------
+    emulator : Emulator
+        The emulator the posterior was sampled with.
+    draws : pandas.DataFrame
+        The posterior draws (``draw`` and each fitted parameter by name, in its unit).
+    simulated : pandas.DataFrame
+        The predictive checks: ``draw`` and the simulated value of each target.
+    fitted : sequence of FittedParameter
+        The fitted parameters, in the emulator's order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per checked draw and target: ``draw``, ``target``, ``emulated`` (the
+        emulator's mean), ``emulator_sd`` (its standard deviation, which includes the Monte
+        Carlo noise of a simulation at the design's sizes), ``simulated`` and
+        ``z = (simulated - emulated) / emulator_sd``. Checks simulated at larger sizes than
+        the design's carry less noise than ``emulator_sd`` allows for, so ``|z|`` is, if
+        anything, too small: a target the emulator misses by more than 2 there is one whose
+        posterior the sampler could not see.
+    """
+    by_draw = draws.set_index("draw")
+    names = [t for t in emulator.targets if t in simulated.columns]
+    rows = []
+    for _, sim in simulated.iterrows():
+        k = int(sim["draw"])
+        u = np.array([float(p.to_unit(by_draw.loc[k, p.name])) for p in fitted])
+        m, s = emulator.predict(u)
+        for j, t in enumerate(emulator.targets):
+            if t not in names:
+                continue
+            value = float(sim[t])
+            rows.append({"draw": k, "target": t, "emulated": float(m[0, j]),
+                         "emulator_sd": float(s[0, j]), "simulated": value,
+                         "z": (value - float(m[0, j])) / float(s[0, j])})
+    return pd.DataFrame(rows, columns=["draw", "target", "emulated", "emulator_sd",
+                                       "simulated", "z"])
+
+
+def emulator_coverage(check: pd.DataFrame) -> pd.DataFrame:
+    """Per target, how well the emulator foresaw the simulator over the checked draws.
+
+    Parameters
+    ----------
+    check : pandas.DataFrame
+        The output of :func:`emulator_check`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target, in the check's order: ``within_2_sd`` (the share of draws whose
+        simulated value lies within two emulator standard deviations of the emulated one),
+        ``median_z`` and ``draws``; worst first by ``within_2_sd``, then by ``|median_z|``.
+    """
+    finite = check[np.isfinite(check["z"])]
+    grouped = finite.groupby("target", sort=False)["z"]
+    table = pd.DataFrame({
+        "within_2_sd": grouped.apply(lambda z: float(np.mean(np.abs(z) <= 2.0))),
+        "median_z": grouped.median(),
+        "draws": grouped.size(),
+    }).reset_index()
+    order = np.lexsort((-np.abs(table["median_z"].to_numpy()),
+                        table["within_2_sd"].to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
 
 
 @dataclass

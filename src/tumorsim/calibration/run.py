@@ -6,7 +6,10 @@
 writes into ``OUT_DIR``: ``design.parquet`` (the simulator at every design point; the
 checkpoint a rerun resumes from), ``posterior_draws.parquet`` and ``posterior.json`` (the
 ensemble, diagnostics, priors and the command), ``predictive_checks.parquet`` (the real
-simulator at ``--checks`` posterior draws, every target). The base biology is the packaged
+simulator at ``--checks`` posterior draws, every target) and ``emulator_check.parquet`` (the
+emulator's prediction at those draws next to the simulated values; per target, the share
+within two emulator standard deviations is in ``posterior.json``'s diagnostics as
+``emulator_coverage``). The base biology is the packaged
 default scenario; the fitted parameters of :data:`tumorsim.calibration.priors.FITTED`
 replace its values.
 """
@@ -21,6 +24,8 @@ import pandas as pd
 
 from tumorsim.calibration.posterior import (
     PosteriorResult,
+    emulator_check,
+    emulator_coverage,
     fit_emulator,
     refinement_points,
     run_design,
@@ -42,7 +47,8 @@ from tumorsim.validation.scorecard import scenario_fingerprint
 __all__ = ["POSTERIOR_FILES", "fitted_without", "posterior_calibration"]
 
 POSTERIOR_FILES = ("design.parquet", "posterior_draws.parquet", "posterior.json",
-                   "predictive_checks.parquet", "design.parquet.partial",
+                   "predictive_checks.parquet", "emulator_check.parquet",
+                   "design.parquet.partial",
                    "posterior_draws.parquet.partial", "posterior.json.partial")
 """What the calibration writes into its directory (and the partial files of a write cut
 short): a directory holding only these is a previous run, which it resumes."""
@@ -178,6 +184,12 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
             progress("predictive checks", k + 1, min(checks, draws))
     checks_table = pd.DataFrame(rows)
     checks_table.to_parquet(out / "predictive_checks.parquet", index=False)
+    if rows:
+        foreseen = emulator_check(emulator, result.draws, checks_table, fitted)
+        foreseen.to_parquet(out / "emulator_check.parquet", index=False)
+        result.diagnostics["emulator_coverage"] = {
+            str(r.target): {"within_2_sd": float(r.within_2_sd), "median_z": float(r.median_z)}
+            for r in emulator_coverage(foreseen).itertuples(index=False)}
     result.diagnostics["wall_seconds"] = round(time.perf_counter() - started, 1)
     write_posterior(result, out, command=command)
     return result

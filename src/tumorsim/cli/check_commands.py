@@ -163,7 +163,8 @@ def held_values(options: list[str]) -> dict[str, float]:
 def calibrate_posterior(
     out: Annotated[Path, out_option(
         "Directory for design.parquet (the checkpoint a rerun resumes from), "
-        "posterior_draws.parquet, posterior.json and predictive_checks.parquet.")],
+        "posterior_draws.parquet, posterior.json, predictive_checks.parquet and "
+        "emulator_check.parquet.")],
     points: Annotated[int, typer.Option("--points", help="Design points (simulator runs).",
                                         callback=at_least(4))] = 160,
     seed: Annotated[int, typer.Option(help="Seed of the design, simulations and sampler.")
