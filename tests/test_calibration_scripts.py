@@ -77,3 +77,15 @@ def test_parameter_effects_refuses_a_missing_design_in_one_line(tmp_path, capsys
     assert effects.main([str(tmp_path / "none.parquet")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(str(tmp_path / "none.parquet")) and "\n" not in err
+
+
+def test_emulator_check_refuses_a_directory_without_a_run_in_one_line(tmp_path, capsys):
+    check = _script("emulator_check")
+    assert check.main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(str(tmp_path / "design.parquet")) and "\n" not in err
+    run = REPO / "docs" / "calibration" / "run16"
+    assert check.main([str(run), "--out", str(tmp_path / "table.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--out" in err and ".parquet" in err and "\n" not in err
+    assert not (tmp_path / "table.csv").exists()
