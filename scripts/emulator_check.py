@@ -12,7 +12,11 @@ at the posterior draws of ``--checks`` (default: the run's own ``predictive_chec
 the share of draws whose simulated value lies within two emulator standard deviations of
 the emulated one and the median z-score, worst first. A target the emulator misses there
 is one whose posterior the sampler could not see: the fit traded it away unknowingly.
-``--out`` writes the per-draw table (Parquet). Held-out parts are never touched.
+``--out`` writes the per-draw table (Parquet). Held-out parts are never touched. Refitting
+the emulators is the slow part (one Gaussian process per target on a few hundred points;
+16-33 minutes for runs 16 and 17 with other jobs on the cores); a run made by
+``tumorsim calibrate-posterior`` since this check exists writes ``emulator_check.parquet``
+itself, at no extra cost.
 """
 
 from __future__ import annotations

@@ -413,7 +413,7 @@ def emulator_coverage(check: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per target, in the check's order: ``within_2_sd`` (the share of draws whose
+        One row per target: ``within_2_sd`` (the share of draws whose
         simulated value lies within two emulator standard deviations of the emulated one),
         ``median_z`` and ``draws``; worst first by ``within_2_sd``, then by ``|median_z|``.
     """
