@@ -57,8 +57,7 @@ def main(argv: list[str]) -> int:
 
     started = time.perf_counter()
     record = json.loads((args.run / "posterior.json").read_text())
-    fitted = tuple(FittedParameter(p["name"], p["scale"], p["low"], p["high"], p["reason"])
-                   for p in record["priors"])
+    fitted = tuple(FittedParameter(**prior) for prior in record["priors"])
     seed = int(record["diagnostics"]["seed"])
     design = pd.read_parquet(args.run / "design.parquet")
     targets = observed_targets(TrainingData.load())

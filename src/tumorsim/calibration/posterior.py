@@ -385,21 +385,20 @@ def emulator_check(emulator: Emulator, draws: pd.DataFrame, simulated: pd.DataFr
         posterior the sampler could not see.
     """
     by_draw = draws.set_index("draw")
-    names = [t for t in emulator.targets if t in simulated.columns]
-    rows = []
-    for _, sim in simulated.iterrows():
-        k = int(sim["draw"])
-        u = np.array([float(p.to_unit(by_draw.loc[k, p.name])) for p in fitted])
-        m, s = emulator.predict(u)
-        for j, t in enumerate(emulator.targets):
-            if t not in names:
-                continue
-            value = float(sim[t])
-            rows.append({"draw": k, "target": t, "emulated": float(m[0, j]),
-                         "emulator_sd": float(s[0, j]), "simulated": value,
-                         "z": (value - float(m[0, j])) / float(s[0, j])})
-    return pd.DataFrame(rows, columns=["draw", "target", "emulated", "emulator_sd",
-                                       "simulated", "z"])
+    checked = simulated["draw"].astype(int).to_numpy()
+    u = np.column_stack([p.to_unit(by_draw.loc[checked, p.name].to_numpy(float))
+                         for p in fitted])
+    means, sds = emulator.predict(u)
+    columns = [j for j, t in enumerate(emulator.targets) if t in simulated.columns]
+    targets = [emulator.targets[j] for j in columns]
+    emulated, sd = means[:, columns], sds[:, columns]
+    value = simulated[targets].to_numpy(float)
+    return pd.DataFrame({
+        "draw": np.repeat(checked, len(targets)),
+        "target": np.tile(targets, len(checked)),
+        "emulated": emulated.ravel(), "emulator_sd": sd.ravel(), "simulated": value.ravel(),
+        "z": ((value - emulated) / sd).ravel(),
+    })
 
 
 def emulator_coverage(check: pd.DataFrame) -> pd.DataFrame:
