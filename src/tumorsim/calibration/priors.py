@@ -168,6 +168,14 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "ER- disseminated cells enter dormancy less often than ER+ ones (Kim "
                     "2012; Colleoni 2016: late relapse is an ER+ pattern); 1, no "
                     "difference, at the edge"),
+    FittedParameter("clones.ERneg.dormant_death_multiplier", "log", 1.0, 10.0,
+                    "ER- shallow-dormant cells die sooner than ER+ ones: few ER- relapses "
+                    "after year 5 (Colleoni 2016; Hess 2003; the untreated node-negative "
+                    "TRANSBIG and GSE2034 cohorts); 1, no difference (every fit before "
+                    "run18), at the edge; by hand at run17's median 3 brought both "
+                    "cohorts' ER- 10-year survival and K7 years 5-10 within 1 SE and "
+                    "overshot K7 years 10-15 (docs/posterior.md, ER- relapses after "
+                    "year 5)"),
     *(FittedParameter(f"clones.ERneg.tropism_multiplier_{site}", "log", 0.1, 10.0,
                       f"ER- cells' preference for {site} relative to bone beyond the site "
                       "weights: no clone preference (1) inside, within 10x either way; "

@@ -57,9 +57,11 @@ from tumorsim.engine.random import (
     uniform,
 )
 from tumorsim.engine.structures import (
+    CLONE_AWAKENING_MULTIPLIER,
     CLONE_CXCL,
     CLONE_DEEP_MULTIPLIER,
     CLONE_DORMANCY_ENTRY_MULTIPLIER,
+    CLONE_DORMANT_DEATH_MULTIPLIER,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
     CLONE_MOTILITY,
@@ -438,8 +440,10 @@ def _simulate_one(i, seed, patients, model, solver, plans, recording, out):
                 if d_cells <= 0.0:
                     continue
                 e_tam = e_tam_of_clone[c]
-                wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2)
-                die = R.dormant_death_rate(params, antiox[s], e_tam, chemo_hazard, protect_a)
+                wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2,
+                                        clone_table[c, CLONE_AWAKENING_MULTIPLIER])
+                die = R.dormant_death_rate(params, antiox[s], e_tam, chemo_hazard, protect_a,
+                                           clone_table[c, CLONE_DORMANT_DEATH_MULTIPLIER])
                 total = wake + die
                 if total <= 0.0:
                     continue

@@ -61,9 +61,11 @@ from tumorsim.engine.plan import (
     N_DRIVERS,
 )
 from tumorsim.engine.structures import (
+    CLONE_AWAKENING_MULTIPLIER,
     CLONE_CXCL,
     CLONE_DEEP_MULTIPLIER,
     CLONE_DORMANCY_ENTRY_MULTIPLIER,
+    CLONE_DORMANT_DEATH_MULTIPLIER,
     CLONE_ER_POSITIVE,
     CLONE_GROWTH,
     CLONE_MOTILITY,
@@ -271,8 +273,10 @@ def derivatives(t, y, dydt, rates, pre, drivers, pat, model, plans, plan, env):
             kill = R.proliferating_kill_rate(params, e_tam, chemo_hazard, g_c, protect_m,
                                              protect_a)
             rates[ip] = R.proliferation_rate(params, g_c, e_tam) - kill - switch_out
-            wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2)
-            die = R.dormant_death_rate(params, antiox, e_tam, chemo_hazard, protect_a)
+            wake = R.awakening_rate(params, e_tam, i_drp1, i_nrf2,
+                                    clone_table[c, CLONE_AWAKENING_MULTIPLIER])
+            die = R.dormant_death_rate(params, antiox, e_tam, chemo_hazard, protect_a,
+                                       clone_table[c, CLONE_DORMANT_DEATH_MULTIPLIER])
             rates[idm] = -(wake + die) - switch_out
             wake_deep = R.deep_awakening_rate(params, i_drp1, i_nrf2)
             die_deep = R.deep_dormant_death_rate(params, antiox, e_tam, chemo_hazard,

@@ -56,7 +56,9 @@ CLONE_TAMOXIFEN_EFFECT = 3
 CLONE_ER_POSITIVE = 4
 CLONE_DEEP_MULTIPLIER = 5
 CLONE_DORMANCY_ENTRY_MULTIPLIER = 6
-CLONE_TROPISM = 7
+CLONE_AWAKENING_MULTIPLIER = 7
+CLONE_DORMANT_DEATH_MULTIPLIER = 8
+CLONE_TROPISM = 9
 """First of ``N_SITES`` columns: the clone's tropism weight at each site (``CLONE_TROPISM
 + s``; 0 at the breast), normalised over the metastatic sites."""
 N_CLONE_COLUMNS = CLONE_TROPISM + len(SITES)
@@ -340,6 +342,10 @@ def _model_row(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
             clone, "deep_dormancy_multiplier")
         clone_table[c, CLONE_DORMANCY_ENTRY_MULTIPLIER] = scenario.clone_value(
             clone, "dormancy_entry_multiplier")
+        clone_table[c, CLONE_AWAKENING_MULTIPLIER] = scenario.clone_value(
+            clone, "awakening_multiplier")
+        clone_table[c, CLONE_DORMANT_DEATH_MULTIPLIER] = scenario.clone_value(
+            clone, "dormant_death_multiplier")
     switches = np.array([int(getattr(scenario.mechanisms, f)) for f in _MECHANISM_SWITCH_FIELDS]
                         + [int(scenario.cohort.metastasis_free_at_diagnosis)], dtype=np.int64)
     return params, site_table, clone_table, switches

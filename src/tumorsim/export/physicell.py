@@ -170,6 +170,11 @@ def _dormant(clones: Sequence[str] = CLONES) -> list[str]:
     return [c + DORMANT_SUFFIX for c in clones]
 
 
+def _clone_of(cell: str) -> str:
+    """The clone a dormant or deep-dormant cell type belongs to."""
+    return cell.removesuffix(DEEP_SUFFIX).removesuffix(DORMANT_SUFFIX)
+
+
 def _all_dormant(clones: Sequence[str] = CLONES) -> list[str]:
     return [*_dormant(clones), *(c + DEEP_SUFFIX for c in clones)]
 
@@ -313,17 +318,24 @@ def _antioxidant_protection(s: Scenario) -> tuple[list[PhysiCellRule], str]:
 
 
 def _dormant_death(s: Scenario) -> tuple[list[PhysiCellRule], str]:
-    return _death_rows(s, _dormant(), "dormant_death_rate_per_day", "dormant_death_rate"), ""
+    return _death_rows(s, _dormant(), "dormant_death_rate_per_day", "dormant_death_rate",
+                       clone_multiplier="dormant_death_multiplier"), ""
 
 
-def _death_rows(s: Scenario, cells: Sequence[str], rate: str, law: str) -> list[PhysiCellRule]:
-    """Apoptosis of dormant cells: lowered by antioxidants, raised by chemotherapy."""
-    delta = _per_minute(s.parameter(rate))
+def _death_rows(s: Scenario, cells: Sequence[str], rate: str, law: str,
+                clone_multiplier: str | None = None) -> list[PhysiCellRule]:
+    """Apoptosis of dormant cells: lowered by antioxidants, raised by chemotherapy.
+
+    ``clone_multiplier`` names the clone attribute that scales the baseline rate (the
+    shallow-dormant cells' ``dormant_death_multiplier``); ``None`` for none.
+    """
     a_ao = s.parameter("antioxidant_dormant_protection")
     hazard, _, which = _reference_chemo_hazard(s)
     kappa = s.parameter("dormant_chemo_factor")
     rows = []
     for cell in cells:
+        delta = _per_minute(s.parameter(rate)) * (
+            s.clone_value(_clone_of(cell), clone_multiplier) if clone_multiplier else 1.0)
         sat, hm = _linear(delta, -delta * a_ao)
         rows.append(PhysiCellRule(cell, "custom:antioxidant_capacity", "decreases",
                                   "apoptosis", max(sat, 0.0), hm, 1.0, law, False,
@@ -335,13 +347,14 @@ def _death_rows(s: Scenario, cells: Sequence[str], rate: str, law: str) -> list[
 
 
 def _awakening(s: Scenario) -> tuple[list[PhysiCellRule], str]:
-    w0 = _per_minute(s.parameter("awakening_rate_per_day"))
     a_tam = s.parameter("tamoxifen_dormancy_hold")
     a_inh = s.parameter("inhibitor_awakening_block")
     effects = {"ERpos_PRpos": s.parameter("tamoxifen_effect_pr_pos"),
                "ERpos_PRneg": s.parameter("tamoxifen_effect_pr_neg"), "ERneg": 0.0}
     rows = []
     for clone in CLONES:
+        w0 = (_per_minute(s.parameter("awakening_rate_per_day"))
+              * s.clone_value(clone, "awakening_multiplier"))
         cell = clone + DORMANT_SUFFIX
         if effects[clone] > 0.0:
             sat, hm = _linear(w0, -w0 * a_tam * effects[clone])
@@ -598,7 +611,8 @@ def settings_fragment(scenario: Scenario) -> str:
         else:
             birth = 0.0 if dormant else _per_minute(
                 g_max * scenario.clone_value(clone, "growth_multiplier")) + d0
-            death = {"": d0, DORMANT_SUFFIX: delta0, DEEP_SUFFIX: delta_deep}[suffix]
+            death = {"": d0, DORMANT_SUFFIX: delta0 * scenario.clone_value(
+                clone, "dormant_death_multiplier"), DEEP_SUFFIX: delta_deep}[suffix]
             lines.append(f'    <cycle_entry units="1/min">{_num(birth)}</cycle_entry>')
             lines.append(f'    <apoptosis_rate units="1/min">{_num(death)}</apoptosis_rate>')
             lines.append(f'    <secretion substrate="cxcl1_2">'
@@ -610,7 +624,8 @@ def settings_fragment(scenario: Scenario) -> str:
                 lines.append(f'    <transformation_rate name="ERpos_PRpos{suffix}" '
                              f'units="1/min">{_num(r0)}</transformation_rate>')
             if dormant:
-                wake = w_deep if suffix == DEEP_SUFFIX else w0
+                wake = (w_deep if suffix == DEEP_SUFFIX
+                        else w0 * scenario.clone_value(clone, "awakening_multiplier"))
                 lines.append(f'    <transformation_rate name="{clone}" units="1/min">'
                              f"{_num(wake)}</transformation_rate>")
             lines.append("    <custom_data>")

@@ -330,6 +330,10 @@ class _Builder:
             self.constant(f"deep_multiplier_{clone}", clone_t[c, K.CLONE_DEEP_MULTIPLIER])
             self.constant(f"dormancy_entry_multiplier_{clone}",
                           clone_t[c, K.CLONE_DORMANCY_ENTRY_MULTIPLIER])
+            self.constant(f"awakening_multiplier_{clone}",
+                          clone_t[c, K.CLONE_AWAKENING_MULTIPLIER])
+            self.constant(f"dormant_death_multiplier_{clone}",
+                          clone_t[c, K.CLONE_DORMANT_DEATH_MULTIPLIER])
             for s, site in enumerate(SITES):
                 # the clone's weight w_d,c (law clone_tropism_weight), normalised over the
                 # metastatic sites for the clone
@@ -460,11 +464,13 @@ class _Builder:
                     myeloid_protection=protect_m, antioxidant_protection=protect_a))
                 self.assign(f"awakening_{site}_{clone}_per_day", self.law(
                     "awakening_rate", tamoxifen_effect=e_tam, drp1_inhibition="drp1_inhibition",
-                    nrf2_inhibition="nrf2_inhibition"))
+                    nrf2_inhibition="nrf2_inhibition",
+                    clone_awakening_multiplier=f"awakening_multiplier_{clone}"))
                 self.assign(f"dormant_death_{site}_{clone}_per_day", self.law(
                     "dormant_death_rate", antioxidant_capacity=f"antioxidant_{site}",
                     tamoxifen_effect=e_tam, chemo_hazard="chemo_hazard_now",
-                    antioxidant_protection=protect_a))
+                    antioxidant_protection=protect_a,
+                    clone_dormant_death_multiplier=f"dormant_death_multiplier_{clone}"))
                 growth = self.law("proliferation_rate", clone_growth_rate=g_c,
                                   tamoxifen_effect=e_tam)
                 inflow[p_id].append(f"({growth}) * {p_id}")

@@ -41,6 +41,11 @@ CLONE_ATTRIBUTES: Final[tuple[CloneAttribute, ...]] = (
                    "multiplies the site's dormancy-entry probability for this clone"),
     CloneAttribute("deep_dormancy_multiplier", "1", 0.0, 10.0,
                    "multiplies the site's deep-dormancy share for this clone"),
+    CloneAttribute("awakening_multiplier", "1", 0.0, 100.0,
+                   "multiplies the awakening rate of this clone's (shallow) dormant cells"),
+    CloneAttribute("dormant_death_multiplier", "1", 0.0, 100.0,
+                   "multiplies the baseline death rate of this clone's (shallow) dormant "
+                   "cells"),
     *(CloneAttribute(f"tropism_multiplier_{site}", "1", 0.0, 1e3,
                      f"m_{site},c: multiplies {site}'s tropism weight for this clone")
       for site in METASTATIC_SITES),
@@ -59,6 +64,8 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "cxcl_secretion": (1.0, "C", "reference clone"),
         "dormancy_entry_multiplier": (1.0, "C", "reference clone"),
         "deep_dormancy_multiplier": (1.0, "C", "reference clone"),
+        "awakening_multiplier": (1.0, "C", "reference clone"),
+        "dormant_death_multiplier": (1.0, "C", "reference clone"),
         **{f"tropism_multiplier_{site}": (1.0, "C", "reference clone: the site's tropism "
                                           "weight itself") for site in METASTATIC_SITES},
     },
@@ -68,6 +75,8 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "cxcl_secretion": (1.0, "C", "no evidence of a difference"),
         "dormancy_entry_multiplier": (1.0, "C", "no evidence of a difference"),
         "deep_dormancy_multiplier": (1.0, "C", "no evidence of a difference"),
+        "awakening_multiplier": (1.0, "C", "no evidence of a difference"),
+        "dormant_death_multiplier": (1.0, "C", "no evidence of a difference"),
         **{f"tropism_multiplier_{site}": (1.0, "C", _TROPISM_PRIOR) for site in METASTATIC_SITES},
     },
     "ERneg": {
@@ -80,6 +89,16 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "deep_dormancy_multiplier": (0.2, "C", "ER- cells rarely enter deep dormancy (late "
                                      "relapse is an ER+ pattern: Colleoni 2016); "
                                      "the posterior fit's prior: log-uniform 0.01-1"),
+        "awakening_multiplier": (1.0, "C", "no clone difference until fitted; ER- relapses "
+                                 "come early, their hazard falling below the ER+ one "
+                                 "after years 4-5 (Colleoni 2016; Hess 2003): ER- dormancy "
+                                 "may be shorter; the posterior fit's prior: log-uniform "
+                                 "1-10"),
+        "dormant_death_multiplier": (1.0, "C", "no clone difference until fitted; few ER- "
+                                     "relapses after year 5 (Colleoni 2016; the untreated "
+                                     "node-negative TRANSBIG and GSE2034 cohorts): ER- "
+                                     "dormant cells may die sooner; the posterior fit's "
+                                     "prior: log-uniform 1-10"),
         **{f"tropism_multiplier_{site}": (1.0, "C", _TROPISM_PRIOR) for site in METASTATIC_SITES},
     },
 }

@@ -78,6 +78,10 @@ INPUTS: Final[dict[str, Input]] = {
     "dormancy_entry_multiplier": Input("m_q,c", "the clone's multiplier of that probability"),
     "deep_dormancy_share": Input("φ_s", "the site's share of dormancy that is deep"),
     "deep_dormancy_multiplier": Input("m_deep,c", "the clone's multiplier of that share"),
+    "clone_awakening_multiplier": Input("m_w,c", "the clone's multiplier of the awakening "
+                                        "rate (1)"),
+    "clone_dormant_death_multiplier": Input("m_δ,c", "the clone's multiplier of the "
+                                            "dormant cells' baseline death rate (1)"),
     "patient_deep_dormancy_factor": Input("d_p", "the patient's multiplier of that share, "
                                           "(1 + positive nodes)^-kappa_n (1)"),
     "endocrine_sensitivity": Input("s_p", "1 in endocrine-sensitive disease, s_ins in "
@@ -447,21 +451,27 @@ def proliferating_kill_rate(tamoxifen_effect, chemo_hazard, clone_growth_rate,
 
 
 @law("dormancy", "awakening", "w", "1/day",
-     "EBCTCG carry-over (a_tam); Romani 2022 (DRP1 + NRF2 inhibition prevented awakening)")
-def awakening_rate(tamoxifen_effect, drp1_inhibition, nrf2_inhibition, awakening_rate_per_day,
+     "EBCTCG carry-over (a_tam); Romani 2022 (DRP1 + NRF2 inhibition prevented awakening); "
+     "ER- relapses come early (Colleoni 2016; Hess 2003), so m_w,c may exceed 1 for ER- "
+     "cells (1 by default)")
+def awakening_rate(tamoxifen_effect, drp1_inhibition, nrf2_inhibition,
+                   clone_awakening_multiplier, awakening_rate_per_day,
                    tamoxifen_dormancy_hold, inhibitor_awakening_block):
-    return (awakening_rate_per_day * (1.0 - tamoxifen_dormancy_hold * tamoxifen_effect)
+    return (awakening_rate_per_day * clone_awakening_multiplier
+            * (1.0 - tamoxifen_dormancy_hold * tamoxifen_effect)
             * (1.0 - inhibitor_awakening_block * drp1_inhibition * nrf2_inhibition))
 
 
 @law("dormancy", "dormant-cell death", "δ_D", "1/day",
-     "Romani 2022 (antioxidant protection of dormant cells); dormant chemo kill small")
+     "Romani 2022 (antioxidant protection of dormant cells); dormant chemo kill small; few "
+     "ER- relapses after year 5 (Colleoni 2016), so m_δ,c may exceed 1 for ER- cells "
+     "(1 by default)")
 def dormant_death_rate(antioxidant_capacity, tamoxifen_effect, chemo_hazard,
-                       antioxidant_protection, dormant_death_rate_per_day,
-                       antioxidant_dormant_protection, tamoxifen_dormant_kill_per_day,
-                       dormant_chemo_factor):
-    return (dormant_death_rate_per_day * (1.0 - antioxidant_dormant_protection
-                                          * antioxidant_capacity)
+                       antioxidant_protection, clone_dormant_death_multiplier,
+                       dormant_death_rate_per_day, antioxidant_dormant_protection,
+                       tamoxifen_dormant_kill_per_day, dormant_chemo_factor):
+    return (dormant_death_rate_per_day * clone_dormant_death_multiplier
+            * (1.0 - antioxidant_dormant_protection * antioxidant_capacity)
             + tamoxifen_dormant_kill_per_day * tamoxifen_effect
             + chemo_hazard * dormant_chemo_factor * antioxidant_protection)
 

@@ -441,6 +441,10 @@ def _dormancy(s: Scenario) -> list[Rule]:
                  for c in CLONES]
     entry_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'dormancy_entry_multiplier'))}"
                   for c in CLONES]
+    wake_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'awakening_multiplier'))}"
+                 for c in CLONES]
+    death_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'dormant_death_multiplier'))}"
+                  for c in CLONES]
     w0 = s.parameter("awakening_rate_per_day")
     delta0 = s.parameter("dormant_death_rate_per_day")
     m3 = s.mechanisms.stiffness_drp1_nrf2
@@ -448,15 +452,19 @@ def _dormancy(s: Scenario) -> list[Rule]:
     def half_life(rate: float) -> str:
         return f"half-life {_g(math.log(2) / rate / _YEAR_DAYS)} years" if rate > 0 else "never"
 
+    clone_death = f", the clone's multiplier m_δ,c being {_join(death_mult)}"
+    death_clones = [f"clones.{c}.dormant_death_multiplier" for c in CLONES]
     if m3:
         death = (f"{_eq('dormant_death_rate')}, {_q(s, 'dormant_death_rate_per_day')} "
-                 f"({half_life(delta0)}) and {_q(s, 'antioxidant_dormant_protection')}, so "
+                 f"({half_life(delta0)}){clone_death} and "
+                 f"{_q(s, 'antioxidant_dormant_protection')}, so "
                  "the antioxidant capacity A_s of soft sites (M3) keeps them alive")
-        death_params = ["dormant_death_rate_per_day", "antioxidant_dormant_protection"]
+        death_params = ["dormant_death_rate_per_day", *death_clones,
+                        "antioxidant_dormant_protection"]
     else:
         death = (f"{_eq('dormant_death_rate')}, {_q(s, 'dormant_death_rate_per_day')} "
-                 f"({half_life(delta0)}); with M3 off, A_s = 0 and P_A = 1")
-        death_params = ["dormant_death_rate_per_day"]
+                 f"({half_life(delta0)}){clone_death}; with M3 off, A_s = 0 and P_A = 1")
+        death_params = ["dormant_death_rate_per_day", *death_clones]
     return [
         _rule(
             s, "dormancy", "dormancy entry",
@@ -497,9 +505,11 @@ def _dormancy(s: Scenario) -> list[Rule]:
         _rule(
             s, "dormancy", "awakening",
             f"Dormant cells awaken at {_eq('awakening_rate')}, with "
-            f"{_q(s, 'awakening_rate_per_day')} ({half_life(w0)}) without treatment.",
-            ["awakening_rate_per_day"],
-            "Willis 2010 (dormancy escape half-life >= 12 years)",
+            f"{_q(s, 'awakening_rate_per_day')} ({half_life(w0)}) without treatment and "
+            f"the clone's multiplier m_w,c {_join(wake_mult)}.",
+            ["awakening_rate_per_day", *(f"clones.{c}.awakening_multiplier" for c in CLONES)],
+            "Willis 2010 (dormancy escape half-life >= 12 years); Colleoni 2016, Hess 2003 "
+            "(ER- relapses come early)",
             ["awakening_rate"],
         ),
         _rule(

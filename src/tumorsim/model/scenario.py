@@ -159,6 +159,8 @@ class CloneSpec(_Frozen):
     cxcl_secretion: float | None = _clone_field("cxcl_secretion")
     dormancy_entry_multiplier: float | None = _clone_field("dormancy_entry_multiplier")
     deep_dormancy_multiplier: float | None = _clone_field("deep_dormancy_multiplier")
+    awakening_multiplier: float | None = _clone_field("awakening_multiplier")
+    dormant_death_multiplier: float | None = _clone_field("dormant_death_multiplier")
     tropism_multiplier_bone: float | None = _clone_field("tropism_multiplier_bone")
     tropism_multiplier_lung: float | None = _clone_field("tropism_multiplier_lung")
     tropism_multiplier_liver: float | None = _clone_field("tropism_multiplier_liver")
