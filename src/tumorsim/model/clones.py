@@ -92,8 +92,9 @@ _DEFAULTS: Final[dict[str, dict[str, tuple[float, str, str]]]] = {
         "awakening_multiplier": (1.0, "C", "no clone difference until fitted; ER- relapses "
                                  "come early, their hazard falling below the ER+ one "
                                  "after years 4-5 (Colleoni 2016; Hess 2003): ER- dormancy "
-                                 "may be shorter; the posterior fit's prior: log-uniform "
-                                 "1-10"),
+                                 "may be shorter; not fitted: x3 by hand at run17's "
+                                 "median overshot the early ER- relapses "
+                                 "(docs/posterior.md)"),
         "dormant_death_multiplier": (1.0, "C", "no clone difference until fitted; few ER- "
                                      "relapses after year 5 (Colleoni 2016; the untreated "
                                      "node-negative TRANSBIG and GSE2034 cohorts): ER- "
