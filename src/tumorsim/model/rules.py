@@ -430,6 +430,11 @@ def _dissemination(s: Scenario) -> list[Rule]:
     return rules
 
 
+def _per_clone(s: Scenario, attribute: str) -> list[str]:
+    """``"<clone label> <value>"`` of a clone attribute for every clone, for rule text."""
+    return [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, attribute))}" for c in CLONES]
+
+
 def _dormancy(s: Scenario) -> list[Rule]:
     if not s.mechanisms.dormancy:
         return [_off(s, "dormancy", "dormancy", "Dormancy", "every arriving cell proliferates")]
@@ -437,14 +442,10 @@ def _dormancy(s: Scenario) -> list[Rule]:
              for site in METASTATIC_SITES]
     deep = [f"{site} {_g(s.site_value(site, 'deep_dormancy_share'))}"
             for site in METASTATIC_SITES]
-    deep_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'deep_dormancy_multiplier'))}"
-                 for c in CLONES]
-    entry_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'dormancy_entry_multiplier'))}"
-                  for c in CLONES]
-    wake_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'awakening_multiplier'))}"
-                 for c in CLONES]
-    death_mult = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'dormant_death_multiplier'))}"
-                  for c in CLONES]
+    deep_mult = _per_clone(s, "deep_dormancy_multiplier")
+    entry_mult = _per_clone(s, "dormancy_entry_multiplier")
+    wake_mult = _per_clone(s, "awakening_multiplier")
+    death_mult = _per_clone(s, "dormant_death_multiplier")
     w0 = s.parameter("awakening_rate_per_day")
     delta0 = s.parameter("dormant_death_rate_per_day")
     m3 = s.mechanisms.stiffness_drp1_nrf2
@@ -641,7 +642,7 @@ def _m2(s: Scenario) -> list[Rule]:
         return [_off(s, "M2", "chemo_cxcl_myeloid",
                      "M2 (chemotherapy → CXCL1/2 → myeloid cells → S100A8/9)",
                      "there is no myeloid niche, protection or colonisation boost")]
-    secretion = [f"{_CLONE_LABEL[c]} {_g(s.clone_value(c, 'cxcl_secretion'))}" for c in CLONES]
+    secretion = _per_clone(s, "cxcl_secretion")
     cxcr2 = s.treatment.cxcr2_inhibitor
     in_plan = (f"in this plan {_inhibitor_text(cxcr2, 'I_CXCR2')}" if cxcr2 is not None
                else "none in this plan")
