@@ -3,8 +3,8 @@
 Usage (from the repository root)::
 
     .venv/bin/python scripts/k2_experiments.py [--patients 8000] [--seed 2026] [--clones-only]
-        [--scenario docs/calibration/posterior_median_scenario.toml] [--claim K3]
-        [--also SCENARIO ...] [--only-also]
+        [--base docs/calibration/posterior_median_scenario.toml]
+        [--scenario SCENARIO] [--claim K3] [--also SCENARIO ...] [--only-also]
 
 runs claim K2 (EBCTCG 2011: recurrence rate ratio of 5 years of tamoxifen against none in
 years 0-4, 5-9 and 10-14) at the posterior median (docs/calibration/
@@ -18,7 +18,10 @@ relapses come from). ``--scenario`` replaces the posterior median in that second
 ``--claim K3`` measures claim K3 (late distant recurrence by size and nodes after five
 years of endocrine therapy) instead of K2 under the same scenarios, without the second
 table; ``--also`` adds whole scenarios (e.g. an unadopted run's median) after the
-posterior median; ``--only-also`` measures only the median and those.
+posterior median; ``--only-also`` measures only the median and those. ``--base`` names the
+median measured in the first row (default the shipped posterior's; the scenarios of
+docs/calibration/k2_experiments/ extend run13's median, where their table was made, so
+that table is ``--base docs/calibration/run13/posterior_median_scenario.toml``).
 """
 
 from __future__ import annotations
@@ -39,8 +42,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--clones-only", action="store_true",
                         help="print only the split of the median's recurrences by clone")
-    parser.add_argument("--scenario", type=Path, default=BASE,
-                        help="the scenario whose recurrences are split by clone")
+    parser.add_argument("--base", type=Path, default=BASE,
+                        help="the posterior median measured in the first row")
+    parser.add_argument("--scenario", type=Path, default=None,
+                        help="the scenario whose recurrences are split by clone "
+                             "(default: --base)")
     parser.add_argument("--claim", choices=("K2", "K3"), default="K2",
                         help="the claim measured under each scenario")
     parser.add_argument("--also", type=Path, nargs="*", default=[],
@@ -49,7 +55,9 @@ def main(argv: list[str]) -> int:
                         help="measure the posterior median and the --also scenarios only "
                              "(not docs/calibration/k2_experiments/, no split by clone)")
     args = parser.parse_args(argv)
-    for path in [args.scenario, *args.also]:
+    if args.scenario is None:
+        args.scenario = args.base
+    for path in [args.base, args.scenario, *args.also]:
         if not path.is_file():
             print(f"{path}: no such file; allowed: a scenario TOML", file=sys.stderr)
             return 2
@@ -73,10 +81,10 @@ def main(argv: list[str]) -> int:
                  for c in claim.checks]
     print(f"| {source} (published) | | " + " | ".join(published) + " |")
     experiments = [] if args.only_also else sorted(EXPERIMENTS.glob("*.toml"))
-    for path in [BASE, *args.also, *experiments]:
+    for path in [args.base, *args.also, *experiments]:
         scenario = load_scenario(path)
         first = path.read_text(encoding="utf-8").splitlines()[0]
-        what = ("the posterior median itself" if path == BASE
+        what = ("the posterior median itself" if path == args.base
                 else first.split("with ", 1)[1] if "with " in first
                 else "the whole scenario")
         card = run_claims([claim], scenario, seed=args.seed, patients=args.patients)
