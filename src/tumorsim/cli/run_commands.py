@@ -374,8 +374,8 @@ def hazard_ratio_interval_table(intervals: Any, source: str) -> TextTable:
         "endpoint", "arm", "HR", "95 % interval (total)", "Monte Carlo only",
         "share from parameters"))
     rows = tuple(
-        (r.endpoint, f"{r.arm} vs {r.reference_arm}", f"{r.hr:.3g}",
-         f"[{r.total_low:.3g}, {r.total_high:.3g}]", f"[{r.mc_low:.3g}, {r.mc_high:.3g}]",
+        (r.endpoint, f"{r.arm} vs {r.reference_arm}", f"{r.hr:#.3g}",
+         f"[{r.total_low:#.3g}, {r.total_high:#.3g}]", f"[{r.mc_low:#.3g}, {r.mc_high:#.3g}]",
          f"{100 * r.parameter_share:.0f} %")
         for r in intervals.itertuples())
     return TextTable(f"hazard ratios over the ensemble ({source})", columns, rows)
