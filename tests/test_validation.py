@@ -194,14 +194,37 @@ def test_validate_rejects_unknown_claims_in_one_line(tmp_path):
 
 
 def test_the_documented_scorecard_is_of_the_current_default_biology():
-    """docs/validation.md's scorecard must be rerun when the calibration changes."""
+    """docs/validation.md's scorecard must be rerun when the calibration changes: a new
+    default (the scenario's fingerprint) or a newly adopted posterior (the ensemble's)."""
     from pathlib import Path
 
+    from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE, load_ensemble
     from tumorsim.io.scenario_file import load_default_scenario
-    from tumorsim.validation.scorecard import scenario_fingerprint
+    from tumorsim.validation.scorecard import ensemble_fingerprint, scenario_fingerprint
 
-    page = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
+    page = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
+    rerun = "run `make validate` and docs/tools/validation_page.py results/validate"
     fingerprint = scenario_fingerprint(load_default_scenario())
-    assert f"fingerprint `{fingerprint}`" in page.read_text(), (
-        "the scorecard in docs/validation.md was not produced with the current default "
-        "scenario: run `make validate` and docs/tools/validation_page.py results/validate")
+    assert f"(fingerprint `{fingerprint}`)" in page, (
+        f"the scorecard in docs/validation.md was not produced with the current default "
+        f"scenario: {rerun}")
+    ensemble = ensemble_fingerprint(load_ensemble(DEFAULT_ENSEMBLE))
+    assert f"ensemble fingerprint `{ensemble}`" in page, (
+        f"the scorecard in docs/validation.md was not produced with the packaged "
+        f"posterior: {rerun}")
+
+
+def test_the_ensemble_fingerprint_tells_two_posteriors_apart():
+    import pandas as pd
+
+    from tumorsim.model.ensemble import Ensemble
+    from tumorsim.validation.scorecard import ensemble_fingerprint
+
+    draws = pd.DataFrame({"dissemination_coefficient": [1e-9, 2e-9],
+                          "awakening_rate_per_day": [3e-4, 4e-4]})
+    same = ensemble_fingerprint(Ensemble(draws.copy(), "a"))
+    assert ensemble_fingerprint(Ensemble(draws, "b")) == same  # the values, not the name
+    moved = draws.assign(awakening_rate_per_day=[3e-4, 4.000000001e-4])
+    assert ensemble_fingerprint(Ensemble(moved, "a")) != same
+    swapped = draws[["awakening_rate_per_day", "dissemination_coefficient"]]
+    assert ensemble_fingerprint(Ensemble(swapped, "a")) != same

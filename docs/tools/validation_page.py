@@ -146,8 +146,10 @@ def render_claims(claims: list[dict], run: dict) -> str:
         f"    {run['command']}",
         "",
         f"tumorsim {run['version']}; seed {run['seed']}; {mode}; scenario "
-        f"`{run['scenario_name']}` (fingerprint `{run['scenario_fingerprint']}`); "
-        f"{run['date']}. **{headline(claims)}.**",
+        f"`{run['scenario_name']}` (fingerprint `{run['scenario_fingerprint']}`)"
+        + (f"; ensemble fingerprint `{run['ensemble_fingerprint']}`"
+           if run.get("ensemble_fingerprint") else "")
+        + f"; {run['date']}. **{headline(claims)}.**",
         "",
     ]
     over_draws = bool(run.get("ensemble"))

@@ -204,10 +204,6 @@ _K4_TOLERANCE: Final[float] = 0.10
 _FITTED_BY_POSTERIOR: Final[str] = (
     "a training target of the packaged posterior (tumorsim.calibration.targets): the default "
     "ensemble is fitted to it, so it shows the fit, and is never counted as validation")
-_FITTED_FROM_NEXT_FIT: Final[str] = (
-    "a training target of the posterior calibration (tumorsim.calibration.targets) since "
-    "the fit after run13; the packaged posterior (run13) was not fitted to it, but a "
-    "number the parameters are fitted to is never counted as validation")
 _RECORD_EVERY_DAYS: Final[float] = 30.0
 """Trajectory interval of the second pass that reads site sizes at first distant relapse."""
 _SECOND_PASS_CHUNK: Final[int] = 500
@@ -454,7 +450,7 @@ def clinical_claims() -> tuple[Claim, ...]:
                                     reason="our tolerance: +- 5 percentage points (no CI "
                                            "recorded with the values we cite)"),
                                mechanisms=("natural_history", "tamoxifen"),
-                               kind="calibration target", why_kind=_FITTED_FROM_NEXT_FIT)
+                               kind="calibration target", why_kind=_FITTED_BY_POSTERIOR)
                          for label, (_, value) in _K3_GROUPS.items()),
             measure=_measure_k3, patients=6000, fast_patients=1500,
             size_unit="women per stage group",

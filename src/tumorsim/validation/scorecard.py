@@ -45,6 +45,7 @@ __all__ = [
     "RUN_FILE",
     "Scorecard",
     "display_row",
+    "ensemble_fingerprint",
     "headline",
     "kind_counts",
     "load_scorecard",
@@ -89,6 +90,9 @@ class Scorecard:
         Where the parameter draws came from (empty: the scenario's own values).
     draws : int
         Draws each claim was measured under (0 without an ensemble).
+    ensemble_fingerprint : str
+        :func:`ensemble_fingerprint` of the whole ensemble given (empty without one): a
+        newly adopted posterior changes it, as a new default changes the scenario's.
     """
 
     rows: list[CheckResult]
@@ -102,6 +106,7 @@ class Scorecard:
     scenario_fingerprint: str = ""
     ensemble: str = ""
     draws: int = 0
+    ensemble_fingerprint: str = ""
 
     @property
     def passed(self) -> int:
@@ -241,6 +246,18 @@ def scenario_fingerprint(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
+def ensemble_fingerprint(ensemble: Ensemble) -> str:
+    """First 12 hex digits of the SHA-256 of every value of an ensemble's draws (columns
+    in order, floats written exactly), so that another posterior or another draw of the
+    mechanism priors gives another fingerprint."""
+    import hashlib
+
+    draws = ensemble.draws
+    text = json.dumps(list(map(str, draws.columns))) + draws.to_csv(
+        index=False, header=False, float_format="%.17g")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def run_claims(
     claims: Sequence[Claim],
     scenario: Scenario,
@@ -308,7 +325,9 @@ def run_claims(
                      wall_seconds=time.perf_counter() - started, command=command,
                      scenario_fingerprint=scenario_fingerprint(scenario),
                      ensemble=ensemble.source if ensemble is not None else "",
-                     draws=len(biologies) if ensemble is not None else 0)
+                     draws=len(biologies) if ensemble is not None else 0,
+                     ensemble_fingerprint=(ensemble_fingerprint(ensemble)
+                                           if ensemble is not None else ""))
 
 
 def _draw_scenarios(scenario: Scenario, ensemble: Ensemble | None, draws: int
