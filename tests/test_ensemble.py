@@ -92,6 +92,29 @@ def test_trial_with_an_ensemble_prints_both_intervals(tmp_path):
     assert "Monte Carlo only" in result.stdout and "share from parameters" in result.stdout
     patients = pd.read_parquet(tmp_path / "trial" / "patients.parquet")
     assert set(patients["draw"]) == {0, 1, 2, 3}
+    # the printed intervals are kept: one row per endpoint, the HR inside its intervals
+    intervals = pd.read_csv(tmp_path / "trial" / "hazard_ratio_intervals.csv")
+    assert set(intervals["endpoint"]) >= {"rfs", "dmfs", "os", "distant_lung"}
+    assert (intervals["arm"] == "AC_T_CXCR2i").all()
+    assert ((intervals["total_low"] <= intervals["hr"])
+            & (intervals["hr"] <= intervals["total_high"])).all()
+    assert intervals["parameter_share"].between(0.0, 1.0).all()
+
+
+def test_a_rerun_without_an_ensemble_drops_the_stale_interval_file(tmp_path):
+    from cli_helpers import run_cli
+
+    draws = tmp_path / "draws.csv"
+    pd.DataFrame({"dissemination_coefficient": [1e-9, 2e-9]}).to_csv(draws, index=False)
+    out = tmp_path / "trial"
+    common = ("trial", "examples/trial_cxcr2.toml", "--patients", "100", "--seed", "2",
+              "--out", out)
+    first = run_cli(*common, "--ensemble", draws, "--interval-replicates", "20")
+    assert first.returncode == 0, first.stderr
+    assert (out / "hazard_ratio_intervals.csv").is_file()
+    second = run_cli(*common, "--ensemble", "none")
+    assert second.returncode == 0, second.stderr
+    assert not (out / "hazard_ratio_intervals.csv").exists()
 
 
 def test_bad_ensemble_files_are_one_line(tmp_path):

@@ -306,8 +306,9 @@ def trial(
     scenario: TrialArg,
     out: Annotated[Path, out_option(
         "Directory to write: patients.parquet (one row per patient and arm) and "
-        "hazard_ratios.csv, survival.csv, rmst.csv, site_relapse.csv; a previous trial "
-        "there is replaced.")],
+        "hazard_ratios.csv, survival.csv, rmst.csv, site_relapse.csv, and (unless "
+        "--ensemble none) hazard_ratio_intervals.csv; a previous trial there is "
+        "replaced.")],
     patients: Annotated[int | None, patients_option(
         "Virtual patients per arm (default: the scenario's cohort.patients).")] = None,
     seed: SeedOption = None,
@@ -327,7 +328,7 @@ def trial(
     """
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
     from tumorsim.trial import load_trial, run_trial, save_trial_results
-    from tumorsim.trial.output import TRIAL_FILES
+    from tumorsim.trial.output import TRIAL_FILES, save_hazard_ratio_intervals
 
     loaded = load_trial(scenario)
     loaded = loaded.with_scenario(
@@ -360,6 +361,7 @@ def trial(
             intervals = result.hazard_ratio_intervals(replicates=interval_replicates,
                                                       seed=loaded.scenario.cohort.seed)
             interval_s = time.perf_counter() - started
+            save_hazard_ratio_intervals(intervals, written)
             print_tables(hazard_ratio_interval_table(intervals, draws.source))
         echo(f"parameters: {biology_text(draws)}")
         timing = f"wall time {wall_s:.2f} s"

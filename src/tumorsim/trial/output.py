@@ -12,6 +12,7 @@ metadata also holds the trial as JSON (key ``tumorsim.trial``), plus one CSV per
         survival.csv               TrialResult.survival_table()
         rmst.csv                   TrialResult.rmst()
         site_relapse.csv           TrialResult.site_relapse()
+        hazard_ratio_intervals.csv with an ensemble: TrialResult.hazard_ratio_intervals()
 
 The Parquet files are written atomically (see :func:`tumorsim.io.results_file.save_tables`),
 then each CSV file atomically on its own.
@@ -40,11 +41,13 @@ from tumorsim.trial.design import Trial
 from tumorsim.trial.run import TrialResult
 
 __all__ = [
+    "INTERVALS_FILE",
     "SUMMARY_FILES",
     "TRIAL_FILES",
     "TRIAL_METADATA_KEY",
     "check_trial_dir",
     "load_trial_results",
+    "save_hazard_ratio_intervals",
     "save_trial_results",
 ]
 
@@ -59,7 +62,11 @@ SUMMARY_FILES: Final[dict[str, str]] = {
 }
 """Summary name (key of :meth:`TrialResult.summary_tables`) -> CSV file name."""
 
-TRIAL_FILES: Final[tuple[str, ...]] = (*RESULTS_FILES.values(), *SUMMARY_FILES.values())
+INTERVALS_FILE: Final[str] = "hazard_ratio_intervals.csv"
+"""The hazard ratios with their ensemble intervals (written by a run over an ensemble)."""
+
+TRIAL_FILES: Final[tuple[str, ...]] = (*RESULTS_FILES.values(), *SUMMARY_FILES.values(),
+                                       INTERVALS_FILE)
 """Every file a trial directory may hold (a rerun replaces them)."""
 
 
@@ -124,6 +131,9 @@ def save_trial_results(
         replaceable=TRIAL_FILES,
         expected="tables of a TrialResult",
     )
+    # the intervals belong to the run over an ensemble that wrote them; this run writes
+    # its own (save_hazard_ratio_intervals) or none
+    (out / INTERVALS_FILE).unlink(missing_ok=True)
     for name, frame in tables.items():
         target = out / SUMMARY_FILES[name]
         try:
@@ -133,6 +143,31 @@ def save_trial_results(
                 target, f"cannot write: {exc.strerror or exc}", "a writable directory"
             ) from exc
     return out
+
+
+def save_hazard_ratio_intervals(intervals: pd.DataFrame,
+                                out_dir: str | os.PathLike[str]) -> Path:
+    """Write :meth:`TrialResult.hazard_ratio_intervals` to ``out_dir`` (after
+    :func:`save_trial_results`) as :data:`INTERVALS_FILE`, atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    tumorsim.errors.ResultsError
+        The file cannot be written.
+    """
+    target = Path(out_dir) / INTERVALS_FILE
+    try:
+        write_text_atomic(target, intervals.to_csv(index=False))
+    except OSError as exc:
+        raise ResultsError(
+            target, f"cannot write: {exc.strerror or exc}", "a writable directory"
+        ) from exc
+    return target
 
 
 def load_trial_results(out_dir: str | os.PathLike[str]) -> TrialResult:
