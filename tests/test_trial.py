@@ -19,6 +19,7 @@ from tumorsim.model.scenario import TreatmentPlan
 from tumorsim.runner.simulate import simulate
 from tumorsim.trial import (
     ENDPOINTS,
+    INTERVALS_FILE,
     SUMMARY_FILES,
     Arm,
     Trial,
@@ -351,7 +352,9 @@ def test_cli_trial_writes_its_files_and_prints_hazard_ratios(tmp_path: Path) -> 
     ]
     result = CliRunner().invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == {"patients.parquet", *SUMMARY_FILES.values()}
+    # the default biology is the ensemble, so its intervals are written too
+    assert {p.name for p in out.iterdir()} == {"patients.parquet", *SUMMARY_FILES.values(),
+                                               INTERVALS_FILE}
     loaded = load_trial_results(out)
     assert loaded.seed == 3
     assert loaded.trial.scenario.cohort.patients == 200

@@ -135,14 +135,18 @@ def save_trial_results(
     # its own (save_hazard_ratio_intervals) or none
     (out / INTERVALS_FILE).unlink(missing_ok=True)
     for name, frame in tables.items():
-        target = out / SUMMARY_FILES[name]
-        try:
-            write_text_atomic(target, frame.to_csv(index=False))
-        except OSError as exc:
-            raise ResultsError(
-                target, f"cannot write: {exc.strerror or exc}", "a writable directory"
-            ) from exc
+        _write_csv(frame, out / SUMMARY_FILES[name])
     return out
+
+
+def _write_csv(frame: pd.DataFrame, target: Path) -> None:
+    """``frame`` as CSV at ``target``, atomically; an OS error as a ResultsError."""
+    try:
+        write_text_atomic(target, frame.to_csv(index=False))
+    except OSError as exc:
+        raise ResultsError(
+            target, f"cannot write: {exc.strerror or exc}", "a writable directory"
+        ) from exc
 
 
 def save_hazard_ratio_intervals(intervals: pd.DataFrame,
@@ -161,12 +165,7 @@ def save_hazard_ratio_intervals(intervals: pd.DataFrame,
         The file cannot be written.
     """
     target = Path(out_dir) / INTERVALS_FILE
-    try:
-        write_text_atomic(target, intervals.to_csv(index=False))
-    except OSError as exc:
-        raise ResultsError(
-            target, f"cannot write: {exc.strerror or exc}", "a writable directory"
-        ) from exc
+    _write_csv(intervals, target)
     return target
 
 
