@@ -349,6 +349,8 @@ def test_cli_trial_writes_its_files_and_prints_hazard_ratios(tmp_path: Path) -> 
         str(out),
         "--threads",
         "1",
+        "--interval-replicates",
+        "20",
     ]
     result = CliRunner().invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
