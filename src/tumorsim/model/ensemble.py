@@ -99,6 +99,14 @@ class Ensemble:
     def __len__(self) -> int:
         return len(self.draws)
 
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the draws as CSV, header included: another posterior, another
+        draw of the mechanism priors or another column order gives another digest; the
+        source's name does not enter."""
+        import hashlib
+
+        return hashlib.sha256(self.draws.to_csv(index=False).encode()).hexdigest()
+
     def scenarios(self, base: Scenario) -> list[Scenario]:
         """``base`` under each draw."""
         return [with_values(base, row) for row in self.draws.to_dict("records")]

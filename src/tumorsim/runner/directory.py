@@ -17,7 +17,6 @@ files.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,8 +130,7 @@ def simulate_to_directory(
     resuming = checkpoint_dir(out_dir).exists()
     record = run_record(scenario, seed, n, chunk_size)
     if ensemble is not None:
-        record["ensemble"] = {"source": ensemble.source, "draws_sha256": hashlib.sha256(
-            ensemble.draws.to_csv(index=False).encode()).hexdigest()}
+        record["ensemble"] = {"source": ensemble.source, "draws_sha256": ensemble.sha256()}
     path = open_checkpoint(out_dir, record, resume)
     if resuming:  # the results being written when the run was killed
         remove_stale_staging(out_dir)

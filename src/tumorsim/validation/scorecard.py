@@ -247,15 +247,10 @@ def scenario_fingerprint(scenario: Scenario) -> str:
 
 
 def ensemble_fingerprint(ensemble: Ensemble) -> str:
-    """First 12 hex digits of the SHA-256 of every value of an ensemble's draws (columns
-    in order, floats written exactly), so that another posterior or another draw of the
-    mechanism priors gives another fingerprint."""
-    import hashlib
-
-    draws = ensemble.draws
-    text = json.dumps(list(map(str, draws.columns))) + draws.to_csv(
-        index=False, header=False, float_format="%.17g")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    """First 12 hex digits of :meth:`Ensemble.sha256 <tumorsim.model.ensemble.Ensemble.sha256>`
+    (the digest a simulation checkpoint records), so that another posterior or another draw
+    of the mechanism priors gives another fingerprint."""
+    return ensemble.sha256()[:12]
 
 
 def run_claims(
