@@ -93,3 +93,26 @@ def test_every_claim_the_posterior_is_fitted_to_is_a_calibration_target(data):
         for check in claim.checks:
             assert check.kind == "calibration target", (claim.id, check.label)
             assert check.why_kind
+
+
+def test_a_cohort_effect_moves_only_its_own_data_sets_targets(data):
+    # TRANSBIG's women spreading a third as much relapse less; GSE2034's spreading three
+    # times as much relapse more; every other target is simulated exactly as before
+    tiny = replace(DEFAULT_SIZES, gbsg2_twins=1, transbig_twins=4, gse2034_patients=600,
+                   k2_patients_per_arm=100, k7_er_negative_patients=100,
+                   k4_patients_per_row=100, k3_patients_per_group=100)
+    base = load_default_scenario()
+    plain = simulated_summaries(base, data, seed=4, sizes=tiny)
+    moved = simulated_summaries(base, data, seed=4, sizes=tiny,
+                                cohort_effects={"transbig": 1 / 3, "gse2034": 3.0})
+    for name, value in plain.items():
+        if name.startswith(("transbig:", "gse2034:")):
+            continue
+        assert moved[name] == value or (math.isnan(value) and math.isnan(moved[name])), name
+    for er in ("ER+", "ER-"):
+        assert moved[f"transbig:dmfs:{er}:10y"] > plain[f"transbig:dmfs:{er}:10y"]
+        assert moved[f"gse2034:dmfs:{er}:10y"] < plain[f"gse2034:dmfs:{er}:10y"]
+    # an effect of 1 is no effect
+    same = simulated_summaries(base, data, seed=4, sizes=tiny,
+                               cohort_effects={"transbig": 1.0})
+    assert same["transbig:dmfs:ER+:5y"] == plain["transbig:dmfs:ER+:5y"]

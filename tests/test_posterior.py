@@ -258,7 +258,7 @@ def test_the_predictive_checks_run_at_check_scale_times_the_design_sizes(tmp_pat
     observed = observed_targets(TrainingData.load()).set_index("target")
     asked = []
 
-    def fake(scenario, data, *, seed, sizes):
+    def fake(scenario, data, *, seed, sizes, cohort_effects=None):
         asked.append(sizes)
         rng = np.random.default_rng(seed + len(asked))
         return {t: float(r.value + 0.1 * r.se * rng.normal())
@@ -316,3 +316,38 @@ def test_the_emulator_check_names_a_target_the_emulator_did_not_foresee(tmp_path
     assert bad.iloc[0]["target"] == "a"
     assert bad.iloc[0]["within_2_sd"] == 0.0 and bad.iloc[0]["median_z"] > 10
     assert list(bad["draws"]) == [10, 10]
+
+
+def test_cohort_effects_are_fitted_apart_from_the_biology(tmp_path, monkeypatch):
+    # with --cohort-effects the two data sets' multipliers join the fitted parameters; the
+    # simulator gets them as cohort effects (never on the scenario), the draws carry them,
+    # and an ensemble read from the draws leaves them out
+    import tumorsim.calibration.run as run
+    from tumorsim.calibration.cohort_effects import COHORT_EFFECTS, split_cohort_effects
+    from tumorsim.calibration.targets import TrainingData, observed_targets
+    from tumorsim.io.ensemble_file import load_ensemble
+
+    observed = observed_targets(TrainingData.load()).set_index("target")
+    given = []
+
+    def fake(scenario, data, *, seed, sizes, cohort_effects=None):
+        given.append((scenario, dict(cohort_effects or {})))
+        rng = np.random.default_rng(seed + len(given))
+        return {t: float(r.value + 0.1 * r.se * rng.normal())
+                for t, r in observed.iterrows()}
+
+    monkeypatch.setattr(run, "simulated_summaries", fake)
+    result = run.posterior_calibration(tmp_path / "out", points=8, seed=3, draws=100,
+                                       checks=1, steps=120, burn_in=20, cohort_effects=True)
+    names = [p.name for p in COHORT_EFFECTS]
+    assert [p.name for p in result.fitted][-2:] == names
+    assert all(set(effects) == {"transbig", "gse2034"} for _, effects in given)
+    assert all(0.25 <= v <= 4.0 for _, effects in given for v in effects.values())
+    assert len({round(effects["transbig"], 9) for _, effects in given}) == len(given)
+    draws = pd.read_parquet(tmp_path / "out" / "posterior_draws.parquet")
+    assert set(names) <= set(draws.columns)
+    ensemble = load_ensemble(tmp_path / "out" / "posterior_draws.parquet")
+    assert not any(c.startswith("cohort.") for c in ensemble.draws.columns)
+    assert len(ensemble.draws.columns) == len(FITTED)
+    with pytest.raises(ValueError, match="not a cohort effect"):
+        split_cohort_effects({"cohort.transbig.growth_multiplier": 2.0})

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tumorsim.calibration.cohort_effects import COHORT_EFFECTS, split_cohort_effects
 from tumorsim.calibration.posterior import (
     PosteriorResult,
     emulator_check,
@@ -80,7 +81,8 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                           mechanism_priors: bool = False, waves: int = 1,
                           wave_points: int = 0, wave_steps: int = 0,
                           held: Mapping[str, float] | None = None,
-                          check_scale: int = 1) -> PosteriorResult:
+                          check_scale: int = 1, cohort_effects: bool = False
+                          ) -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring.
 
     With ``waves`` > 1 the design is sequential: after the Latin hypercube of ``points``,
@@ -109,13 +111,19 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     sizes the late-period ratio targets (K2 and K7, years 5-15) carry a Monte Carlo noise
     of one to two and a half standard errors per simulation, so a check there measures
     the noise as much as the posterior (docs/posterior.md, "Noise in the summaries").
+
+    With ``cohort_effects`` the selection effects of TRANSBIG and GSE2034
+    (:data:`tumorsim.calibration.cohort_effects.COHORT_EFFECTS`, one dissemination
+    multiplier per data set, applied to its simulations only) are fitted after the
+    biology's parameters; the draws carry them as columns named ``cohort.*``, which an
+    ensemble of the biology leaves out.
     """
     from tumorsim.model.ensemble import Ensemble
     from tumorsim.model.mechanism_priors import mechanism_prior_ranges
 
     out = Path(out_dir)
     held = dict(held or {})
-    fitted = fitted_without(held)
+    fitted = fitted_without(held) + (COHORT_EFFECTS if cohort_effects else ())
     base = scenario_with(load_default_scenario(), held)
     data = TrainingData.load()
     targets = observed_targets(data)
@@ -123,7 +131,9 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
 
     def summaries(values: dict[str, float], s: int, at: SimulationSizes = sizes
                   ) -> dict[str, float]:
-        return simulated_summaries(scenario_with(base, values), data, seed=s, sizes=at)
+        biology, effects = split_cohort_effects(values)
+        return simulated_summaries(scenario_with(base, biology), data, seed=s, sizes=at,
+                                   cohort_effects=effects)
 
     check_sizes = sizes.scaled(check_scale)
 
@@ -132,6 +142,9 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     if nuisance:
         fingerprint += ":mechanism priors " + ",".join(
             f"{n}[{r.low:g},{r.high:g}]" for n, r in nuisance.items())
+    if cohort_effects:
+        fingerprint += ":cohort effects " + ",".join(
+            f"{p.name}[{p.low:g},{p.high:g}]" for p in COHORT_EFFECTS)
     if held:
         fingerprint += ":held " + ",".join(f"{n}={v!r}" for n, v in sorted(held.items()))
     def stage(name: str) -> Callable[[int, int], None] | None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -43,6 +43,7 @@ from tumorsim.analysis.dataset_targets import km_targets
 from tumorsim.analysis.gbsg2 import observed_statistics, split_gbsg2, twin_statistics
 from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import kaplan_meier
+from tumorsim.calibration.cohort_effects import with_cohort_effect
 from tumorsim.cohort.data import load_gbsg2
 from tumorsim.cohort.datasets import gse2034_population, training_cohort
 from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
@@ -259,9 +260,16 @@ def untreated_m0(base: Scenario) -> Scenario:
 
 
 def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
-                        sizes: SimulationSizes = DEFAULT_SIZES) -> dict[str, float]:
+                        sizes: SimulationSizes = DEFAULT_SIZES,
+                        cohort_effects: Mapping[str, float] | None = None
+                        ) -> dict[str, float]:
     """Every target's simulated value under ``base`` (same names as
-    :func:`observed_targets`); NaN where the simulation gives no value (no events)."""
+    :func:`observed_targets`); NaN where the simulation gives no value (no events).
+
+    ``cohort_effects`` (data set -> dissemination multiplier;
+    :mod:`tumorsim.calibration.cohort_effects`) apply to TRANSBIG's twins and GSE2034's
+    population only.
+    """
     out: dict[str, float] = {}
     horizon = _followed_to_first_relapse(base)
     gbsg2_twins = run_twin(horizon, data.gbsg2, twins=sizes.gbsg2_twins, seed=seed)
@@ -273,8 +281,8 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
     out["gbsg2:log_hr_per_grade"] = _twin_grade_log_hr(gbsg2_twins.twins, data.gbsg2,
                                                        "rfs_days", "rfs_event")
 
-    twins = run_twin(horizon, data.transbig, twins=sizes.transbig_twins, seed=seed,
-                     chemotherapy_regimen=None).twins
+    twins = run_twin(with_cohort_effect(horizon, "transbig", cohort_effects), data.transbig,
+                     twins=sizes.transbig_twins, seed=seed, chemotherapy_regimen=None).twins
     twins = twins.assign(er_fmol=data.transbig.covariates["er_fmol"].to_numpy()[
         twins["source_row"].to_numpy()])
     out.update(_km_by_er(twins, "transbig", "dmfs_days", "dmfs_event"))
@@ -284,7 +292,8 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
     untreated = untreated_m0(base)
     pop = gse2034_population(sizes.gse2034_patients, seed,
                              er_positive_fraction=data.gse2034_er_positive_fraction)
-    gse = run_plans([untreated], np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
+    gse = run_plans([with_cohort_effect(untreated, "gse2034", cohort_effects)],
+                    np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
     out.update(_km_by_er(gse, "gse2034", "dmfs_days", "dmfs_event"))
 
     # K2 and K7: ER+ (and ER-) adjuvant M0 cohorts; both K2 arms are the same women on

@@ -209,6 +209,12 @@ def calibrate_posterior(
         "(tumorsim.calibration.targets.SimulationSizes, e.g. k2_patients_per_arm=4500) "
         "instead of its default; repeat for several. Larger cohorts for the noisiest "
         "targets (scripts/summary_noise.py).", show_default=False)] = None,
+    cohort_effects: Annotated[bool, typer.Option(
+        "--cohort-effects/--no-cohort-effects",
+        help="Fit a selection effect for TRANSBIG and for GSE2034 too: one dissemination "
+        "multiplier per data set, applied to its women only (how the cohort differs from "
+        "the reference population beyond its recorded covariates; docs/posterior.md).")
+    ] = False,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K3, K4, K5,
     K7, grade).
@@ -245,7 +251,7 @@ def calibrate_posterior(
                                            wave_steps=wave_steps or 0,
                                            progress=step, mechanism_priors=mechanism_priors,
                                            held=held, check_scale=check_scale,
-                                           sizes=sizes,
+                                           sizes=sizes, cohort_effects=cohort_effects,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "

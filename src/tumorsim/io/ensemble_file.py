@@ -2,8 +2,9 @@
 
 A Parquet or CSV file with one row per draw and one column per parameter name (see
 :mod:`tumorsim.model.ensemble`); a ``draw`` column (the calibration writes one) is the
-draw's number and is not a parameter. Every bad input is one line naming what was given
-and what is allowed.
+draw's number and is not a parameter, nor are a calibration's cohort selection effects
+(columns ``cohort.*``; :mod:`tumorsim.calibration.cohort_effects`), which are left out.
+Every bad input is one line naming what was given and what is allowed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from tumorsim.errors import TumorsimError
-from tumorsim.model.ensemble import Ensemble
+from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX, Ensemble
 
 __all__ = ["DEFAULT_ENSEMBLE", "NO_ENSEMBLE", "PACKAGED_POSTERIOR", "ensemble_record",
            "load_ensemble"]
@@ -74,7 +75,9 @@ def load_ensemble(path: str | os.PathLike[str], *, option: str = "--ensemble") -
     except Exception as exc:  # pyarrow and pandas raise many kinds
         raise TumorsimError(f"{option} = {str(p)!r}: cannot read it ({type(exc).__name__})"
                             ) from None
-    table = table.drop(columns=[c for c in ("draw",) if c in table.columns])
+    # the draw's number, and a calibration's cohort selection effects, are not the biology
+    table = table.drop(columns=[c for c in table.columns
+                                if c == "draw" or str(c).startswith(COHORT_EFFECT_PREFIX)])
     if table.empty or table.shape[1] == 0:
         raise TumorsimError(f"{option} = {str(p)!r}: no draws; allowed: at least one row and "
                             "one parameter column")

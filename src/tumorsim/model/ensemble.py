@@ -10,7 +10,10 @@ A draw sets values by name: registry parameters (``"myeloid_chemo_protection"``)
 attributes (``"sites.lung.deep_dormancy_share"``; ``"sites.deep_dormancy_share"`` for
 every metastatic site but bone, as the calibration fits it) and clone attributes
 (``"clones.ERneg.motility_multiplier"``); what a draw does not name keeps the base
-scenario's value.
+scenario's value. A calibration's draws may also carry cohort selection effects
+(``"cohort.transbig.dissemination_multiplier"``, :data:`COHORT_EFFECT_PREFIX`): they
+describe a data set the calibration was fitted to, not the biology, so an ensemble read
+from such a file leaves them out (:mod:`tumorsim.io.ensemble_file`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,11 @@ from tumorsim.model.anatomy import METASTATIC_SITES
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["Ensemble", "PriorRange", "parameters_text", "with_values"]
+__all__ = ["COHORT_EFFECT_PREFIX", "Ensemble", "PriorRange", "parameters_text",
+           "with_values"]
+
+COHORT_EFFECT_PREFIX = "cohort."
+"""Column names of cohort selection effects in a calibration's draws (not the biology)."""
 
 
 def with_values(base: Scenario, values: Mapping[str, float]) -> Scenario:

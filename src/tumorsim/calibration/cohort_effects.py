@@ -1,0 +1,70 @@
+"""Cohort selection effects: how a calibration data set's women differ from the model's
+reference population in ways the model is not given.
+
+TRANSBIG and GSE2034 are both node-negative cohorts without adjuvant therapy, yet on their
+training parts the model misses them in opposite directions at every time and in both ER
+groups (run18's median: TRANSBIG's women relapse less often than simulated, GSE2034's
+sooner; docs/posterior.md, "Cohort selection effects"). What sets them apart (how each
+series was assembled, tissue banking, era, the tumour sizes GSE2034 does not record) is
+not a covariate of the model. A cohort effect stands for it: one multiplier of the
+dissemination coefficient for every woman of that data set, fitted with the biology
+(``tumorsim calibrate-posterior --cohort-effects``). It applies to that data set's
+simulations only (its training targets, its held-out check); GBSG2, whose covariates and
+treatment are recorded, and the aggregate targets' populations are the reference (no
+effect), and the commands' ensemble never carries one: a cohort effect describes a data
+set, not the biology.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from tumorsim.calibration.priors import FittedParameter
+from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX
+from tumorsim.model.scenario import Scenario
+
+__all__ = ["COHORT_EFFECTS", "COHORT_PREFIX", "split_cohort_effects",
+           "with_cohort_effect"]
+
+COHORT_PREFIX: Final[str] = COHORT_EFFECT_PREFIX
+"""Names of cohort effects start with this (``cohort.<data set>.dissemination_multiplier``)."""
+
+_ATTRIBUTE = "dissemination_multiplier"
+
+COHORT_EFFECTS: Final[tuple[FittedParameter, ...]] = tuple(
+    FittedParameter(f"{COHORT_PREFIX}{name}.{_ATTRIBUTE}", "log", 0.25, 4.0,
+                    f"{name}'s women spread disease 4x less to 4x more than the reference "
+                    "population at the same recorded covariates (how the series was "
+                    "selected; 1, no difference, inside)")
+    for name in ("transbig", "gse2034"))
+"""The fitted cohort effects (appended to the biology's parameters with
+``--cohort-effects``)."""
+
+
+def split_cohort_effects(values: Mapping[str, float]
+                         ) -> tuple[dict[str, float], dict[str, float]]:
+    """``values`` split into the biology's values and the cohort effects (by data set)."""
+    biology: dict[str, float] = {}
+    effects: dict[str, float] = {}
+    for name, value in values.items():
+        if str(name).startswith(COHORT_PREFIX):
+            _, data_set, attribute = str(name).split(".")
+            if attribute != _ATTRIBUTE:
+                raise ValueError(f"{name}: not a cohort effect; allowed: "
+                                 + ", ".join(p.name for p in COHORT_EFFECTS))
+            effects[data_set] = float(value)
+        else:
+            biology[str(name)] = float(value)
+    return biology, effects
+
+
+def with_cohort_effect(scenario: Scenario, data_set: str,
+                       effects: Mapping[str, float] | None) -> Scenario:
+    """``scenario`` for the women of ``data_set``: its dissemination coefficient times the
+    data set's effect (``scenario`` itself when it has none)."""
+    factor = (effects or {}).get(data_set)
+    if factor is None or factor == 1.0:
+        return scenario
+    value = scenario.parameter("dissemination_coefficient") * factor
+    return scenario.with_changes(parameters={"dissemination_coefficient": value})
