@@ -4,6 +4,8 @@ Usage (from the repository root)::
 
     .venv/bin/python scripts/held_out_check.py \\
         docs/calibration/posterior_median_scenario.toml --twins 300 --seed 2026
+    # a fit with cohort effects: its TRANSBIG and GSE2034 multipliers apply
+    .venv/bin/python scripts/held_out_check.py SCENARIO --cohort-effects RUN_DIR
     # the risk score's precision, chosen on the training part only
     .venv/bin/python scripts/held_out_check.py SCENARIO --part training --twins 100
     # one draw of TRANSBIG's missing covariates shared by all twins (up to the sixth look)
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
@@ -42,20 +45,34 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--first-draw", type=int, default=0,
                         help="with --part training: the first draw of the missing covariates "
                         "is DRAW_SEED + this (to see how a one-draw score varies)")
+    parser.add_argument("--cohort-effects", type=Path, default=None, metavar="RUN",
+                        help="a calibration's posterior.json (or its directory) whose cohort "
+                        "effects, fitted on the training parts, apply to TRANSBIG and GSE2034 "
+                        "(tumorsim.calibration.cohort_effects)")
     parser.add_argument("--part", choices=("held_out", "training"), default="held_out",
                         help="'training': only the TRANSBIG c-index on the training part "
                         "(no look at the held-out parts)")
     args = parser.parse_args(argv)
 
+    from tumorsim.calibration.cohort_effects import read_cohort_effects
     from tumorsim.calibration.held_out import (
         RISK_IMPUTATIONS,
         RISK_YEARS,
         held_out_checks,
         twin_risk_concordance,
     )
+    from tumorsim.errors import TumorsimError
     from tumorsim.io.scenario_file import load_scenario
 
     started = time.perf_counter()
+    try:
+        effects = read_cohort_effects(args.cohort_effects) if args.cohort_effects else {}
+    except TumorsimError as err:
+        print(err, file=sys.stderr)
+        return 2
+    if effects:
+        print("cohort effects (dissemination multipliers, fitted on the training parts): "
+              + ", ".join(f"{k} {v:.3g}" for k, v in effects.items()))
     risk_years = RISK_YEARS if args.risk_years is None else args.risk_years
     imputations = RISK_IMPUTATIONS if args.imputations is None else args.imputations
     if min(args.twins, imputations) < 1:
@@ -65,7 +82,8 @@ def main(argv: list[str]) -> int:
     if args.part == "training":
         risk = twin_risk_concordance(load_scenario(args.scenario), "training",
                                      seed=args.seed, twins=args.twins, risk_years=risk_years,
-                                     imputations=imputations, first_draw=args.first_draw)
+                                     imputations=imputations, first_draw=args.first_draw,
+                                     cohort_effects=effects)
         print(f"TRANSBIG training part, {args.twins} twins per woman in "
               f"{min(imputations, args.twins)} draws of the missing covariates (first "
               f"DRAW_SEED + {args.first_draw}), risk by "
@@ -82,7 +100,7 @@ def main(argv: list[str]) -> int:
         return 0
     checks = held_out_checks(load_scenario(args.scenario), seed=args.seed, twins=args.twins,
                              population=args.population, risk_years=risk_years,
-                             imputations=imputations)
+                             imputations=imputations, cohort_effects=effects)
     for name, check in checks.items():
         print(f"== {name}")
         print(check.km.to_string(index=False, float_format=lambda x: f"{x:.3f}"))

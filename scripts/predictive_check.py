@@ -62,6 +62,7 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import pandas as pd
 
+    from tumorsim.calibration.cohort_effects import split_cohort_effects
     from tumorsim.calibration.posterior import squared_misses, standardised_misses
     from tumorsim.calibration.priors import scenario_with
     from tumorsim.calibration.targets import (
@@ -97,7 +98,9 @@ def main(argv: list[str]) -> int:
             continue
         values = {c: float(draws.loc[k, c]) for c in draws.columns if c != "draw"}
         values.update({c: float(x) for c, x in mechanism.loc[k].items()})
-        sim = simulated_summaries(scenario_with(base, values), data, seed=args.seed + 1 + k,
+        biology, effects = split_cohort_effects(values)
+        sim = simulated_summaries(scenario_with(base, biology), data, seed=args.seed + 1 + k,
+                                  cohort_effects=effects,
                                   sizes=sizes)
         done.append({"draw": k, **sim})
         tmp = args.out.with_name(args.out.name + ".partial")

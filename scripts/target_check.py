@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python scripts/target_check.py SCENARIO.toml [SCENARIO.toml ...]
-        [--seeds 3] [--scale 4] [--seed 2026]
+        [--seeds 3] [--scale 4] [--seed 2026] [--cohort-effects RUN_DIR ...]
 
 simulates the training targets of the Bayesian calibration (GBSG2, TRANSBIG and GSE2034
 training parts, K2 and K7; :mod:`tumorsim.calibration.targets`) at each scenario with its
@@ -30,6 +30,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--scale", type=int, default=4,
                         help="multiple of the calibration's simulation sizes")
     parser.add_argument("--seed", type=int, default=2026, help="first seed")
+    parser.add_argument("--cohort-effects", type=Path, action="append", default=None,
+                        metavar="RUN", help="a calibration's posterior.json (or its "
+                        "directory) whose cohort effects apply to the scenario in the same "
+                        "place (tumorsim.calibration.cohort_effects); once per scenario, or "
+                        "not at all")
     args = parser.parse_args(argv)
     for path in args.scenarios:
         if not path.is_file():
@@ -37,6 +42,21 @@ def main(argv: list[str]) -> int:
             return 2
 
     import numpy as np
+
+    from tumorsim.calibration.cohort_effects import read_cohort_effects
+    from tumorsim.errors import TumorsimError
+
+    runs_given = args.cohort_effects or []
+    if runs_given and len(runs_given) != len(args.scenarios):
+        print(f"--cohort-effects given {len(runs_given)} times for {len(args.scenarios)} "
+              "scenarios; allowed: once per scenario, in their order, or not at all",
+              file=sys.stderr)
+        return 2
+    try:
+        effects = [read_cohort_effects(r) for r in runs_given] or [{} for _ in args.scenarios]
+    except TumorsimError as err:
+        print(err, file=sys.stderr)
+        return 2
 
     from tumorsim.calibration.targets import (
         DEFAULT_SIZES,
@@ -52,12 +72,16 @@ def main(argv: list[str]) -> int:
     sizes = DEFAULT_SIZES.scaled(args.scale)
     columns = {}
     stems = [path.stem for path in args.scenarios]
-    for path in args.scenarios:
+    for path, cohort_effects in zip(args.scenarios, effects, strict=True):
         # two scenarios of one file name (e.g. two runs' posterior_median_scenario.toml)
         # are told apart by their folder, so neither column overwrites the other
         label = path.stem if stems.count(path.stem) == 1 else f"{path.parent.name}/{path.stem}"
         scenario = load_scenario(path)
-        runs = [simulated_summaries(scenario, data, seed=args.seed + k, sizes=sizes)
+        if cohort_effects:
+            label += " (cohort effects " + ", ".join(
+                f"{k} {v:.3g}" for k, v in cohort_effects.items()) + ")"
+        runs = [simulated_summaries(scenario, data, seed=args.seed + k, sizes=sizes,
+                                    cohort_effects=cohort_effects)
                 for k in range(args.seeds)]
         columns[label] = {t: float(np.nanmean([r.get(t, math.nan) for r in runs]))
                           for t in targets["target"]}

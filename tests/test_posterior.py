@@ -351,3 +351,24 @@ def test_cohort_effects_are_fitted_apart_from_the_biology(tmp_path, monkeypatch)
     assert len(ensemble.draws.columns) == len(FITTED)
     with pytest.raises(ValueError, match="not a cohort effect"):
         split_cohort_effects({"cohort.transbig.growth_multiplier": 2.0})
+
+
+def test_a_runs_cohort_effects_are_read_from_its_record(tmp_path):
+    import json
+
+    from tumorsim.calibration.cohort_effects import read_cohort_effects
+    from tumorsim.errors import TumorsimError
+
+    record = {"posterior_median": {"dissemination_coefficient": 2e-9,
+                                   "cohort.transbig.dissemination_multiplier": 0.5,
+                                   "cohort.gse2034.dissemination_multiplier": 1.5}}
+    (tmp_path / "posterior.json").write_text(json.dumps(record))
+    assert read_cohort_effects(tmp_path) == {"transbig": 0.5, "gse2034": 1.5}
+    assert read_cohort_effects(tmp_path / "posterior.json") == {"transbig": 0.5,
+                                                                "gse2034": 1.5}
+    # a fit without cohort effects has none; a folder without a record is refused
+    record["posterior_median"] = {"dissemination_coefficient": 2e-9}
+    (tmp_path / "posterior.json").write_text(json.dumps(record))
+    assert read_cohort_effects(tmp_path) == {}
+    with pytest.raises(TumorsimError, match="not a calibration record"):
+        read_cohort_effects(tmp_path / "nowhere")

@@ -8,7 +8,10 @@ Usage (from the repository root)::
 The scenario extends the packaged calibrated biology with the marginal posterior median of
 every fitted parameter (``posterior_median`` of the record); ``sites.<attribute>`` values
 set every metastatic site but bone, as the calibration fits them; ``sites.<site>.<attribute>``
-and ``clones.<clone>.<attribute>`` set that site's or clone's value.
+and ``clones.<clone>.<attribute>`` set that site's or clone's value. A fit's cohort
+selection effects (``cohort.<data set>.dissemination_multiplier``) describe its data sets,
+not the biology: they stay out of the scenario and are named in its header (the scripts
+read them from the record with ``--cohort-effects``).
 """
 
 from __future__ import annotations
@@ -33,10 +36,17 @@ def scenario_text(record: dict, source: str) -> str:
         "",
         "[parameters]",
     ]
+    effects = {n: v for n, v in record["posterior_median"].items() if n.startswith("cohort.")}
+    if effects:
+        lines[3:3] = ["# Cohort selection effects of the fit (not in this scenario; they apply "
+                      "to those data sets only):",
+                      *(f"#   {n} = {v!r}" for n, v in effects.items())]
     sites: dict[str, dict[str, float]] = {s: {} for s in ("bone", *SOFT_SITES)}
     clones: dict[str, dict[str, float]] = {}
     for name, value in record["posterior_median"].items():
         parts = name.split(".")
+        if parts[0] == "cohort":
+            continue
         if parts[0] == "clones" and len(parts) == 3:
             clones.setdefault(parts[1], {})[parts[2]] = value
         elif parts[0] == "sites" and len(parts) == 3:

@@ -18,14 +18,15 @@ set, not the biology.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Final
 
 from tumorsim.calibration.priors import FittedParameter
 from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["COHORT_EFFECTS", "COHORT_PREFIX", "split_cohort_effects",
-           "with_cohort_effect"]
+__all__ = ["COHORT_EFFECTS", "COHORT_PREFIX", "read_cohort_effects",
+           "split_cohort_effects", "with_cohort_effect"]
 
 COHORT_PREFIX: Final[str] = COHORT_EFFECT_PREFIX
 """Names of cohort effects start with this (``cohort.<data set>.dissemination_multiplier``)."""
@@ -68,3 +69,25 @@ def with_cohort_effect(scenario: Scenario, data_set: str,
         return scenario
     value = scenario.parameter("dissemination_coefficient") * factor
     return scenario.with_changes(parameters={"dissemination_coefficient": value})
+
+
+def read_cohort_effects(run: str | Path) -> dict[str, float]:
+    """The posterior medians of a calibration's cohort effects (data set -> multiplier),
+    from its ``posterior.json`` (``run`` is the file or its directory); empty for a fit
+    without them. A missing or unreadable record raises :class:`~tumorsim.errors.TumorsimError`
+    naming it."""
+    import json
+
+    from tumorsim.errors import TumorsimError
+
+    path = Path(run)
+    if path.is_dir():
+        path = path / "posterior.json"
+    try:
+        medians = json.loads(path.read_text(encoding="utf-8"))["posterior_median"]
+        return split_cohort_effects({k: float(v) for k, v in medians.items()
+                                     if str(k).startswith(COHORT_PREFIX)})[1]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise TumorsimError(f"{path}: not a calibration record ({type(err).__name__}); "
+                            "allowed: the posterior.json of tumorsim calibrate-posterior, "
+                            "or its directory") from None

@@ -16,6 +16,7 @@ a Cox model with the twins' covariates fitted on its training part
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ import pandas as pd
 
 from tumorsim.analysis.gbsg2 import held_out_fit
 from tumorsim.analysis.survival import concordance, concordance_difference, kaplan_meier
+from tumorsim.calibration.cohort_effects import with_cohort_effect
 from tumorsim.calibration.targets import GBSG2_SPLIT_SEED
 from tumorsim.cohort.data import load_gbsg2
 from tumorsim.cohort.datasets import (
@@ -141,7 +143,9 @@ class RiskConcordance:
 def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
                           twins: int = RISK_TWINS, risk_years: float = RISK_YEARS,
                           imputations: int = RISK_IMPUTATIONS,
-                          first_draw: int = 0) -> RiskConcordance:
+                          first_draw: int = 0,
+                          cohort_effects: Mapping[str, float] | None = None
+                          ) -> RiskConcordance:
     """The twins' risk score (their share relapsing by ``risk_years``) on a part of
     TRANSBIG, next to a Cox model (age, size, grade, ER) fitted on the training part.
 
@@ -152,12 +156,13 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
     m``, so the risk score averages over the missing covariates instead of ranking by one
     draw of them (``first_draw`` only to show how a score from one draw varies with it).
     The Cox model sees the data set's default draw (``DRAW_SEED``), as every other check
-    does.
+    does. A fit's TRANSBIG effect in ``cohort_effects``
+    (:mod:`tumorsim.calibration.cohort_effects`) applies to the twins.
     """
     from lifelines import CoxPHFitter
 
     cohort_of = training_cohort if part == "training" else held_out_cohort
-    base = _held_out_base(scenario)
+    base = with_cohort_effect(_held_out_base(scenario), "transbig", cohort_effects)
     women = cohort_of("transbig")
     groups = max(1, min(imputations, twins))
     sizes = [twins // groups + (1 if m < twins % groups else 0) for m in range(groups)]
@@ -194,9 +199,13 @@ def _held_out_base(scenario: Scenario) -> Scenario:
 
 def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
                     population: int = 4000, risk_years: float = RISK_YEARS,
-                    imputations: int = RISK_IMPUTATIONS) -> dict[str, HeldOutDataCheck]:
+                    imputations: int = RISK_IMPUTATIONS,
+                    cohort_effects: Mapping[str, float] | None = None
+                    ) -> dict[str, HeldOutDataCheck]:
     """Held-out checks of ``scenario`` (e.g. the posterior median) on GBSG2, TRANSBIG and
-    GSE2034 (GBSG2's twins as claim K1 runs them, ``twins`` per woman)."""
+    GSE2034 (GBSG2's twins as claim K1 runs them, ``twins`` per woman); a fit's cohort
+    effects (``cohort_effects``, data set -> dissemination multiplier, fitted on the
+    training parts) apply to TRANSBIG's twins and GSE2034's population."""
     base = _held_out_base(scenario)
     out: dict[str, HeldOutDataCheck] = {}
 
@@ -212,7 +221,8 @@ def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
 
     held = held_out_cohort("transbig")
     risk = twin_risk_concordance(scenario, "held_out", seed=seed, twins=twins,
-                                 risk_years=risk_years, imputations=imputations)
+                                 risk_years=risk_years, imputations=imputations,
+                                 cohort_effects=cohort_effects)
     km = _compare("transbig", _km_by_er(held.covariates, "follow_up_days", "relapse_event"),
                   _km_by_er(risk.twins, "dmfs_days_uncensored", "dmfs_event_uncensored"))
     out["transbig"] = HeldOutDataCheck(km, risk.c_index_twin, risk.c_index_cox,
@@ -224,7 +234,8 @@ def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
         treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None},
         cohort={"metastasis_free_at_diagnosis": True})
     pop = gse2034_population(population, seed, er_positive_fraction=er_pos)
-    sim = run_plans([untreated], np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
+    sim = run_plans([with_cohort_effect(untreated, "gse2034", cohort_effects)],
+                    np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
     out["gse2034"] = HeldOutDataCheck(
         _compare("gse2034", _km_by_er(gse.covariates, "follow_up_days", "relapse_event"),
                  _km_by_er(sim, "dmfs_days", "dmfs_event")),
