@@ -249,7 +249,7 @@ def test_held_parameters_are_fixed_and_carried_by_the_draws(tmp_path):
     assert [p.name for p in kept] == [p.name for p in FITTED if p.name not in held_values]
 
 
-def test_the_predictive_checks_run_at_check_scale_times_the_design_sizes(tmp_path, monkeypatch):
+def test_checks_run_at_check_scale_and_cohort_effects_stay_out_of_the_biology(tmp_path, monkeypatch):
     # the simulator replaced by one that answers every target near its observed value and
     # records the sizes it was asked for: the design at the given sizes, the checks at 4x
     import tumorsim.calibration.run as run
@@ -258,15 +258,19 @@ def test_the_predictive_checks_run_at_check_scale_times_the_design_sizes(tmp_pat
     observed = observed_targets(TrainingData.load()).set_index("target")
     asked = []
 
+    effects_given = []
+
     def fake(scenario, data, *, seed, sizes, cohort_effects=None):
         asked.append(sizes)
+        effects_given.append(dict(cohort_effects or {}))
         rng = np.random.default_rng(seed + len(asked))
         return {t: float(r.value + 0.1 * r.se * rng.normal())
                 for t, r in observed.iterrows()}
 
     monkeypatch.setattr(run, "simulated_summaries", fake)
     result = run.posterior_calibration(tmp_path / "out", points=8, seed=3, draws=100,
-                                       checks=2, steps=120, burn_in=20, check_scale=4)
+                                       checks=2, steps=120, burn_in=20, check_scale=4,
+                                       cohort_effects=True)
     assert asked[:8] == [DEFAULT_SIZES] * 8
     four = {k: 4 * v for k, v in DEFAULT_SIZES.__dict__.items()}
     assert [a.__dict__ for a in asked[8:]] == [four, four]
@@ -276,6 +280,21 @@ def test_the_predictive_checks_run_at_check_scale_times_the_design_sizes(tmp_pat
     foreseen = pd.read_parquet(tmp_path / "out" / "emulator_check.parquet")
     assert sorted(foreseen["draw"].unique()) == [0, 1]
     assert set(result.diagnostics["emulator_coverage"]) == set(foreseen["target"])
+    # --cohort-effects: the two data sets' multipliers are fitted after the biology; the
+    # simulator gets them as cohort effects (never on the scenario), the draws carry them,
+    # and an ensemble read from the draws leaves them out
+    from tumorsim.calibration.cohort_effects import COHORT_EFFECTS
+    from tumorsim.io.ensemble_file import load_ensemble
+
+    names = [p.name for p in COHORT_EFFECTS]
+    assert [p.name for p in result.fitted][-2:] == names
+    assert all(set(e) == {"transbig", "gse2034"} for e in effects_given)
+    assert all(0.25 <= v <= 4.0 for e in effects_given for v in e.values())
+    assert len({round(e["transbig"], 9) for e in effects_given}) == len(effects_given)
+    draws = tmp_path / "out" / "posterior_draws.parquet"
+    assert set(names) <= set(pd.read_parquet(draws).columns)
+    ensemble = load_ensemble(draws)
+    assert list(ensemble.draws.columns) == [p.name for p in FITTED]
 
 
 def test_size_options_replace_only_the_named_simulation_sizes():
@@ -318,45 +337,10 @@ def test_the_emulator_check_names_a_target_the_emulator_did_not_foresee(tmp_path
     assert list(bad["draws"]) == [10, 10]
 
 
-def test_cohort_effects_are_fitted_apart_from_the_biology(tmp_path, monkeypatch):
-    # with --cohort-effects the two data sets' multipliers join the fitted parameters; the
-    # simulator gets them as cohort effects (never on the scenario), the draws carry them,
-    # and an ensemble read from the draws leaves them out
-    import tumorsim.calibration.run as run
-    from tumorsim.calibration.cohort_effects import COHORT_EFFECTS, split_cohort_effects
-    from tumorsim.calibration.targets import TrainingData, observed_targets
-    from tumorsim.io.ensemble_file import load_ensemble
-
-    observed = observed_targets(TrainingData.load()).set_index("target")
-    given = []
-
-    def fake(scenario, data, *, seed, sizes, cohort_effects=None):
-        given.append((scenario, dict(cohort_effects or {})))
-        rng = np.random.default_rng(seed + len(given))
-        return {t: float(r.value + 0.1 * r.se * rng.normal())
-                for t, r in observed.iterrows()}
-
-    monkeypatch.setattr(run, "simulated_summaries", fake)
-    result = run.posterior_calibration(tmp_path / "out", points=8, seed=3, draws=100,
-                                       checks=1, steps=120, burn_in=20, cohort_effects=True)
-    names = [p.name for p in COHORT_EFFECTS]
-    assert [p.name for p in result.fitted][-2:] == names
-    assert all(set(effects) == {"transbig", "gse2034"} for _, effects in given)
-    assert all(0.25 <= v <= 4.0 for _, effects in given for v in effects.values())
-    assert len({round(effects["transbig"], 9) for _, effects in given}) == len(given)
-    draws = pd.read_parquet(tmp_path / "out" / "posterior_draws.parquet")
-    assert set(names) <= set(draws.columns)
-    ensemble = load_ensemble(tmp_path / "out" / "posterior_draws.parquet")
-    assert not any(c.startswith("cohort.") for c in ensemble.draws.columns)
-    assert len(ensemble.draws.columns) == len(FITTED)
-    with pytest.raises(ValueError, match="not a cohort effect"):
-        split_cohort_effects({"cohort.transbig.growth_multiplier": 2.0})
-
-
 def test_a_runs_cohort_effects_are_read_from_its_record(tmp_path):
     import json
 
-    from tumorsim.calibration.cohort_effects import read_cohort_effects
+    from tumorsim.calibration.cohort_effects import read_cohort_effects, split_cohort_effects
     from tumorsim.errors import TumorsimError
 
     record = {"posterior_median": {"dissemination_coefficient": 2e-9,
@@ -372,3 +356,5 @@ def test_a_runs_cohort_effects_are_read_from_its_record(tmp_path):
     assert read_cohort_effects(tmp_path) == {}
     with pytest.raises(TumorsimError, match="not a calibration record"):
         read_cohort_effects(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="not a cohort effect"):
+        split_cohort_effects({"cohort.transbig.growth_multiplier": 2.0})
