@@ -249,7 +249,7 @@ def test_held_parameters_are_fixed_and_carried_by_the_draws(tmp_path):
     assert [p.name for p in kept] == [p.name for p in FITTED if p.name not in held_values]
 
 
-def test_checks_run_at_check_scale_and_cohort_effects_stay_out_of_the_biology(tmp_path, monkeypatch):
+def test_checks_at_check_scale_and_cohort_effects_out_of_the_biology(tmp_path, monkeypatch):
     # the simulator replaced by one that answers every target near its observed value and
     # records the sizes it was asked for: the design at the given sizes, the checks at 4x
     import tumorsim.calibration.run as run
