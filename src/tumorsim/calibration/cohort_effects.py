@@ -25,16 +25,13 @@ from tumorsim.calibration.priors import FittedParameter
 from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["COHORT_EFFECTS", "COHORT_PREFIX", "read_cohort_effects",
+__all__ = ["COHORT_EFFECTS", "read_cohort_effects",
            "split_cohort_effects", "with_cohort_effect"]
-
-COHORT_PREFIX: Final[str] = COHORT_EFFECT_PREFIX
-"""Names of cohort effects start with this (``cohort.<data set>.dissemination_multiplier``)."""
 
 _ATTRIBUTE = "dissemination_multiplier"
 
 COHORT_EFFECTS: Final[tuple[FittedParameter, ...]] = tuple(
-    FittedParameter(f"{COHORT_PREFIX}{name}.{_ATTRIBUTE}", "log", 0.25, 4.0,
+    FittedParameter(f"{COHORT_EFFECT_PREFIX}{name}.{_ATTRIBUTE}", "log", 0.25, 4.0,
                     f"{name}'s women spread disease 4x less to 4x more than the reference "
                     "population at the same recorded covariates (how the series was "
                     "selected; 1, no difference, inside)")
@@ -49,7 +46,7 @@ def split_cohort_effects(values: Mapping[str, float]
     biology: dict[str, float] = {}
     effects: dict[str, float] = {}
     for name, value in values.items():
-        if str(name).startswith(COHORT_PREFIX):
+        if str(name).startswith(COHORT_EFFECT_PREFIX):
             _, data_set, attribute = str(name).split(".")
             if attribute != _ATTRIBUTE:
                 raise ValueError(f"{name}: not a cohort effect; allowed: "
@@ -86,7 +83,7 @@ def read_cohort_effects(run: str | Path) -> dict[str, float]:
     try:
         medians = json.loads(path.read_text(encoding="utf-8"))["posterior_median"]
         return split_cohort_effects({k: float(v) for k, v in medians.items()
-                                     if str(k).startswith(COHORT_PREFIX)})[1]
+                                     if str(k).startswith(COHORT_EFFECT_PREFIX)})[1]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise TumorsimError(f"{path}: not a calibration record ({type(err).__name__}); "
                             "allowed: the posterior.json of tumorsim calibrate-posterior, "
