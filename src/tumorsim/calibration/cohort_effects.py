@@ -17,16 +17,18 @@ set, not the biology.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
+import numpy as np
+
 from tumorsim.calibration.priors import FittedParameter
-from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX
+from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX, Ensemble
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["COHORT_EFFECTS", "read_cohort_effects",
-           "split_cohort_effects", "with_cohort_effect"]
+__all__ = ["COHORT_EFFECTS", "read_cohort_effects", "split_cohort_effects",
+           "with_cohort_effect", "with_cohort_effect_draws"]
 
 _ATTRIBUTE = "dissemination_multiplier"
 
@@ -66,6 +68,24 @@ def with_cohort_effect(scenario: Scenario, data_set: str,
         return scenario
     value = scenario.parameter("dissemination_coefficient") * factor
     return scenario.with_changes(parameters={"dissemination_coefficient": value})
+
+
+def with_cohort_effect_draws(ensemble: Ensemble, base: Scenario, data_set: str,
+                             multipliers: Sequence[float] | np.ndarray) -> Ensemble:
+    """``ensemble`` for the women of ``data_set``: each draw's dissemination coefficient
+    (``base``'s where the draws do not set it) times that draw's multiplier, as
+    :func:`with_cohort_effect` does for one scenario."""
+    factors = np.asarray(multipliers, dtype=float)
+    if factors.shape != (len(ensemble),):
+        raise ValueError(f"{len(factors)} cohort effects for an ensemble of {len(ensemble)} "
+                         "draws; allowed: one per draw")
+    name = "dissemination_coefficient"
+    draws = ensemble.draws.copy()
+    own = (draws[name].to_numpy(float) if name in draws
+           else np.full(len(draws), base.parameter(name)))
+    draws[name] = own * factors
+    return Ensemble(draws, f"{ensemble.source}; {data_set}'s cohort effect on "
+                    f"dissemination (median x{float(np.median(factors)):.3g})")
 
 
 def read_cohort_effects(run: str | Path) -> dict[str, float]:

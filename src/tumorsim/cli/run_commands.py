@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import numpy as np
 import typer
@@ -37,6 +38,8 @@ from tumorsim.text_table import Column, TextTable
 
 if TYPE_CHECKING:
     from tumorsim.cohort.population import Cohort
+    from tumorsim.model.ensemble import Ensemble
+    from tumorsim.model.scenario import Scenario
 
 
 def simulate(
@@ -204,6 +207,14 @@ def twin(
     threads: ThreadsOption = None,
     ensemble: EnsembleOption = None,
     point: PointOption = False,
+    cohort_effect: Annotated[
+        str | None,
+        typer.Option("--cohort-effect", help="With --dataset transbig or gse2034: 'fitted' "
+                     "(the default: each draw's dissemination times the data set's selection "
+                     "effect fitted with it, where the draws carry one), 'none' (the "
+                     "reference population) or a multiplier > 0 (docs/posterior.md, 'Cohort "
+                     "selection effects').", show_default=False),
+    ] = None,
 ) -> None:
     """Simulate stochastic twins of real patients under their recorded treatment.
 
@@ -242,6 +253,15 @@ def twin(
                      f"twins' {data_set.endpoint} (their {data_set.endpoint}_* columns)")
     else:
         cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
+    effect_data_set = dataset.lower() if dataset is not None else None
+    effect_note: str | None = None
+    if effect_data_set in _COHORT_EFFECT_DATA_SETS:
+        loaded, draws, effect_note = _with_cohort_effect(
+            loaded, draws, str(effect_data_set), cohort_effect or "fitted", ensemble, point)
+    elif cohort_effect is not None:
+        raise TumorsimError(f"--cohort-effect {cohort_effect!r} without --dataset transbig or "
+                            "gse2034; allowed only with them (the data sets a calibration "
+                            "fits a selection effect for)")
     with claim_output_dir(out, known=TWIN_FILES.values()):
         total = len(cohort) * twins
         with progress_bar() as progress:
@@ -255,8 +275,10 @@ def twin(
         metadata = {"tumorsim.data": source, "tumorsim.column_map": map_name}
         if notes:
             metadata["tumorsim.drawn"] = " | ".join(notes)
+        if effect_note is not None:
+            metadata["tumorsim.cohort_effect"] = effect_note
         written = save_twin_result(result, out, metadata=metadata)
-        for note in notes:
+        for note in (*notes, *([effect_note] if effect_note else [])):
             echo(f"note: {note}")
         from tumorsim.analysis.twin_check import observed_vs_twins
 
@@ -270,6 +292,52 @@ def twin(
                 for r in check.itertuples()]
         print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
             *rows, ("parameters", biology_text(draws)), ("written", written_text(written))))
+
+
+_COHORT_EFFECT_DATA_SETS: Final[tuple[str, ...]] = ("transbig", "gse2034")
+
+
+def _with_cohort_effect(scenario: Scenario, draws: Ensemble | None, data_set: str,
+                        choice: str, ensemble: str | None, point: bool
+                        ) -> tuple[Scenario, Ensemble | None, str]:
+    """The scenario and draws of ``data_set``'s twins under ``--cohort-effect choice``, and
+    a note saying what was applied."""
+    from tumorsim.calibration.cohort_effects import (
+        with_cohort_effect,
+        with_cohort_effect_draws,
+    )
+
+    if choice == "none":
+        return scenario, draws, ("no cohort selection effect (--cohort-effect none): the "
+                                 "reference population's biology")
+    if choice == "fitted":
+        if draws is None:
+            return scenario, draws, ("no cohort selection effect: --ensemble none runs the "
+                                     "scenario as written (--cohort-effect X sets one)")
+        from tumorsim.io.ensemble_file import DEFAULT_ENSEMBLE, load_cohort_effect_draws
+
+        fitted = load_cohort_effect_draws(ensemble or DEFAULT_ENSEMBLE)
+        if data_set not in fitted:
+            return scenario, draws, (f"no cohort selection effect: the draws carry none for "
+                                     f"{data_set} (the reference population's biology)")
+        factors = fitted[data_set].to_numpy(float)
+        factors = np.full(len(draws), np.median(factors)) if point else factors
+        return scenario, with_cohort_effect_draws(draws, scenario, data_set, factors), (
+            f"{data_set}'s cohort selection effect fitted with the posterior: each draw's "
+            f"dissemination times its own multiplier (median {np.median(factors):.3g}; "
+            "--cohort-effect none for the reference population)")
+    try:
+        factor = float(choice)
+    except ValueError:
+        factor = math.nan
+    if not (math.isfinite(factor) and factor > 0):
+        raise TumorsimError(f"--cohort-effect {choice!r}; allowed: 'fitted', 'none' or a "
+                            "multiplier > 0")
+    note = f"{data_set}'s cohort selection effect set by hand: dissemination times {factor:g}"
+    if draws is None:
+        return with_cohort_effect(scenario, data_set, {data_set: factor}), draws, note
+    return (scenario, with_cohort_effect_draws(draws, scenario, data_set,
+                                               np.full(len(draws), factor)), note)
 
 
 def _twin_cohort(data: str | None, columns: Path | None) -> tuple[Cohort, str, str]:

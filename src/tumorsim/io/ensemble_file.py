@@ -19,7 +19,7 @@ from tumorsim.errors import TumorsimError
 from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX, Ensemble
 
 __all__ = ["DEFAULT_ENSEMBLE", "NO_ENSEMBLE", "PACKAGED_POSTERIOR", "ensemble_record",
-           "load_ensemble"]
+           "load_cohort_effect_draws", "load_ensemble"]
 
 MAX_BYTES = 50_000_000
 
@@ -50,31 +50,10 @@ def load_ensemble(path: str | os.PathLike[str], *, option: str = "--ensemble") -
                         "packaged posterior, M1-M3 mechanism parameters from their priors "
                         "(docs/uncertainty.md)")
     if str(path) == PACKAGED_POSTERIOR:
-        from importlib import resources
-
-        packaged = resources.files("tumorsim") / "data" / "posterior" / "posterior_draws.parquet"
-        with resources.as_file(packaged) as file:
-            ensemble = load_ensemble(file, option=option)
+        ensemble = load_ensemble(_packaged_draws_file(), option=option)
         return Ensemble(ensemble.draws, "the packaged posterior (docs/posterior.md)")
     p = Path(path)
-    if not p.is_file():
-        raise TumorsimError(f"{option} = {str(p)!r}: no such file; allowed: a Parquet or CSV "
-                            "file of parameter draws")
-    if p.stat().st_size > MAX_BYTES:
-        raise TumorsimError(f"{option} = {str(p)!r}: larger than {MAX_BYTES} bytes")
-    try:
-        if p.suffix == ".parquet":
-            table = pd.read_parquet(p, use_threads=False)
-        elif p.suffix == ".csv":
-            table = pd.read_csv(p)
-        else:
-            raise TumorsimError(f"{option} = {str(p)!r}: suffix {p.suffix!r}; allowed: "
-                                "'.parquet' or '.csv'")
-    except TumorsimError:
-        raise
-    except Exception as exc:  # pyarrow and pandas raise many kinds
-        raise TumorsimError(f"{option} = {str(p)!r}: cannot read it ({type(exc).__name__})"
-                            ) from None
+    table = _read_draws(p, option)
     # the draw's number, and a calibration's cohort selection effects, are not the biology
     table = table.drop(columns=[c for c in table.columns
                                 if c == "draw" or str(c).startswith(COHORT_EFFECT_PREFIX)])
@@ -91,6 +70,61 @@ def load_ensemble(path: str | os.PathLike[str], *, option: str = "--ensemble") -
         return Ensemble(table.reset_index(drop=True), f"draws of {p.name}")
     except ValueError as exc:
         raise TumorsimError(f"{option} = {str(p)!r}: {exc}") from None
+
+
+def load_cohort_effect_draws(path: str | os.PathLike[str], *,
+                             option: str = "--ensemble") -> pd.DataFrame:
+    """The cohort selection effects carried by the draws in ``path`` (named as for
+    :func:`load_ensemble`): one row per draw, in the ensemble's order, one column per data
+    set (``"transbig"``), the dissemination multiplier fitted for it
+    (:mod:`tumorsim.calibration.cohort_effects`). No columns when the draws carry none."""
+    from tumorsim.calibration.cohort_effects import split_cohort_effects
+
+    packaged = str(path) in (DEFAULT_ENSEMBLE, PACKAGED_POSTERIOR)
+    table = _read_draws(_packaged_draws_file() if packaged else Path(path), option)
+    columns = [c for c in table.columns if str(c).startswith(COHORT_EFFECT_PREFIX)]
+    rows = []
+    for record in table[columns].to_dict("records"):
+        try:
+            rows.append(split_cohort_effects(record)[1])
+        except ValueError as exc:
+            raise TumorsimError(f"{option} = {str(path)!r}: {exc}") from None
+    frame = pd.DataFrame(rows, index=range(len(table)))
+    for column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if not all(math.isfinite(v) and v > 0 for v in values):
+            raise TumorsimError(f"{option} = {str(path)!r}: cohort effect of {column!r} holds "
+                                "a value that is not a positive number")
+        frame[column] = values.astype(float)
+    return frame
+
+
+def _packaged_draws_file() -> Path:
+    """The packaged posterior's draws (an installed file; the package is not zipped)."""
+    from importlib import resources
+
+    return Path(str(resources.files("tumorsim") / "data" / "posterior"
+                    / "posterior_draws.parquet"))
+
+
+def _read_draws(p: Path, option: str) -> pd.DataFrame:
+    """Every column of the draws file ``p``; a missing, oversized or unreadable file is one
+    line naming it."""
+    if not p.is_file():
+        raise TumorsimError(f"{option} = {str(p)!r}: no such file; allowed: a Parquet or CSV "
+                            "file of parameter draws")
+    if p.stat().st_size > MAX_BYTES:
+        raise TumorsimError(f"{option} = {str(p)!r}: larger than {MAX_BYTES} bytes")
+    try:
+        if p.suffix == ".parquet":
+            return pd.read_parquet(p, use_threads=False)
+        if p.suffix == ".csv":
+            return pd.read_csv(p)
+    except Exception as exc:  # pyarrow and pandas raise many kinds
+        raise TumorsimError(f"{option} = {str(p)!r}: cannot read it ({type(exc).__name__})"
+                            ) from None
+    raise TumorsimError(f"{option} = {str(p)!r}: suffix {p.suffix!r}; allowed: "
+                        "'.parquet' or '.csv'")
 
 
 def ensemble_record(ensemble: Ensemble) -> str:
