@@ -81,3 +81,15 @@ def test_cohort_effect_errors_are_one_line(tmp_path):
         assert result.returncode == 2, args
         assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr
         assert not (tmp_path / "x").exists()
+
+
+def test_the_packaged_posterior_carries_each_draws_cohort_effects():
+    """The shipped fit has TRANSBIG's and GSE2034's selection effects, one per draw in the
+    ensemble's order, and the biology read from the same file leaves them out."""
+    from tumorsim.io.ensemble_file import load_cohort_effect_draws, load_ensemble
+
+    effects = load_cohort_effect_draws("tumorsim:ensemble")
+    assert sorted(effects.columns) == ["gse2034", "transbig"]
+    assert len(effects) == len(load_ensemble("tumorsim:ensemble")) == 200
+    assert effects.stack().between(0.25, 4.0).all()
+    assert not any(c.startswith("cohort.") for c in load_ensemble("tumorsim:posterior").draws)
