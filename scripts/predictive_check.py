@@ -62,7 +62,6 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import pandas as pd
 
-    from tumorsim.calibration.cohort_effects import split_cohort_effects
     from tumorsim.calibration.posterior import squared_misses, standardised_misses
     from tumorsim.calibration.priors import scenario_with
     from tumorsim.calibration.targets import (
@@ -72,7 +71,7 @@ def main(argv: list[str]) -> int:
         simulated_summaries,
     )
     from tumorsim.io.scenario_file import load_default_scenario
-    from tumorsim.model.ensemble import Ensemble
+    from tumorsim.model.ensemble import Ensemble, split_cohort_effects
     from tumorsim.model.mechanism_priors import mechanism_prior_ranges
 
     started = time.perf_counter()

@@ -340,8 +340,9 @@ def test_the_emulator_check_names_a_target_the_emulator_did_not_foresee(tmp_path
 def test_a_runs_cohort_effects_are_read_from_its_record(tmp_path):
     import json
 
-    from tumorsim.calibration.cohort_effects import read_cohort_effects, split_cohort_effects
+    from tumorsim.calibration.cohort_effects import read_cohort_effects
     from tumorsim.errors import TumorsimError
+    from tumorsim.model.ensemble import split_cohort_effects
 
     record = {"posterior_median": {"dissemination_coefficient": 2e-9,
                                    "cohort.transbig.dissemination_multiplier": 0.5,

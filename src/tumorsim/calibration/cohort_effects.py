@@ -24,39 +24,25 @@ from typing import Final
 import numpy as np
 
 from tumorsim.calibration.priors import FittedParameter
-from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX, Ensemble
+from tumorsim.model.ensemble import (
+    COHORT_EFFECT_ATTRIBUTE,
+    COHORT_EFFECT_PREFIX,
+    Ensemble,
+    split_cohort_effects,
+)
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["COHORT_EFFECTS", "read_cohort_effects", "split_cohort_effects",
-           "with_cohort_effect", "with_cohort_effect_draws"]
-
-_ATTRIBUTE = "dissemination_multiplier"
+__all__ = ["COHORT_EFFECTS", "read_cohort_effects", "with_cohort_effect",
+           "with_cohort_effect_draws"]
 
 COHORT_EFFECTS: Final[tuple[FittedParameter, ...]] = tuple(
-    FittedParameter(f"{COHORT_EFFECT_PREFIX}{name}.{_ATTRIBUTE}", "log", 0.25, 4.0,
+    FittedParameter(f"{COHORT_EFFECT_PREFIX}{name}.{COHORT_EFFECT_ATTRIBUTE}", "log", 0.25, 4.0,
                     f"{name}'s women spread disease 4x less to 4x more than the reference "
                     "population at the same recorded covariates (how the series was "
                     "selected; 1, no difference, inside)")
     for name in ("transbig", "gse2034"))
 """The fitted cohort effects (appended to the biology's parameters with
 ``--cohort-effects``)."""
-
-
-def split_cohort_effects(values: Mapping[str, float]
-                         ) -> tuple[dict[str, float], dict[str, float]]:
-    """``values`` split into the biology's values and the cohort effects (by data set)."""
-    biology: dict[str, float] = {}
-    effects: dict[str, float] = {}
-    for name, value in values.items():
-        if str(name).startswith(COHORT_EFFECT_PREFIX):
-            _, data_set, attribute = str(name).split(".")
-            if attribute != _ATTRIBUTE:
-                raise ValueError(f"{name}: not a cohort effect; allowed: "
-                                 + ", ".join(p.name for p in COHORT_EFFECTS))
-            effects[data_set] = float(value)
-        else:
-            biology[str(name)] = float(value)
-    return biology, effects
 
 
 def with_cohort_effect(scenario: Scenario, data_set: str,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tumorsim.calibration.cohort_effects import COHORT_EFFECTS, split_cohort_effects
+from tumorsim.calibration.cohort_effects import COHORT_EFFECTS
 from tumorsim.calibration.posterior import (
     PosteriorResult,
     emulator_check,
@@ -43,6 +43,7 @@ from tumorsim.calibration.targets import (
 )
 from tumorsim.errors import TumorsimError
 from tumorsim.io.scenario_file import load_default_scenario
+from tumorsim.model.ensemble import split_cohort_effects
 from tumorsim.validation.scorecard import scenario_fingerprint
 
 __all__ = ["POSTERIOR_FILES", "fitted_without", "posterior_calibration"]

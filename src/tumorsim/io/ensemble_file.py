@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from tumorsim.errors import TumorsimError
-from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX, Ensemble
+from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX, Ensemble, split_cohort_effects
 
 __all__ = ["DEFAULT_ENSEMBLE", "NO_ENSEMBLE", "PACKAGED_POSTERIOR", "ensemble_record",
            "load_cohort_effect_draws", "load_ensemble"]
@@ -78,8 +78,6 @@ def load_cohort_effect_draws(path: str | os.PathLike[str], *,
     :func:`load_ensemble`): one row per draw, in the ensemble's order, one column per data
     set (``"transbig"``), the dissemination multiplier fitted for it
     (:mod:`tumorsim.calibration.cohort_effects`). No columns when the draws carry none."""
-    from tumorsim.calibration.cohort_effects import split_cohort_effects
-
     packaged = str(path) in (DEFAULT_ENSEMBLE, PACKAGED_POSTERIOR)
     table = _read_draws(_packaged_draws_file() if packaged else Path(path), option)
     columns = [c for c in table.columns if str(c).startswith(COHORT_EFFECT_PREFIX)]

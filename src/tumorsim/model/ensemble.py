@@ -30,11 +30,32 @@ from tumorsim.model.anatomy import METASTATIC_SITES
 from tumorsim.model.parameters import PARAMETERS
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["COHORT_EFFECT_PREFIX", "Ensemble", "PriorRange", "parameters_text",
-           "with_values"]
+__all__ = ["COHORT_EFFECT_ATTRIBUTE", "COHORT_EFFECT_PREFIX", "Ensemble", "PriorRange",
+           "parameters_text", "split_cohort_effects", "with_values"]
 
 COHORT_EFFECT_PREFIX = "cohort."
 """Column names of cohort selection effects in a calibration's draws (not the biology)."""
+
+COHORT_EFFECT_ATTRIBUTE = "dissemination_multiplier"
+"""What a cohort selection effect multiplies: ``cohort.<data set>.dissemination_multiplier``."""
+
+
+def split_cohort_effects(values: Mapping[str, float]
+                         ) -> tuple[dict[str, float], dict[str, float]]:
+    """``values`` split into the biology's values and the cohort selection effects (data
+    set -> multiplier); a ``cohort.`` name of another form raises ``ValueError``."""
+    biology: dict[str, float] = {}
+    effects: dict[str, float] = {}
+    for name, value in values.items():
+        if not str(name).startswith(COHORT_EFFECT_PREFIX):
+            biology[str(name)] = float(value)
+            continue
+        parts = str(name).split(".")
+        if len(parts) != 3 or parts[2] != COHORT_EFFECT_ATTRIBUTE or not parts[1]:
+            raise ValueError(f"{name}: not a cohort effect; allowed: "
+                             f"{COHORT_EFFECT_PREFIX}<data set>.{COHORT_EFFECT_ATTRIBUTE}")
+        effects[parts[1]] = float(value)
+    return biology, effects
 
 
 def with_values(base: Scenario, values: Mapping[str, float]) -> Scenario:
