@@ -53,6 +53,9 @@ def test_observed_targets_carry_k4_and_grade_from_the_training_parts(data):
     for name in ("gbsg2", "transbig"):
         row = targets.loc[f"{name}:log_hr_per_grade"]
         assert 0.0 < row["se"] < 1.0
+        # larger tumours, more relapse (per mm, adjusted for the rest)
+        row = targets.loc[f"{name}:log_hr_per_mm"]
+        assert 0.0 < row["value"] < 0.1 and 0.0 < row["se"] < 0.05
     # GBSG2's training part: higher grade, more relapse (adjusted Cox)
     assert targets.loc["gbsg2:log_hr_per_grade", "value"] > 0.0
 
@@ -69,7 +72,7 @@ def test_simulated_summaries_name_every_target(data):
 
 
 def test_a_larger_fold_per_grade_raises_the_twins_grade_hazard_ratio(data):
-    from tumorsim.calibration.targets import _twin_grade_log_hr
+    from tumorsim.calibration.targets import _twin_log_hrs
     from tumorsim.runner.twins import run_twin
 
     base = load_default_scenario().with_changes(cohort={"horizon_years": 15.0},
@@ -79,8 +82,35 @@ def test_a_larger_fold_per_grade_raises_the_twins_grade_hazard_ratio(data):
         scenario = base.with_changes(parameters={"dissemination_fold_per_grade": fold})
         twins = run_twin(scenario, data.transbig, twins=10, seed=5,
                          chemotherapy_regimen=None).twins
-        hr[fold] = _twin_grade_log_hr(twins, data.transbig, "dmfs_days", "dmfs_event")
+        hr[fold] = _twin_log_hrs("transbig", twins, data.transbig, "dmfs_days",
+                                 "dmfs_event")["transbig:log_hr_per_grade"]
     assert hr[4.0] > hr[1.0] + 0.3
+
+
+def test_a_negative_size_exponent_flattens_the_twins_size_hazard_ratio(data):
+    """dissemination_size_mm_exponent scales each woman's dissemination by (d / 20 mm)^beta_d
+    and nothing else; below 0 it lowers the twins' Cox log hazard ratio per mm."""
+    from tumorsim.calibration.targets import _twin_log_hrs
+    from tumorsim.cohort.parameters import patient_parameters
+    from tumorsim.runner.twins import run_twin
+
+    base = load_default_scenario().with_changes(cohort={"horizon_years": 15.0},
+                                                mechanisms={"death_after_relapse": False})
+    assert base.parameter("dissemination_size_mm_exponent") == 0.0
+    size = data.gbsg2.covariates["tumour_size_mm"].to_numpy(float)
+    plain = patient_parameters(base, data.gbsg2, 3)
+    bent = patient_parameters(base.with_changes(
+        parameters={"dissemination_size_mm_exponent": -1.5}), data.gbsg2, 3)
+    np.testing.assert_allclose(bent.dissemination_coefficient / plain.dissemination_coefficient,
+                               (size / 20.0) ** -1.5, rtol=1e-12)
+    np.testing.assert_array_equal(bent.diagnosis_cells, plain.diagnosis_cells)
+    hr = {}
+    for exponent in (0.0, -1.5):
+        scenario = base.with_changes(parameters={"dissemination_size_mm_exponent": exponent})
+        twins = run_twin(scenario, data.gbsg2, twins=4, seed=5).twins
+        hr[exponent] = _twin_log_hrs("gbsg2", twins, data.gbsg2, "rfs_days",
+                                     "rfs_event")["gbsg2:log_hr_per_mm"]
+    assert hr[-1.5] < hr[0.0] - 0.01
 
 
 def test_every_claim_the_posterior_is_fitted_to_is_a_calibration_target(data):

@@ -95,6 +95,11 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                     "positive nodes mark a tumour that has spread (docs/model.md 2.2): "
                     "mu grows as (1 + nodes)^beta_n; 1, the registry's value, inside; "
                     "node-positive GBSG2 and node-negative TRANSBIG and GSE2034 set it"),
+    FittedParameter("dissemination_size_mm_exponent", "linear", -2.0, 0.5,
+                    "a larger tumour at diagnosis seeds more than the surface law alone "
+                    "gives (> 0) or less (< 0): mu grows as (d / 20 mm)^beta_d; 0, no "
+                    "correction, inside; the size targets of GBSG2 and TRANSBIG (Cox log "
+                    "hazard ratio per mm) set it (since run20)"),
     FittedParameter("sites.bone.deep_dormancy_share", "linear", 0.2, 0.95,
                     "bone marrow favours deep dormancy (docs/model.md 2.10 b); up to "
                     "nearly all of it, as run7's median with 0.8 here, 0.5 elsewhere and "

@@ -35,6 +35,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -145,9 +146,9 @@ def observed_targets(data: TrainingData) -> pd.DataFrame:
     for name, table, duration, event in (
             ("gbsg2", data.gbsg2.covariates, "follow_up_days", "relapse_event"),
             ("transbig", data.transbig.covariates, "follow_up_days", "relapse_event")):
-        value, se = grade_log_hazard_ratio(table, duration, event)
-        rows.append({"target": f"{name}:log_hr_per_grade", "value": value, "se": se,
-                     "kind": "data (training part; Cox SE)"})
+        for covariate, (value, se) in cox_log_hazard_ratios(table, duration, event).items():
+            rows.append({"target": f"{name}:{COX_TARGETS[covariate]}", "value": value,
+                         "se": se, "kind": "data (training part; Cox SE)"})
     for (a, b), (rr, lo, hi) in zip(K2_PERIODS[:2], K2_PUBLISHED, strict=True):
         rows.append({"target": f"k2:log_rate_ratio:{a:g}-{b:g}y", "value": math.log(rr),
                      "se": (math.log(hi) - math.log(lo)) / (2 * Z95),
@@ -181,21 +182,28 @@ def _site_claims() -> tuple[Claim, Claim]:
     return k4, k5
 
 
-GRADE_COX_COVARIATES = ("grade", "age_years", "tumour_size_mm", "er_positive",
-                        "positive_nodes", "pr_positive", "hormone_therapy")
-"""The Cox model behind the grade targets (a column constant in a data set is left out:
+TARGET_COX_COVARIATES = ("grade", "age_years", "tumour_size_mm", "er_positive",
+                         "positive_nodes", "pr_positive", "hormone_therapy")
+"""The Cox model behind the covariate targets (a column constant in a data set is left out:
 TRANSBIG is node-negative and untreated, and has no PR)."""
 
+COX_TARGETS: Final[dict[str, str]] = {"grade": "log_hr_per_grade",
+                                      "tumour_size_mm": "log_hr_per_mm"}
+"""The Cox coefficients that are targets (covariate -> target suffix): per grade, and per
+mm of tumour size (since run20; the twins ranked women by size too steeply at run19's
+median, docs/posterior.md)."""
 
-def grade_log_hazard_ratio(table: pd.DataFrame, duration: str, event: str
-                           ) -> tuple[float, float]:
-    """The Cox log hazard ratio per grade (1-3) and its standard error, adjusted for the
-    other columns of :data:`GRADE_COX_COVARIATES` that ``table`` has and that vary."""
+
+def cox_log_hazard_ratios(table: pd.DataFrame, duration: str, event: str
+                          ) -> dict[str, tuple[float, float]]:
+    """The Cox log hazard ratio and its standard error of each covariate of
+    :data:`COX_TARGETS`, adjusted for the other columns of :data:`TARGET_COX_COVARIATES`
+    that ``table`` has and that vary."""
     from lifelines import CoxPHFitter
 
     frame = pd.DataFrame({"T": table[duration].to_numpy(float),
                           "E": table[event].to_numpy().astype(bool)})
-    for column in GRADE_COX_COVARIATES:
+    for column in TARGET_COX_COVARIATES:
         if column == "er_positive":
             values = (table["er_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL).astype(float)
         elif column == "pr_positive":
@@ -210,7 +218,7 @@ def grade_log_hazard_ratio(table: pd.DataFrame, duration: str, event: str
         if np.ptp(values) > 0:
             frame[column] = values
     cox = CoxPHFitter().fit(frame, "T", "E")
-    return float(cox.params_["grade"]), float(cox.standard_errors_["grade"])
+    return {c: (float(cox.params_[c]), float(cox.standard_errors_[c])) for c in COX_TARGETS}
 
 
 def _km_by_er(table: pd.DataFrame, name: str, duration: str, event: str) -> dict[str, float]:
@@ -278,16 +286,14 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
         out[f"gbsg2:rfs:{r.group}:{r.years:g}y"] = float(r.survival)
     for r in sim.hazard_ratios.itertuples():
         out[f"gbsg2:log_hr_horth:{r.pr}"] = math.log(r.hr) if r.hr > 0 else math.nan
-    out["gbsg2:log_hr_per_grade"] = _twin_grade_log_hr(gbsg2_twins.twins, data.gbsg2,
-                                                       "rfs_days", "rfs_event")
+    out.update(_twin_log_hrs("gbsg2", gbsg2_twins.twins, data.gbsg2, "rfs_days", "rfs_event"))
 
     twins = run_twin(with_cohort_effect(horizon, "transbig", cohort_effects), data.transbig,
                      twins=sizes.transbig_twins, seed=seed, chemotherapy_regimen=None).twins
     twins = twins.assign(er_fmol=data.transbig.covariates["er_fmol"].to_numpy()[
         twins["source_row"].to_numpy()])
     out.update(_km_by_er(twins, "transbig", "dmfs_days", "dmfs_event"))
-    out["transbig:log_hr_per_grade"] = _twin_grade_log_hr(twins, data.transbig,
-                                                          "dmfs_days", "dmfs_event")
+    out.update(_twin_log_hrs("transbig", twins, data.transbig, "dmfs_days", "dmfs_event"))
 
     untreated = untreated_m0(base)
     pop = gse2034_population(sizes.gse2034_patients, seed,
@@ -328,19 +334,22 @@ def simulated_summaries(base: Scenario, data: TrainingData, *, seed: int,
     return out
 
 
-def _twin_grade_log_hr(twins: pd.DataFrame, cohort: Cohort, duration: str, event: str
-                       ) -> float:
-    """:func:`grade_log_hazard_ratio` of the twins (each carries her woman's covariates)."""
+def _twin_log_hrs(name: str, twins: pd.DataFrame, cohort: Cohort, duration: str, event: str
+                  ) -> dict[str, float]:
+    """:func:`cox_log_hazard_ratios` of the twins (each carries her woman's covariates), as
+    targets of data set ``name``."""
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
     table = cohort.covariates.iloc[twins["source_row"].to_numpy()].assign(
         **{duration: twins[duration].to_numpy(float), event: twins[event].to_numpy(bool)})
-
+    names = {c: f"{name}:{suffix}" for c, suffix in COX_TARGETS.items()}
     try:
         with warnings.catch_warnings():
             # a rare grade among few twins: the estimate stands, the emulator's noise
             # term absorbs its imprecision
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return grade_log_hazard_ratio(table, duration, event)[0]
+            fitted = cox_log_hazard_ratios(table, duration, event)
     except (ConvergenceError, ValueError, ZeroDivisionError, KeyError):
-        return math.nan  # no events or a degenerate design: no value at this point
+        # no events or a degenerate design: no value at this point
+        return {target: math.nan for target in names.values()}
+    return {names[c]: value for c, (value, _) in fitted.items()}

@@ -10,8 +10,8 @@ age, grade             growth: the net doubling time *at diagnosis* is Peer 1993
                        rate follows as ``g_p = ln2 / DT / ln(K / N_dx)``, and the growth
                        factor ``f_p`` (that net growth over the grade-2, age-50+ median)
                        sets her colonisation speed
-positive nodes, grade  dissemination ``mu_p = mu0 (1 + nodes)^beta_n f_grade^(grade - 2)
-                       exp(sigma_mu z)``
+positive nodes, grade, dissemination ``mu_p = mu0 (1 + nodes)^beta_n (d / 20 mm)^beta_d
+tumour size            f_grade^(grade - 2) exp(sigma_mu z)``
 ER, PR (fmol/mg)       clone mix at diagnosis: ER- (< 10 fmol) tumours are all ``ERneg``;
                        ER+ tumours carry a small ER- subclone and a PR+ share of
                        ``PR / (PR + PR50)`` among ER+ cells
@@ -33,6 +33,10 @@ from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.engine.random import PURPOSE_TRAITS, patient_uniforms
 from tumorsim.model.laws import pr_positive_cell_fraction
 from tumorsim.model.scenario import Scenario
+
+DISSEMINATION_REFERENCE_SIZE_MM = 20.0
+"""The diameter at which ``dissemination_size_mm_exponent`` leaves dissemination alone (the
+package population's median tumour)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ def patient_parameters(scenario: Scenario, cohort: Cohort, seed: int) -> Patient
     nodes = cov["positive_nodes"].to_numpy(float)
     dissemination = (scenario.parameter("dissemination_coefficient")
                      * (1.0 + nodes) ** scenario.parameter("dissemination_nodes_exponent")
+                     * (size_mm / DISSEMINATION_REFERENCE_SIZE_MM)
+                     ** scenario.parameter("dissemination_size_mm_exponent")
                      * scenario.parameter("dissemination_fold_per_grade") ** (grade - 2.0)
                      * np.exp(scenario.parameter("dissemination_lognormal_sigma")
                               * ndtri(u[:, 1])))

@@ -145,6 +145,14 @@ PARAMETER_SPECS: Final[tuple[ParameterSpec, ...]] = (
     _p("dissemination_nodes_exponent", 1.0, "1", 0.0, 3.0, "C",
        "more positive nodes, more dissemination: mu_p = mu0 (1 + nodes)^beta_n", "beta_n",
        "dissemination"),
+    _p("dissemination_size_mm_exponent", 0.0, "1", -3.0, 1.0, "C",
+       "dissemination multiplied by (d / 20 mm)^beta_d, d the tumour's diameter at "
+       "diagnosis: a correction of the covariate map on top of the surface law, which "
+       "already makes a larger tumour seed more (its cells shed N^gamma over a longer "
+       "history). 0 (no correction) by default; on the GBSG2 and TRANSBIG training parts "
+       "the twins' Cox log hazard ratio per mm of size was 2-4 times the real one at run19's "
+       "median (positive nodes already carry much of the spread a larger tumour has "
+       "done), so the calibration fits it (docs/posterior.md)", "beta_d", "dissemination"),
     _p("dissemination_lognormal_sigma", 1.0, "1", 0.0, 3.0, "C",
        "between-patient spread of dissemination", "sigma_mu", "dissemination"),
     _p("dissemination_fold_per_grade", 1.0, "1", 0.1, 10.0, "C",

@@ -382,14 +382,15 @@ def _dissemination(s: Scenario) -> list[Rule]:
             f"From each site with proliferating cells, {_eq('dissemination_rate')} cells "
             "leave per day (m̄ the motility of its proliferating clones, W the summed weight "
             f"of the destinations){boost}, with μ_p = μ0 · (1 + positive nodes)^β_n · "
-            "f_grade^(grade − 2) · exp(σ_μ · z), "
+            "(diameter / 20 mm)^β_d · f_grade^(grade − 2) · exp(σ_μ · z), "
             f"{_q(s, 'dissemination_coefficient')}, {_q(s, 'dissemination_size_exponent')}, "
             f"{_q(s, 'dissemination_nodes_exponent')}, "
+            f"{_q(s, 'dissemination_size_mm_exponent')}, "
             f"{_q(s, 'dissemination_fold_per_grade')} and "
             f"{_q(s, 'dissemination_lognormal_sigma')}.",
             ["dissemination_coefficient", "dissemination_size_exponent",
-             "dissemination_nodes_exponent", "dissemination_fold_per_grade",
-             "dissemination_lognormal_sigma",
+             "dissemination_nodes_exponent", "dissemination_size_mm_exponent",
+             "dissemination_fold_per_grade", "dissemination_lognormal_sigma",
              *(["myeloid_colonisation_boost"] if m2 else [])],
             "Michaelson 2005; Coumans 2013; Iwata 2000 (exponent)",
             ["dissemination_rate"],
