@@ -45,6 +45,10 @@ def main(argv: list[str]) -> int:
                         help="scale the run's own design sizes (posterior.json) or the "
                              "calibration's defaults (to compare runs made with different "
                              "--size options at one setting)")
+    parser.add_argument("--targets-of", type=Path, default=None, metavar="PARQUET",
+                        help="summarise over the targets of another run's check only (the "
+                        "columns of its --out file), to compare with a run judged on fewer "
+                        "targets")
     parser.add_argument("--calibration-checks", type=int, default=20,
                         help="how many checks the calibration ran (its mechanism values "
                              "are one Latin hypercube of that many)")
@@ -88,6 +92,9 @@ def main(argv: list[str]) -> int:
     sizes = design_sizes.scaled(args.scale)
     data = TrainingData.load()
     targets = observed_targets(data)
+    if args.targets_of is not None:
+        shared = set(pd.read_parquet(args.targets_of).columns) - {"draw"}
+        targets = targets[targets["target"].isin(shared)].reset_index(drop=True)
     base = load_default_scenario()
     done = (pd.read_parquet(args.out).to_dict("records") if args.out.is_file() else [])
     have = {int(r["draw"]) for r in done}
