@@ -89,3 +89,22 @@ def test_emulator_check_refuses_a_directory_without_a_run_in_one_line(tmp_path, 
     err = capsys.readouterr().err.strip()
     assert "--out" in err and ".parquet" in err and "\n" not in err
     assert not (tmp_path / "table.csv").exists()
+
+
+def test_covariate_effects_sets_real_and_twin_cox_fits_side_by_side(capsys):
+    """On the training parts only: every covariate of each Cox model gets its real and
+    twin coefficient, and both c-indices are printed."""
+    from tumorsim.analysis.gbsg2 import COX_COVARIATES
+    from tumorsim.calibration.held_out import COX_COLUMNS
+
+    effects = _script("covariate_effects")
+    assert effects.main([str(REPO / "docs" / "calibration" / "posterior_median_scenario.toml"),
+                         "--twins", "2", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    gbsg2, transbig = out.split("== GBSG2")[1].split("== TRANSBIG")
+    for part, columns in ((gbsg2, COX_COVARIATES), (transbig, COX_COLUMNS)):
+        assert "training women" in part.splitlines()[0]
+        for column in columns:
+            (row,) = [r for r in part.splitlines() if r.split()[:1] == [column]]
+            assert len(row.split()) == 6  # covariate, real, SE, twins, SE, z
+        assert "c-index on the training part: twins 0." in part
