@@ -32,15 +32,18 @@ from tumorsim.model.ensemble import (
 )
 from tumorsim.model.scenario import Scenario
 
-__all__ = ["COHORT_EFFECTS", "read_cohort_effects", "with_cohort_effect",
-           "with_cohort_effect_draws"]
+__all__ = ["COHORT_EFFECTS", "COHORT_EFFECT_DATA_SETS", "read_cohort_effects",
+           "with_cohort_effect", "with_cohort_effect_draws"]
+
+COHORT_EFFECT_DATA_SETS: Final[tuple[str, ...]] = ("transbig", "gse2034")
+"""The data sets a calibration may fit a selection effect for (GBSG2 is the reference)."""
 
 COHORT_EFFECTS: Final[tuple[FittedParameter, ...]] = tuple(
     FittedParameter(f"{COHORT_EFFECT_PREFIX}{name}.{COHORT_EFFECT_ATTRIBUTE}", "log", 0.25, 4.0,
                     f"{name}'s women spread disease 4x less to 4x more than the reference "
                     "population at the same recorded covariates (how the series was "
                     "selected; 1, no difference, inside)")
-    for name in ("transbig", "gse2034"))
+    for name in COHORT_EFFECT_DATA_SETS)
 """The fitted cohort effects (appended to the biology's parameters with
 ``--cohort-effects``)."""
 

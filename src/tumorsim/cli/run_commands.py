@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -253,9 +253,11 @@ def twin(
                      f"twins' {data_set.endpoint} (their {data_set.endpoint}_* columns)")
     else:
         cohort, source, map_name = _twin_cohort(None if builtin else data, columns)
+    from tumorsim.calibration.cohort_effects import COHORT_EFFECT_DATA_SETS
+
     effect_data_set = dataset.lower() if dataset is not None else None
     effect_note: str | None = None
-    if effect_data_set in _COHORT_EFFECT_DATA_SETS:
+    if effect_data_set in COHORT_EFFECT_DATA_SETS:
         loaded, draws, effect_note = _with_cohort_effect(
             loaded, draws, str(effect_data_set), cohort_effect or "fitted", ensemble, point)
     elif cohort_effect is not None:
@@ -292,9 +294,6 @@ def twin(
                 for r in check.itertuples()]
         print_tables(result.summary(source, wall_seconds=wall_s).with_rows(
             *rows, ("parameters", biology_text(draws)), ("written", written_text(written))))
-
-
-_COHORT_EFFECT_DATA_SETS: Final[tuple[str, ...]] = ("transbig", "gse2034")
 
 
 def _with_cohort_effect(scenario: Scenario, draws: Ensemble | None, data_set: str,
