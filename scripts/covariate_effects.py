@@ -29,9 +29,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-_DAYS_PER_YEAR = 365.25
-_RISK_YEARS = 5.0
-
 
 def _cox(table: pd.DataFrame, columns: list[str], duration: str, event: str):  # type: ignore[no-untyped-def]
     from lifelines import CoxPHFitter
@@ -45,6 +42,7 @@ def _compare(name: str, women: pd.DataFrame, twins: pd.DataFrame, columns: list[
              endpoint: str, k: int) -> None:
     """Print the real and the twins' Cox coefficients side by side, and the c-indices."""
     from tumorsim.analysis.survival import concordance
+    from tumorsim.calibration.held_out import DAYS_PER_YEAR, RISK_YEARS
 
     real = _cox(women, columns, "follow_up_days", "relapse_event")
     simulated = _cox(twins, columns, f"{endpoint}_days", f"{endpoint}_event")
@@ -62,7 +60,7 @@ def _compare(name: str, women: pd.DataFrame, twins: pd.DataFrame, columns: list[
     event = twins[f"{endpoint}_event_uncensored"].to_numpy(bool).reshape(len(women), k)
     scored = pd.DataFrame({"T": women["follow_up_days"].to_numpy(float),
                            "E": women["relapse_event"].to_numpy(bool),
-                           "risk": (event & (days <= _RISK_YEARS * _DAYS_PER_YEAR)).mean(axis=1),
+                           "risk": (event & (days <= RISK_YEARS * DAYS_PER_YEAR)).mean(axis=1),
                            "cox": np.asarray(real.predict_partial_hazard(women[columns]))})
     print(f"c-index on the training part: twins {concordance(scored, 'T', 'E', 'risk'):.3f}, "
           f"Cox in sample {concordance(scored, 'T', 'E', 'cox'):.3f}")
