@@ -1,10 +1,11 @@
 """The parameters the Bayesian calibration fits, with their priors.
 
 Only parameters constrained by data are fitted (natural history, dormancy and awakening,
-colonisation, endocrine sensitivity and tamoxifen's effect, grade's effect on
-dissemination, the tropism weights of sites and of ER- cells, and spontaneous PR loss and
-regain). The mechanism parameters of M1-M3 have no human dose-response data: they keep
-their documented ranges as priors and are never fitted (docs/model.md section 6).
+colonisation, endocrine sensitivity and tamoxifen's effect, grade's effect on growth and
+dissemination, the growth of ER+/PR- cells, the tropism weights of sites and of ER- cells,
+and spontaneous PR loss and regain). The mechanism parameters of M1-M3 have no human
+dose-response data: they keep their documented ranges as priors and are never fitted
+(docs/model.md section 6).
 
 A prior is uniform on a scale: ``"linear"`` (uniform on [low, high]) or ``"log"``
 (log-uniform, for rates and coefficients spanning orders of magnitude). A fitted value is
@@ -161,6 +162,19 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
     FittedParameter("dissemination_fold_per_grade", "log", 0.5, 5.0,
                     "high grade an independent risk factor for distant relapse (the grade "
                     "targets); 1, no effect beyond growth, inside"),
+    FittedParameter("grade_3_growth_multiplier", "linear", 1.0, 2.0,
+                    "grade-3 tumours proliferate faster than grade-2 ones (the registry's "
+                    "1.4, an assumption); 1, no difference, at the edge; faster growth also "
+                    "speeds colonisation, so at run20's median the twins' log hazard ratio "
+                    "per grade was 2 SE above GBSG2's (docs/posterior.md; since run21)"),
+    FittedParameter("grade_1_growth_multiplier", "linear", 0.5, 1.0,
+                    "grade-1 tumours proliferate slower than grade-2 ones (the registry's "
+                    "0.7, an assumption); 1, no difference, at the edge (since run21)"),
+    FittedParameter("clones.ERpos_PRneg.growth_multiplier", "linear", 1.0, 2.0,
+                    "ER+/PR- cells grow faster than ER+/PR+ ones (the registry's 1.1; "
+                    "ER+/PR- tumours are the more aggressive, Cui 2005); 1, no difference, "
+                    "at the edge; at run20's median PR+ women's lower risk in GBSG2 was "
+                    "too weak in their twins (z +2.7; since run21)"),
     *(FittedParameter(f"sites.{site}.tropism_weight", "log", 0.1, 10.0,
                       f"{site}'s weight relative to bone (1, the reference): no site "
                       "preference (1) inside, within 10x either way; fitted to K4's luminal "

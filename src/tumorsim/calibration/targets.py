@@ -188,21 +188,21 @@ TARGET_COX_COVARIATES = ("grade", "age_years", "tumour_size_mm", "er_positive",
 TRANSBIG is node-negative and untreated, and has no PR)."""
 
 COX_TARGETS: Final[dict[str, str]] = {"grade": "log_hr_per_grade",
-                                      "tumour_size_mm": "log_hr_per_mm"}
-"""The Cox coefficients that are targets (covariate -> target suffix): per grade, and per
-mm of tumour size (since run20; the twins ranked women by size too steeply at run19's
-median, docs/posterior.md)."""
+                                      "tumour_size_mm": "log_hr_per_mm",
+                                      "positive_nodes": "log_hr_per_node",
+                                      "pr_positive": "log_hr_pr_positive"}
+"""The Cox coefficients that are targets (covariate -> target suffix): per grade, per mm
+of tumour size (since run20; the twins ranked women by size too steeply at run19's
+median), per positive node and for PR+ against PR- (since run21; at run20's median the
+twins ranked GBSG2's women too steeply by nodes and by grade, and too weakly by PR,
+docs/posterior.md). A data set has the targets of the covariates that vary in it and are
+data (TRANSBIG: grade and size)."""
 
 
-def cox_log_hazard_ratios(table: pd.DataFrame, duration: str, event: str
-                          ) -> dict[str, tuple[float, float]]:
-    """The Cox log hazard ratio and its standard error of each covariate of
-    :data:`COX_TARGETS`, adjusted for the other columns of :data:`TARGET_COX_COVARIATES`
-    that ``table`` has and that vary."""
-    from lifelines import CoxPHFitter
-
-    frame = pd.DataFrame({"T": table[duration].to_numpy(float),
-                          "E": table[event].to_numpy().astype(bool)})
+def cox_design(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns of :data:`TARGET_COX_COVARIATES` that ``table`` has, that are data (not
+    drawn for every woman) and that vary, as float arrays."""
+    out: dict[str, np.ndarray] = {}
     for column in TARGET_COX_COVARIATES:
         if column == "er_positive":
             values = (table["er_fmol"].to_numpy(float) >= RECEPTOR_POSITIVE_FMOL).astype(float)
@@ -216,9 +216,22 @@ def cox_log_hazard_ratios(table: pd.DataFrame, duration: str, event: str
         else:
             continue
         if np.ptp(values) > 0:
-            frame[column] = values
+            out[column] = values
+    return out
+
+
+def cox_log_hazard_ratios(table: pd.DataFrame, duration: str, event: str
+                          ) -> dict[str, tuple[float, float]]:
+    """The Cox log hazard ratio and its standard error of each covariate of
+    :data:`COX_TARGETS` in :func:`cox_design` of ``table``, adjusted for the other columns
+    of that design."""
+    from lifelines import CoxPHFitter
+
+    frame = pd.DataFrame({"T": table[duration].to_numpy(float),
+                          "E": table[event].to_numpy().astype(bool), **cox_design(table)})
     cox = CoxPHFitter().fit(frame, "T", "E")
-    return {c: (float(cox.params_[c]), float(cox.standard_errors_[c])) for c in COX_TARGETS}
+    return {c: (float(cox.params_[c]), float(cox.standard_errors_[c]))
+            for c in COX_TARGETS if c in frame}
 
 
 def _km_by_er(table: pd.DataFrame, name: str, duration: str, event: str) -> dict[str, float]:
@@ -342,7 +355,8 @@ def _twin_log_hrs(name: str, twins: pd.DataFrame, cohort: Cohort, duration: str,
 
     table = cohort.covariates.iloc[twins["source_row"].to_numpy()].assign(
         **{duration: twins[duration].to_numpy(float), event: twins[event].to_numpy(bool)})
-    names = {c: f"{name}:{suffix}" for c, suffix in COX_TARGETS.items()}
+    design = cox_design(cohort.covariates)
+    names = {c: f"{name}:{suffix}" for c, suffix in COX_TARGETS.items() if c in design}
     try:
         with warnings.catch_warnings():
             # a rare grade among few twins: the estimate stands, the emulator's noise
@@ -352,4 +366,4 @@ def _twin_log_hrs(name: str, twins: pd.DataFrame, cohort: Cohort, duration: str,
     except (ConvergenceError, ValueError, ZeroDivisionError, KeyError):
         # no events or a degenerate design: no value at this point
         return {target: math.nan for target in names.values()}
-    return {names[c]: value for c, (value, _) in fitted.items()}
+    return {names[c]: fitted[c][0] if c in fitted else math.nan for c in names}
