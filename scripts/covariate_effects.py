@@ -17,6 +17,13 @@ fit's standard error, and the c-index on the same training women of the twins' r
 score (their share relapsing by 5 years) and of the Cox model (in sample, so optimistic).
 A covariate whose effect in the twins differs from the real one is a covariate the model
 orders women by wrongly. No held-out woman is simulated or read.
+
+With ``--reference SCENARIO`` (and ``--reference-cohort-effects RUN``) it also simulates
+the reference's twins of the same women with the same seed and prints, on each training
+part, the twins' c-index minus the reference twins' with a 95 % paired bootstrap interval
+over the women, and the two differences' precision-weighted mean (weights 1/SE^2, the SE
+from each interval's width) with its 95 % interval: the ranking rule of a calibration's
+pre-registration (docs/calibration/run21/PREREGISTRATION.md).
 """
 
 from __future__ import annotations
@@ -38,11 +45,20 @@ def _cox(table: pd.DataFrame, columns: list[str], duration: str, event: str):  #
     return CoxPHFitter().fit(frame, "T", "E")
 
 
-def _compare(name: str, women: pd.DataFrame, twins: pd.DataFrame, columns: list[str],
-             endpoint: str, k: int) -> None:
-    """Print the real and the twins' Cox coefficients side by side, and the c-indices."""
-    from tumorsim.analysis.survival import concordance
+def _risk(twins: pd.DataFrame, endpoint: str, n: int, k: int) -> np.ndarray:
+    """Each woman's twins' share relapsing within the c-index comparison's risk horizon."""
     from tumorsim.calibration.held_out import DAYS_PER_YEAR, RISK_YEARS
+
+    days = twins[f"{endpoint}_days_uncensored"].to_numpy(float).reshape(n, k)
+    event = twins[f"{endpoint}_event_uncensored"].to_numpy(bool).reshape(n, k)
+    return (event & (days <= RISK_YEARS * DAYS_PER_YEAR)).mean(axis=1)
+
+
+def _compare(name: str, women: pd.DataFrame, twins: pd.DataFrame, columns: list[str],
+             endpoint: str, k: int) -> pd.DataFrame:
+    """Print the real and the twins' Cox coefficients side by side, and the c-indices;
+    return the women's outcomes and risk scores (``T``, ``E``, ``risk``, ``cox``)."""
+    from tumorsim.analysis.survival import concordance
 
     real = _cox(women, columns, "follow_up_days", "relapse_event")
     simulated = _cox(twins, columns, f"{endpoint}_days", f"{endpoint}_event")
@@ -56,14 +72,28 @@ def _compare(name: str, women: pd.DataFrame, twins: pd.DataFrame, columns: list[
     print(f"== {name}: Cox log hazard ratio per unit, {len(women)} training women "
           f"({int(women['relapse_event'].sum())} events) against their {k} twins each")
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    days = twins[f"{endpoint}_days_uncensored"].to_numpy(float).reshape(len(women), k)
-    event = twins[f"{endpoint}_event_uncensored"].to_numpy(bool).reshape(len(women), k)
     scored = pd.DataFrame({"T": women["follow_up_days"].to_numpy(float),
                            "E": women["relapse_event"].to_numpy(bool),
-                           "risk": (event & (days <= RISK_YEARS * DAYS_PER_YEAR)).mean(axis=1),
+                           "risk": _risk(twins, endpoint, len(women), k),
                            "cox": np.asarray(real.predict_partial_hazard(women[columns]))})
     print(f"c-index on the training part: twins {concordance(scored, 'T', 'E', 'risk'):.3f}, "
           f"Cox in sample {concordance(scored, 'T', 'E', 'cox'):.3f}")
+    return scored
+
+
+def _paired(name: str, scored: pd.DataFrame, reference_risk: np.ndarray, replicates: int
+            ) -> tuple[float, float]:
+    """Print the twins' c-index minus the reference twins' on the same women, with its 95 %
+    paired bootstrap interval; return the difference and its standard error (the
+    interval's width over 2 x 1.96)."""
+    from tumorsim.analysis.survival import concordance_difference
+
+    frame = scored.assign(reference=reference_risk)
+    diff, low, high = concordance_difference(frame, "T", "E", "risk", "reference",
+                                             replicates=replicates, seed=0)
+    print(f"{name}: c-index minus the reference's {diff:+.4f} [{low:+.4f}, {high:+.4f}] "
+          f"(95 % paired bootstrap, {replicates} resamples of the women)")
+    return diff, (high - low) / (2 * 1.959964)
 
 
 def _twins_with_covariates(result, women: pd.DataFrame) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -82,6 +112,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cohort-effects", type=Path, default=None, metavar="RUN",
                         help="a calibration's posterior.json (or its directory) whose "
                         "TRANSBIG effect applies to TRANSBIG's twins")
+    parser.add_argument("--reference", default=None, metavar="SCENARIO",
+                        help="a second scenario TOML whose twins (same women, same seed) "
+                        "the c-indices are compared with, by a paired bootstrap")
+    parser.add_argument("--reference-cohort-effects", type=Path, default=None, metavar="RUN",
+                        help="the reference's calibration (its TRANSBIG effect)")
+    parser.add_argument("--replicates", type=int, default=1000,
+                        help="bootstrap resamples of the paired comparison")
     args = parser.parse_args(argv)
 
     from tumorsim.analysis.gbsg2 import COX_COVARIATES, split_gbsg2
@@ -91,6 +128,7 @@ def main(argv: list[str]) -> int:
     from tumorsim.cohort.data import load_gbsg2
     from tumorsim.cohort.datasets import training_cohort
     from tumorsim.io.scenario_file import load_scenario
+    from tumorsim.model.scenario import Scenario
     from tumorsim.runner.twins import run_twin
 
     started = time.perf_counter()
@@ -100,21 +138,46 @@ def main(argv: list[str]) -> int:
           f"{args.twins} twins per woman, seed {args.seed}")
 
     train, _ = split_gbsg2(load_gbsg2(), seed=GBSG2_SPLIT_SEED)
+    transbig = training_cohort("transbig")
+
+    def transbig_base(scenario: Scenario, effects: dict[str, float]) -> Scenario:
+        return with_cohort_effect(
+            scenario.with_changes(cohort={"horizon_years": 15.0},
+                                  mechanisms={"death_after_relapse": False}),
+            "transbig", effects)
+
     result = run_twin(scenario, train, twins=args.twins, seed=args.seed)
     women = train.covariates.reset_index(drop=True)
-    _compare("GBSG2 (RFS)", women, _twins_with_covariates(result, women),
-             list(COX_COVARIATES), "rfs", args.twins)
+    gbsg2 = _compare("GBSG2 (RFS)", women, _twins_with_covariates(result, women),
+                     list(COX_COVARIATES), "rfs", args.twins)
 
-    transbig = training_cohort("transbig")
-    base = with_cohort_effect(
-        scenario.with_changes(cohort={"horizon_years": 15.0},
-                              mechanisms={"death_after_relapse": False}),
-        "transbig", effects)
-    result = run_twin(base, transbig, twins=args.twins, seed=args.seed,
-                      chemotherapy_regimen=None)
+    result = run_twin(transbig_base(scenario, effects), transbig, twins=args.twins,
+                      seed=args.seed, chemotherapy_regimen=None)
     women = transbig.covariates.reset_index(drop=True)
-    _compare("TRANSBIG (DMFS)", women, _twins_with_covariates(result, women),
-             list(COX_COLUMNS), "dmfs", args.twins)
+    transbig_scored = _compare("TRANSBIG (DMFS)", women, _twins_with_covariates(result, women),
+                               list(COX_COLUMNS), "dmfs", args.twins)
+
+    if args.reference is not None:
+        reference = load_scenario(args.reference)
+        reference_effects = (read_cohort_effects(args.reference_cohort_effects)
+                             if args.reference_cohort_effects else {})
+        print(f"== paired comparison with {args.reference}; cohort effects "
+              f"{reference_effects or 'none'}; the same women, twins and seed")
+        gbsg2_ref = run_twin(reference, train, twins=args.twins, seed=args.seed).twins
+        transbig_ref = run_twin(transbig_base(reference, reference_effects), transbig,
+                                twins=args.twins, seed=args.seed,
+                                chemotherapy_regimen=None).twins
+        parts = [_paired("GBSG2", gbsg2, _risk(gbsg2_ref, "rfs", len(gbsg2), args.twins),
+                         args.replicates),
+                 _paired("TRANSBIG", transbig_scored,
+                         _risk(transbig_ref, "dmfs", len(transbig_scored), args.twins),
+                         args.replicates)]
+        weights = np.array([1.0 / max(se, 1e-12) ** 2 for _, se in parts])  # 0: identical
+        combined = float(np.dot(weights, [d for d, _ in parts]) / weights.sum())
+        half = 1.959964 / float(np.sqrt(weights.sum()))
+        print(f"precision-weighted difference (weights 1/SE^2: "
+              f"{weights[0] / weights.sum():.2f} GBSG2, {weights[1] / weights.sum():.2f} "
+              f"TRANSBIG): {combined:+.4f} [{combined - half:+.4f}, {combined + half:+.4f}]")
     print(f"wall time {time.perf_counter() - started:.0f} s")
     return 0
 

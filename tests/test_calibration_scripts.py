@@ -108,3 +108,23 @@ def test_covariate_effects_sets_real_and_twin_cox_fits_side_by_side(capsys):
             (row,) = [r for r in part.splitlines() if r.split()[:1] == [column]]
             assert len(row.split()) == 6  # covariate, real, SE, twins, SE, z
         assert "c-index on the training part: twins 0." in part
+
+
+def test_covariate_effects_paired_comparison_of_a_scenario_with_itself_is_zero(capsys):
+    """The same scenario as its own reference: the same twins, so every paired c-index
+    difference and its whole bootstrap interval are exactly 0; another reference differs."""
+    effects = _script("covariate_effects")
+    median = str(REPO / "docs" / "calibration" / "posterior_median_scenario.toml")
+    assert effects.main([median, "--twins", "2", "--seed", "3", "--reference", median,
+                         "--replicates", "20"]) == 0
+    paired = capsys.readouterr().out.split("== paired comparison")[1]
+    for name in ("GBSG2", "TRANSBIG"):
+        (row,) = [r for r in paired.splitlines() if r.startswith(f"{name}: c-index")]
+        assert "+0.0000 [+0.0000, +0.0000]" in row
+    assert effects.main([median, "--twins", "2", "--seed", "3", "--reference",
+                         str(REPO / "src" / "tumorsim" / "data" / "default.toml"),
+                         "--replicates", "20"]) == 0
+    paired = capsys.readouterr().out.split("== paired comparison")[1]
+    (row,) = [r for r in paired.splitlines() if r.startswith("GBSG2: c-index")]
+    assert "+0.0000 [+0.0000, +0.0000]" not in row
+    assert "precision-weighted difference" in paired
