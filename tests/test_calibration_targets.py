@@ -1,4 +1,4 @@
-"""The calibration's targets: grade's effect on dissemination, the grade and K4 targets.
+"""The calibration's targets: grade's effect on dissemination, the Cox and K4 targets.
 
 The grade targets exist because grade carried risk only through growth, and a faster
 tumour of the same size has had less time to seed: the twins' Cox log hazard ratio per
@@ -58,6 +58,52 @@ def test_observed_targets_carry_k4_and_grade_from_the_training_parts(data):
         assert 0.0 < row["value"] < 0.1 and 0.0 < row["se"] < 0.05
     # GBSG2's training part: higher grade, more relapse (adjusted Cox)
     assert targets.loc["gbsg2:log_hr_per_grade", "value"] > 0.0
+    # more nodes, more relapse; PR+ women relapse less (since run21): GBSG2 only, as
+    # TRANSBIG is node-negative and its PR is drawn, not data
+    assert 0.0 < targets.loc["gbsg2:log_hr_per_node", "value"] < 0.2
+    assert targets.loc["gbsg2:log_hr_pr_positive", "value"] < 0.0
+    assert "transbig:log_hr_per_node" not in targets.index
+    assert "transbig:log_hr_pr_positive" not in targets.index
+
+
+def test_the_cox_design_leaves_out_constant_and_drawn_covariates(data):
+    from tumorsim.calibration.targets import cox_design
+
+    assert set(cox_design(data.gbsg2.covariates)) == {
+        "grade", "age_years", "tumour_size_mm", "er_positive", "positive_nodes",
+        "pr_positive", "hormone_therapy"}
+    transbig = cox_design(data.transbig.covariates)
+    assert "positive_nodes" not in transbig and "pr_positive" not in transbig
+    assert {"grade", "tumour_size_mm"} <= set(transbig)
+
+
+def test_grade_growth_and_er_pos_pr_neg_growth_move_the_twins_cox_targets(data):
+    """The run21 structure, at the shipped posterior's median: with no grade difference in
+    growth the twins' log hazard ratio per grade falls (their colonies then grow alike);
+    faster ER+/PR- cells strengthen PR+ women's lower risk."""
+    from pathlib import Path
+
+    from tumorsim.calibration.priors import scenario_with
+    from tumorsim.calibration.targets import _twin_log_hrs
+    from tumorsim.io.scenario_file import load_scenario
+    from tumorsim.runner.twins import run_twin
+
+    median = Path(__file__).resolve().parents[1] / "docs" / "calibration" / (
+        "posterior_median_scenario.toml")
+    base = load_scenario(median).with_changes(cohort={"horizon_years": 15.0},
+                                              mechanisms={"death_after_relapse": False})
+
+    def log_hrs(**values: float) -> dict[str, float]:
+        twins = run_twin(scenario_with(base, values), data.gbsg2, twins=4, seed=5).twins
+        return _twin_log_hrs("gbsg2", twins, data.gbsg2, "rfs_days", "rfs_event")
+
+    plain = log_hrs()
+    assert set(plain) == {"gbsg2:log_hr_per_grade", "gbsg2:log_hr_per_mm",
+                          "gbsg2:log_hr_per_node", "gbsg2:log_hr_pr_positive"}
+    flat = log_hrs(grade_1_growth_multiplier=1.0, grade_3_growth_multiplier=1.0)
+    assert flat["gbsg2:log_hr_per_grade"] < plain["gbsg2:log_hr_per_grade"] - 0.15
+    faster = log_hrs(**{"clones.ERpos_PRneg.growth_multiplier": 2.0})
+    assert faster["gbsg2:log_hr_pr_positive"] < plain["gbsg2:log_hr_pr_positive"] - 0.05
 
 
 def test_simulated_summaries_name_every_target(data):
