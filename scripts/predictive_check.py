@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python scripts/predictive_check.py RUN_DIR --out CHECKS.parquet
-        [--checks 20] [--scale 4] [--seed 2026]
+        [--checks 20] [--scale 4] [--seed 2026] [--reference OTHER.parquet]
 
 simulates the first ``--checks`` posterior draws of a ``tumorsim calibrate-posterior``
 output directory (``posterior_draws.parquet`` and ``posterior.json``; the packaged
@@ -19,7 +19,10 @@ Monte Carlo noise of one to two and a half standard errors per simulation, so th
 of squared misses measures the noise as much as the posterior; at 4x that noise is
 halved. Each finished draw is written to ``--out`` at once (a rerun resumes).
 Prints the sum of squared standardised misses over the training targets (smallest, lower
-quartile, median) and each target's median z-score. Held-out parts are never touched.
+quartile, median) and each target's median z-score; with ``--reference`` (another run's
+``--out`` file) also each run's median and their difference with 95 % bootstrap intervals
+over the draws, which say how far a median over so few draws can be trusted. Held-out
+parts are never touched.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ def main(argv: list[str]) -> int:
                         help="summarise over the targets of another run's check only (the "
                         "columns of its --out file), to compare with a run judged on fewer "
                         "targets")
+    parser.add_argument("--reference", type=Path, default=None, metavar="PARQUET",
+                        help="another run's --out file: print the median of its sums, and "
+                        "of the difference, with 95 %% bootstrap intervals (over the "
+                        "targets summarised here)")
     parser.add_argument("--calibration-checks", type=int, default=20,
                         help="how many checks the calibration ran (its mechanism values "
                              "are one Latin hypercube of that many)")
@@ -58,6 +65,10 @@ def main(argv: list[str]) -> int:
             print(f"{args.run / name}: no such file; allowed: a tumorsim calibrate-posterior "
                   "output directory", file=sys.stderr)
             return 2
+    if args.reference is not None and not args.reference.is_file():
+        print(f"--reference {args.reference}: no such file; allowed: another run's --out "
+              "parquet", file=sys.stderr)
+        return 2
     if min(args.checks, args.scale, args.calibration_checks) < 1:
         print(f"--checks {args.checks} --scale {args.scale} --calibration-checks "
               f"{args.calibration_checks}: allowed: each at least 1", file=sys.stderr)
@@ -66,7 +77,11 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import pandas as pd
 
-    from tumorsim.calibration.posterior import squared_misses, standardised_misses
+    from tumorsim.calibration.posterior import (
+        median_misses_difference,
+        squared_misses,
+        standardised_misses,
+    )
     from tumorsim.calibration.priors import scenario_with
     from tumorsim.calibration.targets import (
         DEFAULT_SIZES,
@@ -119,6 +134,24 @@ def main(argv: list[str]) -> int:
     print("| run | draws | scale | smallest | lower quartile | median |\n"
           "|---|---|---|---|---|---|\n"
           f"| {args.run} | {len(table)} | {args.scale}x | {q[0]:.0f} | {q[1]:.0f} | {q[2]:.0f} |")
+    if args.reference is not None:
+        other = pd.read_parquet(args.reference)
+        lacking = sorted(set(targets["target"]) - set(other.columns))
+        if lacking:
+            print(f"--reference {args.reference}: lacks {', '.join(lacking)}; allowed: a "
+                  "check with every target summarised here (see --targets-of)",
+                  file=sys.stderr)
+            return 2
+        compared = median_misses_difference(misses, squared_misses(other, targets),
+                                            seed=args.seed)
+        print("\n| median sum of z^2 (95 % bootstrap, 4000 resamples of the draws) | "
+              "median | interval |\n|---|---|---|")
+        names = {"run": f"{args.run} ({len(table)} draws)",
+                 "reference": f"{args.reference} ({len(other)} draws)",
+                 "difference": "difference, run minus reference"}
+        for row, name in names.items():
+            r = compared.loc[row]
+            print(f"| {name} | {r['median']:.0f} | [{r['low']:.0f}, {r['high']:.0f}] |")
     z = standardised_misses(table, targets).median()
     print("\n| target | median z over the draws |\n|---|---|")
     for name, value in z.items():

@@ -13,10 +13,12 @@ import pytest
 
 from tumorsim.calibration.posterior import (
     fit_emulator,
+    median_misses_difference,
     run_design,
     sample_posterior,
 )
 from tumorsim.calibration.priors import FITTED, FittedParameter, scenario_with
+from tumorsim.errors import TumorsimError
 
 TOY = (FittedParameter("alpha", "linear", 0.0, 1.0, "toy"),
        FittedParameter("beta", "log", 0.1, 10.0, "toy"))
@@ -359,3 +361,23 @@ def test_a_runs_cohort_effects_are_read_from_its_record(tmp_path):
         read_cohort_effects(tmp_path / "nowhere")
     with pytest.raises(ValueError, match="not a cohort effect"):
         split_cohort_effects({"cohort.transbig.growth_multiplier": 2.0})
+
+
+def test_the_median_difference_interval_says_what_few_draws_can_tell():
+    rng = np.random.default_rng(3)
+    reference = rng.chisquare(50, size=20)
+    same = rng.chisquare(50, size=20)
+    worse = rng.chisquare(50, size=200) + 40.0
+    few = median_misses_difference(same, reference, seed=1)
+    assert few.loc["difference", "median"] == pytest.approx(np.median(same) - np.median(reference))
+    for row in ("run", "reference", "difference"):
+        assert few.loc[row, "low"] <= few.loc[row, "median"] <= few.loc[row, "high"]
+    assert few.loc["difference", "low"] < 0.0 < few.loc["difference", "high"]
+    many = median_misses_difference(worse, reference, seed=1)
+    assert many.loc["difference", "low"] > 0.0
+    assert (many.loc["run", "high"] - many.loc["run", "low"]
+            < few.loc["run", "high"] - few.loc["run", "low"])
+    again = median_misses_difference(same, reference, seed=1)
+    pd.testing.assert_frame_equal(few, again)
+    with pytest.raises(TumorsimError, match="allowed"):
+        median_misses_difference(np.array([]), reference)

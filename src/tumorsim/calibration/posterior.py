@@ -65,6 +65,7 @@ __all__ = [
     "emulator_check",
     "emulator_coverage",
     "fit_emulator",
+    "median_misses_difference",
     "plausible_points",
     "read_designs",
     "refinement_points",
@@ -241,6 +242,44 @@ def squared_misses(design: pd.DataFrame, observed: pd.DataFrame) -> np.ndarray:
     out = (standardised_misses(design, observed).to_numpy(float) ** 2).sum(axis=1)
     out[~np.isfinite(out)] = np.inf
     return out
+
+
+def median_misses_difference(misses: np.ndarray, reference: np.ndarray, *,
+                             replicates: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """How far two runs' predictive checks can be told apart by their medians.
+
+    Parameters
+    ----------
+    misses, reference : numpy.ndarray
+        Each checked draw's sum of squared standardised misses (:func:`squared_misses`)
+        for a run and for the run it is compared with.
+    replicates : int
+        Bootstrap resamples; each resample draws each run's checks with replacement on
+        their own (the two runs' parameter draws are independent).
+    seed : int
+        Seeds the resampling (``numpy.random.default_rng(seed)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``run``, ``reference`` and ``difference`` (run minus reference), columns
+        ``median``, ``low`` and ``high`` (the 2.5 and 97.5 percentiles of the resampled
+        medians).
+    """
+    a = np.asarray(misses, dtype=float)
+    b = np.asarray(reference, dtype=float)
+    if a.size == 0 or b.size == 0 or replicates < 1:
+        raise TumorsimError(f"{a.size} and {b.size} checked draws, {replicates} replicates: "
+                            "allowed: at least one of each")
+    rng = np.random.default_rng(seed)
+    ma = np.median(rng.choice(a, (replicates, a.size)), axis=1)
+    mb = np.median(rng.choice(b, (replicates, b.size)), axis=1)
+    rows = {"run": (np.median(a), ma), "reference": (np.median(b), mb),
+            "difference": (np.median(a) - np.median(b), ma - mb)}
+    return pd.DataFrame(
+        [(name, float(point), *np.percentile(boot, [2.5, 97.5]))
+         for name, (point, boot) in rows.items()],
+        columns=["row", "median", "low", "high"]).set_index("row")
 
 
 def plausible_points(misses: np.ndarray, factor: float = PLAUSIBLE_FACTOR,
