@@ -32,7 +32,9 @@ import numpy as np
 def _exposure(days: np.ndarray, event: np.ndarray, start: float, stop: float
               ) -> tuple[int, float]:
     """Events in ``(start, stop]`` and person-years at risk in it (times in years)."""
-    years = days / 365.25
+    from tumorsim.analysis.gbsg2 import DAYS_PER_YEAR
+
+    years = days / DAYS_PER_YEAR
     at_risk = np.clip(np.minimum(years, stop) - start, 0.0, None)
     events = int(np.sum(event & (years > start) & (years <= stop)))
     return events, float(at_risk.sum())
@@ -75,6 +77,7 @@ def main(argv: list[str]) -> int:
     from tumorsim.analysis.gbsg2 import horth_pr_groups, split_gbsg2
     from tumorsim.calibration.targets import GBSG2_SPLIT_SEED
     from tumorsim.cohort.data import load_gbsg2
+    from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL
     from tumorsim.errors import TumorsimError
     from tumorsim.io.scenario_file import load_scenario
     from tumorsim.runner.twins import run_twin
@@ -87,10 +90,10 @@ def main(argv: list[str]) -> int:
         return 2
     train, _ = split_gbsg2(load_gbsg2(), seed=GBSG2_SPLIT_SEED)
     women = train.covariates.reset_index(drop=True)
-    groups = np.asarray(horth_pr_groups(women["hormone_therapy"].to_numpy(),
-                                        women["pr_fmol"].to_numpy()))
-    if args.groups == "pr":
-        groups = np.asarray([g.split(", ")[1] for g in groups])
+    pr_fmol = women["pr_fmol"].to_numpy()
+    groups = (np.asarray(horth_pr_groups(women["hormone_therapy"].to_numpy(), pr_fmol))
+              if args.groups == "horth-pr"
+              else np.where(pr_fmol >= RECEPTOR_POSITIVE_FMOL, "PR+", "PR-"))
     twins = run_twin(scenario, train, twins=args.twins, seed=args.seed).twins
     twin_groups = groups[twins["source_row"].to_numpy()]
     print(f"scenario {args.scenario}; GBSG2 training part, {len(women)} women, "

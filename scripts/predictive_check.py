@@ -110,6 +110,14 @@ def main(argv: list[str]) -> int:
     if args.targets_of is not None:
         shared = set(pd.read_parquet(args.targets_of).columns) - {"draw"}
         targets = targets[targets["target"].isin(shared)].reset_index(drop=True)
+    other = None if args.reference is None else pd.read_parquet(args.reference)
+    if other is not None:
+        lacking = sorted(set(targets["target"]) - set(other.columns))
+        if lacking:
+            print(f"--reference {args.reference}: lacks {', '.join(lacking)}; allowed: a "
+                  "check with every target summarised here (see --targets-of)",
+                  file=sys.stderr)
+            return 2
     base = load_default_scenario()
     done = (pd.read_parquet(args.out).to_dict("records") if args.out.is_file() else [])
     have = {int(r["draw"]) for r in done}
@@ -134,14 +142,7 @@ def main(argv: list[str]) -> int:
     print("| run | draws | scale | smallest | lower quartile | median |\n"
           "|---|---|---|---|---|---|\n"
           f"| {args.run} | {len(table)} | {args.scale}x | {q[0]:.0f} | {q[1]:.0f} | {q[2]:.0f} |")
-    if args.reference is not None:
-        other = pd.read_parquet(args.reference)
-        lacking = sorted(set(targets["target"]) - set(other.columns))
-        if lacking:
-            print(f"--reference {args.reference}: lacks {', '.join(lacking)}; allowed: a "
-                  "check with every target summarised here (see --targets-of)",
-                  file=sys.stderr)
-            return 2
+    if other is not None:
         compared = median_misses_difference(misses, squared_misses(other, targets),
                                             seed=args.seed)
         print("\n| median sum of z^2 (95 % bootstrap, 4000 resamples of the draws) | "
