@@ -27,6 +27,7 @@ from tumorsim.analysis.intervals import Z95
 from tumorsim.analysis.survival import concordance, cox_hazard_ratios, kaplan_meier
 from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.errors import AnalysisError
+from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
 from tumorsim.results import TwinResult
 from tumorsim.runner.twins import run_twin
@@ -46,6 +47,7 @@ __all__ = [
     "simulated_statistics",
     "twin_statistics",
     "split_gbsg2",
+    "training_risk_scores",
 ]
 
 RFS_YEARS: Final[tuple[float, ...]] = (1.0, 3.0, 5.0)
@@ -241,13 +243,17 @@ COX_COVARIATES: Final[tuple[str, ...]] = (
 
 def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
                  train_fraction: float = 2 / 3,
-                 progress: Callable[[int, int], None] | None = None) -> HeldOutFit:
-    """Check target K1 on the held-out split and compare c-indices with a Cox model."""
-    from lifelines import CoxPHFitter  # lifelines loads slowly: on use, as in survival.py
+                 progress: Callable[[int, int], None] | None = None,
+                 ensemble: Ensemble | None = None) -> HeldOutFit:
+    """Check target K1 on the held-out split and compare c-indices with a Cox model.
 
+    With ``ensemble`` each twin lives under one of its draws (as the commands run twins,
+    :func:`tumorsim.runner.twins.run_twin`), so the curves and the risk score are the
+    ensemble's answer; without it, ``scenario``'s one parameter set."""
     train, held_out = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
     observed = observed_statistics(held_out)
-    result = run_twin(scenario, held_out, twins=twins, seed=seed, progress=progress)
+    result = run_twin(scenario, held_out, twins=twins, seed=seed, progress=progress,
+                      ensemble=ensemble)
     simulated = twin_statistics(result, held_out)
 
     sim_rfs = simulated.rfs.rename(columns={"ci_lower": "simulated_ci_lower",
@@ -265,18 +271,38 @@ def held_out_fit(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
     hr["inside"] = ((hr["hr_simulated"] >= hr["ci_lower_observed"])
                     & (hr["hr_simulated"] <= hr["ci_upper_observed"]))
 
-    patients = result.patients
-    scored = pd.DataFrame({"T": held_out.covariates["follow_up_days"].to_numpy(float),
-                           "E": held_out.covariates["relapse_event"].to_numpy().astype(bool),
-                           "risk": patients["risk_score"].to_numpy(float)})
+    scored = _scored(held_out, result, train)
     c_twin = concordance(scored, "T", "E", "risk")
+    c_cox = concordance(scored, "T", "E", "cox")
+    passed = bool(rfs["inside"].all() and hr["inside"].all())
+    return HeldOutFit(rfs=rfs, hazard_ratios=hr, c_index_twin=c_twin, c_index_cox=c_cox,
+                      passed=passed, scored=scored)
+
+
+def _scored(women: Cohort, result: TwinResult, train: Cohort) -> pd.DataFrame:
+    """Per woman of ``women``: ``T``, ``E``, her twins' ``risk`` (``risk_score``) and the
+    partial hazard ``cox`` of a Cox model with :data:`COX_COVARIATES` fitted on ``train``."""
+    from lifelines import CoxPHFitter  # lifelines loads slowly: on use, as in survival.py
+
+    scored = pd.DataFrame({"T": women.covariates["follow_up_days"].to_numpy(float),
+                           "E": women.covariates["relapse_event"].to_numpy().astype(bool),
+                           "risk": result.patients["risk_score"].to_numpy(float)})
     columns = list(COX_COVARIATES)
     fit_table = train.covariates[columns].assign(
         T=train.covariates["follow_up_days"].to_numpy(float),
         E=train.covariates["relapse_event"].to_numpy().astype(bool))
     cox = CoxPHFitter().fit(fit_table, "T", "E")
-    scored["cox"] = np.asarray(cox.predict_partial_hazard(held_out.covariates[columns]))
-    c_cox = concordance(scored, "T", "E", "cox")
-    passed = bool(rfs["inside"].all() and hr["inside"].all())
-    return HeldOutFit(rfs=rfs, hazard_ratios=hr, c_index_twin=c_twin, c_index_cox=c_cox,
-                      passed=passed, scored=scored)
+    scored["cox"] = np.asarray(cox.predict_partial_hazard(women.covariates[columns]))
+    return scored
+
+
+def training_risk_scores(scenario: Scenario, cohort: Cohort, *, seed: int, twins: int,
+                         train_fraction: float = 2 / 3,
+                         ensemble: Ensemble | None = None) -> pd.DataFrame:
+    """:func:`held_out_fit`'s risk scores on the **training** split instead: per training
+    woman ``T``, ``E``, her twins' ``risk`` and the Cox model's ``cox`` (fitted on the
+    same women, so scored in sample, an optimistic reference). No held-out woman is
+    simulated or read; this is how a change to the risk score is tried before a look."""
+    train, _ = split_gbsg2(cohort, seed=seed, train_fraction=train_fraction)
+    result = run_twin(scenario, train, twins=twins, seed=seed, ensemble=ensemble)
+    return _scored(train, result, train)

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tumorsim.analysis.gbsg2 import held_out_fit
+from tumorsim.analysis.gbsg2 import held_out_fit, training_risk_scores
 from tumorsim.analysis.survival import concordance, concordance_difference, kaplan_meier
-from tumorsim.calibration.cohort_effects import with_cohort_effect
+from tumorsim.calibration.cohort_effects import with_cohort_effect, with_cohort_effect_draws
 from tumorsim.calibration.targets import GBSG2_SPLIT_SEED
 from tumorsim.cohort.data import load_gbsg2
 from tumorsim.cohort.datasets import (
@@ -34,16 +34,23 @@ from tumorsim.cohort.datasets import (
     training_cohort,
 )
 from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL
+from tumorsim.model.ensemble import Ensemble
 from tumorsim.model.scenario import Scenario
 from tumorsim.runner.simulate import run_plans
 from tumorsim.runner.twins import run_twin
 
-__all__ = ["RISK_IMPUTATIONS", "RISK_TWINS", "RISK_YEARS", "HeldOutDataCheck",
-           "RiskConcordance", "held_out_checks", "twin_risk_concordance"]
+__all__ = ["RISK_IMPUTATIONS", "RISK_TWINS", "RISK_YEARS", "CohortEffects",
+           "HeldOutDataCheck", "RiskConcordance", "gbsg2_training_concordance",
+           "held_out_checks", "twin_risk_concordance"]
 
 DAYS_PER_YEAR = 365.25
 YEARS = (1.0, 3.0, 5.0, 10.0)
 COX_COLUMNS = ("age_years", "tumour_size_mm", "grade", "er_fmol")
+
+CohortEffects = Mapping[str, float | np.ndarray]
+"""A fit's cohort effects: data set -> its dissemination multiplier, one number (a point
+run) or one per draw of the ensemble the twins live under
+(:mod:`tumorsim.calibration.cohort_effects`)."""
 
 
 @dataclass(frozen=True)
@@ -144,8 +151,8 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
                           twins: int = RISK_TWINS, risk_years: float = RISK_YEARS,
                           imputations: int = RISK_IMPUTATIONS,
                           first_draw: int = 0,
-                          cohort_effects: Mapping[str, float] | None = None
-                          ) -> RiskConcordance:
+                          cohort_effects: CohortEffects | None = None,
+                          ensemble: Ensemble | None = None) -> RiskConcordance:
     """The twins' risk score (their share relapsing by ``risk_years``) on a part of
     TRANSBIG, next to a Cox model (age, size, grade, ER) fitted on the training part.
 
@@ -157,12 +164,15 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
     draw of them (``first_draw`` only to show how a score from one draw varies with it).
     The Cox model sees the data set's default draw (``DRAW_SEED``), as every other check
     does. A fit's TRANSBIG effect in ``cohort_effects``
-    (:mod:`tumorsim.calibration.cohort_effects`) applies to the twins.
+    (:mod:`tumorsim.calibration.cohort_effects`) applies to the twins. With ``ensemble``
+    each twin lives under one of its draws, as the commands run twins, and a TRANSBIG
+    effect may then be one per draw.
     """
     from lifelines import CoxPHFitter
 
     cohort_of = training_cohort if part == "training" else held_out_cohort
-    base = with_cohort_effect(_held_out_base(scenario), "transbig", cohort_effects)
+    base, draws = _data_set_biology(_held_out_base(scenario), "transbig", cohort_effects,
+                                    ensemble)
     women = cohort_of("transbig")
     groups = max(1, min(imputations, twins))
     sizes = [twins // groups + (1 if m < twins % groups else 0) for m in range(groups)]
@@ -172,7 +182,8 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
         drawn = cohort_of("transbig", seed=DRAW_SEED + first_draw + m)
         if not np.array_equal(drawn.covariates["patient_id"], women.covariates["patient_id"]):
             raise RuntimeError("TRANSBIG's women differ between draws of its missing covariates")
-        result = run_twin(base, drawn, twins=size, seed=seed + m, chemotherapy_regimen=None)
+        result = run_twin(base, drawn, twins=size, seed=seed + m, chemotherapy_regimen=None,
+                          ensemble=draws)
         tw = result.twins.assign(er_fmol=women.covariates["er_fmol"].to_numpy()[
             result.twins["source_row"].to_numpy()], covariate_draw=m)
         days = tw["dmfs_days_uncensored"].to_numpy(float).reshape(len(women), size)
@@ -191,6 +202,36 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
     return RiskConcordance(scored, pd.concat(tables, ignore_index=True))
 
 
+def gbsg2_training_concordance(scenario: Scenario, *, twins: int = RISK_TWINS,
+                               ensemble: Ensemble | None = None) -> RiskConcordance:
+    """The held-out check's GBSG2 risk score and Cox model on GBSG2's **training** part
+    (the calibration's split, seed :data:`GBSG2_SPLIT_SEED`, which also seeds the twins,
+    as in the held-out check): the Cox model is scored in sample, an optimistic reference.
+    No held-out woman is simulated or read. ``twins`` of the result holds no twins (the
+    GBSG2 comparison keeps only the scores)."""
+    scored = training_risk_scores(scenario, load_gbsg2(), seed=GBSG2_SPLIT_SEED,
+                                  twins=twins, ensemble=ensemble)
+    return RiskConcordance(scored, pd.DataFrame())
+
+
+def _data_set_biology(base: Scenario, data_set: str, cohort_effects: CohortEffects | None,
+                      ensemble: Ensemble | None) -> tuple[Scenario, Ensemble | None]:
+    """``base`` and ``ensemble`` for the women of ``data_set``, with its cohort effect on
+    dissemination: one multiplier on ``base`` (no ensemble), or one per draw (a single
+    number is every draw's)."""
+    factor = (cohort_effects or {}).get(data_set)
+    if ensemble is None:
+        if factor is not None and np.ndim(factor) != 0:
+            raise ValueError(f"{data_set}: a cohort effect per draw needs an ensemble; "
+                             "allowed without one: a single multiplier")
+        single = None if factor is None else {data_set: float(np.asarray(factor))}
+        return with_cohort_effect(base, data_set, single), None
+    if factor is None:
+        return base, ensemble
+    factors = np.broadcast_to(np.asarray(factor, dtype=float), (len(ensemble),))
+    return base, with_cohort_effect_draws(ensemble, base, data_set, factors)
+
+
 def _held_out_base(scenario: Scenario) -> Scenario:
     """The scenario as the held-out checks run it: 15 years, relapse the endpoint."""
     return scenario.with_changes(cohort={"horizon_years": 15.0},
@@ -200,16 +241,22 @@ def _held_out_base(scenario: Scenario) -> Scenario:
 def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
                     population: int = 4000, risk_years: float = RISK_YEARS,
                     imputations: int = RISK_IMPUTATIONS,
-                    cohort_effects: Mapping[str, float] | None = None
-                    ) -> dict[str, HeldOutDataCheck]:
+                    cohort_effects: CohortEffects | None = None,
+                    ensemble: Ensemble | None = None) -> dict[str, HeldOutDataCheck]:
     """Held-out checks of ``scenario`` (e.g. the posterior median) on GBSG2, TRANSBIG and
     GSE2034 (GBSG2's twins as claim K1 runs them, ``twins`` per woman); a fit's cohort
     effects (``cohort_effects``, data set -> dissemination multiplier, fitted on the
-    training parts) apply to TRANSBIG's twins and GSE2034's population."""
+    training parts) apply to TRANSBIG's twins and GSE2034's population.
+
+    With ``ensemble`` every twin and simulated woman lives under one of its draws (on
+    ``scenario`` as the base, as the commands run them), and the cohort effects may be
+    one per draw: the check then measures the ensemble's answer, not one parameter set.
+    """
     base = _held_out_base(scenario)
     out: dict[str, HeldOutDataCheck] = {}
 
-    gbsg2 = held_out_fit(scenario, load_gbsg2(), seed=GBSG2_SPLIT_SEED, twins=twins)
+    gbsg2 = held_out_fit(scenario, load_gbsg2(), seed=GBSG2_SPLIT_SEED, twins=twins,
+                         ensemble=ensemble)
     rfs = gbsg2.rfs
     out["gbsg2"] = HeldOutDataCheck(
         pd.DataFrame({"data_set": "gbsg2", "group": rfs["group"].astype(str),
@@ -222,7 +269,7 @@ def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
     held = held_out_cohort("transbig")
     risk = twin_risk_concordance(scenario, "held_out", seed=seed, twins=twins,
                                  risk_years=risk_years, imputations=imputations,
-                                 cohort_effects=cohort_effects)
+                                 cohort_effects=cohort_effects, ensemble=ensemble)
     km = _compare("transbig", _km_by_er(held.covariates, "follow_up_days", "relapse_event"),
                   _km_by_er(risk.twins, "dmfs_days_uncensored", "dmfs_event_uncensored"))
     out["transbig"] = HeldOutDataCheck(km, risk.c_index_twin, risk.c_index_cox,
@@ -234,8 +281,9 @@ def held_out_checks(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
         treatment={"surgery": True, "tamoxifen": None, "chemotherapy": None},
         cohort={"metastasis_free_at_diagnosis": True})
     pop = gse2034_population(population, seed, er_positive_fraction=er_pos)
-    sim = run_plans([with_cohort_effect(untreated, "gse2034", cohort_effects)],
-                    np.zeros(len(pop), dtype=np.int64), pop, seed=seed).patients
+    gse_base, gse_draws = _data_set_biology(untreated, "gse2034", cohort_effects, ensemble)
+    sim = run_plans([gse_base], np.zeros(len(pop), dtype=np.int64), pop, seed=seed,
+                    ensemble=gse_draws).patients
     out["gse2034"] = HeldOutDataCheck(
         _compare("gse2034", _km_by_er(gse.covariates, "follow_up_days", "relapse_event"),
                  _km_by_er(sim, "dmfs_days", "dmfs_event")),
