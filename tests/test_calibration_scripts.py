@@ -128,3 +128,16 @@ def test_covariate_effects_paired_comparison_of_a_scenario_with_itself_is_zero(c
     (row,) = [r for r in paired.splitlines() if r.startswith("GBSG2: c-index")]
     assert "+0.0000 [+0.0000, +0.0000]" not in row
     assert "precision-weighted difference" in paired
+
+
+def test_held_out_check_refuses_an_ensemble_with_a_runs_cohort_effects(capsys):
+    # an ensemble's twins carry its draws' own effects: a second source is refused before
+    # anything is simulated
+    check = _script("held_out_check")
+    assert check.main([str(REPO / "src" / "tumorsim" / "data" / "default.toml"),
+                       "--ensemble", "tumorsim:ensemble", "--cohort-effects",
+                       str(REPO / "src" / "tumorsim" / "data" / "posterior"),
+                       "--part", "training"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("--cohort-effects ") and "allowed: one of them" in err
+    assert "\n" not in err

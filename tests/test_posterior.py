@@ -381,3 +381,47 @@ def test_the_median_difference_interval_says_what_few_draws_can_tell():
     pd.testing.assert_frame_equal(few, again)
     with pytest.raises(TumorsimError, match="allowed"):
         median_misses_difference(np.array([]), reference)
+
+
+def test_risk_score_over_an_ensemble_carries_each_draws_cohort_effect():
+    # the tenth look measures the ensemble's answer: every twin under one draw, TRANSBIG's
+    # with that draw's own dissemination multiplier
+    from tumorsim.calibration.held_out import twin_risk_concordance
+    from tumorsim.io.scenario_file import load_default_scenario
+    from tumorsim.model.ensemble import Ensemble
+
+    scenario = load_default_scenario()
+    dissemination = scenario.parameter("dissemination_coefficient")
+    ensemble = Ensemble(pd.DataFrame({"dissemination_coefficient": [dissemination,
+                                                                    2 * dissemination]}),
+                        "two draws")
+
+    def risk(effects):
+        return twin_risk_concordance(scenario, "training", seed=5, twins=6, imputations=1,
+                                     ensemble=ensemble, cohort_effects=effects)
+
+    plain = risk(None)
+    assert set(plain.twins["draw"]) == {0, 1}
+    assert risk({"transbig": np.array([0.02, 0.02])}).scored["risk"].mean() < (
+        0.5 * plain.scored["risk"].mean())
+    # one number is every draw's; the same as giving it per draw
+    pd.testing.assert_frame_equal(risk({"transbig": 0.5}).scored,
+                                  risk({"transbig": np.array([0.5, 0.5])}).scored)
+    with pytest.raises(ValueError, match="a cohort effect per draw needs an ensemble"):
+        twin_risk_concordance(scenario, "training", seed=5, twins=2, imputations=1,
+                              cohort_effects={"transbig": np.array([0.5, 0.5])})
+
+
+def test_gbsg2_training_concordance_scores_only_the_training_women():
+    from tumorsim.analysis.gbsg2 import split_gbsg2
+    from tumorsim.calibration.held_out import gbsg2_training_concordance
+    from tumorsim.calibration.targets import GBSG2_SPLIT_SEED
+    from tumorsim.cohort.data import load_gbsg2
+    from tumorsim.io.scenario_file import load_default_scenario
+
+    train, held = split_gbsg2(load_gbsg2(), seed=GBSG2_SPLIT_SEED)
+    risk = gbsg2_training_concordance(load_default_scenario(), twins=2)
+    np.testing.assert_array_equal(risk.scored["T"],
+                                  train.covariates["follow_up_days"].to_numpy(float))
+    assert len(risk.scored) == len(train) != len(held)
+    assert 0.5 < risk.c_index_cox < 1.0  # in sample: Cox orders its own women
