@@ -141,3 +141,11 @@ def test_held_out_check_refuses_an_ensemble_with_a_runs_cohort_effects(capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("--cohort-effects ") and "allowed: one of them" in err
     assert "\n" not in err
+
+
+def test_external_check_refuses_a_bad_twins_count_in_one_line(capsys):
+    check = _script("external_check")
+    assert check.main([str(REPO / "src" / "tumorsim" / "data" / "default.toml"),
+                       "--twins", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "--twins 0: allowed: at least 1"

@@ -425,3 +425,40 @@ def test_gbsg2_training_concordance_scores_only_the_training_women():
                                   train.covariates["follow_up_days"].to_numpy(float))
     assert len(risk.scored) == len(train) != len(held)
     assert 0.5 < risk.c_index_cox < 1.0  # in sample: Cox orders its own women
+
+
+def test_nki70_categories_take_gbsg2_training_medians_and_pr_is_drawn():
+    # the external cohort's coarse covariates get GBSG2's training medians in the same
+    # category, and the notes say what was assumed (shapes only: no outcome is read)
+    from tumorsim.analysis.gbsg2 import split_gbsg2
+    from tumorsim.calibration.targets import GBSG2_SPLIT_SEED
+    from tumorsim.cohort.data import load_gbsg2
+    from tumorsim.cohort.datasets import NKI70_NODES, NKI70_SIZE_MM, load_nki70
+
+    train, _ = split_gbsg2(load_gbsg2(), seed=GBSG2_SPLIT_SEED)
+    size = train.covariates["tumour_size_mm"]
+    nodes = train.covariates["positive_nodes"]
+    assert NKI70_SIZE_MM == {"<=2cm": size[size <= 20].median(), ">2cm": size[size > 20].median()}
+    assert NKI70_NODES == {"1-3": nodes[nodes <= 3].median(), ">=4": nodes[nodes >= 4].median()}
+    treated, untreated = load_nki70(), load_nki70(chemotherapy=False)
+    cov = treated.cohort.covariates
+    assert len(cov) == 144 and set(cov["positive_nodes"]) == {1, 7}
+    assert set(cov["tumour_size_mm"]) == {16.0, 30.0}
+    assert (cov["chemotherapy"] == 1).all() and (cov["hormone_therapy"] == 0).all()
+    assert (untreated.cohort.covariates["chemotherapy"] == 0).all()
+    assert any(n.startswith("treatment: not recorded") for n in treated.notes)
+    other = load_nki70(seed=7).cohort.covariates["pr_fmol"].to_numpy()
+    assert (other != cov["pr_fmol"].to_numpy()).mean() > 0.5
+
+
+def test_nki70_check_has_its_tables():
+    # shapes only: the look itself is pre-registered and run once
+    from tumorsim.calibration.held_out import nki70_check
+    from tumorsim.io.scenario_file import load_default_scenario
+
+    check = nki70_check(load_default_scenario(), seed=1, twins=2, imputations=2)
+    assert list(check.km.columns) == ["data_set", "group", "years", "observed", "ci_lower",
+                                      "ci_upper", "simulated", "inside"]
+    assert set(check.km["group"]) == {"ER+", "ER-"} and len(check.km) == 8
+    difference, low, high = check.c_index_difference
+    assert low <= difference <= high

@@ -16,7 +16,7 @@ a Cox model with the twins' covariates fitted on its training part
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,15 +33,16 @@ from tumorsim.cohort.datasets import (
     held_out_cohort,
     training_cohort,
 )
-from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL
+from tumorsim.cohort.population import RECEPTOR_POSITIVE_FMOL, Cohort
 from tumorsim.model.ensemble import Ensemble
-from tumorsim.model.scenario import Scenario
+from tumorsim.model.scenario import RegimenName, Scenario
 from tumorsim.runner.simulate import run_plans
 from tumorsim.runner.twins import run_twin
 
 __all__ = ["RISK_IMPUTATIONS", "RISK_TWINS", "RISK_YEARS", "CohortEffects",
-           "HeldOutDataCheck", "RiskConcordance", "gbsg2_training_concordance",
-           "held_out_checks", "twin_risk_concordance"]
+           "EXTERNAL_COX_COLUMNS", "HeldOutDataCheck", "RiskConcordance",
+           "gbsg2_training_concordance", "held_out_checks", "nki70_check",
+           "twin_risk_concordance"]
 
 DAYS_PER_YEAR = 365.25
 YEARS = (1.0, 3.0, 5.0, 10.0)
@@ -174,32 +175,105 @@ def twin_risk_concordance(scenario: Scenario, part: str, *, seed: int,
     base, draws = _data_set_biology(_held_out_base(scenario), "transbig", cohort_effects,
                                     ensemble)
     women = cohort_of("transbig")
-    groups = max(1, min(imputations, twins))
-    sizes = [twins // groups + (1 if m < twins % groups else 0) for m in range(groups)]
-    relapsed = np.zeros(len(women))
-    tables = []
-    for m, size in enumerate(sizes):
-        drawn = cohort_of("transbig", seed=DRAW_SEED + first_draw + m)
-        if not np.array_equal(drawn.covariates["patient_id"], women.covariates["patient_id"]):
-            raise RuntimeError("TRANSBIG's women differ between draws of its missing covariates")
-        result = run_twin(base, drawn, twins=size, seed=seed + m, chemotherapy_regimen=None,
-                          ensemble=draws)
-        tw = result.twins.assign(er_fmol=women.covariates["er_fmol"].to_numpy()[
-            result.twins["source_row"].to_numpy()], covariate_draw=m)
-        days = tw["dmfs_days_uncensored"].to_numpy(float).reshape(len(women), size)
-        event = tw["dmfs_event_uncensored"].to_numpy(bool).reshape(len(women), size)
-        relapsed += (event & (days <= risk_years * DAYS_PER_YEAR)).sum(axis=1)
-        tables.append(tw)
+    risk, twins_table = _risk_over_covariate_draws(
+        base, draws, lambda m: cohort_of("transbig", seed=DRAW_SEED + first_draw + m),
+        women, twins=twins, imputations=imputations, seed=seed, risk_years=risk_years,
+        chemotherapy_regimen=None)
     scored = pd.DataFrame({"T": women.covariates["follow_up_days"].to_numpy(float),
                            "E": women.covariates["relapse_event"].to_numpy(bool),
-                           "risk": relapsed / twins})
+                           "risk": risk})
     train = training_cohort("transbig").covariates
     columns = list(COX_COLUMNS)
     cox = CoxPHFitter().fit(train[columns].assign(
         T=train["follow_up_days"].to_numpy(float),
         E=train["relapse_event"].to_numpy(bool)), "T", "E")
     scored["cox"] = np.asarray(cox.predict_partial_hazard(women.covariates[columns]))
-    return RiskConcordance(scored, pd.concat(tables, ignore_index=True))
+    return RiskConcordance(scored, twins_table)
+
+
+def _risk_over_covariate_draws(base: Scenario, draws: Ensemble | None,
+                               drawn_cohort: Callable[[int], Cohort], women: Cohort, *,
+                               twins: int, imputations: int, seed: int, risk_years: float,
+                               chemotherapy_regimen: RegimenName | None
+                               ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each woman's twins' share with a distant relapse by ``risk_years``, her ``twins``
+    twins split into ``min(imputations, twins)`` groups, group ``m`` with the cohort
+    ``drawn_cohort(m)`` (its own draw of the covariates the data lack) and seed ``seed +
+    m``; and the twins' table with each twin's ``er_fmol`` and ``covariate_draw``."""
+    groups = max(1, min(imputations, twins))
+    sizes = [twins // groups + (1 if m < twins % groups else 0) for m in range(groups)]
+    relapsed = np.zeros(len(women))
+    tables = []
+    for m, size in enumerate(sizes):
+        drawn = drawn_cohort(m)
+        if not np.array_equal(drawn.covariates["patient_id"], women.covariates["patient_id"]):
+            raise RuntimeError("the women differ between draws of their missing covariates")
+        result = run_twin(base, drawn, twins=size, seed=seed + m,
+                          chemotherapy_regimen=chemotherapy_regimen, ensemble=draws)
+        tw = result.twins.assign(er_fmol=women.covariates["er_fmol"].to_numpy()[
+            result.twins["source_row"].to_numpy()], covariate_draw=m)
+        days = tw["dmfs_days_uncensored"].to_numpy(float).reshape(len(women), size)
+        event = tw["dmfs_event_uncensored"].to_numpy(bool).reshape(len(women), size)
+        relapsed += (event & (days <= risk_years * DAYS_PER_YEAR)).sum(axis=1)
+        tables.append(tw)
+    return relapsed / twins, pd.concat(tables, ignore_index=True)
+
+
+EXTERNAL_COX_COLUMNS = ("age_years", "size_over_20_mm", "nodes_4_or_more", "grade",
+                        "er_positive")
+"""The Cox comparator of the external check: what NKI70 records, as GBSG2's training
+women carry it (size above 20 mm, 4 or more positive nodes, ER positive as indicators)."""
+
+
+def _external_cox_design(covariates: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "age_years": covariates["age_years"].to_numpy(float),
+        "size_over_20_mm": (covariates["tumour_size_mm"].to_numpy(float) > 20.0).astype(float),
+        "nodes_4_or_more": (covariates["positive_nodes"].to_numpy(float) >= 4).astype(float),
+        "grade": covariates["grade"].to_numpy(float),
+        "er_positive": (covariates["er_fmol"].to_numpy(float)
+                        >= RECEPTOR_POSITIVE_FMOL).astype(float)})
+
+
+def nki70_check(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
+                risk_years: float = RISK_YEARS, imputations: int = RISK_IMPUTATIONS,
+                chemotherapy: bool = True, ensemble: Ensemble | None = None
+                ) -> HeldOutDataCheck:
+    """The external check on NKI70 (:func:`tumorsim.cohort.datasets.load_nki70`), a cohort
+    no fit has used: Kaplan-Meier metastasis-free survival by ER at 1, 3, 5 and 10 years
+    against the twins (censored at their woman's follow-up), and the c-index of the twins'
+    risk score against a Cox model with :data:`EXTERNAL_COX_COLUMNS` fitted on GBSG2's
+    training part (both models external to NKI70), with the paired bootstrap of the
+    difference. PR, which NKI70 lacks, is drawn afresh for each of ``imputations`` groups
+    of a woman's twins; ``chemotherapy`` is the treatment assumption (CMF for every woman,
+    or no adjuvant therapy)."""
+    from lifelines import CoxPHFitter
+
+    from tumorsim.analysis.gbsg2 import split_gbsg2
+    from tumorsim.cohort.datasets import load_nki70
+
+    base, draws = _data_set_biology(_held_out_base(scenario), "nki70", None, ensemble)
+    women = load_nki70(chemotherapy=chemotherapy).cohort
+    risk, twins_table = _risk_over_covariate_draws(
+        base, draws,
+        lambda m: load_nki70(seed=DRAW_SEED + m, chemotherapy=chemotherapy).cohort,
+        women, twins=twins, imputations=imputations, seed=seed, risk_years=risk_years,
+        chemotherapy_regimen="CMF")
+    train, _ = split_gbsg2(load_gbsg2(), seed=GBSG2_SPLIT_SEED)
+    fit_table = _external_cox_design(train.covariates).assign(
+        T=train.covariates["follow_up_days"].to_numpy(float),
+        E=train.covariates["relapse_event"].to_numpy(bool))
+    cox = CoxPHFitter().fit(fit_table, "T", "E")
+    scored = pd.DataFrame({"T": women.covariates["follow_up_days"].to_numpy(float),
+                           "E": women.covariates["relapse_event"].to_numpy(bool),
+                           "risk": risk,
+                           "cox": np.asarray(cox.predict_partial_hazard(
+                               _external_cox_design(women.covariates)))})
+    km = _compare("nki70", _km_by_er(women.covariates, "follow_up_days", "relapse_event"),
+                  _km_by_er(twins_table, "dmfs_days", "dmfs_event"))
+    return HeldOutDataCheck(km, concordance(scored, "T", "E", "risk"),
+                            concordance(scored, "T", "E", "cox"),
+                            concordance_difference(scored, "T", "E", "risk", "cox"))
 
 
 def gbsg2_training_concordance(scenario: Scenario, *, twins: int = RISK_TWINS,

@@ -87,6 +87,11 @@ __all__ = [
     "held_out_cohort",
     "load_dataset",
     "load_gse2034",
+    "load_nki70",
+    "NKI70_COLUMNS",
+    "NKI70_NODES",
+    "NKI70_SIZE_MM",
+    "nki70_table",
     "load_split",
     "load_transbig",
     "make_split",
@@ -531,6 +536,116 @@ def gse2034_population(
         er_status=np.where(frame["er_fmol"] >= RECEPTOR_POSITIVE_FMOL, "ER+", "ER-"),
     )
     return Cohort(frame)
+
+
+# --- NKI70 (oncodatasets 'breast_cancer_nki70', from R's penalized::nki70): external only -------
+
+NKI70_SIZE_MM: Final[dict[str, float]] = {"<=2cm": 16.0, ">2cm": 30.0}
+"""Tumour size given to an NKI70 woman from her size category: the median diameter of
+GBSG2's training women in the same category (split seed 2026; checked by a test)."""
+
+NKI70_NODES: Final[dict[str, float]] = {"1-3": 1.0, ">=4": 7.0}
+"""Positive nodes given to an NKI70 woman from her node category: the median of GBSG2's
+training women in the same category (split seed 2026; checked by a test)."""
+
+NKI70_COLUMNS: Final[ColumnMap] = ColumnMap(
+    name="NKI70",
+    age_years="Age",
+    postmenopausal="postmenopausal_from_age",
+    tumour_size_mm="Diam",
+    grade="Grade",
+    positive_nodes="N",
+    er_fmol="ER",
+    pr_fmol="pr_fmol",
+    hormone_therapy="hormone_therapy",
+    chemotherapy="chemotherapy",
+    follow_up_days="time",
+    follow_up_unit="years",
+    relapse_event="event",
+    values={
+        "tumour_size_mm": dict(NKI70_SIZE_MM),
+        "positive_nodes": dict(NKI70_NODES),
+        "grade": {"Well diff": 1.0, "Intermediate": 2.0, "Poorly diff": 3.0},
+        "er_fmol": {"Positive": ER_STATUS_FMOL["positive"],
+                    "Negative": ER_STATUS_FMOL["negative"]},
+    },
+)
+"""The map of :func:`load_nki70`: oncodatasets' clinical columns (``time`` read as years,
+``event`` metastasis or death, categories mapped as :data:`NKI70_SIZE_MM`,
+:data:`NKI70_NODES`, grade and :data:`ER_STATUS_FMOL`) plus the columns the loader adds."""
+
+
+def nki70_table() -> pd.DataFrame:
+    """NKI70's clinical columns and outcome as oncodatasets gives them (the 70 gene
+    columns left out): ``time``, ``event`` (1 = metastasis or death), ``Diam``, ``N``,
+    ``ER``, ``Grade``, ``Age``; 144 rows in the package's order."""
+    from oncodatasets import load_dataset as oncodatasets_load
+
+    frame = oncodatasets_load("breast_cancer_nki70")
+    return frame[["time", "event", "Diam", "N", "ER", "Grade", "Age"]].reset_index(drop=True)
+
+
+def load_nki70(*, seed: int = DRAW_SEED, population: PopulationSpec | None = None,
+               chemotherapy: bool = True) -> DataSet:
+    """NKI70 (144 node-positive women younger than 53, van de Vijver et al. 2002) as a
+    cohort: an **external** cohort, never used by a calibration or its held-out checks.
+
+    ``time`` is read as years (the source's documentation says months, but follow-up of
+    up to 17.7 with a third of the women metastatic is years); ``event`` is metastasis or
+    death, compared with the twins' distant metastasis (``dmfs``). Size and nodes are
+    recorded as categories and become :data:`NKI70_SIZE_MM` and :data:`NKI70_NODES`; ER
+    status becomes :data:`ER_STATUS_FMOL`; ``postmenopausal`` is age >= the population's
+    menopause age; PR is drawn given ER as for TRANSBIG. Adjuvant treatment is not
+    recorded: ``chemotherapy`` (default True) gives every woman chemotherapy and no
+    hormone therapy, ``False`` neither; both are assumptions, said in the notes.
+
+    Parameters
+    ----------
+    seed : int, default :data:`DRAW_SEED`
+        Master seed of the PR draws.
+    population : PopulationSpec, optional
+        Default ``PopulationSpec()``.
+    chemotherapy : bool, default True
+
+    Returns
+    -------
+    DataSet
+    """
+    population = PopulationSpec() if population is None else population
+    frame = nki70_table()
+    er_positive = (frame["ER"] == "Positive").to_numpy()
+    drawn = _draw_given_er(er_positive, seed, population)
+    table = frame.assign(
+        postmenopausal_from_age=(frame["Age"].to_numpy(float)
+                                 >= population.menopause_age_years).astype(np.int64),
+        pr_fmol=drawn["pr_fmol"].to_numpy(float),
+        hormone_therapy=0,
+        chemotherapy=int(chemotherapy),
+        er_status=np.where(er_positive, "ER+", "ER-"),
+        drawn_covariates="pr_fmol",
+    )
+    treatment = ("chemotherapy (CMF) for every woman, no hormone therapy" if chemotherapy
+                 else "no adjuvant therapy")
+    source = (f"NKI70 (oncodatasets {_version('oncodatasets')} 'breast_cancer_nki70'); PR "
+              f"drawn from the population's distribution given ER (seed {seed}); assumed "
+              f"{treatment}")
+    cohort = cohort_from_dataframe(table, NKI70_COLUMNS, source=source)
+    notes = (
+        f"pr_fmol: NKI70 has no PR; drawn for all {len(table)} women given ER (seed {seed}): "
+        f"{_pr_rule(population)}",
+        "tumour_size_mm, positive_nodes: recorded as categories; each woman gets the "
+        f"median of GBSG2's training women in hers (size {NKI70_SIZE_MM}, nodes "
+        f"{NKI70_NODES})",
+        f"er_fmol: ER status only; ER+ -> {ER_STATUS_FMOL['positive']:g} fmol/mg, ER- -> "
+        f"{ER_STATUS_FMOL['negative']:g} fmol/mg",
+        f"postmenopausal: not recorded; 1 where age >= {population.menopause_age_years:g} "
+        "years",
+        f"treatment: not recorded; assumed {treatment}",
+        "follow_up_days: time read as years (x 365.25); relapse_event: metastasis or death, "
+        "compared with the twins' distant metastasis (dmfs)",
+    )
+    return DataSet(name="nki70", cohort=cohort, source=source, endpoint="dmfs",
+                   event="metastasis or death", notes=notes, seed=seed)
 
 
 # --- draws given ER ----------------------------------------------------------------------------
