@@ -59,14 +59,8 @@ def main(argv: list[str]) -> int:
              else f"{args.scenario} (one set)"))
     check = nki70_check(scenario, seed=args.seed, twins=args.twins,
                         chemotherapy=not args.no_chemotherapy, ensemble=ensemble)
-    print(check.km.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    print(f"inside: {int(check.km['inside'].sum())} of {len(check.km)}")
-    print(f"c-index: twins {check.c_index_twin:.3f}, Cox (GBSG2 training part) "
-          f"{check.c_index_cox:.3f}")
-    if check.c_index_difference is not None:
-        d, low, high = check.c_index_difference
-        print(f"twins - Cox: {d:+.3f} (95 % paired bootstrap over women "
-              f"[{low:+.3f}, {high:+.3f}])")
+    print("Cox: fitted on GBSG2's training part with the information NKI70 records")
+    print("\n".join(check.lines()))
     print(f"wall time {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -128,15 +128,7 @@ def main(argv: list[str]) -> int:
                              ensemble=ensemble)
     for name, check in checks.items():
         print(f"== {name}")
-        print(check.km.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-        inside = int(check.km["inside"].sum())
-        print(f"inside: {inside} of {len(check.km)}")
-        if check.c_index_twin == check.c_index_twin:  # not NaN
-            print(f"c-index: twins {check.c_index_twin:.3f}, Cox {check.c_index_cox:.3f}")
-        if check.c_index_difference is not None:
-            d, low, high = check.c_index_difference
-            print(f"twins - Cox: {d:+.3f} (95 % paired bootstrap over women "
-                  f"[{low:+.3f}, {high:+.3f}])")
+        print("\n".join(check.lines()))
     print(f"wall time {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -75,6 +75,19 @@ class HeldOutDataCheck:
     c_index_cox: float
     c_index_difference: tuple[float, float, float] | None = None
 
+    def lines(self) -> list[str]:
+        """The check as printed by the scripts: the Kaplan-Meier table, how many points
+        lie inside, and (where there is one) the c-index against Cox with its interval."""
+        out = [self.km.to_string(index=False, float_format=lambda x: f"{x:.3f}"),
+               f"inside: {int(self.km['inside'].sum())} of {len(self.km)}"]
+        if self.c_index_twin == self.c_index_twin:  # not NaN
+            out.append(f"c-index: twins {self.c_index_twin:.3f}, Cox {self.c_index_cox:.3f}")
+        if self.c_index_difference is not None:
+            d, low, high = self.c_index_difference
+            out.append(f"twins - Cox: {d:+.3f} (95 % paired bootstrap over women "
+                       f"[{low:+.3f}, {high:+.3f}])")
+        return out
+
 
 def _km_by_er(table: pd.DataFrame, duration: str, event: str) -> pd.DataFrame:
     df = pd.DataFrame({"T": table[duration].to_numpy(float),
