@@ -149,3 +149,10 @@ def test_external_check_refuses_a_bad_twins_count_in_one_line(capsys):
                        "--twins", "0"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "--twins 0: allowed: at least 1"
+
+
+def test_design_rerun_check_refuses_a_directory_without_a_run_in_one_line(tmp_path, capsys):
+    check = _script("design_rerun_check")
+    assert check.main([str(tmp_path), "--points", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{tmp_path}: not a finished calibration") and "\n" not in err

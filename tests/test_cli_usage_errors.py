@@ -73,3 +73,25 @@ def test_a_wrong_held_parameter_or_size_is_one_line(option: str, case: str,
     for word in named:
         assert word in lines[0], (word, lines[0])
     assert not out.exists()
+
+
+@pytest.mark.parametrize("case", ["missing file", "not a record", "unknown target"])
+def test_a_wrong_targets_of_is_one_line(case: str, tmp_path: Path) -> None:
+    # --targets-of names an earlier run whose targets the fit is restricted to
+    import json
+
+    record = tmp_path / "posterior.json"
+    if case == "not a record":
+        record.write_text("{}")
+    elif case == "unknown target":
+        record.write_text(json.dumps({"targets": [{"target": "k9:nothing"}]}))
+    out = tmp_path / "out"
+    result = run_cli("calibrate-posterior", "--points", "4", "--out", out,
+                     "--targets-of", tmp_path / ("absent.json" if case == "missing file"
+                                                 else "posterior.json"))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "--targets-of" in lines[0] and ("k9:nothing" in lines[0]
+                                           if case == "unknown target" else True)
+    assert not out.exists()

@@ -462,3 +462,27 @@ def test_nki70_check_has_its_tables():
     assert set(check.km["group"]) == {"ER+", "ER-"} and len(check.km) == 8
     difference, low, high = check.c_index_difference
     assert low <= difference <= high
+
+
+def test_targets_of_an_earlier_run_keep_their_order():
+    # the shipped fit (run20) was fitted to 52 of the 54 current targets; --targets-of
+    # restricts a rerun to them, in the current table's order, which is theirs
+    from pathlib import Path
+
+    from tumorsim.calibration.run import record_targets, selected_targets
+    from tumorsim.calibration.targets import TrainingData, observed_targets
+
+    run20 = Path(__file__).resolve().parents[1] / "docs" / "calibration" / "run20"
+    names = record_targets(run20)
+    every = observed_targets(TrainingData.load())
+    chosen = selected_targets(every, names)
+    assert len(names) == 52 < len(every)
+    assert tuple(chosen["target"]) == names
+    assert selected_targets(every, None) is every
+    import json
+
+    stored = pd.DataFrame(json.loads((run20 / "posterior.json").read_text())["targets"])
+    np.testing.assert_allclose(chosen["value"], stored["value"], rtol=1e-12)
+    np.testing.assert_allclose(chosen["se"], stored["se"], rtol=1e-12)
+    with pytest.raises(TumorsimError, match="k9:nothing: not a training target"):
+        selected_targets(every, ["k9:nothing"])

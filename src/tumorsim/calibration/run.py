@@ -17,7 +17,7 @@ replace its values.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -75,6 +75,41 @@ def fitted_without(held: Mapping[str, float]) -> tuple[FittedParameter, ...]:
     return tuple(p for p in FITTED if p.name not in held)
 
 
+def record_targets(run: str | Path) -> tuple[str, ...]:
+    """The names of the targets an earlier calibration was fitted to, in its order, from
+    its ``posterior.json`` (``run`` is the file or its directory); a missing or unreadable
+    record is one line naming it."""
+    import json
+
+    path = Path(run)
+    if path.is_dir():
+        path = path / "posterior.json"
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))["targets"]
+        names = tuple(str(row["target"]) for row in rows)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise TumorsimError(f"--targets-of {str(run)!r}: not a calibration record "
+                            f"({type(err).__name__}); allowed: the posterior.json of "
+                            "tumorsim calibrate-posterior, or its directory") from None
+    if not names:
+        raise TumorsimError(f"--targets-of {str(run)!r}: the record names no target; "
+                            "allowed: a calibration record with its targets")
+    return names
+
+
+def selected_targets(targets: pd.DataFrame, names: Sequence[str] | None) -> pd.DataFrame:
+    """``targets`` restricted to ``names`` (all of them when ``None``), in ``targets``'
+    order; a name that is not a target of the current code is refused."""
+    if names is None:
+        return targets
+    known = set(targets["target"])
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise TumorsimError(f"--targets-of: {', '.join(unknown)}: not a training target of "
+                            f"this code; allowed: {', '.join(targets['target'])}")
+    return targets[targets["target"].isin(set(names))].reset_index(drop=True)
+
+
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,
                           checks: int = 20, steps: int = 3000, burn_in: int = 1000,
                           sizes: SimulationSizes = DEFAULT_SIZES, command: str = "",
@@ -82,8 +117,8 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                           mechanism_priors: bool = False, waves: int = 1,
                           wave_points: int = 0, wave_steps: int = 0,
                           held: Mapping[str, float] | None = None,
-                          check_scale: int = 1, cohort_effects: bool = False
-                          ) -> PosteriorResult:
+                          check_scale: int = 1, cohort_effects: bool = False,
+                          target_names: Sequence[str] | None = None) -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring.
 
     With ``waves`` > 1 the design is sequential: after the Latin hypercube of ``points``,
@@ -118,6 +153,10 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     multiplier per data set, applied to its simulations only) are fitted after the
     biology's parameters; the draws carry them as columns named ``cohort.*``, which an
     ensemble of the biology leaves out.
+
+    ``target_names`` restricts the fit to those targets (``--targets-of RUN``: an earlier
+    run's, so that a fit made before targets were added reruns with the current code);
+    the design still simulates every target, so its checkpoint is shared.
     """
     from tumorsim.model.ensemble import Ensemble
     from tumorsim.model.mechanism_priors import mechanism_prior_ranges
@@ -127,7 +166,7 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     fitted = fitted_without(held) + (COHORT_EFFECTS if cohort_effects else ())
     base = scenario_with(load_default_scenario(), held)
     data = TrainingData.load()
-    targets = observed_targets(data)
+    targets = selected_targets(observed_targets(data), target_names)
     nuisance = mechanism_prior_ranges() if mechanism_priors else None
 
     def summaries(values: dict[str, float], s: int, at: SimulationSizes = sizes

@@ -215,6 +215,11 @@ def calibrate_posterior(
         "multiplier per data set, applied to its women only (how the cohort differs from "
         "the reference population beyond its recorded covariates; docs/posterior.md).")
     ] = False,
+    targets_of: Annotated[Path | None, typer.Option(
+        "--targets-of", help="RUN: fit only the targets an earlier calibration was fitted "
+        "to (its posterior.json, or its directory), so a fit made before targets were "
+        "added reruns with the current code (docs/posterior.md, 'Running it').",
+        show_default=False)] = None,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K3, K4, K5,
     K7, grade).
@@ -227,7 +232,10 @@ def calibrate_posterior(
         POSTERIOR_FILES,
         fitted_without,
         posterior_calibration,
+        record_targets,
+        selected_targets,
     )
+    from tumorsim.calibration.targets import TrainingData, observed_targets
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
 
     if burn_in >= steps:
@@ -235,6 +243,9 @@ def calibrate_posterior(
     held = held_values(hold or [])
     sizes = simulation_sizes(size or [])
     fitted_without(held)  # refuses unknown names and values outside their priors
+    target_names = record_targets(targets_of) if targets_of is not None else None
+    if target_names is not None:  # refuses a target the current code does not have
+        selected_targets(observed_targets(TrainingData.load()), target_names)
     check_output_dir(out, known=POSTERIOR_FILES)  # before any simulation
     with claim_output_dir(out, known=POSTERIOR_FILES):
         with progress_bar() as progress:
@@ -252,6 +263,7 @@ def calibrate_posterior(
                                            progress=step, mechanism_priors=mechanism_priors,
                                            held=held, check_scale=check_scale,
                                            sizes=sizes, cohort_effects=cohort_effects,
+                                           target_names=target_names,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
