@@ -12,6 +12,11 @@ held-out part is claim K1 of the scorecard (recurrence-free survival by tamoxife
 here it adds the c-index of its twins' risk score (the share relapsing by 5 years) next to
 a Cox model with the twins' covariates fitted on its training part
 (:func:`tumorsim.analysis.gbsg2.held_out_fit`, the split of the calibration's seed).
+
+Every check runs at one parameter set or, with ``ensemble``, each twin under one of its
+draws, as the commands answer (the tenth look on). :func:`nki70_check` is the same check
+on an external cohort no calibration has used (NKI70), against a Cox model trained on
+GBSG2.
 """
 
 from __future__ import annotations
