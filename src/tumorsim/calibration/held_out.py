@@ -270,10 +270,9 @@ def nki70_check(scenario: Scenario, *, seed: int, twins: int = RISK_TWINS,
     from tumorsim.analysis.gbsg2 import split_gbsg2
     from tumorsim.cohort.datasets import load_nki70
 
-    base, draws = _data_set_biology(_held_out_base(scenario), "nki70", None, ensemble)
     women = load_nki70(chemotherapy=chemotherapy).cohort
     risk, twins_table = _risk_over_covariate_draws(
-        base, draws,
+        _held_out_base(scenario), ensemble,
         lambda m: load_nki70(seed=DRAW_SEED + m, chemotherapy=chemotherapy).cohort,
         women, twins=twins, imputations=imputations, seed=seed, risk_years=risk_years,
         chemotherapy_regimen="CMF")
