@@ -15,6 +15,7 @@ from tumorsim.analysis.survival import (
     LogrankResult,
     concordance,
     cox_hazard_ratios,
+    cox_out_of_fold_concordance,
     kaplan_meier,
     logrank,
     restricted_mean_survival_time,
@@ -235,6 +236,29 @@ def test_concordance_of_perfect_reversed_and_uninformative_scores() -> None:
 def test_concordance_of_gbsg2_nodes_is_informative(gbsg2: pd.DataFrame) -> None:
     # More positive nodes -> earlier relapse: Harrell's C about 0.62-0.65.
     assert 0.58 < concordance(gbsg2, "time", "cens", "pnodes") < 0.7
+
+
+def test_cox_out_of_fold_concordance_is_below_in_sample_and_reproducible(
+        gbsg2: pd.DataFrame) -> None:
+    # On patients a model was not fitted to its c-index can only be lower on average than
+    # on its own training patients, and a pure-noise covariate adds nothing out of fold.
+    columns = ["pnodes", "tsize", "progrec"]
+    fitted = cox_hazard_ratios(gbsg2, "time", "cens", columns)
+    in_sample = concordance(gbsg2.assign(lp=gbsg2[columns].to_numpy(float)
+                                         @ fitted["coef"].to_numpy()), "time", "cens", "lp")
+    out = cox_out_of_fold_concordance(gbsg2, "time", "cens", columns, repeats=3, seed=1)
+    assert 0.6 < out < in_sample
+    assert out == cox_out_of_fold_concordance(gbsg2, "time", "cens", columns, repeats=3,
+                                              seed=1)
+    noise = [cox_out_of_fold_concordance(
+        gbsg2.assign(noise=np.random.default_rng(s).normal(size=len(gbsg2))), "time", "cens",
+        ["noise"], repeats=2) for s in range(8)]
+    assert abs(np.mean(noise) - 0.5) < 0.02
+
+
+def test_cox_out_of_fold_concordance_refuses_one_fold(gbsg2: pd.DataFrame) -> None:
+    with pytest.raises(AnalysisError, match="folds=1"):
+        cox_out_of_fold_concordance(gbsg2, "time", "cens", ["pnodes"], folds=1)
 
 
 # --- errors ----------------------------------------------------------------------------------
