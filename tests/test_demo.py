@@ -20,9 +20,10 @@ from tumorsim.report.browser import (
     screenshot,
 )
 
-EXPECTED_FIGURES = {"km-groups", "hr-forest", "whatif-m1-m2", "whatif-m3"}
+EXPECTED_FIGURES = {"km-groups", "hr-forest", "whatif-m1-m2", "whatif-m3",
+                    "posterior-predictive"}
 EXPECTED_TABLES = {"hr-table", "k1-rfs", "k1-hr", "calibrated-parameters", "whatif-table",
-                   "claims-table"}
+                   "claims-table", "posterior-parameters"}
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,23 @@ Reads a run directory of :func:`tumorsim.calibration.run.posterior_calibration`
   the posterior median, and the real simulator at the posterior draws (median and 90 %
   range of the predictive checks), with whether the observation lies in that range
   widened by its own standard error;
-* :func:`predictive_figure`: the same as a figure.
+* :func:`predictive_check_figure` (and :func:`predictive_figure`, which writes it): the
+  same as a figure.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["parameter_table", "predictive_figure", "target_table"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["parameter_table", "predictive_check_figure", "predictive_figure", "target_table"]
 
 
 def _record(run_dir: Path) -> dict[str, object]:
@@ -65,8 +70,9 @@ def target_table(run_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def predictive_figure(run_dir: str | Path, path: str | Path) -> Path:
-    """Observed targets (with 95 % error bars) against the predictive checks' 90 % range."""
+def predictive_check_figure(run_dir: str | Path) -> Figure:
+    """Observed targets (with 95 % error bars) against the predictive checks' 90 % range,
+    one row per fitted target (:func:`target_table`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -87,7 +93,12 @@ def predictive_figure(run_dir: str | Path, path: str | Path) -> Path:
     ax.legend(loc="lower right", fontsize=7)
     ax.set_title("Posterior predictive checks")
     fig.tight_layout()
+    return fig
+
+
+def predictive_figure(run_dir: str | Path, path: str | Path) -> Path:
+    """Write :func:`predictive_check_figure` to ``path`` (PNG, 110 dpi)."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    predictive_check_figure(run_dir).savefig(out, dpi=110)
     return out
