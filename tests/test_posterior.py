@@ -104,6 +104,25 @@ def test_run_summary_tables_and_figure(tmp_path):
     assert predictive_figure(run, tmp_path / "checks.png").stat().st_size > 1000
 
 
+def test_the_packaged_predictive_checks_belong_to_the_packaged_posterior():
+    # The demo's report draws its predictive-check figure from these files: every fitted
+    # target of the record has a simulated column, one row per checked draw of the draws.
+    import json
+    from importlib import resources
+
+    from tumorsim.calibration.summary import target_table
+
+    run = resources.files("tumorsim") / "data" / "posterior"
+    record = json.loads((run / "posterior.json").read_text())
+    checks = pd.read_parquet(str(run / "predictive_checks.parquet"))
+    draws = pd.read_parquet(str(run / "posterior_draws.parquet"))
+    assert checks["draw"].between(0, len(draws) - 1).all() and checks["draw"].is_unique
+    assert "--checks " + str(len(checks)) in record["command"]
+    targets = target_table(str(run))
+    assert list(targets["target"]) == [t["target"] for t in record["targets"]]
+    assert np.isfinite(targets[["predictive_q05", "predictive_q95"]].to_numpy()).all()
+
+
 def test_held_out_checks_have_their_tables():
     # shapes only: the held-out parts are for the final check of a fit, not for looking
     from tumorsim.calibration.held_out import held_out_checks
