@@ -577,9 +577,10 @@ def _add_calibration(report: Report) -> None:
                      column_widths={"parameter": "24%"})
 
 
-def _add_posterior(report: Report) -> None:
+def _add_posterior(report: Report, parameters: str) -> None:
     """The packaged posterior behind the parameter draws: how it was fitted, its
-    diagnostics, the predictive check of every fitted target, and the fitted parameters."""
+    diagnostics, the predictive check of every fitted target, and the fitted parameters;
+    ``parameters`` says what this run used (:func:`tumorsim.model.ensemble.parameters_text`)."""
     from tumorsim.calibration.summary import (
         parameter_table,
         predictive_check_figure,
@@ -595,7 +596,8 @@ def _add_posterior(report: Report) -> None:
     checks = pd.read_parquet(run / "predictive_checks.parquet", use_threads=False)
     report.add_section(
         "The posterior behind the parameter draws",
-        f"The parameter draws (tumorsim:ensemble) carry {diagnostics['draws']} draws of a "
+        f"This run's parameters: {parameters}. "
+        f"The default parameter draws (tumorsim:ensemble) carry {diagnostics['draws']} draws of a "
         f"posterior fitted to {len(targets)} targets on the training parts of GBSG2, "
         "TRANSBIG and GSE2034 and to published aggregates, by "
         f"{diagnostics['method']}: {diagnostics['design_points']} design points, "
@@ -863,7 +865,7 @@ def build_report(out_dir: str | Path) -> Path:
     _add_observed_vs_simulated(report, observed, simulated, as_recorded)
     _add_horth_hazard_ratios(report, observed, simulated)
     _add_calibration(report)
-    _add_posterior(report)
+    _add_posterior(report, str(manifest.get("parameters", "")))
     _add_what_ifs(report, out)
     _add_sensitivity_sections(report, out / SENSITIVITY_DIR)
     _add_scorecard(report, out)
