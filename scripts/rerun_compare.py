@@ -33,9 +33,10 @@ def _largest_difference(a: pd.DataFrame, b: pd.DataFrame, columns: list[str]) ->
     """The largest |a - b| over ``columns`` (rows in order; NaN equal to NaN)."""
     x = a[columns].to_numpy(float)
     y = b[columns].to_numpy(float)
-    both_nan = np.isnan(x) & np.isnan(y)
-    diff = np.where(both_nan, 0.0, np.abs(x - y))
-    return float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))) if diff.size else 0.0
+    diff = np.abs(x - y)
+    diff[np.isnan(x) & np.isnan(y)] = 0.0
+    diff[np.isnan(diff)] = np.inf  # a value against a NaN
+    return float(diff.max()) if diff.size else 0.0
 
 
 def _compare_table(name: str, a: pd.DataFrame, b: pd.DataFrame, columns: list[str]) -> bool:
@@ -58,8 +59,8 @@ def main(argv: list[str]) -> int:
     try:
         records = [json.loads((d / "posterior.json").read_text(encoding="utf-8"))
                    for d in (args.run, args.rerun)]
-        tables = {f: [pd.read_parquet(d / f) for d in (args.run, args.rerun)]
-                  for f in FILES[1:]}
+        tables = {f: [pd.read_parquet(d / f, use_threads=False)
+                      for d in (args.run, args.rerun)] for f in FILES[1:]}
     except (OSError, ValueError) as err:
         print(f"{err}; allowed: two finished calibration directories, each with "
               f"{', '.join(FILES)}", file=sys.stderr)

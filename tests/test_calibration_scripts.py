@@ -156,3 +156,17 @@ def test_design_rerun_check_refuses_a_directory_without_a_run_in_one_line(tmp_pa
     assert check.main([str(tmp_path), "--points", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{tmp_path}: not a finished calibration") and "\n" not in err
+
+
+def test_rerun_compare_finds_a_run_equal_to_itself_and_names_what_differs(capsys, tmp_path):
+    compare = _script("rerun_compare")
+    run20, run19 = (REPO / "docs" / "calibration" / r for r in ("run20", "run19"))
+    assert compare.main([str(run20), str(run20)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "the rerun is the same fit"
+    # run19 fitted one parameter fewer: the columns it lacks are named
+    assert compare.main([str(run20), str(run19)]) == 1
+    out = capsys.readouterr().out
+    assert "'dissemination_size_mm_exponent'" in out and "the rerun DIFFERS" in out
+    assert compare.main([str(run20), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and len(err.strip().splitlines()) == 1

@@ -108,17 +108,17 @@ def test_the_packaged_predictive_checks_belong_to_the_packaged_posterior():
     # The demo's report draws its predictive-check figure from these files: every fitted
     # target of the record has a simulated column, one row per checked draw of the draws.
     import json
-    from importlib import resources
 
     from tumorsim.calibration.summary import target_table
+    from tumorsim.io.ensemble_file import packaged_posterior_dir
 
-    run = resources.files("tumorsim") / "data" / "posterior"
+    run = packaged_posterior_dir()
     record = json.loads((run / "posterior.json").read_text())
-    checks = pd.read_parquet(str(run / "predictive_checks.parquet"))
-    draws = pd.read_parquet(str(run / "posterior_draws.parquet"))
+    checks = pd.read_parquet(run / "predictive_checks.parquet")
+    draws = pd.read_parquet(run / "posterior_draws.parquet")
     assert checks["draw"].between(0, len(draws) - 1).all() and checks["draw"].is_unique
     assert "--checks " + str(len(checks)) in record["command"]
-    targets = target_table(str(run))
+    targets = target_table(run)
     assert list(targets["target"]) == [t["target"] for t in record["targets"]]
     assert np.isfinite(targets[["predictive_q05", "predictive_q95"]].to_numpy()).all()
 

@@ -41,7 +41,7 @@ from tumorsim.analysis.survival import cox_hazard_ratios
 from tumorsim.cohort.data import load_gbsg2
 from tumorsim.errors import ResultsError
 from tumorsim.io.atomic import write_text_atomic
-from tumorsim.io.ensemble_file import ensemble_record
+from tumorsim.io.ensemble_file import ensemble_record, packaged_posterior_dir
 from tumorsim.io.scenario_file import load_default_scenario, load_scenario
 from tumorsim.io.twin_file import save_twin_result
 from tumorsim.model.ensemble import Ensemble, parameters_text
@@ -587,7 +587,7 @@ def _add_posterior(report: Report, parameters: str) -> None:
         target_table,
     )
 
-    run = Path(str(resources.files("tumorsim") / "data" / "posterior"))
+    run = packaged_posterior_dir()
     if not (run / "predictive_checks.parquet").is_file():
         return
     record = json.loads((run / "posterior.json").read_text())

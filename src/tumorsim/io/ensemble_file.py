@@ -19,7 +19,7 @@ from tumorsim.errors import TumorsimError
 from tumorsim.model.ensemble import COHORT_EFFECT_PREFIX, Ensemble, split_cohort_effects
 
 __all__ = ["DEFAULT_ENSEMBLE", "NO_ENSEMBLE", "PACKAGED_POSTERIOR", "ensemble_record",
-           "load_cohort_effect_draws", "load_ensemble"]
+           "load_cohort_effect_draws", "load_ensemble", "packaged_posterior_dir"]
 
 MAX_BYTES = 50_000_000
 
@@ -97,12 +97,17 @@ def load_cohort_effect_draws(path: str | os.PathLike[str], *,
     return frame
 
 
-def _packaged_draws_file() -> Path:
-    """The packaged posterior's draws (an installed file; the package is not zipped)."""
+def packaged_posterior_dir() -> Path:
+    """The packaged posterior's directory (``posterior.json``, ``posterior_draws.parquet``,
+    ``predictive_checks.parquet``; installed files, the package is not zipped)."""
     from importlib import resources
 
-    return Path(str(resources.files("tumorsim") / "data" / "posterior"
-                    / "posterior_draws.parquet"))
+    return Path(str(resources.files("tumorsim") / "data" / "posterior"))
+
+
+def _packaged_draws_file() -> Path:
+    """The packaged posterior's draws."""
+    return packaged_posterior_dir() / "posterior_draws.parquet"
 
 
 def _read_draws(p: Path, option: str) -> pd.DataFrame:
