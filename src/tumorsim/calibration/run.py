@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from tumorsim.calibration.cohort_effects import COHORT_EFFECTS
 from tumorsim.calibration.posterior import (
+    Emulator,
     PosteriorResult,
     emulator_check,
     emulator_coverage,
@@ -46,7 +48,8 @@ from tumorsim.io.scenario_file import load_default_scenario
 from tumorsim.model.ensemble import split_cohort_effects
 from tumorsim.validation.scorecard import scenario_fingerprint
 
-__all__ = ["POSTERIOR_FILES", "fitted_without", "posterior_calibration"]
+__all__ = ["POSTERIOR_FILES", "RunEmulator", "fitted_without", "posterior_calibration",
+           "run_emulator"]
 
 POSTERIOR_FILES = ("design.parquet", "posterior_draws.parquet", "posterior.json",
                    "predictive_checks.parquet", "emulator_check.parquet",
@@ -108,6 +111,58 @@ def selected_targets(targets: pd.DataFrame, names: Sequence[str] | None) -> pd.D
         raise TumorsimError(f"--targets-of: {', '.join(unknown)}: not a training target of "
                             f"this code; allowed: {', '.join(targets['target'])}")
     return targets[targets["target"].isin(set(names))].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class RunEmulator:
+    """A finished calibration's emulator, refitted from its directory.
+
+    Attributes
+    ----------
+    emulator : Emulator
+    targets : pandas.DataFrame
+        The targets the run was fitted to (``target``, ``value``, ``se``, ``kind``).
+    fitted : tuple of FittedParameter
+        The run's fitted parameters, in its order (cohort effects included).
+    held : dict of str to float
+        The values the run held.
+    record : dict
+        The run's ``posterior.json``.
+    """
+
+    emulator: Emulator
+    targets: pd.DataFrame
+    fitted: tuple[FittedParameter, ...]
+    held: dict[str, float]
+    record: dict[str, object]
+
+
+def run_emulator(run: str | Path) -> RunEmulator:
+    """Refit the emulator of the calibration in directory ``run`` exactly as ``tumorsim
+    calibrate-posterior`` did at its end: from its ``design.parquet``, with the priors,
+    held values, targets and seed its ``posterior.json`` records (scikit-learn's fit is
+    seeded, so the emulator is the same). Nothing is simulated, so a design whose biology
+    fingerprint differs from the current code's is still read; a directory without the
+    two files is one line naming it. Slow: one Gaussian process per target on a few
+    hundred points (about ten minutes for 52 targets and 360 points)."""
+    import json
+
+    from tumorsim.calibration.posterior import read_designs
+
+    path = Path(run)
+    meta = path / "posterior.json"
+    if not (path / "design.parquet").is_file() or not meta.is_file():
+        raise TumorsimError(f"{str(run)!r}: not a calibration directory; allowed: a "
+                            "directory of tumorsim calibrate-posterior with design.parquet "
+                            "and posterior.json")
+    record = json.loads(meta.read_text(encoding="utf-8"))
+    fitted = tuple(FittedParameter(**prior) for prior in record["priors"])
+    held = {str(k): float(v) for k, v in dict(record.get("held") or {}).items()}
+    seed = int(record["diagnostics"]["seed"])
+    targets = selected_targets(observed_targets(TrainingData.load()), record_targets(path))
+    design = read_designs([path / "design.parquet"])[0]
+    emulator = fit_emulator(design, targets, len(fitted), seed)
+    return RunEmulator(emulator, targets, fitted, held, record)
 
 
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,
