@@ -5,8 +5,9 @@ Usage (from the repository root)::
     .venv/bin/python scripts/emulator_check.py RUN_DIR [--checks FILE] [--out FILE]
 
 refits the run's emulator from its ``design.parquet`` exactly as ``tumorsim
-calibrate-posterior`` did (the priors, held values and seed its ``posterior.json``
-records; scikit-learn's fit is seeded, so the emulator is the same), predicts every target
+calibrate-posterior`` did (:func:`tumorsim.calibration.run.run_emulator`: the priors, held
+values, targets and seed its ``posterior.json`` records; scikit-learn's fit is seeded, so
+the emulator is the same), predicts every target
 at the posterior draws of ``--checks`` (default: the run's own ``predictive_checks.parquet``;
 ``scripts/predictive_check.py``'s output at larger sizes also works) and prints, per target,
 the share of draws whose simulated value lies within two emulator standard deviations of
@@ -22,7 +23,6 @@ itself, at no extra cost.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -51,19 +51,20 @@ def main(argv: list[str]) -> int:
 
     import pandas as pd
 
-    from tumorsim.calibration.posterior import emulator_check, emulator_coverage, fit_emulator
-    from tumorsim.calibration.priors import FittedParameter
-    from tumorsim.calibration.targets import TrainingData, observed_targets
+    from tumorsim.calibration.posterior import emulator_check, emulator_coverage
+    from tumorsim.calibration.run import run_emulator
+    from tumorsim.errors import TumorsimError
 
     started = time.perf_counter()
-    record = json.loads((args.run / "posterior.json").read_text())
-    fitted = tuple(FittedParameter(**prior) for prior in record["priors"])
-    seed = int(record["diagnostics"]["seed"])
-    design = pd.read_parquet(args.run / "design.parquet")
-    targets = observed_targets(TrainingData.load())
-    emulator = fit_emulator(design, targets, len(fitted), seed)
-    table = emulator_check(emulator, pd.read_parquet(args.run / "posterior_draws.parquet"),
-                           pd.read_parquet(checks), fitted)
+    try:
+        refit = run_emulator(args.run)
+    except TumorsimError as err:
+        print(err, file=sys.stderr)
+        return 2
+    table = emulator_check(refit.emulator,
+                           pd.read_parquet(args.run / "posterior_draws.parquet",
+                                           use_threads=False),
+                           pd.read_parquet(checks, use_threads=False), refit.fitted)
     coverage = emulator_coverage(table)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -170,3 +170,80 @@ def test_rerun_compare_finds_a_run_equal_to_itself_and_names_what_differs(capsys
     assert compare.main([str(run20), str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path) in err and len(err.strip().splitlines()) == 1
+
+
+def _tiny_calibration(out, monkeypatch):
+    """A finished calibration of the real targets with a stand-in simulator (every target
+    near its observed value), one parameter held and the cohort effects fitted."""
+    import numpy as np
+
+    import tumorsim.calibration.run as run
+    from tumorsim.calibration.targets import TrainingData, observed_targets
+
+    observed = observed_targets(TrainingData.load()).set_index("target")
+
+    def fake(scenario, data, *, seed, sizes, cohort_effects=None):
+        rng = np.random.default_rng(seed)
+        return {t: float(r.value + 0.5 * r.se * rng.normal()) for t, r in observed.iterrows()}
+
+    monkeypatch.setattr(run, "simulated_summaries", fake)
+    return run.posterior_calibration(out, points=8, seed=3, draws=60, checks=0, steps=120,
+                                     burn_in=20, cohort_effects=True,
+                                     held={"pr_negative_primary_tamoxifen_share": 1.0})
+
+
+def test_longer_chain_rebuilds_the_runs_chain_before_sampling_longer(tmp_path, monkeypatch,
+                                                                     capsys):
+    import json
+
+    import pandas as pd
+
+    from tumorsim.calibration.run import run_emulator
+
+    run_dir = tmp_path / "run"
+    result = _tiny_calibration(run_dir, monkeypatch)
+    refit = run_emulator(run_dir)
+    assert [p.name for p in refit.fitted] == [p.name for p in result.fitted]
+    assert refit.held == {"pr_negative_primary_tamoxifen_share": 1.0}
+    longer = _script("longer_chain")
+    out = tmp_path / "long"
+    status = longer.main([str(run_dir), "--steps", "240", "--burn-in", "20", "100",
+                          "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert status in (0, 1)
+    assert "largest difference from the run's draws 0" in printed
+    table = pd.read_csv(out / "marginals.csv")
+    assert list(table["parameter"]) == [p.name for p in result.fitted]
+    assert {"shift_median_240_steps_burn_in_20", "q95_240_steps_burn_in_100"} <= set(table)
+    record = json.loads((out / "record.json").read_text())
+    assert record["rebuilt_chain"]["steps"] == 120
+    assert [c["burn_in_steps"] for c in record["longer_chain"]] == [20, 100]
+    limited = [n for n in table["parameter"]
+               if abs(table.set_index("parameter").loc[n, "shift_median_240_steps_burn_in_20"])
+               >= longer.MEDIAN_SHIFT]
+    assert all(f"{n} (burn-in 20)" in record["chain_limited"] for n in limited)
+    assert status == (1 if record["chain_limited"] else 0)
+    draws = pd.read_parquet(out / "posterior_draws.parquet")
+    assert len(draws) == 60 and (draws["pr_negative_primary_tamoxifen_share"] == 1.0).all()
+    # draws that are not the run's own are caught before any longer chain is sampled
+    shipped = pd.read_parquet(run_dir / "posterior_draws.parquet")
+    first = refit.fitted[0].name
+    shipped.assign(**{first: shipped[first] * 1.001}).to_parquet(
+        run_dir / "posterior_draws.parquet", index=False)
+    assert longer.main([str(run_dir), "--steps", "240", "--out", str(tmp_path / "b")]) == 1
+    assert "not the run's" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
+
+
+def test_longer_chain_refuses_bad_input_in_one_line(tmp_path, capsys):
+    longer = _script("longer_chain")
+    run20 = REPO / "docs" / "calibration" / "run20"
+    for argv in ([str(tmp_path), "--steps", "20000", "--out", str(tmp_path / "o")],
+                 [str(run20), "--steps", "5000", "--out", str(tmp_path / "o")],
+                 [str(run20), "--steps", "20000", "--burn-in", "20000",
+                  "--out", str(tmp_path / "o")],
+                 [str(run20), "--steps", "20000", "--out", str(REPO / "docs")]):
+        assert longer.main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err and "\n" not in err and "allowed" in err
+    assert not (tmp_path / "o").exists()
