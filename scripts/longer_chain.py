@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python scripts/longer_chain.py RUN_DIR --steps 40000 --out DIR
-        [--burn-in 2000 8000]
+        [--burn-in 2000 8000] [--moves differential-evolution]
 
 refits the run's emulator from its ``design.parquet`` as ``tumorsim calibrate-posterior``
 did (:func:`tumorsim.calibration.run.run_emulator`; nothing is simulated), samples the
@@ -13,7 +13,8 @@ emulated posterior twice with the calibration's own sampler
 1. at the run's own steps and burn-in, as a check that the chain was rebuilt: its 200
    draws must equal the run's ``posterior_draws.parquet`` (the largest difference is
    printed; anything but 0 stops the script with exit status 1);
-2. at ``--steps``, the longer chain.
+2. at ``--steps``, the longer chain, with the run's proposals or those of ``--moves``
+   (:data:`tumorsim.calibration.posterior.SAMPLER_MOVES`).
 
 For every fitted parameter it prints and writes (``DIR/marginals.csv``) the median and the
 5 % and 95 % quantiles of each chain's kept samples (every walker, every step after the
@@ -82,6 +83,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--burn-in", type=int, nargs="+", default=None,
                         help="burn-ins of the longer chain (default: the run's)")
+    parser.add_argument("--moves", default="stretch",
+                        help="the longer chain's proposals: stretch (the calibration's) or "
+                             "differential-evolution")
     args = parser.parse_args(argv)
 
     from tumorsim.errors import TumorsimError
@@ -100,6 +104,10 @@ def main(argv: list[str]) -> int:
             raise TumorsimError(f"--steps {args.steps} --burn-in {burn_ins}: allowed: more "
                                 f"steps than the run's {own_steps}, each burn-in from 0 to "
                                 "fewer than the steps")
+        from tumorsim.calibration.posterior import SAMPLER_MOVES
+
+        if args.moves not in SAMPLER_MOVES:
+            raise TumorsimError(f"--moves {args.moves}: allowed: {', '.join(SAMPLER_MOVES)}")
         if args.out.exists() and any(args.out.iterdir()):
             raise TumorsimError(f"--out {args.out}: not empty; allowed: a new or empty "
                                 "directory")
@@ -124,10 +132,10 @@ def main(argv: list[str]) -> int:
     walkers = int(record["diagnostics"]["walkers"])
     draws = int(record["diagnostics"]["draws"])
 
-    def sample(steps: int, burn_in: int):  # type: ignore[no-untyped-def]
+    def sample(steps: int, burn_in: int, moves: str = "stretch"):  # type: ignore[no-untyped-def]
         return sample_posterior(refit.emulator, refit.targets, seed=seed, walkers=walkers,
                                 steps=steps, burn_in=burn_in, draws=draws,
-                                fitted=refit.fitted).holding(refit.held)
+                                fitted=refit.fitted, moves=moves).holding(refit.held)
 
     t = time.perf_counter()
     own = sample(own_steps, own_burn_in)
@@ -143,9 +151,9 @@ def main(argv: list[str]) -> int:
         return 1
 
     t = time.perf_counter()
-    longer = sample(args.steps, min(burn_ins))
+    longer = sample(args.steps, min(burn_ins), args.moves)
     longer_s = time.perf_counter() - t
-    print(f"chain of {args.steps} steps: {longer_s:.0f} s", flush=True)
+    print(f"chain of {args.steps} steps ({args.moves} moves): {longer_s:.0f} s", flush=True)
 
     reference = _kept_values(own, own_burn_in)
     sd = reference.std()
@@ -191,8 +199,8 @@ def main(argv: list[str]) -> int:
               "rebuilt_chain": {**_chain_record(own, own_burn_in),
                                 "largest_difference_from_run_draws": difference,
                                 "wall_seconds": round(own_s, 1)},
-              "longer_chain": [{**_chain_record(longer, b), "wall_seconds": round(longer_s, 1)}
-                               for b in burn_ins],
+              "longer_chain": [{**_chain_record(longer, b), "moves": args.moves,
+                                "wall_seconds": round(longer_s, 1)} for b in burn_ins],
               "rule": {"median_shift_sd": MEDIAN_SHIFT, "bound_shift_sd": BOUND_SHIFT},
               "chain_limited": limited}
     (args.out / "record.json").write_text(json.dumps(chains, indent=2) + "\n",

@@ -58,6 +58,7 @@ from tumorsim.model.ensemble import PriorRange
 __all__ = [
     "PLAUSIBLE_AT_LEAST",
     "PLAUSIBLE_FACTOR",
+    "SAMPLER_MOVES",
     "Emulator",
     "PosteriorResult",
     "design_points",
@@ -86,6 +87,12 @@ run9's waves poorly; docs/posterior.md, why run8 was not adopted)."""
 REGION_SD = 2.0
 """A parameter set is outside the plausible region when the emulated log misses, less
 this many of their standard deviations, exceed the plausible limit."""
+
+SAMPLER_MOVES = ("stretch", "differential-evolution")
+"""The ensemble sampler's proposals: emcee's default affine-invariant stretch move (how
+the shipped posterior was sampled), or its differential-evolution move with a fifth of
+snooker updates (emcee's ``DEMove`` and ``DESnookerMove``), which mixes faster when the
+stretch move's acceptance falls in many dimensions."""
 
 SummaryFunction = Callable[[dict[str, float], int], Mapping[str, float]]
 """``summaries(values, seed)``: simulated target values at a parameter set."""
@@ -517,14 +524,20 @@ class PosteriorResult:
 
 def sample_posterior(emulator: Emulator, targets: pd.DataFrame, *, seed: int,
                      walkers: int | None = None, steps: int = 3000, burn_in: int = 1000,
-                     draws: int = 200, fitted: Sequence[FittedParameter] = FITTED
-                     ) -> PosteriorResult:
+                     draws: int = 200, fitted: Sequence[FittedParameter] = FITTED,
+                     moves: str = "stretch") -> PosteriorResult:
     """Sample the emulated posterior with emcee and thin it to ``draws`` parameter sets.
 
     ``walkers`` defaults to 32, or to 2 per dimension and 8 more when that is larger (the
-    ensemble's stretch moves need more walkers than twice the dimensions).
+    ensemble's stretch moves need more walkers than twice the dimensions). ``moves`` is one
+    of :data:`SAMPLER_MOVES`.
     """
     import emcee
+
+    if moves not in SAMPLER_MOVES:
+        raise TumorsimError(f"moves {moves!r}: allowed: {', '.join(SAMPLER_MOVES)}")
+    proposal = (None if moves == "stretch"
+                else [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)])
 
     d = len(fitted)
     walkers = walkers or max(32, 2 * d + 8)
@@ -536,7 +549,8 @@ def sample_posterior(emulator: Emulator, targets: pd.DataFrame, *, seed: int,
     best = emulator.start[np.arange(walkers) % len(emulator.start)]
     start = np.clip(best + rng.normal(0.0, 0.01, size=(walkers, d)), 0.0, 1.0)
     sampler = emcee.EnsembleSampler(
-        walkers, d, lambda u: log_likelihood(emulator, y, se, u), vectorize=True)
+        walkers, d, lambda u: log_likelihood(emulator, y, se, u), vectorize=True,
+        moves=proposal)
     sampler.random_state = np.random.RandomState(seed).get_state()
     sampler.run_mcmc(start, steps, progress=False)
     chain = sampler.get_chain()
@@ -559,6 +573,8 @@ def sample_posterior(emulator: Emulator, targets: pd.DataFrame, *, seed: int,
         "burn_in_steps": burn_in, "walkers": walkers, "steps": steps, "draws": draws,
         "seed": seed,
     }
+    if moves != "stretch":
+        diagnostics["moves"] = moves
     return PosteriorResult(values, chain, diagnostics, table, tuple(fitted))
 
 
