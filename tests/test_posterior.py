@@ -505,3 +505,20 @@ def test_targets_of_an_earlier_run_keep_their_order():
     np.testing.assert_allclose(chosen["se"], stored["se"], rtol=1e-12)
     with pytest.raises(TumorsimError, match="k9:nothing: not a training target"):
         selected_targets(every, ["k9:nothing"])
+
+
+def test_the_chain_length_note_says_when_the_autocorrelation_estimate_is_not_trusted():
+    import json
+    from pathlib import Path
+
+    from tumorsim.calibration.summary import chain_length_note
+
+    run20 = Path(__file__).resolve().parents[1] / "docs" / "calibration" / "run20"
+    d = json.loads((run20 / "posterior.json").read_text())["diagnostics"]
+    note = chain_length_note(d)
+    # 8,000 kept steps against a longest estimate of 814 steps
+    assert "8,000 steps, 9.8 times" in note and "overstated" in note
+    long = {"steps": 60_000, "burn_in_steps": 10_000, "autocorrelation_steps": {"a": 900.0,
+                                                                              "b": 1000.0}}
+    assert "50 times" in chain_length_note(long) and "trusted" in chain_length_note(long)
+    assert "overstated" not in chain_length_note(long)

@@ -16,7 +16,12 @@ import json
 import sys
 from pathlib import Path
 
-from tumorsim.calibration.summary import parameter_table, predictive_figure, target_table
+from tumorsim.calibration.summary import (
+    chain_length_note,
+    parameter_table,
+    predictive_figure,
+    target_table,
+)
 
 START = "<!-- posterior:start -->"
 END = "<!-- posterior:end -->"
@@ -53,7 +58,7 @@ def section(run_dir: Path) -> str:
         f"{d['wall_seconds']:.0f} s in all. Acceptance fraction "
         f"{d['acceptance_fraction']:.2f}; integrated autocorrelation "
         f"{min(tau.values()):.0f}-{max(tau.values()):.0f} steps; effective sample size "
-        f"{d['effective_sample_size']:.0f}.",
+        f"{d['effective_sample_size']:.0f}. " + chain_length_note(d),
         "",
         "| parameter | prior | posterior median | 90 % interval |",
         "|---|---|---|---|",

@@ -582,6 +582,7 @@ def _add_posterior(report: Report, parameters: str) -> None:
     diagnostics, the predictive check of every fitted target, and the fitted parameters;
     ``parameters`` says what this run used (:func:`tumorsim.model.ensemble.parameters_text`)."""
     from tumorsim.calibration.summary import (
+        chain_length_note,
         parameter_table,
         predictive_check_figure,
         target_table,
@@ -604,7 +605,8 @@ def _add_posterior(report: Report, parameters: str) -> None:
         f"{diagnostics['walkers']} walkers x {diagnostics['steps']} steps "
         f"({diagnostics['burn_in_steps']} burn-in), acceptance "
         f"{diagnostics['acceptance_fraction']:.2f}, effective sample size "
-        f"{diagnostics['effective_sample_size']:.0f}, seed {diagnostics['seed']}. Each draw "
+        f"{diagnostics['effective_sample_size']:.0f}, seed {diagnostics['seed']}. "
+        f"{chain_length_note(diagnostics)} Each draw "
         "replaces the base calibration's value of the parameters it fits; the mechanism "
         "parameters (M1-M3) come from their priors. Command: "
         f"`{record['command']}`.\n\n"

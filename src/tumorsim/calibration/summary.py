@@ -10,7 +10,9 @@ Reads a run directory of :func:`tumorsim.calibration.run.posterior_calibration`
   range of the predictive checks), with whether the observation lies in that range
   widened by its own standard error;
 * :func:`predictive_check_figure` (and :func:`predictive_figure`, which writes it): the
-  same as a figure.
+  same as a figure;
+* :func:`chain_length_note`: whether the sampler's chain was long enough for its own
+  autocorrelation estimate to be trusted.
 """
 
 from __future__ import annotations
@@ -25,11 +27,33 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["parameter_table", "predictive_check_figure", "predictive_figure", "target_table"]
+__all__ = ["TRUSTED_CHAIN_AUTOCORRELATIONS", "chain_length_note", "parameter_table",
+           "predictive_check_figure", "predictive_figure", "target_table"]
+
+TRUSTED_CHAIN_AUTOCORRELATIONS = 50
+"""emcee trusts its integrated autocorrelation estimate from chains this many times as long
+as the estimate (``emcee.autocorr.integrated_time``); shorter chains underestimate it."""
 
 
 def _record(run_dir: Path) -> dict[str, object]:
     return dict(json.loads((run_dir / "posterior.json").read_text()))
+
+
+def chain_length_note(diagnostics: dict[str, object]) -> str:
+    """One sentence on the final chain's length against its longest autocorrelation time
+    (``steps``, ``burn_in_steps``, ``autocorrelation_steps`` of a run's diagnostics): below
+    :data:`TRUSTED_CHAIN_AUTOCORRELATIONS` times it says that the autocorrelation times may
+    be underestimated and the effective sample size overstated."""
+    tau = max(float(t) for t in dict(diagnostics["autocorrelation_steps"]).values())  # type: ignore[call-overload]
+    kept = int(diagnostics["steps"]) - int(diagnostics["burn_in_steps"])  # type: ignore[call-overload]
+    times = kept / tau
+    if times >= TRUSTED_CHAIN_AUTOCORRELATIONS:
+        return (f"The chain kept {kept:,} steps, {times:.0f} times its longest "
+                "autocorrelation time: long enough for the estimate to be trusted.")
+    return (f"The chain kept {kept:,} steps, {times:.1f} times its longest autocorrelation "
+            f"time, short of the {TRUSTED_CHAIN_AUTOCORRELATIONS} times from which emcee "
+            "trusts the estimate: the autocorrelation times may be underestimated and the "
+            "effective sample size overstated.")
 
 
 def parameter_table(run_dir: str | Path) -> pd.DataFrame:

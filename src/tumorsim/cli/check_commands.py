@@ -235,6 +235,7 @@ def calibrate_posterior(
         record_targets,
         selected_targets,
     )
+    from tumorsim.calibration.summary import chain_length_note
     from tumorsim.calibration.targets import TrainingData, observed_targets
     from tumorsim.io.output_dir import check_output_dir, claim_output_dir
 
@@ -267,7 +268,8 @@ def calibrate_posterior(
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
-             f"sample size {d['effective_sample_size']:.0f}; wrote {out}")
+             f"sample size {d['effective_sample_size']:.0f}; wrote {out}. "
+             + chain_length_note(d))
 
 
 def validate(
