@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python scripts/longer_chain.py RUN_DIR --steps 40000 --out DIR
-        [--burn-in 2000 8000] [--moves differential-evolution]
+        [--burn-in 2000 8000] [--moves differential-evolution] [--seed N]
 
 refits the run's emulator from its ``design.parquet`` as ``tumorsim calibrate-posterior``
 did (:func:`tumorsim.calibration.run.run_emulator`; nothing is simulated), samples the
@@ -14,7 +14,8 @@ emulated posterior twice with the calibration's own sampler
    draws must equal the run's ``posterior_draws.parquet`` (the largest difference is
    printed; anything but 0 stops the script with exit status 1);
 2. at ``--steps``, the longer chain, with the run's proposals or those of ``--moves``
-   (:data:`tumorsim.calibration.posterior.SAMPLER_MOVES`).
+   (:data:`tumorsim.calibration.posterior.SAMPLER_MOVES`), seeded with the run's seed or
+   ``--seed`` (a second seed tells a converged chain from one that depends on its start).
 
 For every fitted parameter it prints and writes (``DIR/marginals.csv``) the median and the
 5 % and 95 % quantiles of each chain's kept samples (every walker, every step after the
@@ -66,7 +67,16 @@ def _chain_record(result, burn_in: int) -> dict[str, object]:  # type: ignore[no
 
     tau = np.asarray(emcee.autocorr.integrated_time(result.chain[burn_in:], quiet=True))
     kept_steps = result.chain.shape[0] - burn_in
-    return {"steps": int(result.chain.shape[0]), "burn_in_steps": burn_in,
+    # a walker's acceptance: the share of its kept steps that moved it (a stuck walker,
+    # far below the others, holds the chain's tails where the posterior has little mass)
+    kept = result.chain[max(burn_in, 1) - 1:]
+    moved = np.any(kept[1:] != kept[:-1], axis=-1).mean(axis=0)
+    return {"walker_acceptance": {"min": float(np.min(moved)),
+                                  "median": float(np.median(moved)),
+                                  "max": float(np.max(moved)),
+                                  "below_a_quarter_of_median":
+                                      int(np.sum(moved < 0.25 * np.median(moved)))},
+            "steps": int(result.chain.shape[0]), "burn_in_steps": burn_in,
             "walkers": int(result.chain.shape[1]),
             "acceptance_fraction": result.diagnostics["acceptance_fraction"],
             "largest_autocorrelation_steps": float(np.max(tau)),
@@ -83,6 +93,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--burn-in", type=int, nargs="+", default=None,
                         help="burn-ins of the longer chain (default: the run's)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the longer chain's seed (default: the run's)")
     parser.add_argument("--moves", default="stretch",
                         help="the longer chain's proposals: stretch (the calibration's) or "
                              "differential-evolution")
@@ -132,8 +144,9 @@ def main(argv: list[str]) -> int:
     walkers = int(record["diagnostics"]["walkers"])
     draws = int(record["diagnostics"]["draws"])
 
-    def sample(steps: int, burn_in: int, moves: str = "stretch"):  # type: ignore[no-untyped-def]
-        return sample_posterior(refit.emulator, refit.targets, seed=seed, walkers=walkers,
+    def sample(steps: int, burn_in: int, moves: str = "stretch",  # type: ignore[no-untyped-def]
+               chain_seed: int = seed):
+        return sample_posterior(refit.emulator, refit.targets, seed=chain_seed, walkers=walkers,
                                 steps=steps, burn_in=burn_in, draws=draws,
                                 fitted=refit.fitted, moves=moves).holding(refit.held)
 
@@ -151,7 +164,8 @@ def main(argv: list[str]) -> int:
         return 1
 
     t = time.perf_counter()
-    longer = sample(args.steps, min(burn_ins), args.moves)
+    longer = sample(args.steps, min(burn_ins), args.moves,
+                    seed if args.seed is None else args.seed)
     longer_s = time.perf_counter() - t
     print(f"chain of {args.steps} steps ({args.moves} moves): {longer_s:.0f} s", flush=True)
 
@@ -200,6 +214,7 @@ def main(argv: list[str]) -> int:
                                 "largest_difference_from_run_draws": difference,
                                 "wall_seconds": round(own_s, 1)},
               "longer_chain": [{**_chain_record(longer, b), "moves": args.moves,
+                                "seed": seed if args.seed is None else args.seed,
                                 "wall_seconds": round(longer_s, 1)} for b in burn_ins],
               "rule": {"median_shift_sd": MEDIAN_SHIFT, "bound_shift_sd": BOUND_SHIFT},
               "chain_limited": limited}
@@ -210,7 +225,10 @@ def main(argv: list[str]) -> int:
               f"{c['acceptance_fraction']:.3f}, largest tau "
               f"{c['largest_autocorrelation_steps']:.0f} steps, kept steps / tau "
               f"{c['kept_steps_per_largest_autocorrelation']:.1f}, "
-              f"ESS {c['effective_sample_size']:.0f}")
+              f"ESS {c['effective_sample_size']:.0f}; walkers' acceptance "
+              f"{c['walker_acceptance']['min']:.3f}-{c['walker_acceptance']['max']:.3f}, "
+              f"{c['walker_acceptance']['below_a_quarter_of_median']} below a quarter of "
+              "the median")
     print("\nchain-limited: " + (", ".join(limited) if limited else "none (the rule holds)")
           + f"; {time.perf_counter() - started:.0f} s")
     return 1 if limited else 0
