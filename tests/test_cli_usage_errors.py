@@ -19,6 +19,8 @@ CASES = {
     "unknown command": (["simulat"], ["tumorsim", "simulat"]),
     "below its least": (["calibrate-posterior", "--check-scale", "0", "--out", "OUT"],
                         ["--check-scale = 0", ">= 1"]),
+    "not a sampler move": (["calibrate-posterior", "--moves", "gibbs", "--out", "OUT"],
+                           ["--moves 'gibbs'", "stretch", "differential-evolution"]),
 }
 
 

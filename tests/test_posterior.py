@@ -522,3 +522,24 @@ def test_the_chain_length_note_says_when_the_autocorrelation_estimate_is_not_tru
                                                                               "b": 1000.0}}
     assert "50 times" in chain_length_note(long) and "trusted" in chain_length_note(long)
     assert "overstated" not in chain_length_note(long)
+
+
+def test_differential_evolution_moves_find_the_toy_posterior_too(tmp_path):
+    design = run_design(_toy_summaries, points=30, seed=5, fitted=TOY,
+                        checkpoint=tmp_path / "design.parquet")
+    emulator = fit_emulator(design, TARGETS, 2, 5)
+    result = sample_posterior(emulator, TARGETS, seed=5, walkers=12, steps=500, burn_in=200,
+                              draws=120, fitted=TOY, moves="differential-evolution")
+    log_beta = np.log10(result.draws["beta"].to_numpy())
+    alpha = result.draws["alpha"].to_numpy()
+    assert np.all(np.abs(np.abs(log_beta) - 0.5) < 0.08)
+    assert np.all(np.abs(2 * alpha + 0.1 * log_beta - 1.0) < 0.1)
+    assert result.diagnostics["moves"] == "differential-evolution"
+    # the default proposals leave the record as it was; an unknown proposal is refused
+    stretch = sample_posterior(emulator, TARGETS, seed=5, walkers=12, steps=300, burn_in=100,
+                               draws=40, fitted=TOY)
+    assert "moves" not in stretch.diagnostics
+    assert not np.array_equal(stretch.chain[-1], result.chain[299])
+    with pytest.raises(TumorsimError, match="allowed: stretch, differential-evolution"):
+        sample_posterior(emulator, TARGETS, seed=5, steps=300, burn_in=100, fitted=TOY,
+                         moves="gibbs")

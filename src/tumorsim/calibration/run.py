@@ -173,7 +173,8 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
                           wave_points: int = 0, wave_steps: int = 0,
                           held: Mapping[str, float] | None = None,
                           check_scale: int = 1, cohort_effects: bool = False,
-                          target_names: Sequence[str] | None = None) -> PosteriorResult:
+                          target_names: Sequence[str] | None = None,
+                          moves: str = "stretch") -> PosteriorResult:
     """Run (or resume) the calibration into ``out_dir``; see the module docstring.
 
     With ``waves`` > 1 the design is sequential: after the Latin hypercube of ``points``,
@@ -212,6 +213,11 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     ``target_names`` restricts the fit to those targets (``--targets-of RUN``: an earlier
     run's, so that a fit made before targets were added reruns with the current code);
     the design still simulates every target, so its checkpoint is shared.
+
+    ``moves`` are the final chain's proposals
+    (:data:`tumorsim.calibration.posterior.SAMPLER_MOVES`); the intermediate chains that
+    place the waves keep the stretch move, so a design is the same whatever the final
+    chain's proposals and a rerun with other ``moves`` resumes it.
     """
     from tumorsim.model.ensemble import Ensemble
     from tumorsim.model.mechanism_priors import mechanism_prior_ranges
@@ -268,7 +274,7 @@ def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws:
     design_s = time.perf_counter() - started
     emulator = fit_emulator(design, targets, len(fitted), seed)
     result = sample_posterior(emulator, targets, seed=seed, draws=draws, steps=steps,
-                              burn_in=burn_in, fitted=fitted).holding(held)
+                              burn_in=burn_in, fitted=fitted, moves=moves).holding(held)
     result.diagnostics["design_points"] = len(design)
     result.diagnostics["design_waves"] = [{"wave": 1, "points": points,
                                            "how": "Latin hypercube over the priors"},

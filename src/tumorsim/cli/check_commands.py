@@ -183,6 +183,11 @@ def calibrate_posterior(
         "after the burn-in).", callback=at_least(100))] = 3000,
     burn_in: Annotated[int, typer.Option(
         "--burn-in", help="Sampler steps dropped at the start.", callback=at_least(0))] = 1000,
+    moves: Annotated[str, typer.Option(
+        "--moves", help="The sampler's proposals: stretch (emcee's default; how the shipped "
+        "posterior was sampled) or differential-evolution (mixes about eight times faster "
+        "on the shipped fit's design; docs/posterior.md, 'The chain's length').")
+    ] = "stretch",
     mechanism_priors: Annotated[bool, typer.Option(
         "--mechanism-priors/--mechanism-defaults",
         help="Draw the M1-M3 mechanism parameters from their priors at every design point "
@@ -228,6 +233,7 @@ def calibrate_posterior(
     --waves of points where the posterior lies), sampled with emcee (docs/posterior.md).
     An interrupted run resumes from OUT/design.parquet.
     """
+    from tumorsim.calibration.posterior import SAMPLER_MOVES
     from tumorsim.calibration.run import (
         POSTERIOR_FILES,
         fitted_without,
@@ -241,6 +247,8 @@ def calibrate_posterior(
 
     if burn_in >= steps:
         raise TumorsimError(f"--burn-in = {burn_in}: must be below --steps = {steps}")
+    if moves not in SAMPLER_MOVES:
+        raise TumorsimError(f"--moves {moves!r}: allowed: {', '.join(SAMPLER_MOVES)}")
     held = held_values(hold or [])
     sizes = simulation_sizes(size or [])
     fitted_without(held)  # refuses unknown names and values outside their priors
@@ -264,7 +272,7 @@ def calibrate_posterior(
                                            progress=step, mechanism_priors=mechanism_priors,
                                            held=held, check_scale=check_scale,
                                            sizes=sizes, cohort_effects=cohort_effects,
-                                           target_names=target_names,
+                                           target_names=target_names, moves=moves,
                                            command=command_line("tumorsim calibrate-posterior"))
         d = result.diagnostics
         echo(f"posterior: {draws} draws; acceptance {d['acceptance_fraction']:.2f}, effective "
