@@ -144,7 +144,7 @@ def run_emulator(run: str | Path) -> RunEmulator:
     seeded, so the emulator is the same). Nothing is simulated, so a design whose biology
     fingerprint differs from the current code's is still read; a directory without the
     two files is one line naming it. Slow: one Gaussian process per target on a few
-    hundred points (about ten minutes for 52 targets and 360 points)."""
+    hundred points (five to six minutes for run20's 52 targets and 360 points)."""
     import json
 
     from tumorsim.calibration.posterior import read_designs
