@@ -62,11 +62,11 @@ def _kept_values(result, burn_in: int):  # type: ignore[no-untyped-def]
 
 
 def _chain_record(result, burn_in: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    import emcee
     import numpy as np
 
-    tau = np.asarray(emcee.autocorr.integrated_time(result.chain[burn_in:], quiet=True))
-    kept_steps = result.chain.shape[0] - burn_in
+    from tumorsim.calibration.posterior import chain_autocorrelation
+
+    tau, ess = chain_autocorrelation(result.chain, burn_in)
     # a walker's acceptance: the share of its kept steps that moved it (a stuck walker,
     # far below the others, holds the chain's tails where the posterior has little mass)
     kept = result.chain[max(burn_in, 1) - 1:]
@@ -80,8 +80,9 @@ def _chain_record(result, burn_in: int) -> dict[str, object]:  # type: ignore[no
             "walkers": int(result.chain.shape[1]),
             "acceptance_fraction": result.diagnostics["acceptance_fraction"],
             "largest_autocorrelation_steps": float(np.max(tau)),
-            "kept_steps_per_largest_autocorrelation": float(kept_steps / np.max(tau)),
-            "effective_sample_size": float(kept_steps * result.chain.shape[1] / np.max(tau)),
+            "kept_steps_per_largest_autocorrelation":
+                float((result.chain.shape[0] - burn_in) / np.max(tau)),
+            "effective_sample_size": ess,
             "autocorrelation_steps": {p.name: float(t)
                                       for p, t in zip(result.fitted, tau, strict=True)}}
 
@@ -103,6 +104,7 @@ def main(argv: list[str]) -> int:
     from tumorsim.errors import TumorsimError
 
     try:
+        from tumorsim.calibration.posterior import SAMPLER_MOVES
         from tumorsim.calibration.run import run_emulator
 
         if not (args.run / "posterior_draws.parquet").is_file():
@@ -116,8 +118,6 @@ def main(argv: list[str]) -> int:
             raise TumorsimError(f"--steps {args.steps} --burn-in {burn_ins}: allowed: more "
                                 f"steps than the run's {own_steps}, each burn-in from 0 to "
                                 "fewer than the steps")
-        from tumorsim.calibration.posterior import SAMPLER_MOVES
-
         if args.moves not in SAMPLER_MOVES:
             raise TumorsimError(f"--moves {args.moves}: allowed: {', '.join(SAMPLER_MOVES)}")
         if args.out.exists() and any(args.out.iterdir()):
@@ -170,34 +170,28 @@ def main(argv: list[str]) -> int:
     print(f"chain of {args.steps} steps ({args.moves} moves): {longer_s:.0f} s", flush=True)
 
     reference = _kept_values(own, own_burn_in)
-    sd = reference.std()
-    rows = []
-    for name in reference.columns:
-        row: dict[str, object] = {"parameter": name, "posterior_sd": float(sd[name])}
-        for label, values in [(f"{own_steps}_steps", reference),
-                              *[(f"{args.steps}_steps_burn_in_{b}", _kept_values(longer, b))
-                                for b in burn_ins]]:
-            q = values[name].quantile([0.05, 0.5, 0.95])
-            row[f"q05_{label}"] = float(q[0.05])
-            row[f"median_{label}"] = float(q[0.5])
-            row[f"q95_{label}"] = float(q[0.95])
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    limited: list[str] = []
+    quantiles = {"q05": 0.05, "median": 0.5, "q95": 0.95}
     base = f"{own_steps}_steps"
+    labels = {b: f"{args.steps}_steps_burn_in_{b}" for b in burn_ins}
+    kept = {base: reference, **{labels[b]: _kept_values(longer, b) for b in burn_ins}}
+    table = pd.DataFrame({"parameter": reference.columns,
+                          "posterior_sd": reference.std().to_numpy()})
+    for label, values in kept.items():
+        for q, p in quantiles.items():
+            table[f"{q}_{label}"] = values.quantile(p).to_numpy()
+    limited: list[str] = []
+    for b in burn_ins:
+        for q in ("median", "q05", "q95"):
+            table[f"shift_{q}_{labels[b]}"] = ((table[f"{q}_{labels[b]}"] - table[f"{q}_{base}"])
+                                              / table["posterior_sd"])
     print(f"\n| parameter | median ({own_steps}) | 90 % ({own_steps}) | "
           + " | ".join(f"shift median, q05, q95 ({args.steps}, burn-in {b}) [SD]"
                        for b in burn_ins) + " |")
     print("|---|---|---|" + "---|" * len(burn_ins))
-    for row in table.itertuples(index=False):
-        r = row._asdict()
+    for r in table.to_dict("records"):
         cells = []
         for b in burn_ins:
-            label = f"{args.steps}_steps_burn_in_{b}"
-            shifts = [(r[f"{q}_{label}"] - r[f"{q}_{base}"]) / r["posterior_sd"]
-                      for q in ("median", "q05", "q95")]
-            for q, s in zip(("median", "q05", "q95"), shifts, strict=True):
-                table.loc[table["parameter"] == r["parameter"], f"shift_{q}_{label}"] = s
+            shifts = [r[f"shift_{q}_{labels[b]}"] for q in ("median", "q05", "q95")]
             if abs(shifts[0]) >= MEDIAN_SHIFT or max(abs(shifts[1]), abs(shifts[2])) >= BOUND_SHIFT:
                 limited.append(f"{r['parameter']} (burn-in {b})")
             cells.append(", ".join(f"{s:+.3f}" for s in shifts))

@@ -61,6 +61,7 @@ __all__ = [
     "SAMPLER_MOVES",
     "Emulator",
     "PosteriorResult",
+    "chain_autocorrelation",
     "design_points",
     "distinct_points",
     "emulator_check",
@@ -522,6 +523,18 @@ class PosteriorResult:
         }
 
 
+def chain_autocorrelation(chain: np.ndarray, burn_in: int) -> tuple[np.ndarray, float]:
+    """emcee's integrated autocorrelation time of each parameter over ``chain`` (shape
+    (steps, walkers, dimensions)) after ``burn_in`` steps, and the effective sample size:
+    the kept samples (steps x walkers) over the longest time."""
+    import emcee
+
+    kept = chain[burn_in:]
+    tau = np.asarray(emcee.autocorr.integrated_time(kept, quiet=True), dtype=float)
+    ess = float(kept.shape[0] * kept.shape[1] / max(float(np.max(tau)), 1.0))
+    return tau, ess
+
+
 def sample_posterior(emulator: Emulator, targets: pd.DataFrame, *, seed: int,
                      walkers: int | None = None, steps: int = 3000, burn_in: int = 1000,
                      draws: int = 200, fitted: Sequence[FittedParameter] = FITTED,
@@ -555,8 +568,7 @@ def sample_posterior(emulator: Emulator, targets: pd.DataFrame, *, seed: int,
     sampler.run_mcmc(start, steps, progress=False)
     chain = sampler.get_chain()
     kept = chain[burn_in:].reshape(-1, d)
-    tau = np.asarray(emcee.autocorr.integrated_time(chain[burn_in:], quiet=True), dtype=float)
-    ess = float(kept.shape[0] / max(float(np.max(tau)), 1.0))
+    tau, ess = chain_autocorrelation(chain, burn_in)
     pick = np.linspace(0, kept.shape[0] - 1, draws).round().astype(int)
     u = kept[rng.permutation(pick)]
     values = pd.DataFrame({p.name: p.from_unit(u[:, k]) for k, p in enumerate(fitted)})

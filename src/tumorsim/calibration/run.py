@@ -126,15 +126,12 @@ class RunEmulator:
         The run's fitted parameters, in its order (cohort effects included).
     held : dict of str to float
         The values the run held.
-    record : dict
-        The run's ``posterior.json``.
     """
 
     emulator: Emulator
     targets: pd.DataFrame
     fitted: tuple[FittedParameter, ...]
     held: dict[str, float]
-    record: dict[str, object]
 
 
 def run_emulator(run: str | Path) -> RunEmulator:
@@ -162,7 +159,7 @@ def run_emulator(run: str | Path) -> RunEmulator:
     targets = selected_targets(observed_targets(TrainingData.load()), record_targets(path))
     design = read_designs([path / "design.parquet"])[0]
     emulator = fit_emulator(design, targets, len(fitted), seed)
-    return RunEmulator(emulator, targets, fitted, held, record)
+    return RunEmulator(emulator, targets, fitted, held)
 
 
 def posterior_calibration(out_dir: str | Path, *, points: int, seed: int, draws: int = 200,
