@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python scripts/target_check.py SCENARIO.toml [SCENARIO.toml ...]
         [--seeds 3] [--scale 4] [--seed 2026] [--cohort-effects RUN_DIR ...]
+        [--targets-of RUN_DIR]
 
 simulates the training targets of the Bayesian calibration (GBSG2, TRANSBIG and GSE2034
 training parts, K2 and K7; :mod:`tumorsim.calibration.targets`) at each scenario with its
@@ -13,6 +14,9 @@ its standard error and, per scenario, the simulated value and the z-score
 (simulated - observed) / SE. The last rows count the targets with |z| < 2 and sum z^2,
 over all targets and over those other than TRANSBIG's and GSE2034's survival points (the
 ones a fit's cohort effects move; ``--cohort-effects`` applies a run's).
+``--targets-of RUN_DIR`` restricts the table and its sums to the targets that run was
+fitted to (``tumorsim calibrate-posterior --targets-of`` does the same for a fit), so a run
+made before targets were added is measured on its own list.
 Held-out parts are never touched.
 """
 
@@ -41,6 +45,9 @@ def main(argv: list[str]) -> int:
                         "directory) whose cohort effects apply to the scenario in the same "
                         "place (tumorsim.calibration.cohort_effects); once per scenario, or "
                         "not at all")
+    parser.add_argument("--targets-of", type=Path, default=None, metavar="RUN",
+                        help="only the targets of this calibration's posterior.json (or its "
+                        "directory), in the current code's order")
     args = parser.parse_args(argv)
     for path in args.scenarios:
         if not path.is_file():
@@ -50,6 +57,7 @@ def main(argv: list[str]) -> int:
     import numpy as np
 
     from tumorsim.calibration.cohort_effects import read_cohort_effects
+    from tumorsim.calibration.run import record_targets, selected_targets
     from tumorsim.errors import TumorsimError
 
     runs_given = args.cohort_effects or []
@@ -60,6 +68,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         effects = [read_cohort_effects(r) for r in runs_given] or [{} for _ in args.scenarios]
+        names = record_targets(args.targets_of) if args.targets_of is not None else None
     except TumorsimError as err:
         print(err, file=sys.stderr)
         return 2
@@ -74,7 +83,11 @@ def main(argv: list[str]) -> int:
 
     started = time.perf_counter()
     data = TrainingData.load()
-    targets = observed_targets(data)
+    try:
+        targets = selected_targets(observed_targets(data), names)
+    except TumorsimError as err:
+        print(err, file=sys.stderr)
+        return 2
     sizes = DEFAULT_SIZES.scaled(args.scale)
     columns = {}
     stems = [path.stem for path in args.scenarios]

@@ -247,3 +247,28 @@ def test_longer_chain_refuses_bad_input_in_one_line(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert err and "\n" not in err and "allowed" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_target_check_measures_a_run_on_its_own_targets(tmp_path, capsys):
+    """--targets-of: the table and its sums cover only the run's targets, in the current
+    code's order; a missing record or a target this code lacks is one line, exit 2."""
+    import json
+
+    check = _script("target_check")
+    median = str(REPO / "docs" / "calibration" / "posterior_median_scenario.toml")
+    run = tmp_path / "run"
+    run.mkdir()
+    names = ["k5:pr_loss_share", "gbsg2:rfs:horTh no, PR+:1y"]
+    (run / "posterior.json").write_text(json.dumps({"targets": [{"target": n} for n in names]}))
+    assert check.main([median, "--seeds", "1", "--scale", "1", "--targets-of", str(run)]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| ")]
+    assert [r.split(" | ")[0][2:] for r in rows[1:3]] == names[::-1]  # the code's order
+    assert "| within 2 SE | | " in rows[3] and rows[3].endswith(" of 2 |")
+
+    assert check.main([median, "--targets-of", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "none" in err and "allowed:" in err
+    (run / "posterior.json").write_text(json.dumps({"targets": [{"target": "k9:nothing"}]}))
+    assert check.main([median, "--targets-of", str(run)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "k9:nothing" in err and "allowed:" in err
