@@ -91,9 +91,10 @@ this many of their standard deviations, exceed the plausible limit."""
 
 SAMPLER_MOVES = ("stretch", "differential-evolution")
 """The ensemble sampler's proposals: emcee's default affine-invariant stretch move (how
-the shipped posterior was sampled), or its differential-evolution move with a fifth of
-snooker updates (emcee's ``DEMove`` and ``DESnookerMove``), which mixes faster when the
-stretch move's acceptance falls in many dimensions."""
+run20 and the fits before it were sampled), or its differential-evolution move with a
+fifth of snooker updates (emcee's ``DEMove`` and ``DESnookerMove``; how the shipped
+posterior, run20de, was sampled), which mixes faster when the stretch move's acceptance
+falls in many dimensions."""
 
 SummaryFunction = Callable[[dict[str, float], int], Mapping[str, float]]
 """``summaries(values, seed)``: simulated target values at a parameter set."""

@@ -184,15 +184,17 @@ def calibrate_posterior(
     burn_in: Annotated[int, typer.Option(
         "--burn-in", help="Sampler steps dropped at the start.", callback=at_least(0))] = 1000,
     moves: Annotated[str, typer.Option(
-        "--moves", help="The sampler's proposals: stretch (emcee's default; how the shipped "
-        "posterior was sampled) or differential-evolution (mixes about eight times faster "
-        "on the shipped fit's design; docs/posterior.md, 'The chain's length').")
+        "--moves", help="The final chain's proposals: stretch (emcee's default; how run20 "
+        "and earlier fits were sampled) or differential-evolution (how the shipped posterior, "
+        "run20de, was sampled: mixes about eight times faster on its design; "
+        "docs/posterior.md, 'The chain's length').")
     ] = "stretch",
     mechanism_priors: Annotated[bool, typer.Option(
         "--mechanism-priors/--mechanism-defaults",
         help="Draw the M1-M3 mechanism parameters from their priors at every design point "
         "(the fit marginalised over them, as the default ensemble draws them), or keep the "
-        "default scenario's values (how the shipped posterior was fitted).")] = False,
+        "default scenario's values (how the earliest fits were made; the shipped posterior "
+        "is marginalised).")] = False,
     waves: Annotated[int, typer.Option(
         "--waves", help="Design waves: the Latin hypercube, then waves of points sampled "
         "from the posterior emulated so far.", callback=at_least(1))] = 1,
