@@ -48,10 +48,11 @@ def main(argv: list[str]) -> int:
                         help="scale the run's own design sizes (posterior.json) or the "
                              "calibration's defaults (to compare runs made with different "
                              "--size options at one setting)")
-    parser.add_argument("--targets-of", type=Path, default=None, metavar="PARQUET",
+    parser.add_argument("--targets-of", type=Path, default=None, metavar="PARQUET|RUN",
                         help="summarise over the targets of another run's check only (the "
-                        "columns of its --out file), to compare with a run judged on fewer "
-                        "targets")
+                        "columns of its --out file), or over those a calibration was "
+                        "fitted to (its posterior.json or directory), to compare with a "
+                        "run judged on fewer targets")
     parser.add_argument("--reference", type=Path, default=None, metavar="PARQUET",
                         help="another run's --out file: print the median of its sums, and "
                         "of the difference, with 95 %% bootstrap intervals (over the "
@@ -108,7 +109,17 @@ def main(argv: list[str]) -> int:
     data = TrainingData.load()
     targets = observed_targets(data)
     if args.targets_of is not None:
-        shared = set(pd.read_parquet(args.targets_of).columns) - {"draw"}
+        if args.targets_of.is_dir() or args.targets_of.suffix == ".json":
+            from tumorsim.calibration.run import record_targets
+            from tumorsim.errors import TumorsimError
+
+            try:
+                shared = set(record_targets(args.targets_of))
+            except TumorsimError as err:
+                print(err, file=sys.stderr)
+                return 2
+        else:
+            shared = set(pd.read_parquet(args.targets_of).columns) - {"draw"}
         targets = targets[targets["target"].isin(shared)].reset_index(drop=True)
     other = None if args.reference is None else pd.read_parquet(args.reference)
     if other is not None:

@@ -272,3 +272,39 @@ def test_target_check_measures_a_run_on_its_own_targets(tmp_path, capsys):
     assert check.main([median, "--targets-of", str(run)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "k9:nothing" in err and "allowed:" in err
+
+
+def test_predictive_check_summarises_over_a_runs_own_targets(tmp_path, capsys):
+    # a finished check resumes without simulating; --targets-of a run directory sums over
+    # the targets that calibration was fitted to (run20: 52 of the code's targets)
+    import shutil
+
+    check = _script("predictive_check")
+    out = tmp_path / "checks.parquet"
+    shutil.copy(REPO / "docs" / "calibration" / "run20de" / "predictive_checks.parquet", out)
+    run20de, run20 = (REPO / "docs" / "calibration" / r for r in ("run20de", "run20"))
+    assert check.main([str(run20de), "--out", str(out), "--checks", "3",
+                       "--targets-of", str(run20)]) == 0
+    text = capsys.readouterr().out
+    assert "over 52 training targets" in text and "| 20 |" in text  # every finished draw
+    assert check.main([str(run20de), "--out", str(out), "--checks", "3",
+                       "--targets-of", str(tmp_path)]) == 2
+    assert "--targets-of" in capsys.readouterr().err
+
+
+def test_k6_by_draw_sets_cmfs_effect_beside_each_draws_fit(tmp_path, capsys):
+    k6 = _script("k6_by_draw")
+    run20de = REPO / "docs" / "calibration" / "run20de"
+    out = tmp_path / "k6.parquet"
+    assert k6.main([str(run20de), "--checks", "2", "--patients", "300", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    rows = [r for r in text.splitlines() if r.startswith(("| 0 |", "| 1 |"))]
+    assert len(rows) == 2
+    hazard_ratios = [float(r.split("|")[2]) for r in rows]
+    assert all(0.2 < hr < 1.2 for hr in hazard_ratios)  # CMF lowers breast-cancer death
+    # the sums are read from the run's own predictive checks, not simulated
+    import pandas as pd
+
+    assert len(pd.read_parquet(out)) == 2
+    assert k6.main([str(tmp_path), "--checks", "2"]) == 2
+    assert "allowed" in capsys.readouterr().err

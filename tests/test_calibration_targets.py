@@ -163,10 +163,16 @@ def test_a_negative_size_exponent_flattens_the_twins_size_hazard_ratio(data):
 
 
 def test_every_claim_the_posterior_is_fitted_to_is_a_calibration_target(data):
+    from pathlib import Path
+
+    import tumorsim
+    from tumorsim.calibration.run import record_targets
     from tumorsim.validation import select_claims
 
-    fitted_claims = {name.split(":")[0].upper() for name in observed_targets(data)["target"]
-                     if name.startswith("k")}
+    # the shipped posterior's targets (the code has K6's too, fitted from run22 on)
+    shipped = record_targets(Path(tumorsim.__file__).parent / "data" / "posterior")
+    assert set(shipped) < set(observed_targets(data)["target"])
+    fitted_claims = {name.split(":")[0].upper() for name in shipped if name.startswith("k")}
     assert fitted_claims == {"K2", "K3", "K4", "K5", "K7"}
     for claim in select_claims(sorted(fitted_claims)):
         for check in claim.checks:
@@ -179,7 +185,8 @@ def test_a_cohort_effect_moves_only_its_own_data_sets_targets(data):
     # times as much relapse more; every other target is simulated exactly as before
     tiny = replace(DEFAULT_SIZES, gbsg2_twins=1, transbig_twins=4, gse2034_patients=600,
                    k2_patients_per_arm=100, k7_er_negative_patients=100,
-                   k4_patients_per_row=100, k3_patients_per_group=100)
+                   k4_patients_per_row=100, k3_patients_per_group=100,
+                   k6_patients_per_arm=100)
     base = load_default_scenario()
     plain = simulated_summaries(base, data, seed=4, sizes=tiny)
     moved = simulated_summaries(base, data, seed=4, sizes=tiny,
@@ -195,3 +202,29 @@ def test_a_cohort_effect_moves_only_its_own_data_sets_targets(data):
     same = simulated_summaries(base, data, seed=4, sizes=tiny,
                                cohort_effects={"transbig": 1.0})
     assert same["transbig:dmfs:ER+:5y"] == plain["transbig:dmfs:ER+:5y"]
+
+
+def test_k6_is_a_target_that_chemotherapys_kill_moves(data):
+    # CMF against none (claim K6) on the log scale, the scorecard's band as 2 SE; a
+    # shorter kill after each dose leaves CMF a smaller effect (a hazard ratio nearer 1),
+    # and the targets simulated before it do not depend on it
+    from tumorsim.calibration.targets import K6_TARGET
+
+    target = observed_targets(data).set_index("target").loc[K6_TARGET]
+    assert target["value"] == pytest.approx(math.log(0.76))
+    assert target["se"] == pytest.approx((math.log(0.86) - math.log(0.66)) / 4)
+    tiny = replace(DEFAULT_SIZES, gbsg2_twins=1, transbig_twins=1, gse2034_patients=100,
+                   k2_patients_per_arm=100, k7_er_negative_patients=100,
+                   k4_patients_per_row=100, k3_patients_per_group=100,
+                   k6_patients_per_arm=1500)
+    base = load_default_scenario()
+    three = simulated_summaries(base.with_changes(parameters={"chemo_kill_days": 3.0}), data,
+                                seed=6, sizes=tiny)
+    one = simulated_summaries(base.with_changes(parameters={"chemo_kill_days": 1.0}), data,
+                              seed=6, sizes=tiny)
+    assert -1.5 < three[K6_TARGET] < one[K6_TARGET] - 0.1 < 0.0
+    fewer = simulated_summaries(base.with_changes(parameters={"chemo_kill_days": 3.0}), data,
+                                seed=6, sizes=replace(tiny, k6_patients_per_arm=300))
+    for name, value in three.items():
+        if name != K6_TARGET:
+            assert fewer[name] == value or (math.isnan(value) and math.isnan(fewer[name])), name

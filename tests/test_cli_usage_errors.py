@@ -97,3 +97,25 @@ def test_a_wrong_targets_of_is_one_line(case: str, tmp_path: Path) -> None:
     assert "--targets-of" in lines[0] and ("k9:nothing" in lines[0]
                                            if case == "unknown target" else True)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("case", ["without --targets-of", "unknown target"])
+def test_a_wrong_add_target_is_one_line(case: str, tmp_path: Path) -> None:
+    # --add-target fits a current target besides an earlier run's (--targets-of)
+    import json
+
+    record = tmp_path / "posterior.json"
+    record.write_text(json.dumps({"targets": [{"target": "k5:pr_loss_share"}]}))
+    out = tmp_path / "out"
+    given = ["--add-target", "k9:nothing" if case == "unknown target"
+             else "k6:log_death_hazard_ratio:CMF"]
+    if case == "unknown target":
+        given += ["--targets-of", record]
+    result = run_cli("calibrate-posterior", "--points", "4", "--out", out, *given)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "--add-target" in lines[0]
+    assert ("k9:nothing" in lines[0] if case == "unknown target"
+            else "--targets-of" in lines[0])
+    assert not out.exists()

@@ -505,6 +505,15 @@ def test_targets_of_an_earlier_run_keep_their_order():
     np.testing.assert_allclose(chosen["se"], stored["se"], rtol=1e-12)
     with pytest.raises(TumorsimError, match="k9:nothing: not a training target"):
         selected_targets(every, ["k9:nothing"])
+    # --add-target: run20's targets and K6 (run22), in the current table's order
+    from tumorsim.calibration.run import with_added_targets
+    from tumorsim.calibration.targets import K6_TARGET
+
+    added = with_added_targets(names, [K6_TARGET, K6_TARGET, names[0]], every)
+    assert added == (*names, K6_TARGET)
+    assert tuple(selected_targets(every, added)["target"]) == added
+    with pytest.raises(TumorsimError, match="--add-target k9:nothing: not a training"):
+        with_added_targets(names, ["k9:nothing"], every)
 
 
 def test_the_chain_length_note_says_when_the_autocorrelation_estimate_is_not_trusted():

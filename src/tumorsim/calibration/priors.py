@@ -199,6 +199,14 @@ FITTED: Final[tuple[FittedParameter, ...]] = (
                       f"ER- cells' preference for {site} relative to bone beyond the site "
                       "weights: no clone preference (1) inside, within 10x either way; "
                       "fitted to K4's triple-negative row") for site in ("lung", "liver", "brain")),
+    FittedParameter("chemo_kill_days", "log", 1.0, 14.0,
+                    "days after each dose during which chemotherapy's kill hazard acts: the "
+                    "registry's range, its 3 days (every fit before run22) inside; CMF's "
+                    "effect against none (K6) and GBSG2's women, who all had CMF, set it "
+                    "(since run22): at run20de's median 3 days gave K6 0.617 against "
+                    "EBCTCG's 0.76, and 2 days with the nodes exponent at 1.2 gave 0.734 with "
+                    "the other targets about as well met (docs/posterior.md, K6 and "
+                    "chemotherapy's kill)"),
 )
 """The fitted parameters, in the order of the calibration's parameter vector."""
 

@@ -113,6 +113,19 @@ def selected_targets(targets: pd.DataFrame, names: Sequence[str] | None) -> pd.D
     return targets[targets["target"].isin(set(names))].reset_index(drop=True)
 
 
+def with_added_targets(names: Sequence[str], added: Sequence[str], targets: pd.DataFrame
+                       ) -> tuple[str, ...]:
+    """``names`` (an earlier run's targets, :func:`record_targets`) and then ``added``
+    (``--add-target``), each once; an added name that is not a target of the current code
+    (``targets``) is refused."""
+    known = set(targets["target"])
+    for name in added:
+        if name not in known:
+            raise TumorsimError(f"--add-target {name}: not a training target of this code; "
+                                f"allowed: {', '.join(targets['target'])}")
+    return tuple(dict.fromkeys([*names, *added]))
+
+
 @dataclass(frozen=True)
 class RunEmulator:
     """A finished calibration's emulator, refitted from its directory.

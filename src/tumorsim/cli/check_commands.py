@@ -227,9 +227,13 @@ def calibrate_posterior(
         "to (its posterior.json, or its directory), so a fit made before targets were "
         "added reruns with the current code (docs/posterior.md, 'Running it').",
         show_default=False)] = None,
+    add_target: Annotated[list[str] | None, typer.Option(
+        "--add-target", help="NAME: fit this target of the current code too, besides those "
+        "of --targets-of (e.g. k6:log_death_hazard_ratio:CMF, CMF against none, fitted "
+        "since run22); repeat for several.", show_default=False)] = None,
 ) -> None:
     """Fit the relapse dynamics as a posterior (GBSG2, TRANSBIG, GSE2034, K2, K3, K4, K5,
-    K7, grade).
+    K6, K7, grade).
 
     Gaussian-process emulators of the simulator over a Latin-hypercube design (and
     --waves of points where the posterior lies), sampled with emcee (docs/posterior.md).
@@ -242,6 +246,7 @@ def calibrate_posterior(
         posterior_calibration,
         record_targets,
         selected_targets,
+        with_added_targets,
     )
     from tumorsim.calibration.summary import chain_length_note
     from tumorsim.calibration.targets import TrainingData, observed_targets
@@ -255,8 +260,13 @@ def calibrate_posterior(
     sizes = simulation_sizes(size or [])
     fitted_without(held)  # refuses unknown names and values outside their priors
     target_names = record_targets(targets_of) if targets_of is not None else None
+    if add_target and target_names is None:
+        raise TumorsimError(f"--add-target {add_target[0]}: without --targets-of every "
+                            "target is fitted already; allowed: with --targets-of RUN")
     if target_names is not None:  # refuses a target the current code does not have
-        selected_targets(observed_targets(TrainingData.load()), target_names)
+        every = observed_targets(TrainingData.load())
+        selected_targets(every, target_names)
+        target_names = with_added_targets(target_names, add_target or [], every)
     check_output_dir(out, known=POSTERIOR_FILES)  # before any simulation
     with claim_output_dir(out, known=POSTERIOR_FILES):
         with progress_bar() as progress:
