@@ -22,7 +22,6 @@ resumes).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -56,22 +55,16 @@ def main(argv: list[str]) -> int:
 
     from tumorsim.calibration.posterior import standardised_misses
     from tumorsim.calibration.priors import scenario_with
+    from tumorsim.calibration.run import predictive_check_values
     from tumorsim.calibration.targets import TrainingData, observed_targets
     from tumorsim.io.scenario_file import load_default_scenario
-    from tumorsim.model.ensemble import Ensemble, split_cohort_effects
-    from tumorsim.model.mechanism_priors import mechanism_prior_ranges
     from tumorsim.validation import run_claims, select_claims
 
     started = time.perf_counter()
-    record = json.loads((args.run / "posterior.json").read_text())
-    draws = pd.read_parquet(args.run / "posterior_draws.parquet")
     checks = pd.read_parquet(args.run / "predictive_checks.parquet")
-    n = min(args.checks, len(draws), len(checks))
-    marginalised = str(record["diagnostics"].get("mechanism_parameters", "")).startswith("drawn")
-    calibration_checks = len(checks)
-    mechanism = (Ensemble.from_priors(mechanism_prior_ranges(), max(n, calibration_checks),
-                                      args.seed + 2).draws
-                 if marginalised else pd.DataFrame(index=range(n)))
+    check_values = predictive_check_values(args.run, min(args.checks, len(checks)),
+                                           args.seed, len(checks))
+    n = len(check_values)
     base = load_default_scenario()
     (k6,) = select_claims(["K6"])
     done = (pd.read_parquet(args.out).to_dict("records")
@@ -80,9 +73,7 @@ def main(argv: list[str]) -> int:
     for k in range(n):
         if k in have:
             continue
-        values = {c: float(draws.loc[k, c]) for c in draws.columns if c != "draw"}
-        values.update({c: float(x) for c, x in mechanism.loc[k].items()})
-        biology, _ = split_cohort_effects(values)
+        biology, _ = check_values[k]
         (row,) = run_claims([k6], scenario_with(base, biology), seed=args.seed + 1 + k,
                             patients=args.patients).rows
         done.append({"draw": k, "k6_hazard_ratio": float(row.simulated)})

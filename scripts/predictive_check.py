@@ -84,6 +84,7 @@ def main(argv: list[str]) -> int:
         standardised_misses,
     )
     from tumorsim.calibration.priors import scenario_with
+    from tumorsim.calibration.run import predictive_check_values
     from tumorsim.calibration.targets import (
         DEFAULT_SIZES,
         TrainingData,
@@ -91,17 +92,12 @@ def main(argv: list[str]) -> int:
         simulated_summaries,
     )
     from tumorsim.io.scenario_file import load_default_scenario
-    from tumorsim.model.ensemble import Ensemble, split_cohort_effects
-    from tumorsim.model.mechanism_priors import mechanism_prior_ranges
 
     started = time.perf_counter()
     record = json.loads((args.run / "posterior.json").read_text())
-    draws = pd.read_parquet(args.run / "posterior_draws.parquet")
-    n = min(args.checks, len(draws))
-    marginalised = str(record["diagnostics"].get("mechanism_parameters", "")).startswith("drawn")
-    drawn = max(n, args.calibration_checks)
-    mechanism = (Ensemble.from_priors(mechanism_prior_ranges(), drawn, args.seed + 2).draws
-                 if marginalised else pd.DataFrame(index=range(drawn)))
+    check_values = predictive_check_values(args.run, args.checks, args.seed,
+                                           args.calibration_checks)
+    n = len(check_values)
     # the run's own design sizes (a run made with --size), or the defaults
     design_sizes = (replace(DEFAULT_SIZES, **record["diagnostics"].get("simulation_sizes", {}))
                     if args.sizes == "run" else DEFAULT_SIZES)
@@ -136,9 +132,7 @@ def main(argv: list[str]) -> int:
     for k in range(n):
         if k in have:
             continue
-        values = {c: float(draws.loc[k, c]) for c in draws.columns if c != "draw"}
-        values.update({c: float(x) for c, x in mechanism.loc[k].items()})
-        biology, effects = split_cohort_effects(values)
+        biology, effects = check_values[k]
         sim = simulated_summaries(scenario_with(base, biology), data, seed=args.seed + 1 + k,
                                   cohort_effects=effects,
                                   sizes=sizes)

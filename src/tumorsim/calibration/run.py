@@ -126,6 +126,34 @@ def with_added_targets(names: Sequence[str], added: Sequence[str], targets: pd.D
     return tuple(dict.fromkeys([*names, *added]))
 
 
+def predictive_check_values(run: str | Path, checks: int, seed: int,
+                            calibration_checks: int = 20
+                            ) -> list[tuple[dict[str, float], dict[str, float]]]:
+    """The biology values and the cohort effects of the first ``checks`` posterior draws of
+    a finished calibration (``run``: its directory), as its own predictive checks simulate
+    them: draw ``k`` with, when the run was marginalised over the M1-M3 mechanism priors,
+    row ``k`` of the Latin hypercube of ``max(checks, calibration_checks)`` mechanism draws
+    seeded ``seed + 2`` (``seed``: the calibration's)."""
+    import json
+
+    from tumorsim.model.ensemble import Ensemble
+    from tumorsim.model.mechanism_priors import mechanism_prior_ranges
+
+    record = json.loads((Path(run) / "posterior.json").read_text(encoding="utf-8"))
+    draws = pd.read_parquet(Path(run) / "posterior_draws.parquet")
+    n = min(checks, len(draws))
+    drawn = max(n, calibration_checks)
+    marginalised = str(record["diagnostics"].get("mechanism_parameters", "")).startswith("drawn")
+    mechanism = (Ensemble.from_priors(mechanism_prior_ranges(), drawn, seed + 2).draws
+                 if marginalised else pd.DataFrame(index=range(drawn)))
+    out = []
+    for k in range(n):
+        values = {c: float(draws.loc[k, c]) for c in draws.columns if c != "draw"}
+        values.update({c: float(x) for c, x in mechanism.loc[k].items()})
+        out.append(split_cohort_effects(values))
+    return out
+
+
 @dataclass(frozen=True)
 class RunEmulator:
     """A finished calibration's emulator, refitted from its directory.
