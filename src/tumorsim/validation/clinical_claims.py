@@ -508,7 +508,8 @@ def clinical_claims() -> tuple[Claim, ...]:
             checks=(Check("", "breast-cancer death hazard ratio, CMF / none", 0.76,
                           Band(0.66, 0.86, reason="our tolerance: +- 0.10 (no CI recorded "
                                                   "with the value we cite)"),
-                          mechanisms=("chemotherapy",)),),
+                          mechanisms=("chemotherapy",), kind="calibration target",
+                          why_kind=_FITTED_BY_POSTERIOR),),
             measure=_measure_k6, patients=20000, fast_patients=4000,
             design="Women of the scenario's population with 70 % ER+ (the trials were mixed), "
                    "M0, surgery, no endocrine therapy, CMF from day 28 or none; 10 years; "
