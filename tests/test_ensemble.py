@@ -46,6 +46,29 @@ def test_each_patient_lives_under_her_draw():
     assert by_draw[1] > 10 * by_draw[0]
 
 
+def test_each_patient_follows_her_draws_chemotherapy_kill():
+    # chemo_kill_days is read by the compiled plans, and the posterior fits it: each
+    # patient's plan is her arm's under her own draw's kill, whatever the chunking
+    treated = BASE.with_changes(treatment={"surgery": True,
+                                           "chemotherapy": {"regimen": "AC"}})
+    kills = [1.0, 14.0]
+    ensemble = Ensemble(pd.DataFrame({"chemo_kill_days": kills}), "two kills")
+    run = simulate(treated, patients=400, seed=7, ensemble=ensemble).patients
+    chunked = simulate(treated, patients=400, seed=7, ensemble=ensemble, chunk_size=37,
+                       n_threads=1).patients
+    pd.testing.assert_frame_equal(run, chunked, check_exact=True)
+    assert set(run["draw"]) == {0, 1}
+    for d, kill in enumerate(kills):
+        point = simulate(treated.with_changes(parameters={"chemo_kill_days": kill}),
+                         patients=400, seed=7).patients
+        mine = (run["draw"] == d).to_numpy()
+        pd.testing.assert_frame_equal(
+            run.loc[mine].drop(columns="draw").reset_index(drop=True),
+            point.loc[mine].reset_index(drop=True), check_exact=True)
+    # the kill matters here: a 14-day kill leaves fewer women relapsing than a 1-day one
+    assert _relapse_by_5y(run[run["draw"] == 1]) < _relapse_by_5y(run[run["draw"] == 0])
+
+
 def test_point_run_interval_is_the_monte_carlo_part_only():
     p = simulate(BASE, patients=600, seed=3).patients
     ci = ensemble_interval(p, _relapse_by_5y, replicates=60, seed=1)

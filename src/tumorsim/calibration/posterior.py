@@ -93,8 +93,8 @@ SAMPLER_MOVES = ("stretch", "differential-evolution")
 """The ensemble sampler's proposals: emcee's default affine-invariant stretch move (how
 run20 and the fits before it were sampled), or its differential-evolution move with a
 fifth of snooker updates (emcee's ``DEMove`` and ``DESnookerMove``; how the shipped
-posterior, run22, and run20de before it, were sampled), which mixes faster when the stretch move's acceptance
-falls in many dimensions."""
+posterior, run22, and run20de before it, were sampled), which mixes faster when the
+stretch move's acceptance falls in many dimensions."""
 
 SummaryFunction = Callable[[dict[str, float], int], Mapping[str, float]]
 """``summaries(values, seed)``: simulated target values at a parameter set."""

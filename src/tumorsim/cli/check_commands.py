@@ -186,8 +186,8 @@ def calibrate_posterior(
     moves: Annotated[str, typer.Option(
         "--moves", help="The final chain's proposals: stretch (emcee's default; how run20 "
         "and earlier fits were sampled) or differential-evolution (how the shipped posterior, "
-        "run22, and run20de before it, were sampled: mixes about eight times faster on its design; "
-        "docs/posterior.md, 'The chain's length').")
+        "run22, and run20de before it, were sampled: mixes about eight times faster on "
+        "run20's design; docs/posterior.md, 'The chain's length').")
     ] = "stretch",
     mechanism_priors: Annotated[bool, typer.Option(
         "--mechanism-priors/--mechanism-defaults",

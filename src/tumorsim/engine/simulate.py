@@ -59,7 +59,10 @@ class RunModel:
     arrays : ModelArrays
         One row per biology.
     compiled : CompiledPlans
-        The compiled plans (:func:`tumorsim.engine.plan.compile_plans`).
+        The compiled plans (:func:`tumorsim.engine.plan.compile_plans`): one row per plan,
+        or, when the draws differ in a parameter the plans read (:data:`PLAN_PARAMETERS`),
+        one row per draw and plan (row ``draw * n_plans + plan``), each plan under that
+        draw's values.
     n_patients : int
         Patients of the whole run.
     trajectory_positions : ndarray of int
@@ -75,10 +78,18 @@ class RunModel:
     compiled: CompiledPlans
     n_patients: int
     trajectory_positions: np.ndarray
+    plans_by_draw: bool = False
 
     @property
     def n_draws(self) -> int:
         return len(self.biologies)
+
+    def compiled_row(self, plan_of_patient: np.ndarray, draw_of_patient: np.ndarray
+                     ) -> np.ndarray:
+        """The row of :attr:`compiled` each patient follows, given her plan and draw."""
+        if not self.plans_by_draw:
+            return plan_of_patient
+        return draw_of_patient * len(self.arm_names) + plan_of_patient
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,10 @@ class PreparedRun:
     cohort : Cohort
         The patients prepared (the whole cohort, or a chunk of it).
     plan_of_patient : ndarray of int
+        The plan (arm) of each patient.
+    compiled_row : ndarray of int
+        The row of ``compiled`` each patient follows: her plan, or her plan under her
+        draw's plan parameters (:meth:`RunModel.compiled_row`).
     arm_labels : ndarray of str
         The arm name of each patient.
     seed : int
@@ -116,6 +131,7 @@ class PreparedRun:
     base: Scenario
     cohort: Cohort
     plan_of_patient: np.ndarray
+    compiled_row: np.ndarray
     arm_labels: np.ndarray
     seed: int
     arrays: ModelArrays
@@ -170,14 +186,16 @@ def prepare_model(
     """
     base = plans[0]
     biologies = tuple(draws) if draws else (base,)
-    _check_same_plan_parameters(base, biologies)
+    by_draw = _plans_vary_by_draw(base, biologies)
     arms = list(arm_names) if arm_names is not None else [p.name for p in plans]
     return RunModel(
         base=base, biologies=biologies, arm_names=np.asarray(arms), seed=int(seed),
-        arrays=stack_model_arrays(biologies), compiled=compile_plans(list(plans)),
+        arrays=stack_model_arrays(biologies),
+        compiled=compile_plans(_plans_by_draw(plans, biologies) if by_draw else list(plans)),
         n_patients=int(n_patients),
         trajectory_positions=recorded_positions(int(n_patients),
-                                                base.cohort.trajectory_patients, seed))
+                                                base.cohort.trajectory_patients, seed),
+        plans_by_draw=by_draw)
 
 
 def recorded_positions(n_patients: int, trajectory_patients: int, seed: int) -> np.ndarray:
@@ -240,6 +258,7 @@ def prepare_patients(
         parameters = _parameters_by_draw(biologies, cohort, model.seed, draw_of_patient)
     return PreparedRun(
         base=model.base, cohort=cohort, plan_of_patient=plan_of_patient,
+        compiled_row=model.compiled_row(plan_of_patient, draw_of_patient),
         arm_labels=model.arm_names[plan_of_patient], seed=model.seed, arrays=model.arrays,
         compiled=model.compiled, parameters=parameters,
         trajectory_slot=_trajectory_slots(model.trajectory_positions, first_position, n),
@@ -257,13 +276,25 @@ def _trajectory_slots(positions: np.ndarray, first_position: int, n: int) -> np.
 
 
 PLAN_PARAMETERS = ("chemo_kill_days", "chemo_signal_window_days", "tamoxifen_ramp_days")
-"""Parameters the compiled plans read; every draw of an ensemble keeps the plan's value."""
+"""Parameters the compiled plans read (the posterior fits ``chemo_kill_days``): where an
+ensemble's draws differ in one, each plan is compiled under each draw's values."""
 
 
-def _check_same_plan_parameters(base: Scenario, biologies: Sequence[Scenario]) -> None:
-    for name in PLAN_PARAMETERS:
-        if any(b.parameter(name) != base.parameter(name) for b in biologies):
-            raise ValueError(f"an ensemble may not vary {name} (the treatment plans read it)")
+def _plans_vary_by_draw(base: Scenario, biologies: Sequence[Scenario]) -> bool:
+    """Whether any draw differs from ``base`` in a parameter the plans read."""
+    return any(b.parameter(name) != base.parameter(name)
+               for name in PLAN_PARAMETERS for b in biologies)
+
+
+def _plans_by_draw(plans: Sequence[Scenario], biologies: Sequence[Scenario]
+                   ) -> list[Scenario]:
+    """Each plan under each draw's plan parameters, draw-major (row ``draw * len(plans) +
+    plan``); like every value a draw names, the draw's value replaces the plan's."""
+    rows: list[Scenario] = []
+    for biology in biologies:
+        values = {name: biology.parameter(name) for name in PLAN_PARAMETERS}
+        rows.extend(plan.with_changes(parameters=values) for plan in plans)
+    return rows
 
 
 def _parameters_by_draw(biologies: Sequence[Scenario], cohort: Cohort, seed: int,
@@ -319,7 +350,7 @@ def run_chunk(run: PreparedRun, start: int, stop: int, *, n_threads: int | None 
     out = Outputs.empty(n)
     ids = run.cohort.patient_ids[sl]
     patients = Patients(
-        ids=ids, plan=run.plan_of_patient[sl], gompertz_rate_per_day=pp.gompertz_rate_per_day[sl],
+        ids=ids, plan=run.compiled_row[sl], gompertz_rate_per_day=pp.gompertz_rate_per_day[sl],
         dissemination_coefficient=pp.dissemination_coefficient[sl],
         cxcl_multiplier=pp.cxcl_multiplier[sl], diagnosis_cells=pp.diagnosis_cells[sl],
         clone_fractions=pp.clone_fractions[sl],

@@ -124,7 +124,7 @@ def patient_values(run: PreparedRun, index: int) -> dict[str, float]:
         int(run.draw_of_patient[index]), arrays)
     values = {name: float(v) for name, v in zip(PATIENT_PARAMETERS, pat[:ode.PAT_DRAW],
                                                 strict=True)}
-    plan = int(run.plan_of_patient[index])
+    plan = int(run.compiled_row[index])
     for m, name in enumerate(("arsenic_internal_ug_per_l", "lead_internal_ug_per_dl")):
         values[name] = float(exposure_level(
             -values["natural_history_days"], compiled.exposure_kind[plan, m],
@@ -214,7 +214,7 @@ class _Builder:
         self.sbml = libsbml
         self.run = run
         self.index = index
-        self.plan = int(run.plan_of_patient[index])
+        self.plan = int(run.compiled_row[index])
         self.doc = libsbml.SBMLDocument(3, 2)
         self.model = self.doc.createModel()
         self.model.setId("tumorsim_patient")
